@@ -1,0 +1,60 @@
+"""Answer, suggest or decline: a small pure function over ranked candidates.
+
+Kept apart from scoring so each can be tested and tuned on its own. The rule:
+- answer when the best fact is confident (score >= answer) and clearly ahead of the
+  runner-up (margin), or when the question is one of its phrasings exactly;
+- suggest up to three facts when the best is plausible (score >= suggest) but not both;
+- decline otherwise, and also when too little of the question is known to the knowledge
+  base at all (an unknown topic word must not be answered with a neighbouring figure).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.search.index import Candidate, SearchResult
+
+Kind = Literal["answer", "suggest", "decline"]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    answer: float = 0.60
+    margin: float = 0.06
+    suggest: float = 0.38
+    suggest_window: float = 0.20  # suggestions within this distance of the best
+    min_known_share: float = 0.55  # below: never answer (at most suggest)
+    max_suggestions: int = 3
+
+    def stricter(self) -> "Thresholds":
+        """For unprompted answers in chat channels: only when clearly confident."""
+        return Thresholds(self.answer + 0.1, self.margin + 0.04, self.suggest + 0.15, self.suggest_window, self.min_known_share + 0.1, self.max_suggestions)
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: Kind
+    fact_id: str | None
+    score: float
+    suggestions: tuple[str, ...] = ()
+    reason: str = ""
+
+
+def decide(result: SearchResult, t: Thresholds = Thresholds()) -> Decision:
+    cands = result.candidates
+    if not result.tokens:
+        return Decision("decline", None, 0.0, reason="no_content")
+    if not cands:
+        return Decision("decline", None, 0.0, reason="no_match")
+    top = cands[0]
+    if top.exact:
+        return Decision("answer", top.fact_id, top.score, reason="exact")
+    runner: Candidate | None = cands[1] if len(cands) > 1 else None
+    margin = top.score - (runner.score if runner else 0.0)
+    if top.score >= t.answer and margin >= t.margin and result.known_share >= t.min_known_share:
+        return Decision("answer", top.fact_id, top.score, reason="confident")
+    if top.score >= t.suggest:
+        picks = tuple(c.fact_id for c in cands if c.score >= t.suggest and top.score - c.score <= t.suggest_window)
+        return Decision("suggest", None, top.score, picks[: t.max_suggestions], reason="close" if margin < t.margin else "unsure")
+    return Decision("decline", None, top.score, reason="no_match")

@@ -1,0 +1,87 @@
+"""The knowledge base as typed, immutable values. Built only by the loader, after validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+LANGS = ("en", "ja")
+
+
+@dataclass(frozen=True)
+class Text:
+    """Text shown to people, in English and Japanese (one may stand in for the other)."""
+
+    en: str
+    ja: str
+
+    def get(self, lang: str) -> str:
+        return self.ja if lang == "ja" else self.en
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    publisher: Text
+    title: Text
+    url: str
+    date: str | None
+    survey_by: Text | None
+    file: str
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: float | str  # a number, or an ISO date when unit == "date"
+    unit: str
+    counts: Text
+    as_of: str
+    source: str
+    qualifier: str | None = None
+    base: Text | None = None
+    period: Text | None = None
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: Text
+    file: str
+
+
+@dataclass(frozen=True)
+class Fact:
+    id: str
+    topic: str
+    questions: Mapping[str, tuple[str, ...]]
+    keywords: Mapping[str, tuple[str, ...]]
+    answer: Text
+    figures: tuple[Figure, ...]
+    source: str
+    file: str
+    line: int
+    series: str | None = None
+    chart: str | None = None
+    positions: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False)  # phrasing -> (line, column)
+
+    def all_questions(self) -> list[tuple[str, str]]:
+        return [(lang, q) for lang in LANGS for q in self.questions.get(lang, ())]
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    facts: tuple[Fact, ...]
+    topics: tuple[Topic, ...]
+    sources: Mapping[str, Source]
+    version: str  # short content hash of the files it was built from
+    files: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", MappingProxyType({f.id: f for f in self.facts}))
+
+    def fact(self, fact_id: str) -> Fact | None:
+        return self._by_id.get(fact_id)  # type: ignore[attr-defined,no-any-return]
+
+    def topic(self, topic_id: str) -> Topic | None:
+        return next((t for t in self.topics if t.id == topic_id), None)

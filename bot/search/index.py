@@ -1,0 +1,240 @@
+"""The search index: facts scored against a question, ranked, with the evidence kept.
+
+Scoring, not deciding: `SearchIndex.search` returns ranked candidates with scores in [0, 1];
+`bot.answer.policy.decide` turns them into answer / suggest / decline.
+
+How a fact is scored (see the README for the reasoning):
+- every question token gets a weight, its inverse document frequency over facts; a token the
+  knowledge base has never seen weighs as much as the rarest known token, so an unknown topic
+  word ("pharmacies", "cost") pulls every score down instead of being ignored;
+- typos: an unknown word is mapped to known words with rapidfuzz's plain `fuzz.ratio`
+  (not WRatio, whose partial matching rewards short accidental overlaps);
+- `coverage`: the share of the question's weight found anywhere in the fact (phrasings,
+  keywords, answer, figures), each field with its own weight;
+- `phrase`: the best single question phrasing, by how much of the question it explains and
+  how much of it the question covers;
+- score = 0.5 * coverage + 0.5 * phrase, or 1.0 for an exact phrasing.
+Candidates come from an inverted index over tokens, so only facts sharing a word with the
+question are scored.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from bot.knowledge.model import LANGS, Fact, KnowledgeBase
+from bot.search.normalise import detect_lang, normalise, tokens
+
+# Field weights: how much a token found in this part of a fact counts as evidence.
+W_QUESTION = 1.0
+W_KEYWORD = 1.0
+W_ANSWER = 0.7
+W_FIGURE = 0.8
+W_TOPIC = 0.5
+TYPO_CUTOFF = 80.0  # fuzz.ratio for a typo of a known word (len >= 4)
+MAX_FUZZY = 2
+CANDIDATE_DF_CAP = 0.2  # tokens in more than this share of facts do not generate candidates alone
+
+
+@dataclass(frozen=True)
+class Candidate:
+    fact_id: str
+    score: float
+    coverage: float
+    phrase: float
+    question: str  # the phrasing that matched best
+    exact: bool = False
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    lang: str
+    tokens: tuple[str, ...]
+    unknown: tuple[str, ...]
+    candidates: tuple[Candidate, ...]
+    known_share: float = 0.0  # share of the question's weight the knowledge base knows at all
+
+    @property
+    def top(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+
+@dataclass
+class _Phrasing:
+    fact: int
+    lang: str
+    text: str
+    norm: str
+    weights: dict[str, float]
+    total: float
+
+
+@dataclass
+class _FactDoc:
+    fact: Fact
+    fields: dict[str, float] = field(default_factory=dict)
+    phrasings: list[_Phrasing] = field(default_factory=list)
+
+
+class SearchIndex:
+    """Immutable once built; safe to share between threads and to swap atomically."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.docs: list[_FactDoc] = []
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        self.exact: dict[str, int] = {}
+        for idx, fact in enumerate(kb.facts):
+            doc = _FactDoc(fact)
+            for lang, question in fact.all_questions():
+                self._add(doc, question, W_QUESTION)
+            for lang in LANGS:
+                for keyword in fact.keywords.get(lang, ()):
+                    self._add(doc, keyword, W_KEYWORD)
+                self._add(doc, fact.answer.get(lang), W_ANSWER)
+                for fig in fact.figures:
+                    self._add(doc, fig.counts.get(lang), W_FIGURE * 0.6)
+                    for text in (fig.base, fig.period):
+                        if text is not None:
+                            self._add(doc, text.get(lang), W_FIGURE * 0.6)
+                topic = kb.topic(fact.topic)
+                if topic is not None:
+                    self._add(doc, topic.title.get(lang), W_TOPIC)
+            for fig in fact.figures:
+                value = fig.value
+                if isinstance(value, float):
+                    self._add(doc, f"{value:g}", W_FIGURE)
+                else:
+                    self._add(doc, value.replace("-", " "), W_FIGURE)
+                self._add(doc, fig.as_of[:4], W_FIGURE * 0.6)
+            self.docs.append(doc)
+            for token in doc.fields:
+                self.postings[token].append(idx)
+        n = max(1, len(self.docs))
+        self.idf: dict[str, float] = {t: math.log(1 + n / len(p)) for t, p in self.postings.items()}
+        self.unknown_weight = math.log(1 + n / 0.75) if n > 1 else 1.0
+        for idx, doc in enumerate(self.docs):
+            for lang, question in doc.fact.all_questions():
+                toks = set(tokens(question))
+                weights = {t: self.idf.get(t, 0.0) for t in toks}
+                phr = _Phrasing(idx, lang, question, normalise(question), weights, sum(weights.values()) or 1.0)
+                doc.phrasings.append(phr)
+                self.exact.setdefault(phr.norm, idx)
+        self.candidate_cap = max(50, int(CANDIDATE_DF_CAP * n))
+        self._latin_vocab = sorted(t for t in self.postings if t.isascii() and t.isalpha() and len(t) >= 3)
+        self._by_length: dict[int, list[str]] = defaultdict(list)
+        for word in self._latin_vocab:
+            self._by_length[len(word)].append(word)
+        self._typo_cache: dict[str, tuple[tuple[str, float], ...]] = {}
+
+    def _add(self, doc: _FactDoc, text: str, weight: float) -> None:
+        for token in tokens(text):
+            if doc.fields.get(token, 0.0) < weight:
+                doc.fields[token] = weight
+
+    def _typos(self, word: str) -> tuple[tuple[str, float], ...]:
+        """Known words this unknown word is probably a misspelling of, with a similarity in (0, 1]."""
+        cached = self._typo_cache.get(word)
+        if cached is not None:
+            return cached
+        found: tuple[tuple[str, float], ...] = ()
+        if word.isascii() and word.isalpha() and len(word) >= 4:
+            pool = [w for k in range(len(word) - 2, len(word) + 3) for w in self._by_length.get(k, ())]
+            hits = process.extract(word, pool, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=MAX_FUZZY)
+            found = tuple((w, 0.5 + 0.5 * (score - TYPO_CUTOFF) / (100 - TYPO_CUTOFF)) for w, score, _ in hits)
+            # a common prefix of 6+ letters is the same word with another ending (registr-ation / -ered)
+            if not found and len(word) >= 6:
+                found = tuple((w, 0.7) for w in pool if w[:6] == word[:6])[:MAX_FUZZY]
+        if len(self._typo_cache) < 100_000:
+            self._typo_cache[word] = found
+        return found
+
+    def search(self, question: str, limit: int = 5) -> SearchResult:
+        lang = detect_lang(question)
+        norm = normalise(question)
+        query = tuple(dict.fromkeys(tokens(question)))
+        # token -> [(known token, similarity)]
+        expansions: dict[str, tuple[tuple[str, float], ...]] = {}
+        weights: dict[str, float] = {}
+        unknown: list[str] = []
+        for tok in query:
+            if tok in self.idf:
+                expansions[tok] = ((tok, 1.0),)
+                weights[tok] = self.idf[tok]
+            else:
+                typos = self._typos(tok)
+                if typos:
+                    expansions[tok] = typos
+                    weights[tok] = max(self.idf[w] for w, _ in typos)
+                else:
+                    unknown.append(tok)
+                    weights[tok] = self.unknown_weight
+        total = sum(weights.values())
+        known_share = (sum(w for t, w in weights.items() if t in expansions) / total) if total else 0.0
+        exact_idx = self.exact.get(norm)
+        if not expansions:
+            cands: tuple[Candidate, ...] = ()
+            if exact_idx is not None:
+                cands = (Candidate(self.docs[exact_idx].fact.id, 1.0, 1.0, 1.0, question, True),)
+            return SearchResult(question, lang, query, tuple(unknown), cands, known_share)
+        candidates: set[int] = set()
+        for tok, options in expansions.items():
+            for word, _sim in options:
+                posting = self.postings[word]
+                if len(posting) <= self.candidate_cap:
+                    candidates.update(posting)
+        if not candidates:  # only very common words: fall back to all facts that hold one
+            for options in expansions.values():
+                for word, _sim in options:
+                    candidates.update(self.postings[word][: self.candidate_cap])
+        if exact_idx is not None:
+            candidates.add(exact_idx)
+        scored = [self._score(idx, expansions, weights, total, norm, question) for idx in candidates]
+        scored.sort(key=lambda c: (-c.score, c.fact_id))
+        return SearchResult(question, lang, query, tuple(unknown), tuple(scored[:limit]), known_share)
+
+    def _score(
+        self,
+        idx: int,
+        expansions: dict[str, tuple[tuple[str, float], ...]],
+        weights: dict[str, float],
+        total: float,
+        norm: str,
+        question: str,
+    ) -> Candidate:
+        doc = self.docs[idx]
+        matched = 0.0
+        for tok, options in expansions.items():
+            best = max((sim * doc.fields.get(word, 0.0) for word, sim in options), default=0.0)
+            matched += weights[tok] * best
+        coverage = matched / total if total else 0.0
+        best_phrase = 0.0
+        best_text = doc.phrasings[0].text if doc.phrasings else ""
+        exact = False
+        for phr in doc.phrasings:
+            if phr.norm == norm:
+                return Candidate(doc.fact.id, 1.0, 1.0, 1.0, phr.text, True)
+            hit_q = 0.0  # question weight explained by this phrasing
+            hit_p: set[str] = set()
+            for tok, options in expansions.items():
+                best = 0.0
+                for word, sim in options:
+                    if word in phr.weights and sim > best:
+                        best = sim
+                        hit_p.add(word)
+                hit_q += weights[tok] * best
+            recall = hit_q / total if total else 0.0
+            precision = sum(phr.weights[w] for w in hit_p) / phr.total
+            if recall + precision:
+                f1 = 2 * recall * precision / (recall + precision)
+            else:
+                f1 = 0.0
+            if f1 > best_phrase:
+                best_phrase, best_text = f1, phr.text
+        score = 0.5 * coverage + 0.5 * best_phrase
+        return Candidate(doc.fact.id, round(score, 4), round(coverage, 4), round(best_phrase, 4), best_text, exact)

@@ -1,0 +1,278 @@
+"""Turning what people type into comparable tokens, in English and Japanese.
+
+English: NFKC, case folding, a few domain spellings made canonical ("my number", "myna",
+"maina" -> mynumber), stop and chatter words dropped, a light suffix stemmer.
+Japanese has no spaces: runs of kanji and katakana become character bigrams (single kanji
+stay unigrams); hiragana runs, which carry mostly grammar, are dropped, as are common
+question phrases.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_DROP_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Mn", "Me"}
+_JA = "\u3005\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_JA_RE = re.compile(f"[{_JA}]")
+_LATIN_RE = re.compile(r"[a-z]")
+_TOKEN_RE = re.compile(rf"(\d+(?:\.\d+)?)|([a-z]+)|([{_JA}]+)")
+_HIRAGANA_RE = re.compile(r"[\u3041-\u309f]+")
+_KANJI_RE = re.compile("[\u3005\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+# Phrases made canonical before tokenising (applied to normalised text).
+_EN_PHRASES = [
+    (re.compile(r"\b(?:my\s*-?\s*numbers?|mynumbers?|my\s*na|myna|maina|mai\s*na|mainanba\w*|mynum)\b"), " mynumber "),
+    (re.compile(r"\bhoken\s*-?\s*sho\b|\bhokensho\b"), " insurance certificate "),
+    (re.compile(r"\b(?:do|does|did|is|are|was|were|have|has|had|can|could|would|wo|should)\s*n\s*'?\s*t\b"), " not "),
+    (re.compile(r"\b(?:dont|doesnt|didnt|isnt|arent|wasnt|werent|havent|hasnt|cant|couldnt|wouldnt|wont|shouldnt)\b"), " not "),
+    (re.compile(r"%|\bpct\b|\bper\s*cent\b"), " percent "),
+]
+_JA_PHRASES = [
+    (re.compile("マイナンバー|まいなんばー"), " マイナ "),
+    (re.compile("マイナ"), " マイナ "),
+    (re.compile("ほけんしょう"), "保険証"),
+    (re.compile("パーセント|ﾊﾟｰｾﾝﾄ|割合"), " 割合 "),
+    # question and chatter phrases with kanji or katakana, which bigrams would otherwise keep
+    (re.compile("教えて|知りたい|知ってる|知っている|分かりますか|わかりますか|本当|ほんとう|何人|何割|何％|何%|何パー|何件|何年|何月|何日|何病院|何が|何を|何の|何で|何か|今|最近|現在|誰か|皆さん|みなさん|質問|結局|実際|具体的|一体|聞いた|聞き|気になる|思う|思います|思った|ニュース|記事|話|私|僕|俺|自分|友達|家族|母|父|ちょっと|ところで|ねえ|どう|どの|どれ|いつ|いくつ"), " "),
+]
+
+# English words that carry no topic: grammar, question words, greetings and chat filler.
+STOPWORDS = frozenset(
+    """
+    a about above after again against all almost also am an and any anybody anyone anything
+    apparently are around as ask asked asking at be because been before being below between both
+    but by can could curious day did do does doing done down during each either else enough even
+    ever every exactly few for from further get gets getting give given go going gone got guess
+    guys had has have having he hear heard hello her here hey hi him his honestly how however i
+    if im in into is it its itself ive just kind know knows let lets like lol look looking lot
+    lots made make many may maybe me mean might mine more most much must my myself need needs
+    news no nor now of off ok okay on once one only or other our out over own people person
+    please pls plz pretty quick quite rather read really right said saw say says see seen seems
+    she should since so some somebody someone something somewhere sorta still such sure tell
+    telling than thank thanks that thats the their them then there these they thing things think
+    this those though thought through thx to today too totally true u under until up us very
+    want wanted wanting was way we well were what whats when where whether which while who whom
+    why will wish with wonder wondering would yeah yes yet you your yours anyone's everyone all
+    friend friends mom mum dad mother father parents family wife husband sister brother
+    grandma grandpa colleague coworker boss told tells saying says heard hearing reading
+    article articles post posted thread channel discord server question questions answer
+    help helping anybody someone somebody everybody real actually basically literally
+    figure figures number numbers stat stats statistic statistics
+    japan japanese government gov govt official officially currently current latest recent
+    recently now nowadays these days year years time times ago exact exactly approximately
+    roughly around approx percentage percent proportion share fraction portion
+    ok right guy dude bro folks yall y'all ya
+    """.split()
+)
+# "percentage", "share" and "number" are dropped as topic-free: nearly every fact is a share,
+# so they would only add noise; the fact is told apart by its other words.
+
+_SYNONYMS = {
+    "ppl": "people",
+    "benefit": "merit",
+    "benefits": "merit",
+    "advantage": "merit",
+    "advantages": "merit",
+    "merits": "merit",
+    "useful": "merit",
+    "usefulness": "merit",
+    "point": "merit",
+    "upside": "merit",
+    "upsides": "merit",
+    "worth": "merit",
+    "valuable": "merit",
+    "value": "merit",
+    "hosp": "hospital",
+    "hospitals": "hospital",
+    "meds": "medicine",
+    "medication": "medicine",
+    "medications": "medicine",
+    "drug": "medicine",
+    "drugs": "medicine",
+    "rx": "prescription",
+    "usage": "use",
+    "using": "use",
+    "used": "use",
+    "uses": "use",
+    "utilize": "use",
+    "utilise": "use",
+    "utilization": "use",
+    "utilisation": "use",
+    "signed": "register",
+    "signup": "register",
+    "enrolled": "register",
+    "enroll": "register",
+    "enrol": "register",
+    "enrolment": "register",
+    "enrollment": "register",
+    "registration": "register",
+    "registrations": "register",
+    "registered": "register",
+    "registering": "register",
+    "registrants": "register",
+    "linked": "link",
+    "linking": "link",
+    "linkage": "link",
+    "links": "link",
+    "started": "launch",
+    "start": "launch",
+    "launched": "launch",
+    "introduced": "launch",
+    "introduce": "launch",
+    "introduction": "launch",
+    "began": "launch",
+    "begin": "launch",
+    "abolish": "scrap",
+    "abolished": "scrap",
+    "abolishing": "scrap",
+    "abolition": "scrap",
+    "scrapped": "scrap",
+    "scrapping": "scrap",
+    "eliminate": "scrap",
+    "discontinue": "scrap",
+    "discontinued": "scrap",
+    "leak": "leak",
+    "leaks": "leak",
+    "leaked": "leak",
+    "breach": "leak",
+    "breaches": "leak",
+    "mistakes": "error",
+    "mistake": "error",
+    "errors": "error",
+    "glitches": "error",
+    "cancel": "cancel",
+    "cancelled": "cancel",
+    "canceled": "cancel",
+    "cancellation": "cancel",
+    "cancelation": "cancel",
+    "unregister": "cancel",
+    "deregister": "cancel",
+    "opt": "cancel",
+    "survey": "survey",
+    "surveyed": "survey",
+    "poll": "survey",
+    "questionnaire": "survey",
+    "ministry": "ministry",
+    "mhlw": "ministry",
+    "digit": "digit",
+    "digits": "digit",
+    "ids": "id",
+    "doctors": "doctor",
+    "docs": "doctor",
+    "doc": "doctor",
+    "physician": "doctor",
+    "physicians": "doctor",
+    "checkup": "checkup",
+    "checkups": "checkup",
+    "expire": "expiry",
+    "expires": "expiry",
+    "expired": "expiry",
+    "expiration": "expiry",
+    "valid": "expiry",
+    "validity": "expiry",
+}
+
+_SUFFIXES = ("ational", "ations", "ation", "ingly", "ings", "ing", "ies", "ied", "edly", "ed", "es", "s", "ly")
+
+
+def _stem(word: str) -> str:
+    if len(word) <= 4:
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            stem = word[: -len(suffix)]
+            if suffix in {"ies", "ied"}:
+                return stem + "y"
+            if suffix in {"ational", "ations", "ation"}:
+                return stem + "ate"
+            if suffix == "es" and not stem.endswith(("s", "x", "z", "ch", "sh")):
+                return word[:-1]
+            if suffix == "s" and stem.endswith(("s", "u", "i")):
+                return word
+            return stem
+    return word
+
+
+def clean(text: str) -> str:
+    """NFKC, case folding, and no invisible, control or unpaired characters."""
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in _DROP_CATEGORIES or ch in "\n\t ")
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def normalise(text: str) -> str:
+    """Comparable form: cleaned, punctuation to spaces, single spaces."""
+    text = clean(text)
+    text = re.sub(r"(?<=\d),(?=\d{3})", "", text)
+    out = []
+    for ch in text:
+        if ch.isalnum() or ch in "%.":
+            out.append(ch)
+        else:
+            out.append(" ")
+    text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", "".join(out))
+    return " ".join(text.split())
+
+
+def detect_lang(text: str) -> str:
+    """'ja' when Japanese script carries the question, else 'en'."""
+    ja = len(_JA_RE.findall(text))
+    latin = len(_LATIN_RE.findall(text.casefold()))
+    return "ja" if ja and ja * 3 >= latin else "en"
+
+
+def _canonical(text: str) -> str:
+    for pattern, replacement in _EN_PHRASES:
+        text = pattern.sub(replacement, text)
+    for pattern, replacement in _JA_PHRASES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+_JA_STOP_UNIGRAMS = frozenset("何今誰私僕俺皆方事物的等")
+
+
+def _ja_tokens(run: str) -> list[str]:
+    tokens: list[str] = []
+    for part in _HIRAGANA_RE.split(run):
+        if not part:
+            continue
+        if len(part) == 1:
+            if _KANJI_RE.match(part) and part not in _JA_STOP_UNIGRAMS:
+                tokens.append(part)
+            continue
+        tokens.extend(part[i : i + 2] for i in range(len(part) - 1))
+    return tokens
+
+
+def _number_token(digits: str) -> str:
+    if "." in digits:
+        digits = digits.rstrip("0").rstrip(".")
+    return "#" + (digits.lstrip("0") or "0")
+
+
+@lru_cache(maxsize=65536)
+def tokens(text: str) -> tuple[str, ...]:
+    """Content tokens of a text, in order, duplicates kept."""
+    text = _canonical(normalise(text))
+    out: list[str] = []
+    for match in _TOKEN_RE.finditer(text):
+        number, word, ja = match.groups()
+        if number:
+            out.append(_number_token(number))
+        elif word:
+            if word in STOPWORDS or (len(word) <= 2 and word != "id"):
+                continue
+            word = _SYNONYMS.get(word, word)
+            word = _SYNONYMS.get(_stem(word), _stem(word))
+            if word not in STOPWORDS:
+                out.append(word)
+        elif ja:
+            out.extend(_ja_tokens(ja))
+    return tuple(out)
+
+
+def signature(text: str) -> str:
+    """Order-free content of a phrasing; two phrasings with the same signature are indistinguishable."""
+    return " ".join(sorted(set(tokens(text))))

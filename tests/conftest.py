@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.answer.reply import Answerer
+from bot.knowledge import KnowledgeBase, default_knowledge_path, load_knowledge
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    result = load_knowledge([default_knowledge_path()])
+    assert result.kb is not None, "\n".join(map(str, result.problems))
+    return result.kb
+
+
+@pytest.fixture(scope="session")
+def answerer(kb: KnowledgeBase) -> Answerer:
+    return Answerer(kb)
+
+
+@pytest.fixture
+def mini_dir(tmp_path: Path) -> Path:
+    """A copy of the small valid knowledge folder, safe to break."""
+    target = tmp_path / "kb"
+    shutil.copytree(FIXTURES / "mini", target)
+    return target
