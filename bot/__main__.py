@@ -151,6 +151,17 @@ def cmd_fact(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# Feature modules that add their own subcommands: each defines `add_commands(sub)`, where
+# `sub` is the argparse subparsers object, and sets `func` on its parsers. Keeping them in
+# their own modules keeps this file a thin list and Discord imports out of the core commands.
+FEATURE_COMMANDS = (
+    "bot.cli_discord",  # run, sync
+    "bot.cli_moderation",  # misses, stats, audit, check-questions
+    "bot.charts.cli",  # chart
+    "bot.bench",  # bench
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Answers questions about Japan's My Number health insurance cards, with sourced figures.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -183,6 +194,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=LANGS, default="en")
     knowledge_opt(p)
     p.set_defaults(func=cmd_fact)
+    import importlib
+
+    for module_name in FEATURE_COMMANDS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                continue  # that feature is not part of this checkout
+            raise
+        module.add_commands(sub)
     return parser
 
 

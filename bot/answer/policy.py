@@ -13,7 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.knowledge.model import Fact
 from bot.search.index import Candidate, SearchResult
+
+QUANTITY_UNITS = frozenset({"percent", "people", "hospitals", "count", "digits", "years"})
 
 Kind = Literal["answer", "suggest", "decline"]
 
@@ -41,7 +44,16 @@ class Decision:
     reason: str = ""
 
 
-def decide(result: SearchResult, t: Thresholds = Thresholds()) -> Decision:
+def fits(fact: Fact | None, qtype: str) -> bool:
+    """Can this fact answer this kind of question? A "how many" needs a counted figure."""
+    if fact is None or qtype == "other":
+        return True
+    if qtype == "quantity":
+        return any(f.unit in QUANTITY_UNITS for f in fact.figures)
+    return bool(fact.figures)  # "when": any dated figure
+
+
+def decide(result: SearchResult, t: Thresholds = Thresholds(), facts: dict[str, Fact] | None = None) -> Decision:
     cands = result.candidates
     if not result.tokens:
         return Decision("decline", None, 0.0, reason="no_content")
@@ -52,8 +64,12 @@ def decide(result: SearchResult, t: Thresholds = Thresholds()) -> Decision:
         return Decision("answer", top.fact_id, top.score, reason="exact")
     runner: Candidate | None = cands[1] if len(cands) > 1 else None
     margin = top.score - (runner.score if runner else 0.0)
-    if top.score >= t.answer and margin >= t.margin and result.known_share >= t.min_known_share:
-        return Decision("answer", top.fact_id, top.score, reason="confident")
+    fact = facts.get(top.fact_id) if facts else None
+    if top.score >= t.answer and margin >= t.margin and result.known_share >= t.min_known_share and result.known_words > 0:
+        if fits(fact, result.qtype):
+            return Decision("answer", top.fact_id, top.score, reason="confident")
+        # the words match but the fact holds no figure of the kind asked for ("how many ... cancelled")
+        return Decision("suggest", None, top.score, (top.fact_id,), reason="type_mismatch")
     if top.score >= t.suggest:
         picks = tuple(c.fact_id for c in cands if c.score >= t.suggest and top.score - c.score <= t.suggest_window)
         return Decision("suggest", None, top.score, picks[: t.max_suggestions], reason="close" if margin < t.margin else "unsure")

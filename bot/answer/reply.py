@@ -88,6 +88,7 @@ class Answerer:
         self.index = index or SearchIndex(kb)
         self.thresholds = thresholds
         self.max_chars = max_chars
+        self._facts = {f.id: f for f in kb.facts}
 
     def search(self, question: str) -> SearchResult:
         return self.index.search(question)
@@ -101,7 +102,7 @@ class Answerer:
         if len(question) > self.max_chars:
             return self._decline(question, lang, "too_long", message("too_long", lang, n=len(question), limit=self.max_chars))
         result = self.index.search(question)
-        decision = decide(result, self.thresholds.stricter() if strict else self.thresholds)
+        decision = decide(result, self.thresholds.stricter() if strict else self.thresholds, self._facts)
         return self.reply_for(question, result, decision)
 
     def reply_for(self, question: str, result: SearchResult, decision: Decision) -> Reply:

@@ -25,9 +25,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bot.knowledge.model import LANGS, Fact, KnowledgeBase
-from bot.search.normalise import detect_lang, normalise, tokens
+from bot.search.normalise import detect_lang, normalise, question_type, tokens, typo_targets
 
 # Field weights: how much a token found in this part of a fact counts as evidence.
 W_QUESTION = 1.0
@@ -35,8 +36,9 @@ W_KEYWORD = 1.0
 W_ANSWER = 0.7
 W_FIGURE = 0.8
 W_TOPIC = 0.5
-TYPO_CUTOFF = 80.0  # fuzz.ratio for a typo of a known word (len >= 4)
+TYPO_CUTOFF = 0.78  # OSA similarity (edits incl. transpositions) for a typo of a known word (len >= 4)
 MAX_FUZZY = 2
+W_COVERAGE = 0.4  # score = W_COVERAGE * coverage + (1 - W_COVERAGE) * best phrasing
 CANDIDATE_DF_CAP = 0.2  # tokens in more than this share of facts do not generate candidates alone
 
 
@@ -58,6 +60,8 @@ class SearchResult:
     unknown: tuple[str, ...]
     candidates: tuple[Candidate, ...]
     known_share: float = 0.0  # share of the question's weight the knowledge base knows at all
+    qtype: str = "other"  # quantity, date or other
+    known_words: int = 0  # known non-number tokens in the question
 
     @property
     def top(self) -> Candidate | None:
@@ -126,9 +130,11 @@ class SearchIndex:
                 doc.phrasings.append(phr)
                 self.exact.setdefault(phr.norm, idx)
         self.candidate_cap = max(50, int(CANDIDATE_DF_CAP * n))
-        self._latin_vocab = sorted(t for t in self.postings if t.isascii() and t.isalpha() and len(t) >= 3)
+        # typo repair targets: the knowledge base's own words, plus synonyms and stop words
+        self._repair: dict[str, str | None] = {w: c for w, c in typo_targets().items() if c is None or c in self.postings}
+        self._repair.update({t: t for t in self.postings if t.isascii() and t.isalpha() and len(t) >= 3})
         self._by_length: dict[int, list[str]] = defaultdict(list)
-        for word in self._latin_vocab:
+        for word in self._repair:
             self._by_length[len(word)].append(word)
         self._typo_cache: dict[str, tuple[tuple[str, float], ...]] = {}
 
@@ -137,19 +143,31 @@ class SearchIndex:
             if doc.fields.get(token, 0.0) < weight:
                 doc.fields[token] = weight
 
-    def _typos(self, word: str) -> tuple[tuple[str, float], ...]:
-        """Known words this unknown word is probably a misspelling of, with a similarity in (0, 1]."""
-        cached = self._typo_cache.get(word)
-        if cached is not None:
-            return cached
-        found: tuple[tuple[str, float], ...] = ()
+    def _typos(self, word: str) -> tuple[tuple[str, float], ...] | None:
+        """Known words an unknown word is probably a misspelling of, with a similarity in (0, 1].
+
+        Returns () when it is none of them, and None when it is a misspelt stop word ("actualy").
+        """
+        if word in self._typo_cache:
+            return self._typo_cache[word]
+        found: tuple[tuple[str, float], ...] | None = ()
         if word.isascii() and word.isalpha() and len(word) >= 4:
             pool = [w for k in range(len(word) - 2, len(word) + 3) for w in self._by_length.get(k, ())]
-            hits = process.extract(word, pool, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=MAX_FUZZY)
-            found = tuple((w, 0.5 + 0.5 * (score - TYPO_CUTOFF) / (100 - TYPO_CUTOFF)) for w, score, _ in hits)
+            hits = process.extract(word, pool, scorer=OSA.normalized_similarity, score_cutoff=TYPO_CUTOFF, limit=MAX_FUZZY + 1)
+            repaired: dict[str, float] = {}
+            stop = False
+            for w, score, _ in hits:
+                target = self._repair[w]
+                if target is None:
+                    stop = stop or not repaired
+                    continue
+                repaired.setdefault(target, 0.5 + 0.5 * (score - TYPO_CUTOFF) / (1 - TYPO_CUTOFF))
+            found = tuple(list(repaired.items())[:MAX_FUZZY])
             # a common prefix of 6+ letters is the same word with another ending (registr-ation / -ered)
             if not found and len(word) >= 6:
-                found = tuple((w, 0.7) for w in pool if w[:6] == word[:6])[:MAX_FUZZY]
+                found = tuple(dict.fromkeys((self._repair[w], 0.7) for w in pool if w[:6] == word[:6] and self._repair[w]))[:MAX_FUZZY]  # type: ignore[misc]
+            if stop and not found:
+                found = None
         if len(self._typo_cache) < 100_000:
             self._typo_cache[word] = found
         return found
@@ -162,26 +180,32 @@ class SearchIndex:
         expansions: dict[str, tuple[tuple[str, float], ...]] = {}
         weights: dict[str, float] = {}
         unknown: list[str] = []
+        # In a short question every word matters; in a long message most words are context.
+        unknown_weight = self.unknown_weight * min(1.0, 6 / max(6, len(query)))
         for tok in query:
             if tok in self.idf:
                 expansions[tok] = ((tok, 1.0),)
                 weights[tok] = self.idf[tok]
             else:
                 typos = self._typos(tok)
+                if typos is None:
+                    continue  # a misspelt stop word
                 if typos:
                     expansions[tok] = typos
                     weights[tok] = max(self.idf[w] for w, _ in typos)
                 else:
                     unknown.append(tok)
-                    weights[tok] = self.unknown_weight
+                    weights[tok] = unknown_weight
         total = sum(weights.values())
         known_share = (sum(w for t, w in weights.items() if t in expansions) / total) if total else 0.0
+        known_words = sum(1 for t in expansions if not t.startswith("#"))
+        qtype = question_type(question)
         exact_idx = self.exact.get(norm)
         if not expansions:
             cands: tuple[Candidate, ...] = ()
             if exact_idx is not None:
                 cands = (Candidate(self.docs[exact_idx].fact.id, 1.0, 1.0, 1.0, question, True),)
-            return SearchResult(question, lang, query, tuple(unknown), cands, known_share)
+            return SearchResult(question, lang, query, tuple(unknown), cands, known_share, qtype, known_words)
         candidates: set[int] = set()
         for tok, options in expansions.items():
             for word, _sim in options:
@@ -196,7 +220,7 @@ class SearchIndex:
             candidates.add(exact_idx)
         scored = [self._score(idx, expansions, weights, total, norm, question) for idx in candidates]
         scored.sort(key=lambda c: (-c.score, c.fact_id))
-        return SearchResult(question, lang, query, tuple(unknown), tuple(scored[:limit]), known_share)
+        return SearchResult(question, lang, query, tuple(unknown), tuple(scored[:limit]), known_share, qtype, known_words)
 
     def _score(
         self,
@@ -236,5 +260,5 @@ class SearchIndex:
                 f1 = 0.0
             if f1 > best_phrase:
                 best_phrase, best_text = f1, phr.text
-        score = 0.5 * coverage + 0.5 * best_phrase
+        score = W_COVERAGE * coverage + (1 - W_COVERAGE) * best_phrase
         return Candidate(doc.fact.id, round(score, 4), round(coverage, 4), round(best_phrase, 4), best_text, exact)

@@ -28,6 +28,14 @@ _EN_PHRASES = [
     (re.compile(r"\b(?:do|does|did|is|are|was|were|have|has|had|can|could|would|wo|should)\s*n\s*'?\s*t\b"), " not "),
     (re.compile(r"\b(?:dont|doesnt|didnt|isnt|arent|wasnt|werent|havent|hasnt|cant|couldnt|wouldnt|wont|shouldnt)\b"), " not "),
     (re.compile(r"%|\bpct\b|\bper\s*cent\b"), " percent "),
+    # romanised Japanese that people type on keyboards without an IME
+    (re.compile(r"\briyou?\s*ritsu\b"), " use rate "),
+    (re.compile(r"\btou?roku(?:sha)?\b"), " register "),
+    (re.compile(r"\bkaijo\b"), " cancel "),
+    (re.compile(r"\bbyou?in\b"), " hospital "),
+    (re.compile(r"\bkanja\b"), " patient "),
+    (re.compile(r"\bmeritt?o\b"), " merit "),
+    (re.compile(r"\bshikaku\s*kakunin\s*sho\b"), " eligibility certificate "),
 ]
 _JA_PHRASES = [
     (re.compile("マイナンバー|まいなんばー"), " マイナ "),
@@ -195,6 +203,22 @@ def _stem(word: str) -> str:
     return word
 
 
+def canonical_word(word: str) -> str | None:
+    """The token a single known English word becomes (None for a stop word); used for typo repair."""
+    if word in STOPWORDS:
+        return None
+    word = _SYNONYMS.get(word, word)
+    word = _SYNONYMS.get(_stem(word), _stem(word))
+    return None if word in STOPWORDS else word
+
+
+def typo_targets() -> dict[str, str | None]:
+    """Words a misspelling may be repaired to, beyond the knowledge base's own: synonyms and stop words."""
+    targets: dict[str, str | None] = {w: None for w in STOPWORDS if len(w) >= 4}
+    targets.update({w: canonical_word(w) for w in _SYNONYMS if len(w) >= 4})
+    return targets
+
+
 def clean(text: str) -> str:
     """NFKC, case folding, and no invisible, control or unpaired characters."""
     text = "".join(ch for ch in text if unicodedata.category(ch) not in _DROP_CATEGORIES or ch in "\n\t ")
@@ -260,9 +284,10 @@ def tokens(text: str) -> tuple[str, ...]:
     for match in _TOKEN_RE.finditer(text):
         number, word, ja = match.groups()
         if number:
-            out.append(_number_token(number))
+            if "." in number or len(number.lstrip("0")) >= 2:  # single digits (days, "2+2") say nothing
+                out.append(_number_token(number))
         elif word:
-            if word in STOPWORDS or (len(word) <= 2 and word != "id"):
+            if word in STOPWORDS or len(word) == 1:
                 continue
             word = _SYNONYMS.get(word, word)
             word = _SYNONYMS.get(_stem(word), _stem(word))
@@ -271,6 +296,24 @@ def tokens(text: str) -> tuple[str, ...]:
         elif ja:
             out.extend(_ja_tokens(ja))
     return tuple(out)
+
+
+_QUANTITY_RE = re.compile(
+    r"\bhow\s+(?:many|much|high|low|big|large|common|widespread)\b|\bwhat\s+(?:percent|percentage|share|proportion|fraction|portion|number|rate)\b"
+    r"|\bnumber\s+of\b|%|\bpercent|\bhow\s+few\b"
+    r"|何人|何%|何割|何パーセント|何件|何病院|何桁|何ケタ|なんけた|どのくらい|どれくらい|どれだけ|どの程度|いくつ|いくら|割合|人数|件数|パーセント"
+)
+_DATE_RE = re.compile(r"\bwhen\b|\bwhat\s+(?:date|year|month|day)\b|\bwhich\s+(?:date|year|month)\b|いつ|何年|何月|何日")
+
+
+def question_type(text: str) -> str:
+    """'quantity' for how many / what share, 'date' for when, else 'other'."""
+    text = clean(text)
+    if _DATE_RE.search(text):
+        return "date"
+    if _QUANTITY_RE.search(text):
+        return "quantity"
+    return "other"
 
 
 def signature(text: str) -> str:

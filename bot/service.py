@@ -1,0 +1,97 @@
+"""The live knowledge base: one `Answerer` at a time, replaced whole on reload.
+
+Front ends read `service.answerer` for every question; a reload validates and builds the
+new index away from the caller (in a worker thread when asked from the event loop), then
+swaps the reference in one assignment, so a question sees either the old or the new
+knowledge base, never a mix. On any problem the old one stays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.answer.policy import Thresholds
+from bot.answer.reply import DEFAULT_MAX_CHARS, Answerer
+from bot.knowledge import KnowledgeBase, Limits, Problem, load_knowledge
+
+
+@dataclass(frozen=True)
+class KnowledgeDiff:
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+    def summary(self) -> str:
+        if self.empty:
+            return "no facts changed"
+        parts = []
+        for label, ids in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
+            if ids:
+                parts.append(f"{label}: {', '.join(ids)}")
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class ReloadResult:
+    ok: bool
+    problems: tuple[Problem, ...] = ()
+    diff: KnowledgeDiff = field(default_factory=KnowledgeDiff)
+    version: str = ""
+
+
+def diff_knowledge(old: KnowledgeBase | None, new: KnowledgeBase) -> KnowledgeDiff:
+    before = {f.id: f for f in old.facts} if old else {}
+    after = {f.id: f for f in new.facts}
+    added = tuple(sorted(after.keys() - before.keys()))
+    removed = tuple(sorted(before.keys() - after.keys()))
+    changed = tuple(sorted(fid for fid in after.keys() & before.keys() if _fact_key(after[fid]) != _fact_key(before[fid])))
+    return KnowledgeDiff(added, changed, removed)
+
+
+def _fact_key(fact: object) -> object:
+    # positions and file/line move when unrelated lines are edited: not a change of the fact
+    from dataclasses import replace
+
+    return replace(fact, positions={}, line=0)  # type: ignore[type-var]
+
+
+class KnowledgeService:
+    def __init__(self, path: Path, limits: Limits = Limits(), thresholds: Thresholds = Thresholds(), max_chars: int = DEFAULT_MAX_CHARS) -> None:
+        self.path = path
+        self.limits = limits
+        self.thresholds = thresholds
+        self.max_chars = max_chars
+        self._answerer: Answerer | None = None
+        self._lock = threading.Lock()  # one reload at a time; readers never wait on it
+
+    @property
+    def answerer(self) -> Answerer:
+        if self._answerer is None:
+            raise RuntimeError("knowledge base not loaded")
+        return self._answerer
+
+    @property
+    def loaded(self) -> bool:
+        return self._answerer is not None
+
+    def reload(self) -> ReloadResult:
+        """Validate, index and swap in the knowledge folder; keep the old one on any problem."""
+        with self._lock:
+            result = load_knowledge([self.path], self.limits)
+            if result.kb is None:
+                return ReloadResult(False, tuple(result.problems))
+            answerer = Answerer(result.kb, thresholds=self.thresholds, max_chars=self.max_chars)
+            old = self._answerer.kb if self._answerer else None
+            self._answerer = answerer  # the atomic swap
+            return ReloadResult(True, (), diff_knowledge(old, result.kb), result.kb.version)
+
+    async def reload_async(self) -> ReloadResult:
+        """`reload` in a worker thread, so the event loop keeps answering meanwhile."""
+        return await asyncio.to_thread(self.reload)
