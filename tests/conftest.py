@@ -29,3 +29,14 @@ def mini_dir(tmp_path: Path) -> Path:
     target = tmp_path / "kb"
     shutil.copytree(FIXTURES / "mini", target)
     return target
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    """Print the answer-quality figures per category and split (from tests/quality)."""
+    try:
+        from tests.quality.test_quality import REPORTS
+    except ImportError:
+        return
+    for split, report in REPORTS.items():
+        terminalreporter.write_sep("-", f"answer quality: {split} questions")
+        terminalreporter.write_line(report.table())

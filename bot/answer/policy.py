@@ -23,11 +23,11 @@ Kind = Literal["answer", "suggest", "decline"]
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer: float = 0.60
-    margin: float = 0.06
-    suggest: float = 0.38
+    answer: float = 0.50
+    margin: float = 0.02
+    suggest: float = 0.35
     suggest_window: float = 0.20  # suggestions within this distance of the best
-    min_known_share: float = 0.55  # below: never answer (at most suggest)
+    min_known_share: float = 0.70  # below: never answer (at most suggest)
     max_suggestions: int = 3
 
     def stricter(self) -> "Thresholds":
@@ -60,6 +60,9 @@ def decide(result: SearchResult, t: Thresholds = Thresholds(), facts: dict[str, 
     if not cands:
         return Decision("decline", None, 0.0, reason="no_match")
     top = cands[0]
+    if result.gaps and not top.exact:
+        # the question is about something the sources have no figure for (declared in not_covered)
+        return Decision("decline", None, top.score, reason="not_covered")
     if top.exact:
         return Decision("answer", top.fact_id, top.score, reason="exact")
     runner: Candidate | None = cands[1] if len(cands) > 1 else None

@@ -69,6 +69,7 @@ _MESSAGES = {
     "decline": {"en": "I don't have a sourced figure that answers this.", "ja": "この質問に答えられる出典付きの数字がありません。"},
     "too_long": {"en": "That question is too long for me ({n} characters, limit {limit}). Please ask it in a sentence or two.", "ja": "質問が長すぎます（{n}文字、上限{limit}文字）。短くまとめて質問してください。"},
     "no_content": {"en": "I couldn't find a question in that. Ask me about My Number health insurance cards.", "ja": "質問が見つかりませんでした。マイナ保険証について質問してください。"},
+    "not_covered": {"en": "I have no sourced figure about {what}.", "ja": "{what}について出典のある数字はありません。"},
     "knows": {"en": "I can answer questions about:", "ja": "答えられる話題："},
     "latest": {"en": "latest", "ja": "最新"},
     "article": {"en": "at the time of the 2023 survey report", "ja": "2023年の調査報道の時点"},
@@ -114,6 +115,10 @@ class Answerer:
         if decision.kind == "suggest":
             suggestions = tuple(self._suggestion(fid, lang) for fid in decision.suggestions)
             return Reply("suggest", lang, question, None, decision.score, sentence=message("suggest", lang), suggestions=suggestions, reason=decision.reason, knowledge_version=self.kb.version)
+        if decision.reason == "not_covered" and result.gaps:
+            whats = [g.what.get(lang) for g in self.kb.gaps if g.id in result.gaps]
+            text = message("not_covered", lang, what=("、" if lang == "ja" else ", ").join(whats))
+            return self._decline(question, lang, decision.reason, text, decision.score)
         key = "no_content" if decision.reason == "no_content" else "decline"
         return self._decline(question, lang, decision.reason, message(key, lang), decision.score)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.knowledge.model import LANGS, Fact, Figure, KnowledgeBase, Source, Text, Topic
+from bot.knowledge.model import LANGS, Fact, Figure, Gap, KnowledgeBase, Source, Text, Topic
 from bot.knowledge.numbers import numbers_in, same_number
 from bot.knowledge.yamlsafe import Limits, Located, Problem, Scalar, YamlError, format_path, read_yaml
 
@@ -162,6 +162,7 @@ def load_knowledge(paths: list[Path] | Path, limits: Limits = Limits(), check_co
     facts: list[Fact] = []
     additions: list[tuple[str, str, str, str, tuple[int, int]]] = []
     fact_origin: dict[str, str] = {}
+    gaps: list[Gap] = []
     answer_checks: list[tuple[Fact, _Checker, tuple[Any, ...]]] = []
     declared_sources: set[str] = set()  # ids seen, even on invalid entries (no cascade of "unknown source")
     incomplete: set[str] = set()  # facts with an invalid figure: their answer numbers are not checked
@@ -185,6 +186,8 @@ def load_knowledge(paths: list[Path] | Path, limits: Limits = Limits(), check_co
             _read_sources(doc, checker, sources, declared_sources)
         elif "additions" in doc:
             _read_additions(doc, checker, additions)
+        elif "not_covered" in doc:
+            _read_gaps(doc, checker, gaps)
         else:
             topic = _read_topic(doc, checker)
             if topic is None:
@@ -223,6 +226,7 @@ def load_knowledge(paths: list[Path] | Path, limits: Limits = Limits(), check_co
         sources=sources,
         version=digest.hexdigest()[:12],
         files=tuple(str(f) for f in files),
+        gaps=tuple(gaps),
     )
     return LoadResult(kb, [])
 
@@ -337,6 +341,27 @@ def _read_figure(raw: Any, path: tuple[Any, ...], fact_source: str | None, check
     if value is None or unit is None or counts is None or as_of is None or source is None:
         return None
     return Figure(value, unit, counts, as_of, source, qualifier, base, period)
+
+
+def _read_gaps(doc: dict[str, Any], checker: _Checker, out: list[Gap]) -> None:
+    checker.mapping(doc, (), {"not_covered"}, set())
+    entries = doc["not_covered"]
+    if not isinstance(entries, list):
+        checker.problem(("not_covered",), f"expected a list, found {_describe(entries)}", entries)
+        return
+    for i, raw in enumerate(entries):
+        path = ("not_covered", i)
+        spec = checker.mapping(raw, path, {"id", "what", "terms"}, set())
+        if spec is None:
+            continue
+        gid = checker.ident(spec.get("id"), path + ("id",)) if "id" in spec else None
+        what = checker.i18n(spec["what"], path + ("what",), both=True) if "what" in spec else None
+        terms = checker.per_lang_lists(spec["terms"], path + ("terms",), required=False) if "terms" in spec else {}
+        if gid and any(g.id == gid for g in out):
+            checker.problem(path + ("id",), f"duplicate id {gid!r} in not_covered")
+            continue
+        if gid and what and terms:
+            out.append(Gap(gid, what, terms, checker.display))
 
 
 def _read_additions(doc: dict[str, Any], checker: _Checker, out: list[tuple[str, str, str, str, tuple[int, int]]]) -> None:

@@ -70,12 +70,23 @@ class Fact:
 
 
 @dataclass(frozen=True)
+class Gap:
+    """Something people ask about that the sources have no figure for: the bot declines and says so."""
+
+    id: str
+    what: Text
+    terms: Mapping[str, tuple[str, ...]]
+    file: str
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     facts: tuple[Fact, ...]
     topics: tuple[Topic, ...]
     sources: Mapping[str, Source]
     version: str  # short content hash of the files it was built from
     files: tuple[str, ...] = field(default=())
+    gaps: tuple[Gap, ...] = field(default=())
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", MappingProxyType({f.id: f for f in self.facts}))

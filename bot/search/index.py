@@ -21,6 +21,7 @@ question are scored.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -39,7 +40,11 @@ W_TOPIC = 0.5
 TYPO_CUTOFF = 0.78  # OSA similarity (edits incl. transpositions) for a typo of a known word (len >= 4)
 MAX_FUZZY = 2
 W_COVERAGE = 0.4  # score = W_COVERAGE * coverage + (1 - W_COVERAGE) * best phrasing
+KEYPHRASE_BONUS = 0.06
 CANDIDATE_DF_CAP = 0.2  # tokens in more than this share of facts do not generate candidates alone
+
+
+_SENTENCE_RE = re.compile(r"(?<=[.?!。？！])\s*|\n+")
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,7 @@ class SearchResult:
     known_share: float = 0.0  # share of the question's weight the knowledge base knows at all
     qtype: str = "other"  # quantity, date or other
     known_words: int = 0  # known non-number tokens in the question
+    gaps: tuple[str, ...] = ()  # ids of declared not-covered subjects the question mentions
 
     @property
     def top(self) -> Candidate | None:
@@ -83,6 +89,7 @@ class _FactDoc:
     fact: Fact
     fields: dict[str, float] = field(default_factory=dict)
     phrasings: list[_Phrasing] = field(default_factory=list)
+    key_phrases: list[frozenset[str]] = field(default_factory=list)  # multi-word keywords
 
 
 class SearchIndex:
@@ -100,6 +107,9 @@ class SearchIndex:
             for lang in LANGS:
                 for keyword in fact.keywords.get(lang, ()):
                     self._add(doc, keyword, W_KEYWORD)
+                    words = frozenset(tokens(keyword))
+                    if len(words) >= 2:
+                        doc.key_phrases.append(words)
                 self._add(doc, fact.answer.get(lang), W_ANSWER)
                 for fig in fact.figures:
                     self._add(doc, fig.counts.get(lang), W_FIGURE * 0.6)
@@ -136,7 +146,21 @@ class SearchIndex:
         self._by_length: dict[int, list[str]] = defaultdict(list)
         for word in self._repair:
             self._by_length[len(word)].append(word)
-        self._typo_cache: dict[str, tuple[tuple[str, float], ...]] = {}
+        self._typo_cache: dict[str, tuple[tuple[str, float], ...] | None] = {}
+        # declared gaps: English terms as whole words of the normalised text, Japanese as text
+        self._gaps: list[tuple[str, re.Pattern[str] | None, tuple[str, ...]]] = []
+        for gap in kb.gaps:
+            en_terms = [normalise(t) for t in gap.terms.get("en", ()) if normalise(t)]
+            pattern = re.compile(r"\b(?:" + "|".join(re.escape(t) for t in en_terms) + r")\b") if en_terms else None
+            ja_terms = tuple(normalise(t) for t in gap.terms.get("ja", ()) if normalise(t))
+            self._gaps.append((gap.id, pattern, ja_terms))
+
+    def gaps_in(self, norm: str) -> tuple[str, ...]:
+        found = []
+        for gap_id, pattern, ja_terms in self._gaps:
+            if (pattern is not None and pattern.search(norm)) or any(t in norm for t in ja_terms):
+                found.append(gap_id)
+        return tuple(found)
 
     def _add(self, doc: _FactDoc, text: str, weight: float) -> None:
         for token in tokens(text):
@@ -173,6 +197,26 @@ class SearchIndex:
         return found
 
     def search(self, question: str, limit: int = 5) -> SearchResult:
+        """Rank facts for a question. A long message is also scored sentence by sentence, and
+        each fact keeps its best score: the question in a chatty message is usually one sentence
+        of it, and the rest is context that would otherwise dilute every score."""
+        full = self._search_one(question, limit)
+        sentences = [s for s in _SENTENCE_RE.split(question) if len(set(tokens(s))) >= 3]
+        if len(sentences) < 2:
+            return full
+        best = full
+        merged: dict[str, Candidate] = {c.fact_id: c for c in full.candidates}
+        for sentence in sentences:
+            part = self._search_one(sentence, limit)
+            for cand in part.candidates:
+                if cand.fact_id not in merged or cand.score > merged[cand.fact_id].score:
+                    merged[cand.fact_id] = cand
+            if part.top and (best.top is None or part.top.score > best.top.score):
+                best = part
+        ranked = sorted(merged.values(), key=lambda c: (-c.score, c.fact_id))[:limit]
+        return SearchResult(question, full.lang, full.tokens, full.unknown, tuple(ranked), best.known_share, best.qtype if best.qtype != "other" else full.qtype, best.known_words, full.gaps)
+
+    def _search_one(self, question: str, limit: int) -> SearchResult:
         lang = detect_lang(question)
         norm = normalise(question)
         query = tuple(dict.fromkeys(tokens(question)))
@@ -205,7 +249,7 @@ class SearchIndex:
             cands: tuple[Candidate, ...] = ()
             if exact_idx is not None:
                 cands = (Candidate(self.docs[exact_idx].fact.id, 1.0, 1.0, 1.0, question, True),)
-            return SearchResult(question, lang, query, tuple(unknown), cands, known_share, qtype, known_words)
+            return SearchResult(question, lang, query, tuple(unknown), cands, known_share, qtype, known_words, self.gaps_in(norm))
         candidates: set[int] = set()
         for tok, options in expansions.items():
             for word, _sim in options:
@@ -220,7 +264,7 @@ class SearchIndex:
             candidates.add(exact_idx)
         scored = [self._score(idx, expansions, weights, total, norm, question) for idx in candidates]
         scored.sort(key=lambda c: (-c.score, c.fact_id))
-        return SearchResult(question, lang, query, tuple(unknown), tuple(scored[:limit]), known_share, qtype, known_words)
+        return SearchResult(question, lang, query, tuple(unknown), tuple(scored[:limit]), known_share, qtype, known_words, self.gaps_in(norm))
 
     def _score(
         self,
@@ -261,4 +305,8 @@ class SearchIndex:
             if f1 > best_phrase:
                 best_phrase, best_text = f1, phr.text
         score = W_COVERAGE * coverage + (1 - W_COVERAGE) * best_phrase
+        # a moderator's multi-word keyword found whole in the question is a distinguishing cue
+        present = {word for options in expansions.values() for word, _sim in options}
+        if any(phrase <= present for phrase in doc.key_phrases):
+            score = min(1.0, score + KEYPHRASE_BONUS)
         return Candidate(doc.fact.id, round(score, 4), round(coverage, 4), round(best_phrase, 4), best_text, exact)

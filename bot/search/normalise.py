@@ -36,11 +36,27 @@ _EN_PHRASES = [
     (re.compile(r"\bkanja\b"), " patient "),
     (re.compile(r"\bmeritt?o\b"), " merit "),
     (re.compile(r"\bshikaku\s*kakunin\s*sho\b"), " eligibility certificate "),
+    (re.compile(r"\bpa+\s*-?\s*se+n?\s*to\b"), " percent "),
+    (re.compile(r"\b(?:tte|desu|desuka|ka|wa|ga|wo|ni|de|ima|nan|nani|nanno|dore|kurai|gurai|no|ne|yo|kana)\b"), " "),
 ]
 _JA_PHRASES = [
     (re.compile("マイナンバー|まいなんばー"), " マイナ "),
     (re.compile("マイナ"), " マイナ "),
-    (re.compile("ほけんしょう"), "保険証"),
+    # words people type in hiragana when they do not know (or skip) the kanji
+    (re.compile("ほけんしょう|ほけんしょ"), "保険証"),
+    (re.compile("しかくかくにんしょ"), "資格確認書"),
+    (re.compile("とうろく"), "登録"),
+    (re.compile("りようりつ"), "利用率"),
+    (re.compile("かいじょ"), "解除"),
+    (re.compile("びょういん"), "病院"),
+    (re.compile("かんじゃ"), "患者"),
+    (re.compile("めりっと"), "メリット"),
+    (re.compile("はっこう"), "発行"),
+    (re.compile("ちょうさ"), "調査"),
+    (re.compile("けんしん"), "健診"),
+    (re.compile("しょほう"), "処方"),
+    (re.compile("せいれい"), "政令"),
+    (re.compile("はいし"), "廃止"),
     (re.compile("パーセント|ﾊﾟｰｾﾝﾄ|割合"), " 割合 "),
     # question and chatter phrases with kanji or katakana, which bigrams would otherwise keep
     (re.compile("教えて|知りたい|知ってる|知っている|分かりますか|わかりますか|本当|ほんとう|何人|何割|何％|何%|何パー|何件|何年|何月|何日|何病院|何が|何を|何の|何で|何か|今|最近|現在|誰か|皆さん|みなさん|質問|結局|実際|具体的|一体|聞いた|聞き|気になる|思う|思います|思った|ニュース|記事|話|私|僕|俺|自分|友達|家族|母|父|ちょっと|ところで|ねえ|どう|どの|どれ|いつ|いくつ"), " "),
@@ -54,7 +70,7 @@ STOPWORDS = frozenset(
     but by can could curious day did do does doing done down during each either else enough even
     ever every exactly few for from further get gets getting give given go going gone got guess
     guys had has have having he hear heard hello her here hey hi him his honestly how however i
-    if im in into is it its itself ive just kind know knows let lets like lol look looking lot
+    if im in into is it its itself ive just kind know knows let lets like lol lot
     lots made make many may maybe me mean might mine more most much must my myself need needs
     news no nor now of off ok okay on once one only or other our out over own people person
     please pls plz pretty quick quite rather read really right said saw say says see seen seems
@@ -72,6 +88,31 @@ STOPWORDS = frozenset(
     recently now nowadays these days year years time times ago exact exactly approximately
     roughly around approx percentage percent proportion share fraction portion
     ok right guy dude bro folks yall y'all ya
+    able unable happen happens happened happening show shows showed
+    take takes taking took put puts bring brings brought keep keeps kept come comes came
+    find finds found try tries tried trying call called calls feel feels felt seem seemed
+    work works worked working write writing wrote written report reports school teacher
+    class homework background context anyway anyways though although besides otherwise
+    january february march april may june july august september october november december
+    yr yrs dec jan feb mar apr jun jul aug sep sept oct nov abt bc cuz coz tho rn imo tbh
+    idk btw fyi asap pls plz thx ty np omg wtf smh
+    good bad better worse best worst big small little great nice fine
+    happy sad worried worry worries uneasy nervous confused confusing annoyed annoying
+    regret stuck whim bit lot lots tons kinda sorta
+    morning afternoon evening night tonight tomorrow yesterday week weeks weekend month
+    months next previous ago later soon already anymore again ever never always
+    sometimes often usually
+    drawer home house room office work job company hr boss mail inbox phone app website
+    site page headline headlines story stories rumor rumour quote quoting quoted
+    regular normal ordinary average typical everyday
+    man woman men women kid kids child son daughter grandmother grandfather aunt uncle
+    neighbor neighbour teacher doctor's
+    one ones two three four five six seven eight nine ten first second third
+    timeline announce announced announcement clean cleaning cleaned
+    instead present presented presenting join joined joining lazy future
+    appointment appointments visit visiting visited caught catch catches catching
+    reason reasons why because wonder matter matters problem problems issue-free
+    sure unsure true false correct wrong hmm huh wow cool awesome
     """.split()
 )
 # "percentage", "share" and "number" are dropped as topic-free: nearly every fact is a share,
@@ -174,6 +215,96 @@ _SYNONYMS = {
     "physicians": "doctor",
     "checkup": "checkup",
     "checkups": "checkup",
+    "permission": "consent",
+    "permissions": "consent",
+    "permit": "consent",
+    "agree": "consent",
+    "agreement": "consent",
+    "reverse": "cancel",
+    "undo": "cancel",
+    "withdraw": "cancel",
+    "revoke": "cancel",
+    "unlink": "cancel",
+    "worthwhile": "merit",
+    "helpful": "merit",
+    "beneficial": "merit",
+    "hate": "unpopular",
+    "dislike": "unpopular",
+    "unpopularity": "unpopular",
+    "controversy": "unpopular",
+    "controversial": "unpopular",
+    "criticism": "unpopular",
+    "criticise": "unpopular",
+    "criticize": "unpopular",
+    "backlash": "unpopular",
+    "opposition": "unpopular",
+    "distrust": "unpopular",
+    "issuing": "issue",
+    "give": "issue",
+    "gives": "issue",
+    "giving": "issue",
+    "gave": "issue",
+    "handing": "issue",
+    "hand": "issue",
+    "hands": "issue",
+    "handed": "issue",
+    "issued": "issue",
+    "issuance": "issue",
+    "issues": "issue",
+    "stopped": "stop",
+    "halt": "stop",
+    "halted": "stop",
+    "cease": "stop",
+    "ceased": "stop",
+    "traditional": "old",
+    "conventional": "old",
+    "existing": "old",
+    "legacy": "old",
+    "paper": "old",
+    "plastic": "old",
+    "certificate": "card",
+    "certificates": "card",
+    "cards": "card",
+    "view": "view",
+    "viewing": "view",
+    "viewed": "view",
+    "look": "view",
+    "browse": "view",
+    "access": "view",
+    "methodology": "survey",
+    "study": "survey",
+    "research": "survey",
+    "double": "duplicate",
+    "duplicated": "duplicate",
+    "duplicates": "duplicate",
+    "redundant": "duplicate",
+    "overlapping": "duplicate",
+    "overlap": "duplicate",
+    "combos": "combination",
+    "combo": "combination",
+    "combinations": "combination",
+    "mixing": "combination",
+    "interaction": "combination",
+    "interactions": "combination",
+    "connect": "link",
+    "connects": "link",
+    "connected": "link",
+    "connecting": "link",
+    "tie": "link",
+    "ties": "link",
+    "tied": "link",
+    "info": "data",
+    "information": "data",
+    "records": "record",
+    "delay": "postpone",
+    "delayed": "postpone",
+    "delaying": "postpone",
+    "postponed": "postpone",
+    "postponement": "postpone",
+    "dropped": "scrap",
+    "drop": "scrap",
+    "dropping": "scrap",
+    "rollback": "scrap",
     "expire": "expiry",
     "expires": "expiry",
     "expired": "expiry",
@@ -284,8 +415,7 @@ def tokens(text: str) -> tuple[str, ...]:
     for match in _TOKEN_RE.finditer(text):
         number, word, ja = match.groups()
         if number:
-            if "." in number or len(number.lstrip("0")) >= 2:  # single digits (days, "2+2") say nothing
-                out.append(_number_token(number))
+            out.append(_number_token(number))
         elif word:
             if word in STOPWORDS or len(word) == 1:
                 continue
@@ -303,7 +433,7 @@ _QUANTITY_RE = re.compile(
     r"|\bnumber\s+of\b|%|\bpercent|\bhow\s+few\b"
     r"|何人|何%|何割|何パーセント|何件|何病院|何桁|何ケタ|なんけた|どのくらい|どれくらい|どれだけ|どの程度|いくつ|いくら|割合|人数|件数|パーセント"
 )
-_DATE_RE = re.compile(r"\bwhen\b|\bwhat\s+(?:date|year|month|day)\b|\bwhich\s+(?:date|year|month)\b|いつ|何年|何月|何日")
+_DATE_RE = re.compile(r"^\s*when\b|\bwhen\s+(?:did|does|do|will|is|was|were|can|could|are|should|would|exactly)\b|\bsince\s+when\b|\buntil\s+when\b|\bwhat\s+(?:date|year|month|day)\b|\bwhich\s+(?:date|year|month)\b|いつ|何年|何月|何日")
 
 
 def question_type(text: str) -> str:

@@ -1,0 +1,47 @@
+"""The index ranks facts; these use the shipped knowledge base, no mocks."""
+
+from bot.knowledge import KnowledgeBase
+from bot.search.index import SearchIndex
+
+
+def test_exact_phrasing_ranks_first_with_full_score(kb: KnowledgeBase) -> None:
+    index = SearchIndex(kb)
+    for fact in kb.facts:
+        for _lang, question in fact.all_questions():
+            top = index.search(question).top
+            assert top is not None and top.fact_id == fact.id and top.exact, question
+
+
+def test_typo_is_repaired(kb: KnowledgeBase) -> None:
+    result = SearchIndex(kb).search("how many hosptials were surveyed")
+    assert result.top is not None and result.top.fact_id == "survey-overview"
+    assert not result.unknown
+
+
+def test_unknown_topic_word_lowers_known_share(kb: KnowledgeBase) -> None:
+    index = SearchIndex(kb)
+    known = index.search("what is the usage rate")
+    unknown = index.search("what is the usage rate of my gpu")
+    assert unknown.unknown == ("gpu",)
+    assert unknown.known_share < known.known_share == 1.0
+
+
+def test_declared_gap_is_detected(kb: KnowledgeBase) -> None:
+    result = SearchIndex(kb).search("what percentage of pharmacies use the card")
+    assert result.gaps == ("pharmacies",)
+
+
+def test_japanese_question_finds_japanese_phrasings(kb: KnowledgeBase) -> None:
+    result = SearchIndex(kb).search("マイナ保険証の利用率は今どのくらい？")
+    assert result.lang == "ja" and result.top is not None and result.top.fact_id == "usage-rate"
+
+
+def test_chatty_message_scored_by_its_question_sentence(kb: KnowledgeBase) -> None:
+    text = "My neighbour was complaining all morning about paperwork and the weather. Anyway, when did the My Number system start?"
+    result = SearchIndex(kb).search(text)
+    assert result.top is not None and result.top.fact_id == "system-launch"
+
+
+def test_empty_question_has_no_candidates(kb: KnowledgeBase) -> None:
+    result = SearchIndex(kb).search("   ")
+    assert result.tokens == () and result.candidates == ()

@@ -1,0 +1,65 @@
+from bot.search.normalise import clean, detect_lang, normalise, question_type, signature, tokens
+
+
+def test_nfkc_width_and_case() -> None:
+    assert normalise("ＭＹ　ＮＵＭＢＥＲ　ｶｰﾄﾞ！") == "my number カード"
+
+
+def test_invisible_and_control_characters_removed() -> None:
+    assert clean("us\u200bage\u202e rate\x00\ud800") == "usage rate"
+
+
+def test_my_number_spellings_are_one_token() -> None:
+    for text in ("My Number", "my-number", "MyNumber", "myna", "maina"):
+        assert tokens(text) == ("mynumber",), text
+
+
+def test_stop_and_chatter_words_dropped_and_stems_joined() -> None:
+    assert tokens("hey guys, how many people registered?") == ("register",)
+    assert tokens("registrations") == tokens("registered") == ("register",)
+
+
+def test_synonyms_share_a_token() -> None:
+    assert tokens("benefit") == tokens("advantages") == tokens("merit") == ("merit",)
+
+
+def test_negation_kept() -> None:
+    assert "not" in tokens("hospitals that don't use it")
+    assert "not" in tokens("hospitals that do not use it")
+
+
+def test_japanese_bigrams_without_particles_or_question_phrases() -> None:
+    assert tokens("利用率を教えてください") == ("利用", "用率")
+    assert tokens("マイナ保険証") == ("マイ", "イナ", "保険", "険証")
+
+
+def test_hiragana_spellings_of_key_words() -> None:
+    assert tokens("しかくかくにんしょ") == tokens("資格確認書")
+
+
+def test_numbers_become_number_tokens() -> None:
+    assert tokens("29.6% of hospitals") == ("#29.6", "hospital")
+    assert tokens("２０２４年") == ("#2024", "年")
+
+
+def test_language_detection() -> None:
+    assert detect_lang("マイナ保険証の利用率は？") == "ja"
+    assert detect_lang("what is the usage rate") == "en"
+    assert detect_lang("what does 保険証 mean in english?") == "en"
+
+
+def test_question_type() -> None:
+    assert question_type("How many people registered?") == "quantity"
+    assert question_type("何人が登録しましたか") == "quantity"
+    assert question_type("When did it start?") == "date"
+    assert question_type("いつから解除できる？") == "date"
+    assert question_type("what can doctors see when I visit") == "other"
+
+
+def test_signature_ignores_order_case_and_punctuation() -> None:
+    assert signature("How many hospitals use the system?") == signature("the system: hospitals use, how many")
+
+
+def test_hostile_text_does_not_raise() -> None:
+    for text in ("", " ", "\x00\x01", "👍" * 50, "?!.,", "\u202e" * 10, "a\u0301" * 1000, "x" * 100_000):
+        tokens(text)

@@ -1,0 +1,73 @@
+"""Replies built from the shipped knowledge base: figures, dates, sources, language."""
+
+from bot.answer.format import date_text, value_text
+from bot.answer.reply import Answerer, render_text
+from bot.knowledge.model import Figure, Text
+
+
+def test_answer_has_sentence_figure_base_period_and_source(answerer: Answerer) -> None:
+    reply = answerer.ask("What percentage of hospitals use the system to view patient data?")
+    assert reply.kind == "answer" and reply.fact_id == "hospitals-using-system"
+    text = render_text(reply)
+    assert "29.6%" in text and "68.2%" in text
+    assert "892" in text  # the base
+    assert "July" in text and "2023" in text  # the period
+    assert "https://www.japantimes.co.jp/" in text  # the source link
+    assert "Ministry of Health" in text  # who ran the survey
+
+
+def test_japanese_question_gets_japanese_reply(answerer: Answerer) -> None:
+    reply = answerer.ask("システムを使って患者情報を見ている病院は何%？")
+    assert reply.lang == "ja" and reply.fact_id == "hospitals-using-system"
+    assert "出典" in render_text(reply) or "報道" in render_text(reply)
+
+
+def test_dated_series_shows_latest_and_the_articles_figure(answerer: Answerer) -> None:
+    reply = answerer.ask("what is the usage rate of my number insurance cards")
+    assert reply.fact_id == "usage-rate"
+    values = [line.value for line in reply.figures]
+    assert values[0] == "37.14%"  # the latest, first
+    assert "about 4%" in values  # the 2023 article's figure, with its date
+    labels = {line.value: line.label for line in reply.figures}
+    assert labels["37.14%"] == "latest" and "2023" in labels["about 4%"]
+    assert {s.id for s in reply.sources} >= {"kobe-journal-3788428582", "kyodo-2023-12-03"}
+
+
+def test_a_year_asked_about_is_shown(answerer: Answerer) -> None:
+    reply = answerer.ask("usage rate in november 2024")
+    assert reply.fact_id == "usage-rate"
+    assert "18.52%" in [line.value for line in reply.figures]
+
+
+def test_off_topic_is_declined_with_what_the_bot_knows(answerer: Answerer) -> None:
+    reply = answerer.ask("tell me a joke")
+    assert reply.kind == "decline" and reply.fact_id is None and reply.topics
+    assert "%" not in render_text(reply)
+
+
+def test_no_figure_for_a_near_topic_question(answerer: Answerer) -> None:
+    for question in ("What percentage of pharmacies use the card?", "How much does the card cost?", "マイナンバーカードの手数料はいくら？"):
+        reply = answerer.ask(question)
+        assert reply.kind == "decline", question
+        assert reply.reason == "not_covered"
+
+
+def test_bad_input_declines_cleanly(answerer: Answerer) -> None:
+    for question in ("", "   ", "\x00\x07\x1b[31m", "👍🎉🔥", "?!?!...", "x" * 10_000):
+        reply = answerer.ask(question)
+        assert reply.kind == "decline", repr(question[:20])
+        assert render_text(reply)
+
+
+def test_long_question_reason(answerer: Answerer) -> None:
+    reply = answerer.ask("how many people registered " * 100)
+    assert reply.reason == "too_long" and "limit" in reply.sentence
+
+
+def test_value_and_date_formats() -> None:
+    fig = Figure(70_000_000.0, "people", Text("x", "x"), "2023-12-03", "s", "more_than")
+    assert value_text(fig, "en") == "more than 70 million people"
+    assert value_text(fig, "ja") == "7,000万人超"
+    assert date_text("2024-12-02", "en") == "2 December 2024"
+    assert date_text("2024-12-02", "ja") == "2024年12月2日"
+    assert date_text("2025-10", "en") == "October 2025"
