@@ -20,6 +20,7 @@ question are scored.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import defaultdict
@@ -41,7 +42,8 @@ TYPO_CUTOFF = 0.78  # OSA similarity (edits incl. transpositions) for a typo of 
 MAX_FUZZY = 2
 W_COVERAGE = 0.4  # score = W_COVERAGE * coverage + (1 - W_COVERAGE) * best phrasing
 KEYPHRASE_BONUS = 0.06
-CANDIDATE_DF_CAP = 0.2  # tokens in more than this share of facts do not generate candidates alone
+CANDIDATE_DF_CAP = 0.05  # tokens in more than this share of facts do not generate candidates
+SHORTLIST = 40  # facts fully scored per question
 
 
 _SENTENCE_RE = re.compile(r"(?<=[.?!。？！])\s*|\n+")
@@ -139,7 +141,7 @@ class SearchIndex:
                 phr = _Phrasing(idx, lang, question, normalise(question), weights, sum(weights.values()) or 1.0)
                 doc.phrasings.append(phr)
                 self.exact.setdefault(phr.norm, idx)
-        self.candidate_cap = max(50, int(CANDIDATE_DF_CAP * n))
+        self.candidate_cap = max(SHORTLIST, int(CANDIDATE_DF_CAP * n))
         # typo repair targets: the knowledge base's own words, plus synonyms and stop words
         self._repair: dict[str, str | None] = {w: c for w, c in typo_targets().items() if c is None or c in self.postings}
         self._repair.update({t: t for t in self.postings if t.isascii() and t.isalpha() and len(t) >= 3})
@@ -250,16 +252,26 @@ class SearchIndex:
             if exact_idx is not None:
                 cands = (Candidate(self.docs[exact_idx].fact.id, 1.0, 1.0, 1.0, question, True),)
             return SearchResult(question, lang, query, tuple(unknown), cands, known_share, qtype, known_words, self.gaps_in(norm))
-        candidates: set[int] = set()
+        # Stage 1: rough evidence per fact from the postings of the question's rarer words only;
+        # a word in a large share of facts says little and would make this cost grow with the base.
+        rough: dict[int, float] = defaultdict(float)
         for tok, options in expansions.items():
-            for word, _sim in options:
+            for word, sim in options:
                 posting = self.postings[word]
-                if len(posting) <= self.candidate_cap:
-                    candidates.update(posting)
-        if not candidates:  # only very common words: fall back to all facts that hold one
-            for options in expansions.values():
-                for word, _sim in options:
-                    candidates.update(self.postings[word][: self.candidate_cap])
+                if len(posting) > self.candidate_cap:
+                    continue
+                gain = weights[tok] * sim
+                for idx in posting:
+                    rough[idx] += gain
+        if not rough:  # only very common words: take the facts that hold the rarest of them
+            word = min((w for options in expansions.values() for w, _s in options), key=lambda w: len(self.postings[w]))
+            for idx in self.postings[word][: SHORTLIST * 4]:
+                rough[idx] += 1.0
+        # Stage 2: full scoring of a bounded shortlist.
+        if len(rough) > SHORTLIST:
+            candidates = set(heapq.nlargest(SHORTLIST, rough, key=rough.__getitem__))
+        else:
+            candidates = set(rough)
         if exact_idx is not None:
             candidates.add(exact_idx)
         scored = [self._score(idx, expansions, weights, total, norm, question) for idx in candidates]
