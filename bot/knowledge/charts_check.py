@@ -1,0 +1,122 @@
+"""Checks on the chart declarations of facts (`chart: <group>` and `series: <key>`).
+
+A chart group becomes one bar chart of every figure of its facts, so those figures must be
+comparable amounts in one unit. A series becomes a line over time, so it needs at least two
+figures in its main unit at different dates, and no two at the same date.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from bot.knowledge.model import Fact, Figure
+from bot.knowledge.yamlsafe import Problem
+
+MAX_BARS = 12  # beyond this the labels of a bar chart no longer fit in a readable image
+
+
+def series_unit(figures: Sequence[Figure]) -> str | None:
+    """The unit a dated series is drawn in: the one most of its figures use (the first on a tie).
+
+    A series fact may carry a side figure in another unit (registrations: people over time,
+    plus the share of cardholders once); the line follows the unit of the many, not the one.
+    """
+    counts = Counter(f.unit for f in figures if f.unit != "date")
+    if not counts:
+        return None
+    best = max(counts.values())
+    return next(f.unit for f in figures if counts.get(f.unit) == best)
+
+
+def _problem(fact: Fact, field_name: str, message: str) -> Problem:
+    return Problem(fact.file, fact.line, 0, f"{fact.id}.{field_name}", message)
+
+
+def _groups(facts: Iterable[Fact], attribute: str) -> dict[str, list[Fact]]:
+    groups: dict[str, list[Fact]] = {}
+    for fact in facts:
+        key = getattr(fact, attribute)
+        if key:
+            groups.setdefault(key, []).append(fact)
+    return groups
+
+
+def _check_chart_group(key: str, members: list[Fact]) -> list[Problem]:
+    problems = []
+    for fact in members:
+        if not fact.figures:
+            problems.append(_problem(fact, "chart", f"is in chart group {key!r} but has no figures; give it a figure or remove 'chart'"))
+    figured = [f for f in members if f.figures]
+    if not figured:
+        return problems
+    first = figured[0]
+    unit = first.figures[0].unit
+    if unit == "date":
+        problems.append(_problem(first, "chart", f"chart group {key!r} holds dates; a bar chart needs amounts (percent, people, hospitals, ...)"))
+        return problems
+    for fact in figured:
+        for j, fig in enumerate(fact.figures):
+            if fig.unit != unit:
+                problems.append(
+                    _problem(
+                        fact,
+                        f"figures[{j}].unit",
+                        f"is {fig.unit!r}, but chart group {key!r} is in {unit!r} (from fact {first.id!r}); one bar chart compares one unit",
+                    )
+                )
+    bars = sum(len(f.figures) for f in figured)
+    if bars > MAX_BARS:
+        problems.append(_problem(first, "chart", f"chart group {key!r} has {bars} figures; at most {MAX_BARS} fit in one readable chart"))
+    return problems
+
+
+def _check_series(key: str, members: list[Fact]) -> list[Problem]:
+    figures = [fig for fact in members for fig in fact.figures]
+    first = members[0]
+    unit = series_unit(figures)
+    if unit is None:
+        return [_problem(first, "series", f"series {key!r} has no figures with amounts; a dated series needs at least 2")]
+    problems = []
+    seen: dict[str, Fact] = {}
+    for fact in members:
+        for j, fig in enumerate(fact.figures):
+            if fig.unit != unit:
+                continue
+            if fig.as_of in seen:
+                problems.append(
+                    _problem(
+                        fact,
+                        f"figures[{j}].as_of",
+                        f"series {key!r} already has a {unit!r} figure as of {fig.as_of} (fact {seen[fig.as_of].id!r}); one value per date",
+                    )
+                )
+            else:
+                seen[fig.as_of] = fact
+    if len(seen) < 2:
+        problems.append(
+            _problem(
+                first, "series", f"series {key!r} has {len(seen)} dated {unit!r} figure(s); a line over time needs at least 2 with different 'as_of' dates"
+            )
+        )
+    return problems
+
+
+def check_charts(facts: Sequence[Fact]) -> list[Problem]:
+    """Every problem with the chart groups and dated series of these facts, in file order."""
+    charts = _groups(facts, "chart")
+    series = _groups(facts, "series")
+    problems: list[Problem] = []
+    for key, members in charts.items():
+        problems.extend(_check_chart_group(key, members))
+        if key in series:
+            problems.append(
+                _problem(
+                    members[0],
+                    "chart",
+                    f"{key!r} names both a chart group and a series (fact {series[key][0].id!r}); charts are asked for by this name, so use two names",
+                )
+            )
+    for key, members in series.items():
+        problems.extend(_check_series(key, members))
+    return problems
