@@ -243,18 +243,7 @@ class _Layout:
         value_font = self.font(data.lang, _VALUE_PT, bold=True)
         for i, point in enumerate(points):
             label = point.value_label + (f" [{point.note}]" if point.note else "")
-            close = [q for q in points[max(0, i - 1) : i + 2] if q is not point and abs((q.when - point.when).days) < 75]
-            below = any(q.value > point.value for q in close)
-            if below:  # a close, higher neighbour takes the space above; go below and to the right
-                offset, ha, va = (8, -12), "left", "top"
-            elif close:
-                offset, ha, va = (-8, 12), "right", "bottom"
-            elif i == 0:  # the ends align inwards so their labels stay inside the plot
-                offset, ha, va = (-6, 12), "left", "bottom"
-            elif i == len(points) - 1:
-                offset, ha, va = (6, 12), "right", "bottom"
-            else:
-                offset, ha, va = (0, 12), "center", "bottom"
+            offset, ha, va = _LABEL_PLACES[_label_place([p.value for p in points], i)]
             ax.annotate(
                 label,
                 (xs[i], ys[i]),
@@ -285,6 +274,46 @@ class _Layout:
         axis.set_label_text(data.axis_label, fontproperties=self.font(data.lang, _LABEL_PT), color=_MUTED)
         ax.tick_params(axis="x" if axis is ax.xaxis else "y", labelsize=_LABEL_PT - 1, colors=_MUTED)
         ax.spines["bottom"].set_color(_MUTED)
+
+
+# Where a point's value label sits, relative to the point: (offset in points, ha, va).
+_LABEL_PLACES = {
+    "upper-left": ((-6, 9), "right", "bottom"),
+    "upper-right": ((6, 9), "left", "bottom"),
+    "lower-left": ((-6, -9), "right", "top"),
+    "lower-right": ((6, -9), "left", "top"),
+    "above": ((0, 10), "center", "bottom"),
+    "below": ((0, -10), "center", "top"),
+}
+
+
+def _label_place(values: list[float], i: int) -> str:
+    """A side of the point the line does not run through, so the line never crosses its label.
+
+    The segment to a higher neighbour fills the upper quadrant on that side, to a lower one the
+    lower quadrant. The first label prefers the right and the last the left, so that both stay
+    inside the plot; others prefer to sit above the line, where a reader looks first.
+    """
+    value = values[i]
+    before = values[i - 1] if i > 0 else None
+    after = values[i + 1] if i + 1 < len(values) else None
+    if before is not None and after is not None:
+        if before < value and after < value:
+            return "above"
+        if before > value and after > value:
+            return "below"
+    taken = set()
+    if before is not None and before != value:
+        taken.add("upper-left" if before > value else "lower-left")
+    if after is not None and after != value:
+        taken.add("upper-right" if after > value else "lower-right")
+    if before is None:
+        order = ("upper-right", "lower-right", "upper-left", "lower-left")
+    elif after is None:
+        order = ("upper-left", "lower-left", "upper-right", "lower-right")
+    else:
+        order = ("upper-left", "upper-right", "lower-right", "lower-left")
+    return next(place for place in order if place not in taken)
 
 
 def _month_before(day: date) -> date:

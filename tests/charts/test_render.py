@@ -131,3 +131,20 @@ def test_rendering_from_threads_matches_rendering_in_turn(kb: KnowledgeBase) -> 
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(lambda job: (job, shared.render(kb, *job)), jobs * 3))
     assert all(png == in_turn[job] for job, png in results)
+
+
+@pytest.mark.parametrize(
+    ("values", "places"),
+    [
+        # the usage rate: rising all the way, labels on the side the line does not run through
+        ([4, 15.67, 18.52, 37.14], ["lower-right", "upper-left", "upper-left", "upper-left"]),
+        ([10, 30, 20], ["lower-right", "above", "lower-left"]),
+        ([30, 10, 20], ["upper-right", "below", "upper-left"]),
+        ([30, 20, 10], ["upper-right", "upper-right", "lower-left"]),
+        ([5, 5], ["upper-right", "upper-left"]),
+    ],
+)
+def test_value_labels_avoid_the_line(values: list[float], places: list[str]) -> None:
+    from bot.charts.render import _label_place
+
+    assert [_label_place(values, i) for i in range(len(values))] == places
