@@ -1,0 +1,101 @@
+"""`python -m bot run` and `python -m bot sync`: the Discord front end from the command line.
+
+Thin: read the config and the token, load the knowledge base, hand over to `bot.client`.
+Every expected problem (missing token, missing or malformed config, unknown key, bad
+knowledge files, a token Discord rejects) ends in one line on stderr and an exit code,
+never a traceback. The token is read from DISCORD_TOKEN only and never printed or logged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.config import Config, ConfigError, load_config, token_from_env
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def _error(text: str) -> None:
+    sys.stderr.write(f"error: {text}\n")
+    sys.stderr.flush()
+
+
+def _prepare(args: argparse.Namespace) -> tuple[Config, str, Any] | int:
+    """Config, token and a loaded knowledge service, or an exit code after saying why."""
+    try:
+        config = load_config(args.config)
+        token = token_from_env()
+    except ConfigError as exc:
+        _error(str(exc))
+        return EXIT_USAGE
+    from bot.service import KnowledgeService
+
+    service = KnowledgeService(config.knowledge.path, config.knowledge.limits, max_chars=config.chat.max_question_chars)
+    result = service.reload()
+    if not result.ok:
+        for problem in result.problems:
+            sys.stderr.write(f"{problem}\n")
+        _error(f"{len(result.problems)} problem(s) in the knowledge files in {config.knowledge.path}; not starting")
+        return EXIT_PROBLEMS
+    return config, token, service
+
+
+def _setup_logging(verbose: bool) -> None:
+    import discord.utils  # noqa: TID251 - a Discord entry point: the library's log format
+
+    discord.utils.setup_logging(level=logging.DEBUG if verbose else logging.INFO, root=True)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    prepared = _prepare(args)
+    if isinstance(prepared, int):
+        return prepared
+    config, token, service = prepared
+    from bot.client import StartError, SurveyBot, run_bot
+
+    _setup_logging(args.verbose)
+    logging.getLogger(__name__).info("knowledge version %s: %d facts", service.answerer.kb.version, len(service.answerer.kb.facts))
+    try:
+        asyncio.run(run_bot(SurveyBot(config, service), token))
+    except StartError as exc:
+        _error(str(exc))
+        return exc.exit_code
+    return EXIT_OK
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    prepared = _prepare(args)
+    if isinstance(prepared, int):
+        return prepared
+    config, token, service = prepared
+    from bot.client import StartError, SurveyBot, sync_once
+
+    try:
+        lines = asyncio.run(sync_once(SurveyBot(config, service), token))
+    except StartError as exc:
+        _error(str(exc))
+        return exc.exit_code
+    for line in lines:
+        print(line)
+    return EXIT_OK
+
+
+def add_commands(sub: Any) -> None:
+    def config_opt(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--config", type=Path, required=True, metavar="FILE", help="settings file (start from config.example.yaml); the token comes from DISCORD_TOKEN"
+        )
+
+    p = sub.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
+    config_opt(p)
+    p.add_argument("--verbose", action="store_true", help="debug logging (the token is never logged)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("sync", help="register the slash commands with Discord: in guild_ids instantly, else globally")
+    config_opt(p)
+    p.set_defaults(func=cmd_sync)

@@ -1,0 +1,260 @@
+"""The Discord client: a `commands.Bot` that holds the knowledge service and loads one
+extension per feature in `setup_hook`.
+
+Nothing here matches questions: the extensions parse an event, call
+`bot.service.answerer` (read per question, so a reload swaps it between two questions),
+and render the Reply with `bot.renderer`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.answer.reply import Reply
+from bot.config import Config
+from bot.exts.render import ReplyRenderer, SuggestionButton, apology_text, lang_of_locale
+from bot.service import KnowledgeService
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS: tuple[str, ...] = (
+    "bot.exts.ask",  # /ask, /fact
+    "bot.exts.chat",  # answers to mentions and in answer channels
+    "bot.exts.info",  # /topics, /sources, /about
+    "bot.exts.owner",  # owner-only text commands (sync)
+)
+TEXT_PREFIX = "!"
+# Discord allows 3 s for the first response; past this much computing, defer and follow up.
+DEFER_AFTER_SECONDS = 2.0
+
+
+def build_intents(config: Config) -> discord.Intents:
+    """Only what the bot uses. Message content is privileged: it is asked for only when
+    answer channels are configured (mentions and slash commands work without it)."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    intents.guild_reactions = True
+    intents.message_content = bool(config.discord.answer_channel_ids)
+    return intents
+
+
+class SurveyTree(app_commands.CommandTree["SurveyBot"]):
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        if isinstance(error, app_commands.CheckFailure):
+            await self.client.tell(interaction, str(error) or "You can't use this command here.")
+            return
+        name = interaction.command.qualified_name if interaction.command else "?"
+        original = getattr(error, "original", error)
+        log.error("error in /%s", name, exc_info=(type(original), original, original.__traceback__))
+        await self.client.apologise(interaction, lang_of_locale(interaction.locale))
+
+
+@dataclass
+class ChatCooldowns:
+    """Per-user and per-channel pauses between chat answers; 0 seconds turns one off."""
+
+    user_seconds: float
+    channel_seconds: float
+    clock: Callable[[], float] = time.monotonic
+
+    def __post_init__(self) -> None:
+        self._users: dict[int, float] = {}
+        self._channels: dict[int, float] = {}
+
+    def retry_after(self, user_id: int, channel_id: int) -> float:
+        """Seconds until this user may get a chat answer in this channel; 0 when now."""
+        now = self.clock()
+        wait_user = self._users.get(user_id, -1e18) + self.user_seconds - now if self.user_seconds else 0.0
+        wait_channel = self._channels.get(channel_id, -1e18) + self.channel_seconds - now if self.channel_seconds else 0.0
+        return max(0.0, wait_user, wait_channel)
+
+    def record(self, user_id: int, channel_id: int) -> None:
+        now = self.clock()
+        if self.user_seconds:
+            self._users[user_id] = now
+        if self.channel_seconds:
+            self._channels[channel_id] = now
+        if len(self._users) + len(self._channels) > 10_000:
+            self._forget_before(now)
+
+    def _forget_before(self, now: float) -> None:
+        # entries whose pause is over carry no information; keep memory flat on busy servers
+        self._users = {k: t for k, t in self._users.items() if t + self.user_seconds > now}
+        self._channels = {k: t for k, t in self._channels.items() if t + self.channel_seconds > now}
+
+
+class SurveyBot(commands.Bot):
+    def __init__(
+        self,
+        config: Config,
+        service: KnowledgeService,
+        *,
+        extensions: Sequence[str] = EXTENSIONS,
+        clock: Callable[[], float] = time.monotonic,
+        defer_after: float = DEFER_AFTER_SECONDS,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned_or(TEXT_PREFIX),
+            intents=build_intents(config),
+            # Nobody is ever pinged by the bot, whatever the question contained.
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            owner_ids=set(config.discord.owner_ids) or None,
+            tree_cls=SurveyTree,
+            activity=discord.Activity(type=discord.ActivityType.listening, name="/ask"),
+        )
+        self.config = config
+        self.service = service
+        self.renderer = ReplyRenderer()
+        self.extension_names = tuple(extensions)
+        self.cooldowns = ChatCooldowns(config.chat.user_cooldown_seconds, config.chat.channel_cooldown_seconds, clock)
+        self.defer_after = defer_after
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(SuggestionButton)
+        for name in self.extension_names:
+            await self.load_extension(name)
+        log.info("loaded extensions: %s", ", ".join(self.extension_names))
+
+    async def on_ready(self) -> None:
+        user = self.user
+        log.info("connected as %s (id %s) to %d guild(s)", user, user.id if user else "?", len(self.guilds))
+
+    async def on_command_error(self, ctx: commands.Context, error: commands.CommandError) -> None:  # type: ignore[override]
+        if isinstance(error, commands.CommandNotFound):
+            return  # "!something" is ordinary chatter
+        if isinstance(error, commands.CheckFailure):
+            await ctx.reply("Only the bot's owner can use that command.", mention_author=False)
+            return
+        original = getattr(error, "original", error)
+        log.error("error in text command %s", ctx.command, exc_info=(type(original), original, original.__traceback__))
+        try:
+            await ctx.reply(apology_text("en"), mention_author=False)
+        except discord.HTTPException:
+            log.warning("could not send the apology for text command %s", ctx.command)
+
+    # ------------------------------------------------------------ interactions
+
+    async def respond(self, interaction: discord.Interaction, compute: Callable[[], Reply | str], *, ephemeral: bool) -> None:
+        """Answer an interaction with the Reply `compute` returns (a str: a private notice instead).
+
+        `compute` runs in a worker thread; if it has not finished after `defer_after`
+        seconds the interaction is deferred, so Discord's 3-second deadline always holds.
+        """
+        work = asyncio.ensure_future(asyncio.to_thread(compute))
+        done, _ = await asyncio.wait({work}, timeout=self.defer_after)
+        if not done:
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        reply = await work
+        if isinstance(reply, str):
+            await self.tell(interaction, reply)
+            return
+        embed = self.renderer.embed(reply)
+        view = self.renderer.view(reply)
+        kwargs = {"embed": embed, "ephemeral": ephemeral, "allowed_mentions": discord.AllowedMentions.none()}
+        if view is not None:
+            kwargs["view"] = view
+        if interaction.response.is_done():
+            await interaction.followup.send(**kwargs)
+        else:
+            await interaction.response.send_message(**kwargs)
+
+    async def tell(self, interaction: discord.Interaction, text: str) -> None:
+        """A short private message to whoever used the command or button."""
+        text = text[:2000]
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+        else:
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+
+    async def apologise(self, interaction: discord.Interaction, lang: str) -> None:
+        try:
+            await self.tell(interaction, apology_text(lang))
+        except discord.HTTPException as exc:
+            # the interaction may have expired; one attempt only, never a retry loop
+            log.warning("could not send the apology for interaction %s: %s", interaction.id, exc)
+
+    # ------------------------------------------------------------ command sync
+
+    async def sync_app_commands(self) -> list[str]:
+        """Register the slash commands: in each configured guild (instant), else globally.
+
+        Called by `python -m bot sync` and the owner's text command, never on start:
+        Discord allows 200 command creations a day per guild.
+        """
+        lines = []
+        if self.config.discord.guild_ids:
+            for guild_id in self.config.discord.guild_ids:
+                guild = discord.Object(id=guild_id)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+                lines.append(f"guild {guild_id}: {len(synced)} command(s) synced: {', '.join('/' + c.name for c in synced)}")
+        else:
+            synced = await self.tree.sync()
+            lines.append(f"global: {len(synced)} command(s) synced: {', '.join('/' + c.name for c in synced)} (can take up to an hour to appear)")
+        return lines
+
+
+# ---------------------------------------------------------------- entry points for the CLI
+
+
+class StartError(Exception):
+    """A start-up problem, phrased as one line for the operator, with an exit code."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _explain(exc: BaseException) -> StartError | None:
+    if isinstance(exc, discord.LoginFailure):
+        return StartError("Discord rejected the token in DISCORD_TOKEN (401); copy it again from the developer portal (Bot > Reset Token)", 2)
+    if isinstance(exc, discord.PrivilegedIntentsRequired):
+        return StartError(
+            "Discord refused the Message Content intent, which answer_channel_ids needs: switch it on in the developer portal (Bot > Privileged Gateway Intents), or empty answer_channel_ids",
+            2,
+        )
+    if isinstance(exc, discord.Forbidden):
+        return StartError(f"Discord refused a request (403): {exc.text or exc}; check that the bot was invited with the applications.commands scope", 1)
+    if isinstance(exc, discord.HTTPException):
+        return StartError(f"Discord answered {exc.status}: {exc.text or exc}", 1)
+    if isinstance(exc, discord.GatewayNotFound | discord.ConnectionClosed):
+        return StartError(f"could not stay connected to Discord's gateway: {exc}", 1)
+    if isinstance(exc, OSError | asyncio.TimeoutError):
+        return StartError(f"could not reach Discord: {exc}", 1)
+    return None
+
+
+async def run_bot(bot: SurveyBot, token: str) -> None:
+    """Log in and stay connected until stopped. Raises StartError with a one-line reason."""
+    try:
+        async with bot:
+            await bot.start(token)
+    except Exception as exc:
+        explained = _explain(exc)
+        if explained is None:
+            raise
+        raise explained from None
+
+
+async def sync_once(bot: SurveyBot, token: str) -> list[str]:
+    """Log in over HTTP only (no gateway), sync the slash commands, log out."""
+    try:
+        async with bot:
+            await bot.login(token)
+            return await bot.sync_app_commands()
+    except Exception as exc:
+        explained = _explain(exc)
+        if explained is None:
+            raise
+        raise explained from None

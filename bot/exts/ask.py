@@ -1,0 +1,100 @@
+"""/ask and /fact: slash commands with autocomplete ranked by the core's matcher."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.answer.reply import Reply
+from bot.client import SurveyBot
+from bot.exts.render import CHOICE_MAX, CHOICES_MAX, clip, lang_of_locale, unknown_fact_text
+from bot.knowledge.model import Fact, KnowledgeBase
+from bot.search.normalise import detect_lang
+
+log = logging.getLogger(__name__)
+
+
+def _phrasing(fact: Fact, lang: str) -> str:
+    phrasings = fact.questions.get(lang) or fact.questions.get("en") or fact.questions.get("ja") or (fact.id,)
+    return phrasings[0]
+
+
+def _ranked_facts(bot: SurveyBot, typed: str, lang: str) -> list[Fact]:
+    """Facts for what has been typed so far, best first, by the same matcher /ask uses.
+
+    While the user is still typing, the last word is usually cut short ("how many peo"),
+    so the text without it is ranked too and each fact keeps its better rank.
+    """
+    answerer = bot.service.answerer
+    kb: KnowledgeBase = answerer.kb
+    typed = typed.strip()
+    if not typed:
+        return list(kb.facts)
+    queries = [typed]
+    words = typed.split()
+    if len(words) > 1 and typed[-1].isalnum():
+        queries.append(" ".join(words[:-1]))
+    best: dict[str, float] = {}
+    for query in queries:
+        for cand in answerer.index.search(query, limit=CHOICES_MAX).candidates:
+            best[cand.fact_id] = max(best.get(cand.fact_id, 0.0), cand.score)
+    ranked = sorted(best, key=lambda fid: (-best[fid], fid))
+    return [f for f in (kb.fact(fid) for fid in ranked) if f is not None]
+
+
+def _choice_lang(typed: str, interaction: discord.Interaction) -> str:
+    return detect_lang(typed) if typed.strip() else lang_of_locale(interaction.locale)
+
+
+class Ask(commands.Cog):
+    def __init__(self, bot: SurveyBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="ask", description="Ask a question about My Number health insurance cards.")
+    @app_commands.describe(question="Your question, in English or Japanese", private="Only you see the answer (default: everyone in the channel)")
+    async def ask(self, interaction: discord.Interaction, question: str, private: bool = False) -> None:
+        def compute() -> Reply:
+            return self.bot.service.answerer.ask(question)
+
+        await self.bot.respond(interaction, compute, ephemeral=private)
+
+    @ask.autocomplete("question")
+    async def ask_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        lang = _choice_lang(current, interaction)
+        choices = []
+        for fact in _ranked_facts(self.bot, current, lang)[:CHOICES_MAX]:
+            text = clip(_phrasing(fact, lang), CHOICE_MAX)
+            choices.append(app_commands.Choice(name=text, value=text))
+        return choices
+
+    @app_commands.command(name="fact", description="Show one fact with all its figures and sources.")
+    @app_commands.describe(fact="Start typing a question or topic, then pick the fact", private="Only you see the fact (default: everyone in the channel)")
+    async def fact(self, interaction: discord.Interaction, fact: str, private: bool = False) -> None:
+        lang = lang_of_locale(interaction.locale)
+        fact_id = fact.strip()
+
+        def compute() -> Reply | str:
+            answerer = self.bot.service.answerer
+            found = answerer.kb.fact(fact_id)
+            if found is None:
+                return unknown_fact_text(fact_id, lang)
+            return answerer.fact_reply(found, lang, question="", all_figures=True)
+
+        await self.bot.respond(interaction, compute, ephemeral=private)
+
+    @fact.autocomplete("fact")
+    async def fact_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        lang = lang_of_locale(interaction.locale)
+        choices = []
+        for found in _ranked_facts(self.bot, current, _choice_lang(current, interaction))[:CHOICES_MAX]:
+            if len(found.id) > CHOICE_MAX:
+                continue  # a value cannot be cut: it must name the fact exactly
+            choices.append(app_commands.Choice(name=clip(_phrasing(found, lang), CHOICE_MAX), value=found.id))
+        return choices
+
+
+async def setup(bot: SurveyBot) -> None:
+    await bot.add_cog(Ask(bot))

@@ -1,0 +1,97 @@
+"""Answers in chat: to messages that mention the bot (or DM it), and, in configured answer
+channels, to questions without a mention when the core is confident under its stricter
+threshold. Ordinary chatter gets nothing.
+
+Reading unmentioned messages needs the privileged Message Content intent; without it
+Discord sends those messages with empty text, and they are simply not answered.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import discord
+from discord.ext import commands
+
+from bot.client import SurveyBot
+from bot.exts.render import apology_text
+from bot.search.normalise import detect_lang
+
+log = logging.getLogger(__name__)
+
+COOLDOWN_EMOJI = "⏳"
+# user, role and channel mentions and custom emoji: markup, not words of the question
+_MARKUP = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w{1,32}:\d+>")
+
+
+class Chat(commands.Cog):
+    def __init__(self, bot: SurveyBot) -> None:
+        self.bot = bot
+
+    def _addressed(self, message: discord.Message) -> bool:
+        """Did the author speak to the bot: a DM, a mention of it, or of its own role?"""
+        me = self.bot.user
+        if me is None:
+            return False
+        if message.guild is None:
+            return True
+        if any(user.id == me.id for user in message.mentions):
+            return True
+        own_role = message.guild.self_role
+        return own_role is not None and own_role in message.role_mentions
+
+    def _in_answer_channel(self, channel: discord.abc.Messageable) -> bool:
+        ids = self.bot.config.discord.answer_channel_ids
+        return getattr(channel, "id", None) in ids or getattr(channel, "parent_id", None) in ids
+
+    @staticmethod
+    def question_text(message: discord.Message) -> str:
+        return " ".join(_MARKUP.sub(" ", message.content).split())
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or message.webhook_id is not None:
+            return  # other bots, webhooks and the bot itself
+        addressed = self._addressed(message)
+        if not addressed and not self._in_answer_channel(message.channel):
+            return
+        question = self.question_text(message)
+        try:
+            await self._answer(message, question, addressed)
+        except Exception:
+            log.exception("error answering message %s in channel %s", message.id, message.channel.id)
+            try:
+                await message.reply(apology_text(detect_lang(question)), mention_author=False, allowed_mentions=discord.AllowedMentions.none())
+            except discord.HTTPException as exc:
+                log.warning("could not send the apology for message %s: %s", message.id, exc)
+
+    async def _answer(self, message: discord.Message, question: str, addressed: bool) -> None:
+        ctx = await self.bot.get_context(message)
+        if ctx.valid:
+            return  # a text command such as "@bot sync": the command handles it
+        reply = self.bot.service.answerer.ask(question, strict=not addressed)
+        if not addressed and reply.kind != "answer":
+            return  # unprompted: only confident answers, never suggestions or declines
+        wait = self.bot.cooldowns.retry_after(message.author.id, message.channel.id)
+        if wait > 0:
+            if addressed:
+                await self._quiet_cooldown(message)
+            return
+        self.bot.cooldowns.record(message.author.id, message.channel.id)
+        view = self.bot.renderer.view(reply)
+        kwargs: dict = {"embed": self.bot.renderer.embed(reply), "mention_author": False, "allowed_mentions": discord.AllowedMentions.none()}
+        if view is not None:
+            kwargs["view"] = view
+        await message.reply(**kwargs)
+
+    async def _quiet_cooldown(self, message: discord.Message) -> None:
+        # A reaction says "seen, wait a moment" without adding a message to the channel.
+        try:
+            await message.add_reaction(COOLDOWN_EMOJI)
+        except discord.HTTPException as exc:
+            log.info("cooldown reaction on %s not added: %s", message.id, exc)
+
+
+async def setup(bot: SurveyBot) -> None:
+    await bot.add_cog(Chat(bot))

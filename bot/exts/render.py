@@ -1,0 +1,416 @@
+"""A `Reply` from the core as a Discord embed and buttons, always inside Discord's limits.
+
+Rendering only: the decision to answer, suggest or decline was made by the core. Every
+embed built here goes through `fit_embed`, which clips each part to its limit and the
+whole to 6,000 characters, so no reply can be rejected by Discord for its size.
+
+Buttons under a reply come from `ReplyRenderer.button_makers`: functions that take the
+Reply and return items. Suggestion buttons ("did you mean") are the first; a later feature
+adds its own maker (feedback votes, a chart) with `renderer.add_buttons(maker)` in its
+extension's `setup`, and registers its `DynamicItem` class with `bot.add_dynamic_items`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.answer.reply import Reply, message
+from bot.knowledge.model import KnowledgeBase
+
+if TYPE_CHECKING:
+    from bot.client import SurveyBot
+
+log = logging.getLogger(__name__)
+
+# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
+CONTENT_MAX = 2000
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FIELDS_MAX = 25
+FIELD_NAME_MAX = 256
+FIELD_VALUE_MAX = 1024
+FOOTER_MAX = 2048
+AUTHOR_MAX = 256
+EMBED_TOTAL_MAX = 6000
+BUTTON_LABEL_MAX = 80
+CUSTOM_ID_MAX = 100
+CHOICE_MAX = 100
+CHOICES_MAX = 25
+ROW_ITEMS_MAX = 5
+VIEW_ITEMS_MAX = 25
+
+ECHO_MAX = 300  # how much of the asker's text is quoted back
+FIGURE_FIELDS_MAX = 10  # more figures than this read as a wall; the rest are summarised
+
+COLOUR = {"answer": discord.Colour.green(), "suggest": discord.Colour.gold(), "decline": discord.Colour.light_grey(), "info": discord.Colour.blurple()}
+
+_LABELS = {
+    "en": {
+        "answer": "Answer",
+        "suggest": "Did you mean…",
+        "decline": "No sourced answer",
+        "source": "Source",
+        "sources": "Sources",
+        "base": "Base",
+        "period": "Period",
+        "as_of": "As of",
+        "more_figures": "{n} more figure(s): use /fact to see them all",
+        "version": "Knowledge version {v}",
+        "topics_hint": "Use /topics to see what I can answer.",
+        "apology": "Sorry, something went wrong while answering. It has been logged; please try again later.",
+        "unknown_fact": "I have no fact called “{fact}”. Pick one from the list while you type, or see /topics.",
+    },
+    "ja": {
+        "answer": "回答",
+        "suggest": "もしかして…",
+        "decline": "出典付きの回答がありません",
+        "source": "出典",
+        "sources": "出典",
+        "base": "母数",
+        "period": "期間",
+        "as_of": "時点",
+        "more_figures": "ほかに{n}件の数字があります。/fact ですべて表示できます",
+        "version": "知識ベースの版 {v}",
+        "topics_hint": "/topics で答えられる話題を確認できます。",
+        "apology": "すみません、回答中に問題が発生しました。記録しましたので、しばらくしてからもう一度お試しください。",
+        "unknown_fact": "「{fact}」という事実はありません。入力中に表示される一覧から選ぶか、/topics を確認してください。",
+    },
+}
+
+
+def label(key: str, lang: str, **kw: Any) -> str:
+    return _LABELS["ja" if lang == "ja" else "en"][key].format(**kw)
+
+
+def lang_of_locale(locale: discord.Locale | str | None) -> str:
+    """The bot's language for a Discord client locale: Japanese for ja, English otherwise."""
+    return "ja" if str(locale or "").startswith("ja") else "en"
+
+
+# ---------------------------------------------------------------- text helpers
+
+
+def clip(text: str, limit: int) -> str:
+    """At most `limit` characters, ending in an ellipsis when cut."""
+    if limit <= 0:
+        return ""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rstrip()
+    # a cut right after a backslash would escape the ellipsis and show a stray "\"
+    while cut.endswith("\\"):
+        cut = cut[:-1]
+    return cut + "…"
+
+
+def escape_user_text(text: str, limit: int = ECHO_MAX) -> str:
+    """Text a user wrote, safe to show back: one line, markdown and mentions neutralised."""
+    flat = " ".join(text.split())
+    clipped = clip(flat, limit)
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(clipped))
+
+
+def _link_text(text: str) -> str:
+    # square brackets would end the masked link early
+    return text.replace("[", "(").replace("]", ")")
+
+
+def _link_url(url: str) -> str:
+    # a ")" or a space in the address would end the masked link early
+    return url.replace(" ", "%20").replace(")", "%29").replace("(", "%28")
+
+
+def source_link(title: str, url: str) -> str:
+    if url.startswith(("https://", "http://")):
+        return f"[{_link_text(title)}]({_link_url(url)})"
+    return f"{title} ({url})" if url else title
+
+
+def join_within(lines: Iterable[str], limit: int, sep: str = "\n") -> str:
+    """Whole lines joined while they fit; a line that cannot fit whole ends the text clipped."""
+    out = ""
+    for line in lines:
+        candidate = f"{out}{sep}{line}" if out else line
+        if len(candidate) <= limit:
+            out = candidate
+            continue
+        if not out:
+            out = clip(line, limit)
+        elif len(out) + len(sep) + 1 < limit:
+            out = clip(candidate, limit)
+        break
+    return out
+
+
+# ---------------------------------------------------------------- the limits
+
+
+def fit_embed(embed: discord.Embed) -> discord.Embed:
+    """Clip every part of an embed to Discord's limit, then the whole to 6,000 characters.
+
+    Trailing fields go first (they are the least important by construction), then the
+    description is shortened; the title and footer are small and stay.
+    """
+    if embed.title:
+        embed.title = clip(embed.title, TITLE_MAX)
+    if embed.description:
+        embed.description = clip(embed.description, DESCRIPTION_MAX)
+    if embed.footer.text:
+        embed.set_footer(text=clip(embed.footer.text, FOOTER_MAX), icon_url=embed.footer.icon_url)
+    if embed.author.name:
+        embed.set_author(name=clip(embed.author.name, AUTHOR_MAX), url=embed.author.url, icon_url=embed.author.icon_url)
+    while len(embed.fields) > FIELDS_MAX:
+        embed.remove_field(-1)
+    for i, f in enumerate(embed.fields):
+        embed.set_field_at(i, name=clip(f.name or "-", FIELD_NAME_MAX) or "-", value=clip(f.value or "-", FIELD_VALUE_MAX) or "-", inline=bool(f.inline))
+    while len(embed) > EMBED_TOTAL_MAX and embed.fields:
+        embed.remove_field(-1)
+    if len(embed) > EMBED_TOTAL_MAX and embed.description:
+        embed.description = clip(embed.description, max(1, len(embed.description) - (len(embed) - EMBED_TOTAL_MAX)))
+    return embed
+
+
+# ---------------------------------------------------------------- replies
+
+
+def _echo(reply: Reply) -> str:
+    return f"> {escape_user_text(reply.question)}\n\n" if reply.question.strip() else ""
+
+
+def _footer(embed: discord.Embed, reply: Reply) -> None:
+    if reply.knowledge_version:
+        embed.set_footer(text=label("version", reply.lang, v=reply.knowledge_version))
+
+
+def answer_embed(reply: Reply) -> discord.Embed:
+    lang = reply.lang
+    title = reply.headline or label("answer", lang)
+    embed = discord.Embed(title=clip(title, TITLE_MAX), colour=COLOUR["answer"])
+    first_url = next((s.url for s in reply.sources if s.url.startswith(("https://", "http://"))), None)
+    if first_url:
+        embed.url = first_url
+    embed.description = _echo(reply) + reply.sentence
+    shown = reply.figures[:FIGURE_FIELDS_MAX]
+    for line in shown:
+        name = line.value + (f" · {line.label}" if line.label else "")
+        details = [line.counts]
+        if line.base:
+            details.append(f"{label('base', lang)}: {line.base}")
+        if line.period:
+            details.append(f"{label('period', lang)}: {line.period}")
+        details.append(f"{line.as_of}{label('as_of', lang)}" if lang == "ja" else f"{label('as_of', lang)} {line.as_of}")
+        embed.add_field(name=clip(name, FIELD_NAME_MAX), value=join_within(details, FIELD_VALUE_MAX), inline=False)
+    if len(reply.figures) > len(shown):
+        embed.add_field(name="…", value=label("more_figures", lang, n=len(reply.figures) - len(shown)), inline=False)
+    _footer(embed, reply)
+    if not reply.sources:
+        return fit_embed(embed)
+    # The source must survive the 6,000-character total: figure fields give way first.
+    blocks = [f"{src.line}\n{source_link(src.title, src.url)}" for src in reply.sources]
+    source_name = label("source" if len(blocks) == 1 else "sources", lang)
+    source_value = join_within(blocks, FIELD_VALUE_MAX, "\n\n")
+    fit_embed(embed)
+    while embed.fields and len(embed) + len(source_name) + len(source_value) > EMBED_TOTAL_MAX:
+        embed.remove_field(-1)
+    if len(embed.fields) >= FIELDS_MAX:
+        embed.remove_field(-1)
+    embed.add_field(name=source_name, value=source_value, inline=False)
+    return fit_embed(embed)
+
+
+def suggest_embed(reply: Reply) -> discord.Embed:
+    lines = [f"{i}. {s.question}" for i, s in enumerate(reply.suggestions, 1)]
+    text = _echo(reply) + reply.sentence + ("\n" + "\n".join(lines) if lines else "")
+    embed = discord.Embed(title=label("suggest", reply.lang), description=text, colour=COLOUR["suggest"])
+    _footer(embed, reply)
+    return fit_embed(embed)
+
+
+def decline_embed(reply: Reply) -> discord.Embed:
+    lang = reply.lang
+    parts = [_echo(reply) + reply.sentence]
+    if reply.topics and reply.reason != "too_long":
+        sep = "、" if lang == "ja" else "; "
+        parts.append(message("knows", lang) + " " + sep.join(reply.topics))
+    parts.append(label("topics_hint", lang))
+    embed = discord.Embed(title=label("decline", lang), description="\n\n".join(parts), colour=COLOUR["decline"])
+    _footer(embed, reply)
+    return fit_embed(embed)
+
+
+def reply_embed(reply: Reply) -> discord.Embed:
+    if reply.kind == "answer":
+        return answer_embed(reply)
+    if reply.kind == "suggest":
+        return suggest_embed(reply)
+    return decline_embed(reply)
+
+
+def apology_text(lang: str) -> str:
+    return label("apology", lang)
+
+
+def unknown_fact_text(fact_id: str, lang: str) -> str:
+    return label("unknown_fact", lang, fact=escape_user_text(fact_id, 100))
+
+
+# ---------------------------------------------------------------- buttons
+
+
+class SuggestionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"suggest:(?P<lang>en|ja):(?P<fact_id>[A-Za-z0-9_.-]{1,80})"):
+    """A "did you mean" choice. The fact and language live in the custom id, so a click
+    is answered even after a restart, and no view has to be kept in memory per message."""
+
+    def __init__(self, fact_id: str, lang: str, question: str, number: int = 0) -> None:
+        text = f"{number}. {question}" if number else question
+        super().__init__(
+            discord.ui.Button(
+                style=discord.ButtonStyle.secondary,
+                label=clip(" ".join(text.split()), BUTTON_LABEL_MAX) or fact_id[:BUTTON_LABEL_MAX],
+                custom_id=f"suggest:{lang}:{fact_id}",
+            )
+        )
+        self.fact_id = fact_id
+        self.lang = lang
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /) -> SuggestionButton:
+        button = item if isinstance(item, discord.ui.Button) else None
+        return cls(match["fact_id"], match["lang"], button.label if button and button.label else match["fact_id"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        bot: SurveyBot = interaction.client  # type: ignore[assignment]
+        ephemeral = bool(interaction.message and interaction.message.flags.ephemeral)
+
+        def compute() -> Reply | str:
+            answerer = bot.service.answerer
+            fact = answerer.kb.fact(self.fact_id)
+            if fact is None:  # removed by a reload since the buttons were sent
+                return unknown_fact_text(self.fact_id, self.lang)
+            return answerer.fact_reply(fact, self.lang, question="")
+
+        try:
+            await bot.respond(interaction, compute, ephemeral=ephemeral)
+        except Exception:
+            # discord.py only logs errors in dynamic items; the user still deserves an answer
+            log.exception("error answering suggestion button %s", self.custom_id)
+            await bot.apologise(interaction, self.lang)
+
+
+def suggestion_buttons(reply: Reply) -> list[discord.ui.Item[Any]]:
+    items: list[discord.ui.Item[Any]] = []
+    for number, s in enumerate(reply.suggestions[:3], 1):
+        if len(f"suggest:{reply.lang}:{s.fact_id}") <= CUSTOM_ID_MAX and SuggestionButton.__discord_ui_compiled_template__.fullmatch(
+            f"suggest:{reply.lang}:{s.fact_id}"
+        ):
+            items.append(SuggestionButton(s.fact_id, reply.lang, s.question, number))
+        else:
+            log.warning("fact id %r cannot be put in a button's custom id; no button for it", s.fact_id)
+    return items
+
+
+ButtonMaker = Callable[[Reply], Iterable[discord.ui.Item[Any]]]
+
+
+class ReplyRenderer:
+    """Turns Replies into (embed, view). Holds the button makers, so features can add theirs."""
+
+    def __init__(self) -> None:
+        self.button_makers: list[ButtonMaker] = [suggestion_buttons]
+
+    def add_buttons(self, maker: ButtonMaker) -> None:
+        """Add a row-filler for reply views, e.g. feedback votes or a chart button."""
+        if maker not in self.button_makers:
+            self.button_makers.append(maker)
+
+    def remove_buttons(self, maker: ButtonMaker) -> None:
+        if maker in self.button_makers:
+            self.button_makers.remove(maker)
+
+    def embed(self, reply: Reply) -> discord.Embed:
+        return reply_embed(reply)
+
+    def view(self, reply: Reply) -> discord.ui.View | None:
+        items: list[discord.ui.Item[Any]] = []
+        for maker in self.button_makers:
+            try:
+                made = list(maker(reply))
+            except Exception:
+                # a broken button must not cost the user the answer itself
+                log.exception("button maker %r failed; reply sent without its buttons", maker)
+                continue
+            items.extend(made)
+        if not items:
+            return None
+        # The items are DynamicItems: discord.py routes their clicks by custom id, so the
+        # view needs no timeout and is not stored per message.
+        view = discord.ui.View(timeout=None)
+        for item in items[:VIEW_ITEMS_MAX]:
+            view.add_item(item)
+        return view
+
+
+# ---------------------------------------------------------------- info embeds
+
+
+def topics_embed(kb: KnowledgeBase, lang: str) -> discord.Embed:
+    title = "What I can answer" if lang != "ja" else "答えられる話題"
+    embed = discord.Embed(title=title, colour=COLOUR["info"])
+    for topic in kb.topics:
+        lines = []
+        for fact in kb.facts:
+            if fact.topic == topic.id:
+                phrasings = fact.questions.get(lang) or fact.questions.get("en") or (fact.id,)
+                lines.append(f"• {phrasings[0]}")
+        if lines:
+            embed.add_field(name=clip(topic.title.get(lang), FIELD_NAME_MAX), value=join_within(lines, FIELD_VALUE_MAX), inline=False)
+    hint = "Ask with /ask, or pick one fact with /fact." if lang != "ja" else "/ask で質問するか、/fact で一つの事実を表示できます。"
+    embed.set_footer(text=f"{hint} · {label('version', lang, v=kb.version)}")
+    return fit_embed(embed)
+
+
+def sources_embed(kb: KnowledgeBase, lang: str) -> discord.Embed:
+    from bot.answer.format import date_text
+
+    title = "Sources" if lang != "ja" else "出典一覧"
+    embed = discord.Embed(title=title, colour=COLOUR["info"])
+    sources = list(kb.sources.values())
+    for src in sources[: FIELDS_MAX - 1] if len(sources) > FIELDS_MAX else sources:
+        name = src.publisher.get(lang) + (f" ({date_text(src.date, lang)})" if src.date else "")
+        lines = [source_link(src.title.get(lang), src.url)]
+        if src.survey_by is not None:
+            lines.append(("調査: " if lang == "ja" else "Survey by: ") + src.survey_by.get(lang))
+        embed.add_field(name=clip(name, FIELD_NAME_MAX), value=join_within(lines, FIELD_VALUE_MAX), inline=False)
+    if len(sources) > FIELDS_MAX:
+        more = len(sources) - (FIELDS_MAX - 1)
+        embed.add_field(name="…", value=f"{more} more source(s)" if lang != "ja" else f"ほかに{more}件", inline=False)
+    embed.set_footer(text=label("version", lang, v=kb.version))
+    return fit_embed(embed)
+
+
+def about_embed(kb: KnowledgeBase, lang: str) -> discord.Embed:
+    if lang == "ja":
+        title = "このボットについて"
+        text = (
+            "マイナ保険証（マイナンバーカードの健康保険証利用）についての質問に、出典付きの数字で答えます。"
+            "答えは知識ベースに登録された事実だけから作られ、該当する事実がないときはそう伝えます。"
+            "\n/ask で質問、/fact で一つの事実、/topics で話題の一覧、/sources で出典の一覧を表示します。"
+        )
+        names = ("事実", "話題", "出典", "知識ベースの版")
+    else:
+        title = "About this bot"
+        text = (
+            "I answer questions about Japan's My Number health insurance cards with sourced figures. "
+            "Every answer comes from a fact in my knowledge base, with its source and date; when no fact answers a question, I say so."
+            "\nAsk with /ask, show one fact with /fact, list topics with /topics and sources with /sources."
+        )
+        names = ("Facts", "Topics", "Sources", "Knowledge version")
+    embed = discord.Embed(title=title, description=text, colour=COLOUR["info"])
+    for name, value in zip(names, (len(kb.facts), len(kb.topics), len(kb.sources), kb.version), strict=True):
+        embed.add_field(name=name, value=str(value), inline=True)
+    return fit_embed(embed)
