@@ -112,3 +112,10 @@ def test_python_dash_m_bot_chart(tmp_path: Path) -> None:
     assert png_size(target) == (WIDTH, HEIGHT)
     done = subprocess.run([sys.executable, "-m", "bot", "chart", "nope", "-o", str(target)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and "Traceback" not in done.stderr and done.stderr.startswith("No chart, fact or topic named 'nope'")
+
+
+def test_registering_the_command_does_not_import_matplotlib() -> None:
+    # python -m bot builds every subcommand's parser on each run; drawing code loads only for `chart`.
+    code = "import sys; from bot.charts.cli import add_commands; import bot.charts; print('matplotlib' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "False", done.stderr
