@@ -74,6 +74,7 @@ class ChartData:
     subtitle: tuple[str, ...]
     axis_label: str
     footer: tuple[str, ...]
+    source_ids: tuple[str, ...]  # the sources named in the footer, in its order (for links beside the image)
     bars: tuple[Bar, ...] = field(default=())
     points: tuple[Point, ...] = field(default=())
 
@@ -238,6 +239,7 @@ def _bar_data(kb: KnowledgeBase, spec: ChartSpec, facts: list[Fact], lang: str) 
         subtitle=tuple(subtitle),
         axis_label=axis_label(figures[0].unit, lang),
         footer=_source_lines(kb, [f.source for f in figures], lang),
+        source_ids=tuple(dict.fromkeys(f.source for f in figures)),
         bars=tuple(bars),
     )
 
@@ -271,6 +273,7 @@ def _line_data(kb: KnowledgeBase, spec: ChartSpec, facts: list[Fact], lang: str)
         subtitle=("　".join(meta) if lang == "ja" else " · ".join(meta),),
         axis_label=axis_label(main[0].unit, lang),
         footer=tuple(footer),
+        source_ids=tuple(sources),
         points=points,
     )
 

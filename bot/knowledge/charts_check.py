@@ -103,7 +103,8 @@ def _check_series(key: str, members: list[Fact]) -> list[Problem]:
 
 
 def check_charts(facts: Sequence[Fact]) -> list[Problem]:
-    """Every problem with the chart groups and dated series of these facts, in file order."""
+    """Every problem with the chart groups and dated series of these facts: groups first, then
+    series, each in the order its first fact appears."""
     charts = _groups(facts, "chart")
     series = _groups(facts, "series")
     problems: list[Problem] = []

@@ -102,6 +102,7 @@ def test_usage_rate_series(kb: KnowledgeBase) -> None:
     assert [p.note for p in data.points] == [1, 2, 3, 4]  # four reports, each numbered in the footer
     assert data.points[0].value_label == "about 4%"
     assert data.footer[1] == "[2] Source: Jiji Press, on nippon.com"
+    assert data.source_ids == ("kyodo-2023-12-03", "jiji-nippon-2024-12-01", "president-90224", "kobe-journal-3788428582")
     assert data.subtitle == ("Base: online eligibility checks at medical institutions (not people) · 3 December 2023 to October 2025",)
 
 
