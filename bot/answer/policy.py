@@ -24,10 +24,10 @@ Kind = Literal["answer", "suggest", "decline"]
 @dataclass(frozen=True)
 class Thresholds:
     answer: float = 0.50
-    margin: float = 0.02
+    margin: float = 0.03
     suggest: float = 0.35
     suggest_window: float = 0.20  # suggestions within this distance of the best
-    min_known_share: float = 0.70  # below: never answer (at most suggest)
+    min_known_share: float = 0.65  # below: never answer (at most suggest)
     max_suggestions: int = 3
 
     def stricter(self) -> "Thresholds":

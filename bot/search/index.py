@@ -47,6 +47,11 @@ SHORTLIST = 40  # facts fully scored per question
 
 
 _SENTENCE_RE = re.compile(r"(?<=[.?!。？！])\s*|\n+")
+_ASKS_RE = re.compile(
+    r"[?？]\s*$|^\s*(?:what|how|when|why|who|which|where|is|are|was|were|can|could|do|does|did|will|would|should|has|have)\b"
+    r"|(?:か|の|かな|って)\s*$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -203,9 +208,12 @@ class SearchIndex:
         each fact keeps its best score: the question in a chatty message is usually one sentence
         of it, and the rest is context that would otherwise dilute every score."""
         full = self._search_one(question, limit)
-        sentences = [s for s in _SENTENCE_RE.split(question) if len(set(tokens(s))) >= 3]
-        if len(sentences) < 2:
+        parts = [p for p in _SENTENCE_RE.split(question) if p.strip()]
+        if len(parts) < 2:
             return full
+        # only the sentences that ask something (and the last one): a statement such as
+        # "I don't have a My Number card" is context, not the question
+        sentences = [p for i, p in enumerate(parts) if (i == len(parts) - 1 or _ASKS_RE.search(p)) and len(set(tokens(p))) >= 3]
         best = full
         merged: dict[str, Candidate] = {c.fact_id: c for c in full.candidates}
         for sentence in sentences:
