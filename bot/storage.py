@@ -98,7 +98,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 MAX_STORED_QUESTION = 1000  # characters of a question kept; a longer one is cut
 MAX_AUDIT_DETAILS = 4000
-GROUP_SIMILARITY = 85.0  # rapidfuzz token_sort_ratio (0-100) at which two misses are one question
+GROUP_SIMILARITY = 90.0  # rapidfuzz similarity (0-100) at which two misses are one question; 85 joined 'when did it start' and '... stop'
 _BATCH = 500  # writes per transaction
 _HOUSEKEEPING_SECONDS = 3600.0  # how often old rows are purged while running
 _SKIP_CLOSEST = {"too_long", "no_content"}  # declines with nothing to look up
@@ -814,7 +814,13 @@ def group_misses(rows: list[MissRow], similarity: float = GROUP_SIMILARITY) -> l
     groups: list[_Bucket] = []
     heads: list[str] = []
     for bucket in ordered:
-        match = process.extractOne(bucket.normalised, heads, scorer=fuzz.token_sort_ratio, score_cutoff=similarity) if heads else None
+        match = None
+        if heads:
+            # plain ratio forgives typos, token_sort_ratio forgives word order; either may group
+            by_chars = process.extractOne(bucket.normalised, heads, scorer=fuzz.ratio, score_cutoff=similarity)
+            by_words = process.extractOne(bucket.normalised, heads, scorer=fuzz.token_sort_ratio, score_cutoff=similarity)
+            found = [m for m in (by_chars, by_words) if m is not None]
+            match = max(found, key=lambda m: m[1]) if found else None
         if match is None:
             groups.append(bucket)
             heads.append(bucket.normalised)
