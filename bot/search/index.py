@@ -46,9 +46,9 @@ CANDIDATE_DF_CAP = 0.05  # tokens in more than this share of facts do not genera
 SHORTLIST = 40  # facts fully scored per question
 
 
-_SENTENCE_RE = re.compile(r"(?<=[.?!。？！])\s*|\n+")
+_SENTENCE_RE = re.compile(r"(?<=[.?!。？！])(?![.?!。？！])\s*|\n+")
 _ASKS_RE = re.compile(
-    r"[?？]\s*$|^\s*(?:what|how|when|why|who|which|where|is|are|was|were|can|could|do|does|did|will|would|should|has|have)\b"
+    r"[?？][\W_]*$|^\s*(?:what|how|when|why|who|which|where|is|are|was|were|can|could|do|does|did|will|would|should|has|have)\b"
     r"|(?:か|の|かな|って)\s*$",
     re.IGNORECASE,
 )

@@ -126,6 +126,8 @@ STOPWORDS = frozenset(
     appointment appointments visit visiting visited caught catch catches catching
     reason reasons why because wonder matter matters problem problems issue-free
     sure unsure true false correct wrong hmm huh wow cool awesome
+    ngl fr lmao lmfao haha hahaha gonna wanna gotta dunno ur yep nope nah ugh welp oops
+    sorry excuse pardon apologies hiya heya yo sup everyone everybody peeps
     """.split()
 )
 # "percentage", "share" and "number" are dropped as topic-free: nearly every fact is a share,
