@@ -151,3 +151,12 @@ def test_symlink_outside_folder(mini_dir: Path, tmp_path: Path) -> None:
 
 def test_missing_folder(tmp_path: Path) -> None:
     assert problems(tmp_path / "nope") == [f"{tmp_path / 'nope'}: does not exist"]
+
+
+def test_chart_group_mixing_units(mini_dir: Path) -> None:
+    edit(mini_dir / "facts.yaml", "    source: test-source\n  - id: launch-year", "    source: test-source\n    chart: mixed\n  - id: launch-year")
+    text = (mini_dir / "facts.yaml").read_text(encoding="utf-8")
+    (mini_dir / "facts.yaml").write_text(text.rstrip("\n") + "\n    chart: mixed\n", encoding="utf-8")
+    result = load_knowledge([mini_dir])
+    assert result.kb is None
+    assert any("mixed" in str(p) and "unit" in str(p) for p in result.problems), [str(p) for p in result.problems]

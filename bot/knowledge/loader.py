@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.knowledge.charts_check import check_charts
 from bot.knowledge.model import LANGS, Fact, Figure, Gap, KnowledgeBase, Source, Text, Topic
 from bot.knowledge.numbers import numbers_in, same_number
 from bot.knowledge.yamlsafe import Limits, Located, Problem, Scalar, YamlError, format_path, read_yaml
@@ -216,6 +217,7 @@ def load_knowledge(paths: list[Path] | Path, limits: Limits = Limits(), check_co
             checker.problem(path + ("source",), f"unknown source {fact.source!r}; declare it in sources.yaml")
         if fact.id not in incomplete:
             _check_answer_numbers(fact, checker, path)
+    problems.extend(check_charts(facts))
     if check_collisions:
         problems.extend(find_collisions(facts))
     if problems:
