@@ -75,10 +75,13 @@ def _now_answer(answerer: Any, question: str) -> str:
     return f"answer {reply.fact_id}" if reply.kind == "answer" else reply.kind
 
 
-def misses_table(groups: list[Any], now: dict[str, str], days: float | None, source: str) -> str:
+def misses_table(groups: list[Any], now: dict[str, str], days: float | None, source: str, shown: int | None = None) -> str:
     span = f"last {days:g} days" if days is not None else "all kept"
     total = sum(g.count for g in groups)
     lines = [f"Unanswered questions ({span}, {source}): {total} asked, {len(groups)} distinct."]
+    if shown is not None and shown < len(groups):
+        lines[0] += f" The {shown} most asked:"
+        groups = groups[:shown]
     if not groups:
         return lines[0]
     show_now = any(now.values())
@@ -171,16 +174,15 @@ def cmd_misses(args: argparse.Namespace) -> int:
     except StorageError as exc:
         _error(str(exc))
         return EXIT_PROBLEMS
-    if args.limit:
-        groups = groups[: args.limit]
-    answerer = _current_answerer(config) if groups else None
-    now = {g.question: _now_answer(answerer, g.question) for g in groups}
+    shown = groups[: args.limit] if args.limit else groups
+    answerer = _current_answerer(config) if shown else None
+    now = {g.question: _now_answer(answerer, g.question) for g in shown}
     if args.format == "csv":
-        sys.stdout.write(misses_csv(groups, now))
+        sys.stdout.write(misses_csv(shown, now))
     elif args.format == "yaml":
-        sys.stdout.write(misses_yaml(groups, now, args.days))
+        sys.stdout.write(misses_yaml(shown, now, args.days))
     else:
-        _say(misses_table(groups, now, args.days, str(storage.path)))
+        _say(misses_table(groups, now, args.days, str(storage.path), shown=len(shown)))
     return EXIT_OK
 
 

@@ -379,7 +379,7 @@ class Storage:
     def start(self) -> None:
         with self._cond:
             if self._closing:
-                raise RuntimeError("storage is closed")
+                return  # close() has reported what was left; a late record is refused in _enqueue
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="storage-writer", daemon=True)
                 self._thread.start()
