@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,10 +47,21 @@ def _prepare(args: argparse.Namespace) -> tuple[Config, str, Any] | int:
     return config, token, service
 
 
-def _setup_logging(verbose: bool) -> None:
-    import discord.utils  # noqa: TID251 - a Discord entry point: the library's log format
-
-    discord.utils.setup_logging(level=logging.DEBUG if verbose else logging.INFO, root=True)
+@contextlib.contextmanager
+def _log_to_stderr(level: int) -> Iterator[None]:
+    """Log records to stderr while the bot runs; removed afterwards, so `main` can be called
+    again (tests do) without stacking handlers on a stream that has gone away."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("{asctime} {levelname:<8} {name}: {message}", "%Y-%m-%d %H:%M:%S", style="{"))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(level)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -58,13 +71,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     config, token, service = prepared
     from bot.client import StartError, SurveyBot, run_bot
 
-    _setup_logging(args.verbose)
-    logging.getLogger(__name__).info("knowledge version %s: %d facts", service.answerer.kb.version, len(service.answerer.kb.facts))
-    try:
-        asyncio.run(run_bot(SurveyBot(config, service), token))
-    except StartError as exc:
-        _error(str(exc))
-        return exc.exit_code
+    with _log_to_stderr(logging.DEBUG if args.verbose else logging.INFO):
+        logging.getLogger(__name__).info("knowledge version %s: %d facts", service.answerer.kb.version, len(service.answerer.kb.facts))
+        try:
+            asyncio.run(run_bot(SurveyBot(config, service), token))
+        except StartError as exc:
+            _error(str(exc))
+            return exc.exit_code
     return EXIT_OK
 
 
@@ -75,11 +88,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
     config, token, service = prepared
     from bot.client import StartError, SurveyBot, sync_once
 
-    try:
-        lines = asyncio.run(sync_once(SurveyBot(config, service), token))
-    except StartError as exc:
-        _error(str(exc))
-        return exc.exit_code
+    with _log_to_stderr(logging.WARNING):
+        try:
+            lines = asyncio.run(sync_once(SurveyBot(config, service), token))
+        except StartError as exc:
+            _error(str(exc))
+            return exc.exit_code
     for line in lines:
         print(line)
     return EXIT_OK

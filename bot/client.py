@@ -103,9 +103,11 @@ class SurveyBot(commands.Bot):
         clock: Callable[[], float] = time.monotonic,
         defer_after: float = DEFER_AFTER_SECONDS,
     ) -> None:
+        intents = build_intents(config)
         super().__init__(
-            command_prefix=commands.when_mentioned_or(TEXT_PREFIX),
-            intents=build_intents(config),
+            # "!sync" can only be read with the Message Content intent; "@Bot sync" always can
+            command_prefix=commands.when_mentioned_or(TEXT_PREFIX) if intents.message_content else commands.when_mentioned,
+            intents=intents,
             # Nobody is ever pinged by the bot, whatever the question contained.
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
@@ -217,8 +219,8 @@ class StartError(Exception):
 
 
 def _explain(exc: BaseException) -> StartError | None:
-    if isinstance(exc, discord.LoginFailure):
-        return StartError("Discord rejected the token in DISCORD_TOKEN (401); copy it again from the developer portal (Bot > Reset Token)", 2)
+    if isinstance(exc, discord.LoginFailure) or isinstance(exc, discord.ConnectionClosed) and exc.code == 4004:
+        return StartError("Discord rejected the token in DISCORD_TOKEN; copy it again from the developer portal (Bot > Reset Token)", 2)
     if isinstance(exc, discord.PrivilegedIntentsRequired):
         return StartError(
             "Discord refused the Message Content intent, which answer_channel_ids needs: switch it on in the developer portal (Bot > Privileged Gateway Intents), or empty answer_channel_ids",
