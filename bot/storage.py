@@ -32,7 +32,7 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from bot.search.normalise import detect_lang, normalise
 
@@ -102,6 +102,8 @@ GROUP_SIMILARITY = 90.0  # rapidfuzz similarity (0-100) at which two misses are 
 _BATCH = 500  # writes per transaction
 _HOUSEKEEPING_SECONDS = 3600.0  # how often old rows are purged while running
 _SKIP_CLOSEST = {"too_long", "no_content"}  # declines with nothing to look up
+# errors caused by one write's content, not by the database: retrying cannot help
+_ITEM_ERRORS = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError, sqlite3.DataError)
 
 
 class StorageError(Exception):
@@ -190,6 +192,8 @@ class StorageStatus:
 
 
 class _Write(Protocol):
+    label: str
+
     def prepare(self) -> None: ...
 
     def apply(self, conn: sqlite3.Connection, storage: Storage) -> None: ...
@@ -197,6 +201,7 @@ class _Write(Protocol):
 
 @dataclass
 class _ReplyWrite:
+    label: ClassVar[str] = "recorded question"
     when: float
     kind: str
     lang: str
@@ -257,6 +262,7 @@ class _ReplyWrite:
 
 @dataclass
 class _VoteWrite:
+    label: ClassVar[str] = "vote"
     when: float
     answer_id: str
     fact_id: str
@@ -276,6 +282,7 @@ class _VoteWrite:
 
 @dataclass
 class _AuditWrite:
+    label: ClassVar[str] = "audit entry"
     when: float
     actor: str
     action: str
@@ -290,6 +297,7 @@ class _AuditWrite:
 
 @dataclass
 class _PurgeWrite:
+    label: ClassVar[str] = "clean-up of old rows"
     cutoff: float
 
     def prepare(self) -> None:
@@ -481,7 +489,7 @@ class Storage:
     def _enqueue(self, write: _Write) -> bool:
         with self._cond:
             if self._closing:
-                log.debug("storage: closed; not recording a %s", type(write).__name__.strip("_"))
+                log.debug("storage: closed; not recording one %s", getattr(write, "label", "write"))
                 return False
             if len(self._pending) >= self.max_pending:
                 if not self._refused:
@@ -545,11 +553,13 @@ class Storage:
             except BaseException:
                 _rollback(conn)
                 raise
-        except (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError, sqlite3.DataError):
+        except _ITEM_ERRORS:
             return self._write_one_by_one(batch)
         except (sqlite3.Error, OSError, StorageError) as exc:
             self._fault(exc)
             return 0
+        except Exception:  # a bug in one write: find it rather than retry the batch forever
+            return self._write_one_by_one(batch)
         self._recovered(len(batch))
         return len(batch)
 
@@ -566,12 +576,16 @@ class Storage:
                 except BaseException:
                     _rollback(conn)
                     raise
-            except (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError, sqlite3.DataError) as exc:
-                log.error("storage: dropped a %s the database refuses: %s", type(write).__name__.strip("_"), exc)
+            except _ITEM_ERRORS as exc:
+                log.error("storage: dropped one %s the database refuses: %s", getattr(write, "label", "write"), exc)
             except (sqlite3.Error, OSError, StorageError) as exc:
                 self._fault(exc)
                 return done
+            except Exception:
+                log.exception("storage: dropped one %s that cannot be written", getattr(write, "label", "write"))
             done += 1
+        if done:
+            self._recovered(done)
         return done
 
     def _connection(self) -> sqlite3.Connection:

@@ -325,3 +325,14 @@ def test_a_full_queue_refuses_instead_of_growing_without_bound(make_storage, tmp
     blocker.unlink()
     assert storage.flush(5)
     assert sorted(e.action for e in storage.audit_entries()) == ["a0", "a1", "a2"]
+
+
+def test_a_write_that_cannot_be_stored_is_dropped_alone_and_the_rest_are_saved(make_storage, caplog) -> None:
+    storage = make_storage()
+    caplog.set_level(logging.ERROR, logger="bot.storage")
+    storage.record_audit("mod", "before")
+    storage.record_audit("mod", "broken", "a lone surrogate \ud800 cannot be encoded")
+    storage.record_audit("mod", "after")
+    assert storage.flush(5)
+    assert [e.action for e in storage.audit_entries()] == ["after", "before"]
+    assert sum("dropped one audit entry" in r.getMessage() for r in caplog.records) == 1
