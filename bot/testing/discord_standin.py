@@ -117,6 +117,7 @@ class DiscordStandIn:
         self.channel_ids = channel_ids
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.bot_name = bot_name
+        self.bot_role_id = guild_id + 1
         self.calls: list[RestCall] = []
         self.faults: list[Fault] = []
         self.identify: dict[str, Any] | None = None  # the last IDENTIFY payload
@@ -244,15 +245,17 @@ class DiscordStandIn:
             "mentionable": False,
             "flags": 0,
         }
+        # Discord gives every bot a managed role named after it when it joins a guild
+        bot_role = {**everyone, "id": str(self.bot_role_id), "name": self.bot_name, "position": 1, "managed": True, "tags": {"bot_id": str(self.bot_id)}}
         return {
             "id": str(self.guild_id),
             "name": "Stand-in Guild",
             "icon": None,
             "owner_id": str(self.owner_id),
-            "roles": [everyone],
+            "roles": [everyone, bot_role],
             "channels": channels,
             "threads": [],
-            "members": [self.member(self.bot_user())],
+            "members": [self.member(self.bot_user(), roles=(self.bot_role_id,))],
             "member_count": 2,
             "large": False,
             "unavailable": False,

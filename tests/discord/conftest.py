@@ -68,11 +68,11 @@ def make_guild(loaded_service: KnowledgeService) -> Callable[..., object]:
             service: KnowledgeService | None = None,
             user_cooldown: float = 0.0,
             channel_cooldown: float = 0.0,
-            max_chars: int = 500,
             **run_options: object,
         ) -> None:
             self.service = service or loaded_service
-            self.chat = ChatSettings(user_cooldown_seconds=user_cooldown, channel_cooldown_seconds=channel_cooldown, max_question_chars=max_chars)
+            # the question length limit is the service's (built from chat.max_question_chars by the CLI)
+            self.chat = ChatSettings(user_cooldown_seconds=user_cooldown, channel_cooldown_seconds=channel_cooldown)
             self.run_options = run_options
 
         async def __aenter__(self) -> Guild:

@@ -93,8 +93,9 @@ async def test_markdown_in_the_question_is_escaped_in_the_echo(make_guild) -> No
         assert "\\|\\|spoiler\\|\\|" in echo and "\\`code\\`" in echo
 
 
-async def test_an_over_long_question_is_declined_politely(make_guild) -> None:
-    async with make_guild(max_chars=500) as g:
+async def test_an_over_long_question_is_declined_politely(make_guild, loaded_service: KnowledgeService) -> None:
+    assert loaded_service.max_chars == 500
+    async with make_guild() as g:
         long_question = "How many digits does the My Number have? " + "Please explain in detail. " * 30
         assert len(long_question) > 500
         await g.alice.send(g.general, mention(g, long_question))
@@ -184,3 +185,45 @@ async def test_a_text_command_by_mention_is_not_answered_as_a_question(make_guil
         replies = g.bot_messages(g.general)
         assert len(replies) == 1
         assert replies[0].embeds == [] and "synced" in replies[0].content
+
+
+async def test_a_direct_message_is_answered_like_a_mention(make_guild) -> None:
+    async with make_guild() as g:
+        await g.alice.user.send_dm(DIGITS_Q)
+        replies = [m for m in g.alice.user.dm_channel.history() if m.author.id == g.bot.user.id]
+        assert len(replies) == 1 and "12" in replies[0].embeds[0].title
+
+
+async def test_a_reload_is_seen_by_the_next_question_without_a_restart(make_guild, mini_dir: Path) -> None:
+    service = KnowledgeService(mini_dir)
+    assert service.reload().ok
+    question = "How many digits does the My Number have?"
+    async with make_guild(service=service) as g:
+        await g.alice.send(g.general, mention(g, question))
+        assert g.bot_messages(g.general)[-1].embeds[0].title != "12 digits"  # not in the small knowledge base
+        (mini_dir / "digits.yaml").write_text(DIGITS_FACT, encoding="utf-8")
+        result = service.reload()
+        assert result.ok and result.diff.added == ("my-number-digits",)
+        await g.alice.send(g.general, mention(g, question))
+        assert g.bot_messages(g.general)[-1].embeds[0].title == "12 digits"
+
+
+DIGITS_FACT = """\
+topic:
+  id: numbers
+  title: {en: "Numbers", ja: "番号"}
+facts:
+  - id: my-number-digits
+    questions:
+      en: ["How many digits does the My Number have?"]
+      ja: ["マイナンバーは何桁？"]
+    answer:
+      en: "The My Number has 12 digits."
+      ja: "マイナンバーは12桁です。"
+    figures:
+      - value: 12
+        unit: digits
+        counts: {en: "digits in a My Number", ja: "マイナンバーの桁数"}
+        as_of: "2023-12-03"
+    source: test-source
+"""

@@ -97,6 +97,16 @@ async def test_answer_channel_answers_questions_and_ignores_chatter(live: Live) 
     await no_call_for(s, is_reply_to(chatter["id"]))
 
 
+async def test_mentioning_the_bots_own_role_counts_as_a_mention(live: Live) -> None:
+    # people often pick the bot's role from the @ menu instead of the bot
+    s = live.stand_in
+    assert live.bot.get_guild(s.guild_id).self_role.id == s.bot_role_id
+    sent = await s.send_message(live.general, live.alice, f"<@&{s.bot_role_id}> {DIGITS_Q}", mention_roles=(s.bot_role_id,))
+    call = await s.wait_for_call(is_reply_to(sent["id"]))
+    assert "12" in call.embeds[0]["title"]
+    assert call.embeds[0]["description"].startswith(f"> {DIGITS_Q}")  # the role markup is not part of the question
+
+
 async def test_bot_authors_get_nothing(live: Live) -> None:
     s = live.stand_in
     other = s.user(777, "otherbot", bot=True)
