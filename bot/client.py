@@ -43,7 +43,6 @@ def build_intents(config: Config) -> discord.Intents:
     intents.guilds = True
     intents.guild_messages = True
     intents.dm_messages = True
-    intents.guild_reactions = True
     intents.message_content = bool(config.discord.answer_channel_ids)
     return intents
 
@@ -156,7 +155,12 @@ class SurveyBot(commands.Bot):
         work = asyncio.ensure_future(asyncio.to_thread(compute))
         done, _ = await asyncio.wait({work}, timeout=self.defer_after)
         if not done:
-            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+            try:
+                await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+            except Exception:
+                # the answer is no longer wanted; collect it so its error is not reported as lost
+                work.add_done_callback(lambda f: f.cancelled() or f.exception())
+                raise
         reply = await work
         if isinstance(reply, str):
             await self.tell(interaction, reply)
@@ -241,12 +245,23 @@ async def run_bot(bot: SurveyBot, token: str) -> None:
     """Log in and stay connected until stopped. Raises StartError with a one-line reason."""
     try:
         async with bot:
+            _close_on_sigterm(bot)
             await bot.start(token)
     except Exception as exc:
         explained = _explain(exc)
         if explained is None:
             raise
         raise explained from None
+
+
+def _close_on_sigterm(bot: SurveyBot) -> None:
+    """`docker stop` and systemd send SIGTERM: log out cleanly instead of dying mid-reply."""
+    import signal
+
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(bot.close()))
+    except (NotImplementedError, RuntimeError, ValueError):
+        pass  # not available on this platform or outside the main thread: Ctrl-C still works
 
 
 async def sync_once(bot: SurveyBot, token: str) -> list[str]:

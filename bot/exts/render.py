@@ -193,7 +193,7 @@ def answer_embed(reply: Reply) -> discord.Embed:
     embed = discord.Embed(title=clip(title, TITLE_MAX), colour=COLOUR["answer"])
     first_url = next((s.url for s in reply.sources if s.url.startswith(("https://", "http://"))), None)
     if first_url:
-        embed.url = first_url
+        embed.url = _link_url(first_url)
     embed.description = _echo(reply) + reply.sentence
     shown = reply.figures[:FIGURE_FIELDS_MAX]
     for line in shown:

@@ -174,3 +174,39 @@ def test_run_connects_answers_and_stops_on_a_closed_session(tmp_path: Path, thre
     assert "has connected to Gateway" in err  # the log went to stderr...
     assert stand_in.token not in err  # ...without the token
     assert err.strip().splitlines()[-1].startswith("error: Discord rejected the token")
+
+
+_LAUNCH_AGAINST_STAND_IN = """
+import sys, yarl, discord.http, discord.gateway
+discord.http.Route.BASE = sys.argv[1]
+discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(sys.argv[2])
+from bot.__main__ import main
+sys.exit(main(["run", "--config", sys.argv[3]]))
+"""
+
+
+def test_sigterm_logs_out_cleanly(tmp_path: Path, threaded: ThreadedStandIn) -> None:
+    """As `docker stop` does: the bot closes its session and exits 0 instead of dying."""
+    import signal
+
+    stand_in = threaded.stand_in
+    assert stand_in is not None
+    path = write_config(tmp_path, f"knowledge:\n  path: {default_knowledge_path()}\n")
+    env = {**os.environ, "DISCORD_TOKEN": stand_in.token}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _LAUNCH_AGAINST_STAND_IN, stand_in.api_base, stand_in.gateway_url, str(path)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        threaded.run(lambda s: s.wait_ready(30), timeout=40)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and stand_in.token not in err
