@@ -29,10 +29,12 @@ class Thresholds:
     suggest_window: float = 0.20  # suggestions within this distance of the best
     min_known_share: float = 0.65  # below: never answer (at most suggest)
     max_suggestions: int = 3
+    min_exact_words: int = 1  # words spelled as in the knowledge base; a typo repair alone never answers
 
     def stricter(self) -> "Thresholds":
-        """For unprompted answers in chat channels: only when clearly confident."""
-        return Thresholds(self.answer + 0.1, self.margin + 0.04, self.suggest + 0.15, self.suggest_window, self.min_known_share + 0.1, self.max_suggestions)
+        """For unprompted answers in chat channels: only when clearly confident, and never
+        on a single word ("same", "lunch" read as "launch")."""
+        return Thresholds(self.answer + 0.1, self.margin + 0.04, self.suggest + 0.15, self.suggest_window, self.min_known_share + 0.1, self.max_suggestions, 2)
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def decide(result: SearchResult, t: Thresholds = Thresholds(), facts: dict[str, 
     runner: Candidate | None = cands[1] if len(cands) > 1 else None
     margin = top.score - (runner.score if runner else 0.0)
     fact = facts.get(top.fact_id) if facts else None
-    if top.score >= t.answer and margin >= t.margin and result.known_share >= t.min_known_share and result.known_words > 0:
+    if top.score >= t.answer and margin >= t.margin and result.known_share >= t.min_known_share and result.exact_words >= t.min_exact_words:
         if fits(fact, result.qtype):
             return Decision("answer", top.fact_id, top.score, reason="confident")
         # the words match but the fact holds no figure of the kind asked for ("how many ... cancelled")

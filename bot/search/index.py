@@ -73,7 +73,8 @@ class SearchResult:
     candidates: tuple[Candidate, ...]
     known_share: float = 0.0  # share of the question's weight the knowledge base knows at all
     qtype: str = "other"  # quantity, date or other
-    known_words: int = 0  # known non-number tokens in the question
+    known_words: int = 0  # known non-number tokens in the question (exact or typo-repaired)
+    exact_words: int = 0  # known non-number tokens spelled as the knowledge base spells them
     gaps: tuple[str, ...] = ()  # ids of declared not-covered subjects the question mentions
 
     @property
@@ -224,7 +225,7 @@ class SearchIndex:
             if part.top and (best.top is None or part.top.score > best.top.score):
                 best = part
         ranked = sorted(merged.values(), key=lambda c: (-c.score, c.fact_id))[:limit]
-        return SearchResult(question, full.lang, full.tokens, full.unknown, tuple(ranked), best.known_share, best.qtype if best.qtype != "other" else full.qtype, best.known_words, full.gaps)
+        return SearchResult(question, full.lang, full.tokens, full.unknown, tuple(ranked), best.known_share, best.qtype if best.qtype != "other" else full.qtype, best.known_words, best.exact_words, full.gaps)
 
     def _search_one(self, question: str, limit: int) -> SearchResult:
         lang = detect_lang(question)
@@ -253,13 +254,14 @@ class SearchIndex:
         total = sum(weights.values())
         known_share = (sum(w for t, w in weights.items() if t in expansions) / total) if total else 0.0
         known_words = sum(1 for t in expansions if not t.startswith("#"))
+        exact_words = sum(1 for t in expansions if not t.startswith("#") and t in self.idf)
         qtype = question_type(question)
         exact_idx = self.exact.get(norm)
         if not expansions:
             cands: tuple[Candidate, ...] = ()
             if exact_idx is not None:
                 cands = (Candidate(self.docs[exact_idx].fact.id, 1.0, 1.0, 1.0, question, True),)
-            return SearchResult(question, lang, query, tuple(unknown), cands, known_share, qtype, known_words, self.gaps_in(norm))
+            return SearchResult(question, lang, query, tuple(unknown), cands, known_share, qtype, known_words, exact_words, self.gaps_in(norm))
         # Stage 1: rough evidence per fact from the postings of the question's rarer words only;
         # a word in a large share of facts says little and would make this cost grow with the base.
         rough: dict[int, float] = defaultdict(float)
@@ -284,7 +286,7 @@ class SearchIndex:
             candidates.add(exact_idx)
         scored = [self._score(idx, expansions, weights, total, norm, question) for idx in candidates]
         scored.sort(key=lambda c: (-c.score, c.fact_id))
-        return SearchResult(question, lang, query, tuple(unknown), tuple(scored[:limit]), known_share, qtype, known_words, self.gaps_in(norm))
+        return SearchResult(question, lang, query, tuple(unknown), tuple(scored[:limit]), known_share, qtype, known_words, exact_words, self.gaps_in(norm))
 
     def _score(
         self,

@@ -11,7 +11,7 @@ T = Thresholds(answer=0.5, margin=0.05, suggest=0.35, min_known_share=0.7)
 
 def result(*scores: float, known: float = 1.0, qtype: str = "other", gaps: tuple[str, ...] = (), exact: bool = False) -> SearchResult:
     cands = tuple(Candidate(f"f{i}", s, s, s, "q", exact and i == 0) for i, s in enumerate(scores))
-    return SearchResult("q", "en", ("tok",), (), cands, known, qtype, 1, gaps)
+    return SearchResult("q", "en", ("tok",), (), cands, known, qtype, 1, 1, gaps)
 
 
 @pytest.mark.parametrize(
@@ -59,3 +59,9 @@ def test_quantity_question_needs_a_counted_figure() -> None:
 def test_stricter_thresholds_are_stricter() -> None:
     strict = T.stricter()
     assert strict.answer > T.answer and strict.margin > T.margin and strict.min_known_share > T.min_known_share
+    assert strict.min_exact_words == 2 > T.min_exact_words
+
+
+def test_typo_repair_alone_never_answers() -> None:
+    typo_only = SearchResult("q", "en", ("tok",), (), (Candidate("f0", 0.9, 0.9, 0.9, "q"),), 1.0, "other", 1, 0)
+    assert decide(typo_only, T).kind == "suggest"

@@ -71,3 +71,9 @@ def test_value_and_date_formats() -> None:
     assert date_text("2024-12-02", "en") == "2 December 2024"
     assert date_text("2024-12-02", "ja") == "2024年12月2日"
     assert date_text("2025-10", "en") == "October 2025"
+
+
+def test_strict_mode_ignores_chatter(answerer: Answerer) -> None:
+    for chatter in ("anyone up for lunch?", "same", "lol same, see you all tomorrow", "good morning everyone", "did anyone watch the game"):
+        assert not answerer.ask(chatter, strict=True).answered, chatter
+    assert answerer.ask("How many people have registered their My Number card as a health insurance card?", strict=True).answered
