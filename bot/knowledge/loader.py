@@ -145,7 +145,7 @@ def knowledge_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def load_knowledge(paths: list[Path] | Path, limits: Limits = Limits(), check_collisions: bool = True) -> LoadResult:
+def load_knowledge(paths: list[Path] | Path, limits: Limits = Limits(), check_collisions: bool = True, chart_checks: bool = True) -> LoadResult:
     """Read, validate and build a knowledge base. Returns every problem found; kb is None if any."""
     if isinstance(paths, Path):
         paths = [paths]
@@ -217,7 +217,8 @@ def load_knowledge(paths: list[Path] | Path, limits: Limits = Limits(), check_co
             checker.problem(path + ("source",), f"unknown source {fact.source!r}; declare it in sources.yaml")
         if fact.id not in incomplete:
             _check_answer_numbers(fact, checker, path)
-    problems.extend(check_charts(facts))
+    if chart_checks:
+        problems.extend(check_charts(facts))
     if check_collisions:
         problems.extend(find_collisions(facts))
     if problems:
