@@ -97,7 +97,8 @@ class _FactDoc:
     fact: Fact
     fields: dict[str, float] = field(default_factory=dict)
     phrasings: list[_Phrasing] = field(default_factory=list)
-    key_phrases: list[frozenset[str]] = field(default_factory=list)  # multi-word keywords
+    key_phrases: list[frozenset[str]] = field(default_factory=list)  # multi-word keywords, as tokens
+    key_texts: list[str] = field(default_factory=list)  # the same as text, function words kept ("patients said", "病院にとって")
 
 
 class SearchIndex:
@@ -118,6 +119,9 @@ class SearchIndex:
                     words = frozenset(tokens(keyword))
                     if len(words) >= 2:
                         doc.key_phrases.append(words)
+                    text = normalise(keyword)
+                    if (" " in text) if lang == "en" else len(text) >= 3:
+                        doc.key_texts.append(f" {text} " if lang == "en" else text)
                 self._add(doc, fact.answer.get(lang), W_ANSWER)
                 for fig in fact.figures:
                     self._add(doc, fig.counts.get(lang), W_FIGURE * 0.6)
@@ -217,6 +221,10 @@ class SearchIndex:
         sentences = [p for i, p in enumerate(parts) if (i == len(parts) - 1 or _ASKS_RE.search(p)) and len(set(tokens(p))) >= 3]
         best = full
         merged: dict[str, Candidate] = {c.fact_id: c for c in full.candidates}
+        # a subject we have no figure for counts only where it is asked about ("my elderly
+        # father ... will he get some other document?" is not a question about age groups)
+        asked = [p for i, p in enumerate(parts) if i == len(parts) - 1 or _ASKS_RE.search(p)]
+        gaps = tuple(dict.fromkeys(g for p in asked for g in self.gaps_in(normalise(p))))
         for sentence in sentences:
             part = self._search_one(sentence, limit)
             for cand in part.candidates:
@@ -225,7 +233,7 @@ class SearchIndex:
             if part.top and (best.top is None or part.top.score > best.top.score):
                 best = part
         ranked = sorted(merged.values(), key=lambda c: (-c.score, c.fact_id))[:limit]
-        return SearchResult(question, full.lang, full.tokens, full.unknown, tuple(ranked), best.known_share, best.qtype if best.qtype != "other" else full.qtype, best.known_words, best.exact_words, full.gaps)
+        return SearchResult(question, full.lang, full.tokens, full.unknown, tuple(ranked), best.known_share, best.qtype if best.qtype != "other" else full.qtype, best.known_words, best.exact_words, gaps)
 
     def _search_one(self, question: str, limit: int) -> SearchResult:
         lang = detect_lang(question)
@@ -329,6 +337,7 @@ class SearchIndex:
         score = W_COVERAGE * coverage + (1 - W_COVERAGE) * best_phrase
         # a moderator's multi-word keyword found whole in the question is a distinguishing cue
         present = {word for options in expansions.values() for word, _sim in options}
-        if any(phrase <= present for phrase in doc.key_phrases):
+        padded = f" {norm} "
+        if any(phrase <= present for phrase in doc.key_phrases) or any(text in padded for text in doc.key_texts):
             score = min(1.0, score + KEYPHRASE_BONUS)
         return Candidate(doc.fact.id, round(score, 4), round(coverage, 4), round(best_phrase, 4), best_text, exact)

@@ -128,6 +128,10 @@ STOPWORDS = frozenset(
     sure unsure true false correct wrong hmm huh wow cool awesome
     ngl fr lmao lmfao haha hahaha gonna wanna gotta dunno ur yep nope nah ugh welp oops
     sorry excuse pardon apologies hiya heya yo sup everyone everybody peeps
+    wat wut whats hw abt ur dis dat da tho thru selves self them themself
+    partner partners spouse girlfriend boyfriend roommate flatmate grandson granddaughter
+    tv television radio newspaper youtube twitter reddit remember forgot forget luck lucky unlucky
+    public general society folks citizens' nobody somebody anyone's
     """.split()
 )
 # "percentage", "share" and "number" are dropped as topic-free: nearly every fact is a share,
@@ -244,6 +248,11 @@ _SYNONYMS = {
     "helpful": "merit",
     "beneficial": "merit",
     "hate": "unpopular",
+    "upset": "unpopular",
+    "angry": "unpopular",
+    "anger": "unpopular",
+    "outrage": "unpopular",
+    "furious": "unpopular",
     "dislike": "unpopular",
     "unpopularity": "unpopular",
     "controversy": "unpopular",
