@@ -30,6 +30,7 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.exts.chat",  # answers to mentions and in answer channels
     "bot.exts.info",  # /topics, /sources, /about
     "bot.exts.owner",  # owner-only text commands (sync)
+    "bot.exts.charts",  # /chart and the Chart button under answers
 )
 TEXT_PREFIX = "!"
 # Discord allows 3 s for the first response; past this much computing, defer and follow up.
