@@ -27,7 +27,7 @@ class Thresholds:
     margin: float = 0.03
     suggest: float = 0.35
     suggest_window: float = 0.20  # suggestions within this distance of the best
-    min_known_share: float = 0.65  # below: never answer (at most suggest)
+    min_known_share: float = 0.70  # below: never answer (at most suggest)
     max_suggestions: int = 3
     min_exact_words: int = 1  # words spelled as in the knowledge base; a typo repair alone never answers
 
@@ -44,6 +44,14 @@ class Decision:
     score: float
     suggestions: tuple[str, ...] = ()
     reason: str = ""
+
+
+def _enough_words(result: SearchResult, t: Thresholds) -> bool:
+    """At least `min_exact_words` words as the knowledge base spells them; in normal mode two
+    repaired typos corroborating each other also do ("hospitels ... benifit")."""
+    if result.exact_words >= t.min_exact_words:
+        return True
+    return t.min_exact_words <= 1 and result.known_words >= 2
 
 
 def fits(fact: Fact | None, qtype: str) -> bool:
@@ -70,7 +78,7 @@ def decide(result: SearchResult, t: Thresholds = Thresholds(), facts: dict[str, 
     runner: Candidate | None = cands[1] if len(cands) > 1 else None
     margin = top.score - (runner.score if runner else 0.0)
     fact = facts.get(top.fact_id) if facts else None
-    if top.score >= t.answer and margin >= t.margin and result.known_share >= t.min_known_share and result.exact_words >= t.min_exact_words:
+    if top.score >= t.answer and margin >= t.margin and result.known_share >= t.min_known_share and _enough_words(result, t):
         if fits(fact, result.qtype):
             return Decision("answer", top.fact_id, top.score, reason="confident")
         # the words match but the fact holds no figure of the kind asked for ("how many ... cancelled")

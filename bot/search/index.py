@@ -42,6 +42,7 @@ TYPO_CUTOFF = 0.78  # OSA similarity (edits incl. transpositions) for a typo of 
 MAX_FUZZY = 2
 W_COVERAGE = 0.4  # score = W_COVERAGE * coverage + (1 - W_COVERAGE) * best phrasing
 KEYPHRASE_BONUS = 0.06
+UNKNOWN_FACTOR = 0.5  # weight of a word the knowledge base has never seen, relative to its rarest word
 CANDIDATE_DF_CAP = 0.05  # tokens in more than this share of facts do not generate candidates
 SHORTLIST = 40  # facts fully scored per question
 
@@ -244,7 +245,7 @@ class SearchIndex:
         weights: dict[str, float] = {}
         unknown: list[str] = []
         # In a short question every word matters; in a long message most words are context.
-        unknown_weight = self.unknown_weight * min(1.0, 6 / max(6, len(query)))
+        unknown_weight = self.unknown_weight * UNKNOWN_FACTOR * min(1.0, 6 / max(6, len(query)))
         for tok in query:
             if tok in self.idf:
                 expansions[tok] = ((tok, 1.0),)
