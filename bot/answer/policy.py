@@ -47,11 +47,14 @@ class Decision:
 
 
 def _enough_words(result: SearchResult, t: Thresholds) -> bool:
-    """At least `min_exact_words` words as the knowledge base spells them; in normal mode two
-    repaired typos corroborating each other also do ("hospitels ... benifit")."""
+    """Two known words at least, and `min_exact_words` of them spelled as the knowledge base
+    spells them; in normal mode two repaired typos corroborating each other also do
+    ("hospitels ... benifit")."""
+    if result.known_words < 2:
+        return False  # one word ("hokensho?", 保険証) is a topic, not a question: suggest instead
     if result.exact_words >= t.min_exact_words:
         return True
-    return t.min_exact_words <= 1 and result.known_words >= 2
+    return t.min_exact_words <= 1
 
 
 def fits(fact: Fact | None, qtype: str) -> bool:

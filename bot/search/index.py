@@ -24,7 +24,8 @@ import heapq
 import math
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -42,6 +43,7 @@ TYPO_CUTOFF = 0.78  # OSA similarity (edits incl. transpositions) for a typo of 
 MAX_FUZZY = 2
 W_COVERAGE = 0.4  # score = W_COVERAGE * coverage + (1 - W_COVERAGE) * best phrasing
 KEYPHRASE_BONUS = 0.06
+SENTENCE_DISCOUNT = 0.95
 UNKNOWN_FACTOR = 0.5  # weight of a word the knowledge base has never seen, relative to its rarest word
 CANDIDATE_DF_CAP = 0.05  # tokens in more than this share of facts do not generate candidates
 SHORTLIST = 40  # facts fully scored per question
@@ -53,6 +55,17 @@ _ASKS_RE = re.compile(
     r"|(?:か|の|かな|って)\s*$",
     re.IGNORECASE,
 )
+
+
+def _word_count(toks: Iterable[str]) -> int:
+    """Words, counting two Japanese bigrams as one word (保険証 is two bigrams, one word)."""
+    latin = ja = 0
+    for tok in toks:
+        if tok.isascii():
+            latin += 1
+        else:
+            ja += 1
+    return latin + (ja + 1) // 2
 
 
 @dataclass(frozen=True)
@@ -229,6 +242,8 @@ class SearchIndex:
         for sentence in sentences:
             part = self._search_one(sentence, limit)
             for cand in part.candidates:
+                # a sentence alone is less evidence than the whole message: a small discount
+                cand = replace(cand, score=round(cand.score * SENTENCE_DISCOUNT, 4))
                 if cand.fact_id not in merged or cand.score > merged[cand.fact_id].score:
                     merged[cand.fact_id] = cand
             if part.top and (best.top is None or part.top.score > best.top.score):
@@ -262,8 +277,8 @@ class SearchIndex:
                     weights[tok] = unknown_weight
         total = sum(weights.values())
         known_share = (sum(w for t, w in weights.items() if t in expansions) / total) if total else 0.0
-        known_words = sum(1 for t in expansions if not t.startswith("#"))
-        exact_words = sum(1 for t in expansions if not t.startswith("#") and t in self.idf)
+        known_words = _word_count(t for t in expansions if not t.startswith("#"))
+        exact_words = _word_count(t for t in expansions if not t.startswith("#") and t in self.idf)
         qtype = question_type(question)
         exact_idx = self.exact.get(norm)
         if not expansions:

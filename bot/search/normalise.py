@@ -45,6 +45,8 @@ _JA_PHRASES = [
     # words people type in hiragana when they do not know (or skip) the kanji
     (re.compile("ほけんしょう|ほけんしょ"), "保険証"),
     (re.compile("しかくかくにんしょ"), "資格確認書"),
+    (re.compile("まいな"), " マイナ "),
+    (re.compile("つかわ|つかえ|つかう|つかっ"), "使"),
     (re.compile("とうろく"), "登録"),
     (re.compile("りようりつ"), "利用率"),
     (re.compile("かいじょ"), "解除"),

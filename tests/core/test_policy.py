@@ -11,7 +11,7 @@ T = Thresholds(answer=0.5, margin=0.05, suggest=0.35, min_known_share=0.7)
 
 def result(*scores: float, known: float = 1.0, qtype: str = "other", gaps: tuple[str, ...] = (), exact: bool = False) -> SearchResult:
     cands = tuple(Candidate(f"f{i}", s, s, s, "q", exact and i == 0) for i, s in enumerate(scores))
-    return SearchResult("q", "en", ("tok",), (), cands, known, qtype, 1, 1, gaps)
+    return SearchResult("q", "en", ("tok", "tok2"), (), cands, known, qtype, 2, 2, gaps)
 
 
 @pytest.mark.parametrize(
@@ -62,6 +62,11 @@ def test_stricter_thresholds_are_stricter() -> None:
     assert strict.min_exact_words == 2 > T.min_exact_words
 
 
-def test_typo_repair_alone_never_answers() -> None:
-    typo_only = SearchResult("q", "en", ("tok",), (), (Candidate("f0", 0.9, 0.9, 0.9, "q"),), 1.0, "other", 1, 0)
-    assert decide(typo_only, T).kind == "suggest"
+def test_one_word_or_one_typo_never_answers() -> None:
+    one_typo = SearchResult("q", "en", ("tok",), (), (Candidate("f0", 0.9, 0.9, 0.9, "q"),), 1.0, "other", 1, 0)
+    assert decide(one_typo, T).kind == "suggest"
+    one_word = SearchResult("q", "en", ("tok",), (), (Candidate("f0", 0.9, 0.9, 0.9, "q"),), 1.0, "other", 1, 1)
+    assert decide(one_word, T).kind == "suggest"
+    two_typos = SearchResult("q", "en", ("a", "b"), (), (Candidate("f0", 0.9, 0.9, 0.9, "q"),), 1.0, "other", 2, 0)
+    assert decide(two_typos, T).kind == "answer"
+    assert decide(two_typos, T.stricter()).kind != "answer"
