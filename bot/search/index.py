@@ -49,7 +49,8 @@ CANDIDATE_DF_CAP = 0.05  # tokens in more than this share of facts do not genera
 SHORTLIST = 40  # facts fully scored per question
 
 
-_SENTENCE_RE = re.compile(r"(?<=[.?!。？！])(?![.?!。？！])\s*|\n+")
+# Sentences end at punctuation, line breaks, and emoji (chat users punctuate with them).
+_SENTENCE_RE = re.compile(r"(?<=[.?!。？！\U0001F000-\U0001FAFF\u2600-\u27BF])(?![.?!。？！\U0001F000-\U0001FAFF\u2600-\u27BF])\s*|\n+")
 _ASKS_RE = re.compile(
     r"[?？][\W_]*$|^\s*(?:what|how|when|why|who|which|where|is|are|was|were|can|could|do|does|did|will|would|should|has|have)\b"
     r"|(?:か|の|かな|って)\s*$",
@@ -170,7 +171,7 @@ class SearchIndex:
         self._repair: dict[str, str | None] = {w: c for w, c in typo_targets().items() if c is None or c in self.postings}
         self._repair.update({t: t for t in self.postings if t.isascii() and t.isalpha() and len(t) >= 3})
         self._by_length: dict[int, list[str]] = defaultdict(list)
-        for word in self._repair:
+        for word in sorted(self._repair):  # sorted: ties between repairs must not depend on hash order
             self._by_length[len(word)].append(word)
         self._typo_cache: dict[str, tuple[tuple[str, float], ...] | None] = {}
         # declared gaps: English terms as whole words of the normalised text, Japanese as text
