@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from bot.knowledge import KnowledgeBase, default_knowledge_path, load_knowledge
 from bot.knowledge.model import LANGS

@@ -10,7 +10,7 @@ _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augu
 def date_text(iso: str, lang: str) -> str:
     parts = [int(p) for p in iso.split("-")]
     if lang == "ja":
-        return "".join(f"{v}{u}" for v, u in zip(parts, ("年", "月", "日")))
+        return "".join(f"{v}{u}" for v, u in zip(parts, ("年", "月", "日"), strict=False))
     if len(parts) == 3:
         return f"{parts[2]} {_MONTHS[parts[1] - 1]} {parts[0]}"
     if len(parts) == 2:

@@ -31,7 +31,7 @@ class Thresholds:
     max_suggestions: int = 3
     min_exact_words: int = 1  # words spelled as in the knowledge base; a typo repair alone never answers
 
-    def stricter(self) -> "Thresholds":
+    def stricter(self) -> Thresholds:
         """For unprompted answers in chat channels: only when clearly confident, and never
         on a single word ("same", "lunch" read as "launch")."""
         return Thresholds(self.answer + 0.1, self.margin + 0.04, self.suggest + 0.15, self.suggest_window, self.min_known_share + 0.1, self.max_suggestions, 2)

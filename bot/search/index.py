@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.knowledge.model import LANGS, Fact, KnowledgeBase
@@ -126,7 +126,7 @@ class SearchIndex:
         self.exact: dict[str, int] = {}
         for idx, fact in enumerate(kb.facts):
             doc = _FactDoc(fact)
-            for lang, question in fact.all_questions():
+            for _lang, question in fact.all_questions():
                 self._add(doc, question, W_QUESTION)
             for lang in LANGS:
                 for keyword in fact.keywords.get(lang, ()):
