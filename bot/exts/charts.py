@@ -76,7 +76,23 @@ def text(key: str, lang: str, **kw: Any) -> str:
 # ---------------------------------------------------------------- choosing a chart
 
 
+# Autocomplete runs on every keystroke: the searchable text of each chart is worked out once
+# per knowledge version (only the latest version is kept).
+_haystacks: dict[str, dict[tuple[str, str], str]] = {}
+
+
 def _haystack(kb: KnowledgeBase, spec: ChartSpec) -> str:
+    known = _haystacks.get(kb.version)
+    if known is None:
+        _haystacks.clear()
+        known = _haystacks[kb.version] = {}
+    key = (spec.kind, spec.key)
+    if key not in known:
+        known[key] = _searchable_text(kb, spec)
+    return known[key]
+
+
+def _searchable_text(kb: KnowledgeBase, spec: ChartSpec) -> str:
     """Everything a person might type to find a chart: its titles and key, its topic, and the
     questions and keywords of its facts ("usage rate" is in no title, but in the questions)."""
     parts = [spec.title_en, spec.title_ja, spec.key.replace("-", " ")]
