@@ -523,7 +523,7 @@ class DiscordStandIn:
             if request.content_type == "application/json" and raw:
                 body = json.loads(raw)
             elif request.content_type.startswith("multipart/") and raw:
-                body = _payload_json_from_multipart(raw, request.content_type)
+                body = _payload_json_from_multipart(raw, request.headers.get("Content-Type", ""))
         query = dict(request.query)
         status, answer = await self._answer(request.method, path, query, body, request.headers.get("Authorization", ""))
         await self._record(RestCall(request.method, path, query, body, received, status))
