@@ -108,11 +108,22 @@ def clip(text: str, limit: int) -> str:
     return cut + "…"
 
 
+# "https://…" in an echo would be a live link inside the bot's own message, as if the bot
+# vouched for it; invite hosts are broken up too, as clients may show them as invites
+_INVITE_HOST = re.compile(r"(?i)(discord(?:app)?|dsc)\.(gg|com|io|me|li)\b")
+
+
+def defuse_links(text: str) -> str:
+    """The same text with every URL and invite shown as plain text: a zero-width space inside
+    "://" and before an invite host's dot stops Discord from linking them."""
+    return _INVITE_HOST.sub("\\1\u200b.\\2", text.replace("://", ":\u200b//"))
+
+
 def escape_user_text(text: str, limit: int = ECHO_MAX) -> str:
-    """Text a user wrote, safe to show back: one line, markdown and mentions neutralised."""
+    """Text a user wrote, safe to show back: one line, markdown, mentions and links neutralised."""
     flat = " ".join(text.split())
     clipped = clip(flat, limit)
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(clipped))
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(defuse_links(clipped)))
 
 
 def _link_text(text: str) -> str:

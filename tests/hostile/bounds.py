@@ -1,0 +1,19 @@
+"""Time and memory bounds of the hostile suite, and what was measured on this machine.
+
+Each bound is about ten times the worst case seen on the 2-core machine the suite was
+written on (measured figures in the comments), so a loaded machine passes and a regression
+by an order of magnitude fails. They are safety bounds against hangs and blow-ups, not speed
+targets; `pytest tests/hostile` prints the worst case seen for each after the run.
+"""
+
+DISCORD_OPTION_MAX = 6_000  # the longest string option (and autocomplete input) Discord sends
+
+# any text up to 100,000 characters (worst: 100,000 x U+FDFA, which NFKC makes 1.8 million)
+NORMALISE_SECONDS = 10.0  # clean / normalise / tokens; measured worst 1.2 s (tokens)
+SEARCH_SECONDS = 2.0  # the matcher on up to 6,000 characters; measured worst 0.2 s
+SEARCH_100K_SECONDS = 30.0  # the matcher on up to 100,000 characters; measured worst 3.1 s
+ASK_SECONDS = 2.0  # Answerer.ask on anything up to 100,000 characters; measured worst 0.17 s
+
+# refusing one hostile knowledge file (tests/hostile/test_knowledge_files.py)
+YAML_REJECT_SECONDS = 5.0
+YAML_REJECT_BYTES = 64_000_000
