@@ -49,10 +49,10 @@ def _ask_all(db: Path, kb_dir: Path, asked: list[tuple[str, int, float]]) -> Non
 
 
 WEEK = [
-    ("hospitals with access to records?", A, 1),
-    ("hospitals with access to records?", B, 2),
-    ("Hospitals with access to records", A, 3),
-    ("hospitals with acess to records", C, 1),  # a typo
+    ("hospitals?", A, 1),
+    ("hospitals?", B, 2),
+    ("Hospitals", A, 3),
+    ("hospitls?", C, 1),  # a typo
     ("price of the card", A, 1),
     ("how much does it cost", B, 1),
     ("病院の利用状況", C, 2),
@@ -101,8 +101,8 @@ def test_misses_table_groups_counts_people_and_closest_fact(config: Path, kb_dir
     lines = out.splitlines()
     top = lines[2]
     assert top.split()[:3] == ["4", "3", "hospitals-using"]
-    assert top.endswith("hospitals with access to records?")
-    assert "'hospitals with acess to records'" in lines[3]
+    assert top.endswith("hospitals?")
+    assert "'hospitls?'" in lines[3]
     assert "when did the my number system start" not in out and " hi" not in out
 
 
@@ -111,11 +111,11 @@ def test_misses_csv(config: Path, kb_dir: Path, capsys) -> None:
     assert run("misses", "--config", str(config), "--format", "csv", "--days", "30") == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [(r["question"], r["count"], r["askers"]) for r in rows][:2] == [
-        ("hospitals with access to records?", "4", "3"),
+        ("hospitals?", "4", "3"),
         ("price of the card", "2", "2"),
     ]
     assert rows[0]["closest_fact"] == "hospitals-using" and rows[0]["today"] == "suggest"
-    assert "hospitals with acess to records" in rows[0]["variants"].split(" | ")
+    assert "hospitls?" in rows[0]["variants"].split(" | ")
 
 
 def test_misses_yaml_pastes_into_the_additions_file_and_then_those_questions_are_answered(config: Path, kb_dir: Path, capsys) -> None:
@@ -123,7 +123,7 @@ def test_misses_yaml_pastes_into_the_additions_file_and_then_those_questions_are
     assert run("misses", "--config", str(config), "--format", "yaml") == 0
     exported = capsys.readouterr().out
     entries = yaml.safe_load(exported)["additions"]
-    assert {"fact": "hospitals-using", "question": "hospitals with access to records?", "lang": "en"} in entries
+    assert {"fact": "hospitals-using", "question": "hospitals?", "lang": "en"} in entries
     assert {"fact": "hospitals-using", "question": "病院の利用状況", "lang": "ja"} in entries
     placeholders = [e["question"] for e in entries if e["fact"] == cli_moderation.PLACEHOLDER_FACT]
     assert sorted(placeholders) == ["how much does it cost", "price of the card"]
@@ -138,12 +138,12 @@ def test_misses_yaml_pastes_into_the_additions_file_and_then_those_questions_are
     (kb_dir / ADDITIONS_FILE).write_text(kept, encoding="utf-8")
     result = load_knowledge([kb_dir])
     assert result.problems == []
-    reply = Answerer(result.kb).ask("hospitals with access to records?")
+    reply = Answerer(result.kb).ask("hospitals?")
     assert (reply.kind, reply.fact_id) == ("answer", "hospitals-using")
     # and the next export leaves out what is answered now
     assert run("misses", "--config", str(config), "--format", "yaml") == 0
     again = capsys.readouterr().out
-    assert "already answers are left out" in again and "hospitals with access to records?" not in again
+    assert "already answers are left out" in again and "hospitals?" not in again
 
 
 def test_stats_shows_per_fact_counts_votes_and_rates(config: Path, kb_dir: Path, capsys) -> None:
