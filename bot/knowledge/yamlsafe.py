@@ -9,6 +9,7 @@ reported with its file, line and column.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,7 +109,11 @@ def read_yaml(path: Path, display: str, limits: Limits = Limits(), root: Path | 
         except ValueError:
             raise YamlError(Problem(display, 0, 0, "", "is a link to a file outside the knowledge folder; refusing to read it")) from None
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            # a named pipe or device would block the reader (and the reload lock) indefinitely
+            raise YamlError(Problem(display, 0, 0, "", "is not a regular file (a pipe, device or socket?); refusing to read it"))
+        size = info.st_size
         if size > limits.max_file_bytes:
             raise YamlError(Problem(display, 0, 0, "", f"is {size:,} bytes, over the limit of {limits.max_file_bytes:,} bytes"))
         with open(path, "rb") as handle:
@@ -129,6 +134,7 @@ def read_yaml(path: Path, display: str, limits: Limits = Limits(), root: Path | 
 
 def parse_yaml_text(text: str, display: str, limits: Limits = Limits()) -> tuple[Any, Located]:
     text = text.removeprefix("\ufeff")
+    _prescan(text, display, limits)
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -150,6 +156,38 @@ def parse_yaml_text(text: str, display: str, limits: Limits = Limits()) -> tuple
         return None, located
     converter = _Converter(display, limits, located)
     return converter.convert(node, (), 0), located
+
+
+def _prescan(text: str, display: str, limits: Limits) -> None:
+    """Walk the parser's event stream (constant memory) and stop at the first value over the
+    limits, before any node graph is built: composing a 1 MB file of tiny values first would
+    cost seconds and hundreds of megabytes only to refuse it afterwards."""
+    loader = yaml.SafeLoader(text)
+    depth = nodes = 0
+    try:
+        while True:
+            event = loader.get_event()
+            if event is None or isinstance(event, yaml.StreamEndEvent):
+                return
+            if isinstance(event, yaml.AliasEvent):
+                mark = event.start_mark
+                raise YamlError(Problem(display, mark.line + 1, mark.column + 1, "", "uses a YAML alias (*name); anchors and aliases are not allowed in knowledge files"))
+            if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                nodes += 1
+                if nodes > limits.max_nodes:
+                    mark = event.start_mark
+                    raise YamlError(Problem(display, mark.line + 1, mark.column + 1, "", f"has more than {limits.max_nodes:,} values"))
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > limits.max_depth + 1:
+                    mark = event.start_mark
+                    raise YamlError(Problem(display, mark.line + 1, mark.column + 1, "", f"is nested more than {limits.max_depth} levels deep"))
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # syntax errors are reported, with their position, by the real parse that follows
+    finally:
+        loader.dispose()
 
 
 class _Converter:
