@@ -22,6 +22,7 @@ from bot.answer.reply import Reply
 from bot.config import Config
 from bot.exts.render import ReplyRenderer, SuggestionButton, apology_text, lang_of_locale
 from bot.service import KnowledgeService
+from bot.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,13 @@ class SurveyBot(commands.Bot):
         extensions: Sequence[str] = EXTENSIONS,
         clock: Callable[[], float] = time.monotonic,
         defer_after: float = DEFER_AFTER_SECONDS,
+        storage: Storage | None = None,
+        watch_knowledge: bool = False,
     ) -> None:
+        """`storage`: where outcomes, votes and the audit log go (None: nothing is recorded).
+        `watch_knowledge`: reload when a knowledge file changes. `python -m bot run` sets both
+        from the config; both are off by default so a bot built in a test or for `sync`
+        writes no files and watches nothing."""
         intents = build_intents(config)
         super().__init__(
             # "!sync" can only be read with the Message Content intent; "@Bot sync" always can
@@ -121,12 +128,35 @@ class SurveyBot(commands.Bot):
         self.extension_names = tuple(extensions)
         self.cooldowns = ChatCooldowns(config.chat.user_cooldown_seconds, config.chat.channel_cooldown_seconds, clock)
         self.defer_after = defer_after
+        self.storage = storage
+        self.watch_knowledge = watch_knowledge
 
     async def setup_hook(self) -> None:
+        if self.storage is not None:
+            self.storage.start()  # a database problem is logged and retried there; answering goes on
         self.add_dynamic_items(SuggestionButton)
         for name in self.extension_names:
             await self.load_extension(name)
         log.info("loaded extensions: %s", ", ".join(self.extension_names))
+
+    async def close(self) -> None:
+        try:
+            await super().close()  # unloads the extensions first: the watcher stops, no more records
+        finally:
+            if self.storage is not None:
+                await self.storage.close_async()  # writes what is queued; logs what could not be
+
+    def record_reply(self, reply: Reply, channel_id: int | None, user_id: int | None) -> None:
+        """Count a question's outcome for the moderators; a decline or did-you-mean goes to the
+        inbox (/kb misses). The user id is stored only as a salted hash."""
+        if self.storage is None:
+            return
+        try:
+            answerer = self.service.answerer if self.service.loaded else None
+            self.storage.record_reply(reply, channel_id, user_id, answerer=answerer)
+        except Exception:
+            # statistics must never cost anyone their answer
+            log.exception("could not record the outcome of a question")
 
     async def on_ready(self) -> None:
         user = self.user
@@ -147,11 +177,13 @@ class SurveyBot(commands.Bot):
 
     # ------------------------------------------------------------ interactions
 
-    async def respond(self, interaction: discord.Interaction, compute: Callable[[], Reply | str], *, ephemeral: bool) -> None:
+    async def respond(self, interaction: discord.Interaction, compute: Callable[[], Reply | str], *, ephemeral: bool, record: bool = False) -> None:
         """Answer an interaction with the Reply `compute` returns (a str: a private notice instead).
 
         `compute` runs in a worker thread; if it has not finished after `defer_after`
         seconds the interaction is deferred, so Discord's 3-second deadline always holds.
+        `record`: the Reply answers someone's question (/ask, a did-you-mean click), so its
+        outcome is counted for the moderators.
         """
         work = asyncio.ensure_future(asyncio.to_thread(compute))
         done, _ = await asyncio.wait({work}, timeout=self.defer_after)
@@ -166,6 +198,8 @@ class SurveyBot(commands.Bot):
         if isinstance(reply, str):
             await self.tell(interaction, reply)
             return
+        if record:
+            self.record_reply(reply, interaction.channel_id, interaction.user.id)
         embed = self.renderer.embed(reply)
         view = self.renderer.view(reply)
         kwargs = {"embed": embed, "ephemeral": ephemeral, "allowed_mentions": discord.AllowedMentions.none()}

@@ -59,7 +59,7 @@ class Ask(commands.Cog):
         def compute() -> Reply:
             return self.bot.service.answerer.ask(question)
 
-        await self.bot.respond(interaction, compute, ephemeral=private)
+        await self.bot.respond(interaction, compute, ephemeral=private, record=True)
 
     @ask.autocomplete("question")
     async def ask_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -79,6 +79,7 @@ class Chat(commands.Cog):
                 await self._quiet_cooldown(message)
             return
         self.bot.cooldowns.record(message.author.id, message.channel.id)
+        self.bot.record_reply(reply, message.channel.id, message.author.id)
         view = self.bot.renderer.view(reply)
         kwargs: dict = {"embed": self.bot.renderer.embed(reply), "mention_author": False, "allowed_mentions": discord.AllowedMentions.none()}
         if view is not None:

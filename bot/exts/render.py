@@ -306,7 +306,8 @@ class SuggestionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"sug
             return answerer.fact_reply(fact, self.lang, question="")
 
         try:
-            await bot.respond(interaction, compute, ephemeral=ephemeral)
+            # the click answers the question that got the suggestions: counted like an /ask
+            await bot.respond(interaction, compute, ephemeral=ephemeral, record=True)
         except Exception:
             # discord.py only logs errors in dynamic items; the user still deserves an answer
             log.exception("error answering suggestion button %s", self.custom_id)
