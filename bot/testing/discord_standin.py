@@ -15,8 +15,9 @@ protocol only, so it checks the client rather than sharing its assumptions.
         call = await stand_in.wait_for_call(lambda c: c.replies_to == sent["id"])
     await stand_in.stop()
 
-Faults: `inject_fault` makes matching REST calls fail or slow down; `drop_gateway` closes
-the websocket so the client reconnects and resumes (missed events are replayed).
+Faults: `inject_fault` makes matching REST calls fail or slow down (`inject_rate_limit`: a
+429 as Discord sends it); `drop_gateway` closes the websocket so the client reconnects and
+resumes (missed events are replayed).
 `ThreadedStandIn` runs one in its own thread and event loop, for a bot under measurement.
 """
 
@@ -27,6 +28,7 @@ import contextlib
 import fnmatch
 import itertools
 import json
+import math
 import secrets
 import threading
 import time
@@ -81,6 +83,7 @@ class Fault:
     times: int | None = 1  # None: until cleared
     delay: float = 0.0  # seconds before answering (with `status`, or normally when status is 0)
     body: dict[str, Any] = field(default_factory=lambda: {"message": "injected fault", "code": 0})
+    headers: dict[str, str] = field(default_factory=dict)  # sent with the fault's answer
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method == "*" or self.method == method) and fnmatch.fnmatchcase(path, self.path)
@@ -125,6 +128,9 @@ class DiscordStandIn:
         self.resumes = 0
         self.heartbeats = 0
         self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" or guild id -> registered commands
+        self.interaction_deadline: float | None = 3.0  # seconds for the first response; None: no limit
+        self.expired_interactions = 0  # first responses refused for coming too late
+        self._acknowledged: set[str] = set()
         self._events: deque[SentEvent] = deque(maxlen=10_000)  # replayed on RESUME
         self._seq = 0
         self._ids = itertools.count(1)
@@ -419,11 +425,28 @@ class DiscordStandIn:
     # ------------------------------------------------------------ the record
 
     def inject_fault(
-        self, method: str, path: str, *, status: int = 500, times: int | None = 1, delay: float = 0.0, body: dict[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        status: int = 500,
+        times: int | None = 1,
+        delay: float = 0.0,
+        body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Fault:
-        fault = Fault(method.upper() if method != "*" else "*", path, status, times, delay, body or {"message": "injected fault", "code": 0})
+        fault = Fault(method.upper() if method != "*" else "*", path, status, times, delay, body or {"message": "injected fault", "code": 0}, headers or {})
         self.faults.append(fault)
         return fault
+
+    def inject_rate_limit(self, method: str, path: str, retry_after: float, *, is_global: bool = False, times: int | None = 1) -> Fault:
+        """A 429 as Discord sends it: retry_after in the body and headers, and a Via header,
+        without which discord.py takes the 429 for a Cloudflare ban and does not retry."""
+        body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": is_global, "code": 0}
+        headers = {"Retry-After": str(math.ceil(retry_after)), "Via": "1.1 google", "X-RateLimit-Scope": "global" if is_global else "user"}
+        if is_global:
+            headers["X-RateLimit-Global"] = "true"
+        return self.inject_fault(method, path, status=429, times=times, body=body, headers=headers)
 
     def clear_faults(self) -> None:
         self.faults.clear()
@@ -525,13 +548,14 @@ class DiscordStandIn:
             elif request.content_type.startswith("multipart/") and raw:
                 body = _payload_json_from_multipart(raw, request.headers.get("Content-Type", ""))
         query = dict(request.query)
-        status, answer = await self._answer(request.method, path, query, body, request.headers.get("Authorization", ""))
+        fault_headers: dict[str, str] = {}
+        status, answer = await self._answer(request.method, path, query, body, request.headers.get("Authorization", ""), fault_headers)
         await self._record(RestCall(request.method, path, query, body, received, status))
         if status == 204:
-            return web.Response(status=204)
-        return web.Response(status=status, body=json.dumps(answer).encode(), headers=JSON_HEADERS)
+            return web.Response(status=204, headers=fault_headers)
+        return web.Response(status=status, body=json.dumps(answer).encode(), headers={**fault_headers, **JSON_HEADERS})
 
-    async def _answer(self, method: str, path: str, query: dict[str, str], body: Any, auth: str) -> tuple[int, Any]:
+    async def _answer(self, method: str, path: str, query: dict[str, str], body: Any, auth: str, fault_headers: dict[str, str] | None = None) -> tuple[int, Any]:
         for fault in list(self.faults):
             if fault.matches(method, path):
                 if fault.times is not None:
@@ -541,6 +565,8 @@ class DiscordStandIn:
                 if fault.delay:
                     await asyncio.sleep(fault.delay)
                 if fault.status:
+                    if fault_headers is not None:
+                        fault_headers.update(fault.headers)
                     return fault.status, fault.body
                 break
         if not path.startswith(("/interactions/", "/webhooks/")) and auth != f"Bot {self.token}":
@@ -564,6 +590,13 @@ class DiscordStandIn:
         if method in {"PUT", "DELETE"} and len(parts) >= 6 and parts[0] == "channels" and parts[4] == "reactions":
             return 204, None
         if method == "POST" and len(parts) == 4 and parts[0] == "interactions" and parts[3] == "callback":
+            # as Discord does: the first response must come within 3 s of the interaction, and only once
+            if self.interaction_deadline is not None and _snowflake_age(parts[1]) > self.interaction_deadline:
+                self.expired_interactions += 1
+                return 404, {"message": "Unknown interaction", "code": 10062}
+            if parts[1] in self._acknowledged:
+                return 400, {"message": "Interaction has already been acknowledged.", "code": 40060}
+            self._acknowledged.add(parts[1])
             return 200, self._interaction_callback(parts[1], body or {}, query)
         if len(parts) >= 3 and parts[0] == "webhooks" and method == "POST":
             return 200, self._bot_message("0", body or {}, webhook=True)
@@ -649,6 +682,11 @@ class DiscordStandIn:
             )
         self.commands[scope] = registered
         return registered
+
+
+def _snowflake_age(snowflake: str) -> float:
+    """Seconds since the id was made (ids carry their creation time in milliseconds)."""
+    return time.time() - ((int(snowflake) >> 22) + DISCORD_EPOCH_MS) / 1000
 
 
 def _iso_now() -> str:
