@@ -171,11 +171,10 @@ def load_knowledge(paths: list[Path] | Path, limits: Limits = Limits(), check_co
         display = str(file)
         root = next((r for r in roots if _inside(file, r)), None)
         try:
-            doc, located = read_yaml(file, display, limits, root=root)
+            doc, located = read_yaml(file, display, limits, root=root, digest=digest)
         except YamlError as exc:
             problems.append(exc.problem)
             continue
-        digest.update(display.encode() + b"\0" + file.read_bytes() if file.exists() else b"")
         checker = _Checker(display, located, problems)
         if doc is None:
             problems.append(Problem(display, 0, 0, "", "is empty; expected 'sources', or 'topic' and 'facts'"))

@@ -97,9 +97,11 @@ def format_path(path: tuple[Any, ...]) -> str:
     return out
 
 
-def read_yaml(path: Path, display: str, limits: Limits = Limits(), root: Path | None = None) -> tuple[Any, Located]:
+def read_yaml(path: Path, display: str, limits: Limits = Limits(), root: Path | None = None, digest: Any = None) -> tuple[Any, Located]:
     """Read one YAML file into plain values (scalars as `Scalar`) and their positions.
 
+    `digest`, a hashlib object, is fed the very bytes that were parsed (so a version label can
+    never describe other content than what was loaded, even if the file changes meanwhile).
     Raises YamlError with a single, precise problem when the file cannot be read at all.
     """
     if root is not None:
@@ -124,6 +126,8 @@ def read_yaml(path: Path, display: str, limits: Limits = Limits(), root: Path | 
         raise YamlError(Problem(display, 0, 0, "", f"cannot be read: {exc.strerror or exc}")) from None
     if len(data) > limits.max_file_bytes:
         raise YamlError(Problem(display, 0, 0, "", f"is over the limit of {limits.max_file_bytes:,} bytes"))
+    if digest is not None:
+        digest.update(display.encode() + b"\0" + data + b"\0")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
