@@ -30,7 +30,9 @@ def _ranked_facts(bot: SurveyBot, typed: str, lang: str) -> list[Fact]:
     """
     answerer = bot.service.answerer
     kb: KnowledgeBase = answerer.kb
-    typed = typed.strip()
+    # this runs on the event loop, and Discord sends up to 6,000 characters: rank no more than
+    # a question may hold (/ask declines longer ones), which bounds the time to a few ms
+    typed = typed.strip()[: answerer.max_chars]
     if not typed:
         return list(kb.facts)
     queries = [typed]
