@@ -122,6 +122,8 @@ class DiscordStandIn:
         self.bot_name = bot_name
         self.bot_role_id = guild_id + 1
         self.calls: list[RestCall] = []
+        self.keep_calls = True  # a long soak turns this off and watches `on_call` instead
+        self.on_call: Callable[[RestCall], None] | None = None  # told of every call as it is answered
         self.faults: list[Fault] = []
         self.identify: dict[str, Any] | None = None  # the last IDENTIFY payload
         self.connections = 0
@@ -136,6 +138,7 @@ class DiscordStandIn:
         self._ids = itertools.count(1)
         self._session_id = ""
         self._ws: web.WebSocketResponse | None = None
+        self._live = False  # the connection has identified or resumed: events may go to it
         self._send_lock = asyncio.Lock()
         self._ready = asyncio.Event()
         self._changed = asyncio.Condition()
@@ -329,7 +332,10 @@ class DiscordStandIn:
             self._seq += 1
             event = SentEvent(name, data, self._seq, time.perf_counter())
             self._events.append(event)
-            if self._ws is not None and not self._ws.closed:
+            # as Discord does, nothing is sent to a new connection before it has identified or
+            # resumed; what happens meanwhile is replayed on RESUME (sending it as well would
+            # deliver it twice)
+            if self._ws is not None and not self._ws.closed and self._live:
                 event.sent = time.perf_counter()
                 await self._ws.send_str(json.dumps({"op": OP_DISPATCH, "t": name, "s": event.seq, "d": data}))
             return event
@@ -467,6 +473,10 @@ class DiscordStandIn:
         return hit
 
     async def _record(self, call: RestCall) -> None:
+        if self.on_call is not None:
+            self.on_call(call)
+        if not self.keep_calls:
+            return
         self.calls.append(call)
         async with self._changed:
             self._changed.notify_all()
@@ -479,6 +489,7 @@ class DiscordStandIn:
         if self._ws is not None and not self._ws.closed:
             await self._ws.close(code=4000)
         self._ws = ws
+        self._live = False
         self.connections += 1
         await ws.send_str(json.dumps({"op": OP_HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms}, "s": None, "t": None}))
         try:
@@ -517,6 +528,7 @@ class DiscordStandIn:
             "private_channels": [],
             "relationships": [],
         }
+        self._live = True
         await self.dispatch("READY", ready)
         await self.dispatch("GUILD_CREATE", self.guild_payload())
         self._ready.set()
@@ -533,6 +545,7 @@ class DiscordStandIn:
                     await ws.send_str(json.dumps({"op": OP_DISPATCH, "t": event.name, "s": event.seq, "d": event.data}))
             self._seq += 1
             await ws.send_str(json.dumps({"op": OP_DISPATCH, "t": "RESUMED", "s": self._seq, "d": {}}))
+            self._live = True
         self._ready.set()
 
     # ------------------------------------------------------------ REST
