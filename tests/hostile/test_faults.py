@@ -202,7 +202,9 @@ def _outcomes(path: Path) -> int:
 
 
 async def _ask_many(live: Live, n: int, first_user: int = 0) -> None:
-    sent = [await _ask(live, live.general if i % 2 else live.answers, DIGITS_Q if i % 3 else "what is the weather on mars", user=first_user + i) for i in range(n)]
+    sent = [
+        await _ask(live, live.general if i % 2 else live.answers, DIGITS_Q if i % 3 else "what is the weather on mars", user=first_user + i) for i in range(n)
+    ]
     for message in sent:
         await live.stand_in.wait_for_call(is_reply_to(message["id"]), timeout=10)
 

@@ -170,7 +170,6 @@ def test_a_link_inside_the_folder_is_read(folder: Path) -> None:
     assert load_knowledge([folder]).ok
 
 
-
 def test_a_file_of_tiny_values_is_refused_before_it_is_all_composed(folder: Path) -> None:
     # 100 KB of "1," is 50,000 values, over a configured max_nodes of 5,000: refusing it
     # should cost about as much as reading 5,000 values, not as much as building all of them
@@ -184,7 +183,6 @@ def test_a_file_of_tiny_values_is_refused_before_it_is_all_composed(folder: Path
     grown = _peak_rss() - before
     assert "has more than 5,000 values" in _only_problem(result, path)
     assert grown <= 20 * path.stat().st_size, f"{grown:,} bytes of memory for a {path.stat().st_size:,}-byte file"
-
 
 
 def test_a_named_pipe_does_not_block_the_loader(folder: Path) -> None:

@@ -135,7 +135,10 @@ def test_sigterm_flushes_writes_that_wait_for_a_locked_database(tmp_path: Path, 
     stand_in = threaded.stand_in
     assert stand_in is not None
     database = tmp_path / "data" / "bot.sqlite3"
-    bot = BotProcess([sys.executable, str(HERE / "bot_with_controls.py"), stand_in.api_base, stand_in.gateway_url, str(_config(tmp_path, database)), str(database)], stand_in.token)
+    bot = BotProcess(
+        [sys.executable, str(HERE / "bot_with_controls.py"), stand_in.api_base, stand_in.gateway_url, str(_config(tmp_path, database)), str(database)],
+        stand_in.token,
+    )
     try:
         threaded.run(lambda s: s.wait_ready(30), timeout=40)
         _ask(threaded, 3, first_user=1)
@@ -178,7 +181,9 @@ def _can_mount_tmpfs(tmp_path: Path) -> bool:
         return False
     probe = tmp_path / "probe"
     probe.mkdir()
-    check = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", 'mount -t tmpfs -o size=64k tmpfs "$0"', str(probe)], capture_output=True)
+    check = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", 'mount -t tmpfs -o size=64k tmpfs "$0"', str(probe)], capture_output=True
+    )
     return check.returncode == 0
 
 
