@@ -222,6 +222,7 @@ async def _drive(s: DiscordStandIn, tracker: Tracker, o: dict[str, Any], conn: A
     slots = asyncio.Semaphore(o["in_flight"])
     outcomes: collections.Counter[str] = collections.Counter()
     lost: list[str] = []
+    apologised: list[str] = []
     surrogates = 0
     tasks: set[asyncio.Task[None]] = set()
     users = [s.user(800_000_000_000_000_000 + i, f"asker{i}") for i in range(200)]
@@ -240,7 +241,10 @@ async def _drive(s: DiscordStandIn, tracker: Tracker, o: dict[str, Any], conn: A
             future = tracker.expect(payload["id"])
             await s.dispatch(name, payload)
             try:
-                outcomes[await asyncio.wait_for(future, PER_QUESTION_WAIT)] += 1
+                outcome = await asyncio.wait_for(future, PER_QUESTION_WAIT)
+                outcomes[outcome] += 1
+                if outcome == "apology" and len(apologised) < 10:
+                    apologised.append(f"#{i} ({name}): {text[:80]!r}")
             except TimeoutError:
                 tracker.waiting.pop(payload["id"], None)
                 lost.append(f"#{i} ({name}): {text[:60]!r}")
@@ -278,6 +282,7 @@ async def _drive(s: DiscordStandIn, tracker: Tracker, o: dict[str, Any], conn: A
         "apologies": outcomes["apology"],
         "lost": len(lost),
         "lost_examples": lost[:10],
+        "apology_examples": apologised,
         "duplicate_replies": tracker.duplicates,
         "duplicate_examples": tracker.duplicate_examples,
         "deferred": tracker.deferrals,
@@ -340,7 +345,7 @@ class _LogCounter(logging.Handler):
         message = record.getMessage()
         if record.levelno >= logging.ERROR:
             self.by_logger[record.name] += 1
-            if len(self.examples) < 5:
+            if sum(line.startswith(record.name + ":") for line in self.examples) < 3:
                 cause = f" ({type(record.exc_info[1]).__name__}: {str(record.exc_info[1])[:120]})" if record.exc_info and record.exc_info[1] else ""
                 self.examples.append(f"{record.name}: {message[:160]}{cause}")
         if record.name == "bot.storage" and message.startswith("storage: dropped one recorded question"):
@@ -487,6 +492,10 @@ def main(argv: list[str] | None = None) -> int:
         if r["stopped_by_time_limit"]:
             print(f"  stopped by the time limit ({args.time_limit:g} s) before {args.count:,} questions")
         print(f"  replies delivered: {r['replies']:,}; apologies: {r['apologies']}; lost: {r['lost']}; duplicate replies: {r['duplicate_replies']}")
+        for line in r["lost_examples"]:
+            print(f"    no reply: {line}")
+        for line in r["apology_examples"][:3]:
+            print(f"    apology: {line}")
         print(f"  /ask deferred: {r['deferred']}; interactions expired: {r['expired_interactions']}")
         print(f"  faults injected: {json.dumps(r['faults'])}")
         print(
