@@ -568,7 +568,9 @@ class DiscordStandIn:
             return web.Response(status=204, headers=fault_headers)
         return web.Response(status=status, body=json.dumps(answer).encode(), headers={**fault_headers, **JSON_HEADERS})
 
-    async def _answer(self, method: str, path: str, query: dict[str, str], body: Any, auth: str, fault_headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    async def _answer(
+        self, method: str, path: str, query: dict[str, str], body: Any, auth: str, fault_headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
         for fault in list(self.faults):
             if fault.matches(method, path):
                 if fault.times is not None:
