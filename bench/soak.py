@@ -79,7 +79,7 @@ _NOISE = "\u202e\u202d\u2066\u2069\u200b\u200d\ufeff\u0301\u0336\u3099\x00\x1b\t
 
 
 def _question(rng: random.Random, base: list[str]) -> tuple[str, bool]:
-    """A question, and whether it holds a lone surrogate (which the database refuses to store)."""
+    """A question, and whether it holds a lone surrogate (stored with it replaced; older versions refused it)."""
     roll = rng.random()
     text = rng.choice(base)
     if roll < 0.6:

@@ -438,7 +438,8 @@ class Storage:
             best = suggested[0]
         else:
             best = None
-        question = reply.question[:MAX_STORED_QUESTION]
+        # lone surrogates cannot be encoded for SQLite: keep the question, with them replaced
+        question = reply.question[:MAX_STORED_QUESTION].encode("utf-8", "replace").decode("utf-8")
         write = _ReplyWrite(
             when=time.time() if when is None else when,
             kind=reply.kind,

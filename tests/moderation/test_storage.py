@@ -336,3 +336,11 @@ def test_a_write_that_cannot_be_stored_is_dropped_alone_and_the_rest_are_saved(m
     assert storage.flush(5)
     assert [e.action for e in storage.audit_entries()] == ["after", "before"]
     assert sum("dropped one audit entry" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_a_question_with_a_lone_surrogate_is_kept_with_it_replaced(make_storage) -> None:
+    storage = make_storage()
+    assert storage.record_reply(_decline("how much \ud800 does it cost"), 12, OTHER)
+    assert storage.flush(5)
+    (row,) = storage.misses(days=None)
+    assert row.question == "how much ? does it cost"
