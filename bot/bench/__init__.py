@@ -1,0 +1,273 @@
+"""`python -m bot bench`: load, index, memory and answer latency from 1,000 to 100,000 facts,
+against the naive `rapidfuzz.process.extractOne` baseline (issue 5).
+
+For each size the parent writes a synthetic knowledge base (bot.bench.synthetic) into a
+temporary folder and starts a fresh Python process (bot.bench.measure) that loads it with the
+real loader and validator, builds the real index and asks the question set, so every size has
+its own peak memory and no size warms the caches of the next.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.bench.synthetic import MIN_FACTS, PHRASINGS_PER_FACT, QUESTION_MIX, generate, max_facts, write_questions
+
+DEFAULT_SIZES = (1_000, 10_000, 100_000)
+DEFAULT_QUESTIONS = 1_000
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# The baseline costs about a second a question at 100,000 facts; it is timed on an even
+# sample of the questions when the full set would take minutes (override: --baseline-questions).
+BASELINE_MIN_SAMPLE = 50
+BASELINE_PHRASING_BUDGET = 7_000_000  # questions x phrasings compared, about a minute
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str
+    facts: int
+    key: str
+    limit: float
+    at_least: bool = False  # True: the value must reach the limit; False: stay within it
+
+    def check(self, rows: list[dict[str, Any]]) -> tuple[bool | None, str]:
+        row = next((r for r in rows if r.get("facts") == self.facts and self.key in r), None)
+        if row is None or row[self.key] is None:
+            return None, f"not measured (add {self.facts} to --sizes)"
+        value = float(row[self.key])
+        ok = value >= self.limit if self.at_least else value <= self.limit
+        return ok, _value_text(self.key, value)
+
+
+TARGETS = (
+    Target("p99 <= 5 ms per question at 100,000 facts", 100_000, "p99_ms", 5.0),
+    Target("p50 >= 20x faster than the naive baseline at 100,000 facts", 100_000, "speedup_p50", 20.0, at_least=True),
+    Target("peak memory <= 400 MB at 100,000 facts", 100_000, "peak_rss_mb", 400.0),
+    Target("full reload (load, validate, index) <= 2 s at 10,000 facts", 10_000, "reload_s", 2.0),
+    Target("no question holds the event loop > 5 ms at 10,000 facts", 10_000, "max_ms", 5.0),
+)
+
+
+def _value_text(key: str, value: float) -> str:
+    if key.endswith("_ms"):
+        return f"{value:,.2f} ms"
+    if key.endswith("_s"):
+        return f"{value:,.2f} s"
+    if key.endswith("_mb"):
+        return f"{value:,.0f} MB"
+    return f"{value:,.1f}x"
+
+
+def check_targets(rows: list[dict[str, Any]]) -> list[tuple[str, bool | None, str]]:
+    results = [(t.label, *t.check(rows)) for t in TARGETS]
+    exact = [r for r in rows if r.get("exact_top1") is not None]
+    if exact:
+        worst = min(exact, key=lambda r: r["exact_top1"])
+        ok = all(r["exact_top1"] == 1.0 for r in exact)
+        results.append(
+            (
+                "an exact phrasing is answered with its own fact, at every size",
+                ok,
+                f"{worst['exact_top1']:.1%} at {worst['facts']:,} facts" if not ok else "100% at every size",
+            )
+        )
+    return results
+
+
+def parse_sizes(text: str) -> list[int]:
+    """'1000,10000' or '1k,10k,100k'; raises ValueError with a message for people."""
+    sizes = []
+    for part in text.split(","):
+        part = part.strip().lower().replace("_", "")
+        scale = 1000 if part.endswith("k") else 1
+        digits = part[:-1] if scale > 1 else part
+        if not digits.isdigit():
+            raise ValueError(f"--sizes: {part!r} is not a number of facts (example: --sizes 1000,10000)")
+        sizes.append(int(digits) * scale)
+    limit = max_facts()
+    for size in sizes:
+        if size < MIN_FACTS:
+            # below 5,000 phrasings the validator compares every pair, and it reads phrasings that
+            # differ only in a short place name as the same question
+            raise ValueError(f"--sizes: {size:,} is too small; synthetic knowledge bases start at {MIN_FACTS} facts")
+        if size > limit:
+            raise ValueError(f"--sizes: {size:,} is too large; the generator has names for at most {limit:,} facts")
+    return sizes
+
+
+def default_baseline_questions(questions: int, facts: int) -> int:
+    phrasings = facts * PHRASINGS_PER_FACT
+    return min(questions, max(BASELINE_MIN_SAMPLE, BASELINE_PHRASING_BUDGET // phrasings))
+
+
+def _say(text: str) -> None:
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+def _child_env() -> dict[str, str]:
+    # The measuring process must import this same checkout of `bot`, wherever it is run from.
+    root = str(Path(__file__).resolve().parent.parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+def run_size(facts: int, seed: int, questions: int, baseline_questions: int, workdir: Path, profile: bool) -> dict[str, Any]:
+    """Generate one knowledge base under `workdir` and measure it in a child process."""
+    kb_dir = workdir / "knowledge"
+    start = time.perf_counter()
+    generated = generate(kb_dir, facts, seed, questions)
+    question_file = workdir / "questions.json"
+    write_questions(question_file, generated.questions)
+    _say(
+        f"{facts:,} facts: wrote {generated.files} files ({generated.bytes / 1e6:.1f} MB) in {time.perf_counter() - start:.1f} s; measuring in a separate process"
+    )
+    command = [sys.executable, "-m", "bot.bench.measure", str(kb_dir), str(question_file), "--baseline", str(baseline_questions)]
+    if profile:
+        command.append("--profile")
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, env=_child_env())
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    try:
+        row = json.loads(lines[-1]) if lines else {}
+    except json.JSONDecodeError:
+        row = {}
+    if "error" in row:
+        raise RuntimeError(f"{facts:,} facts: {row['error']}")
+    if done.returncode != 0 or "facts" not in row:
+        raise RuntimeError(f"{facts:,} facts: the measuring process failed (exit code {done.returncode}); its messages are above")
+    row["files"] = generated.files
+    row["yaml_mb"] = round(generated.bytes / 1e6, 2)
+    return row
+
+
+def _table(result: dict[str, Any]) -> str:
+    rows = result["sizes"]
+    mix = ", ".join(f"{round(share * result['questions'])} {kind}" for kind, share in QUESTION_MIX)
+    lines = [
+        f"Synthetic knowledge bases, seed {result['seed']}; {result['questions']:,} questions ({mix}); {result['cpus']} CPU(s), Python {result['python']}.",
+        "",
+        f"{'facts':>8} {'phrasings':>9} {'files':>5} {'YAML MB':>7} {'load s':>7} {'index s':>7} {'reload s':>8} {'peak MB':>7}"
+        f" {'p50 ms':>7} {'p99 ms':>7} {'max ms':>8} {'base p50':>9} {'base p99':>9} {'speedup':>7} {'exact 1st':>9}",
+    ]
+    for r in rows:
+        peak = f"{r['peak_rss_mb']:.0f}" if r.get("peak_rss_mb") is not None else "n/a"
+        speed = f"{r['speedup_p50']:.1f}x" if r.get("speedup_p50") is not None else "n/a"
+        exact = f"{r['exact_top1']:.1%}" if r.get("exact_top1") is not None else "n/a"
+        lines.append(
+            f"{r['facts']:>8,} {r['phrasings']:>9,} {r['files']:>5} {r['yaml_mb']:>7.1f} {r['load_s']:>7.2f} {r['index_s']:>7.2f} {r['reload_s']:>8.2f} {peak:>7}"
+            f" {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} {r['max_ms']:>8.2f} {r['baseline_p50_ms']:>9.2f} {r['baseline_p99_ms']:>9.2f} {speed:>7} {exact:>9}"
+        )
+    lines += ["", "Quality: answered with the right fact (right fact first, as the answer or the first suggestion; baseline: right fact's phrasing best):"]
+    for r in rows:
+        parts = []
+        for kind in ("exact", "paraphrase", "typo", "japanese"):
+            if kind in r["top1"]:
+                base = r["baseline_top1"].get(kind)
+                extra = f"first {r['first'][kind]:.1%}" + (f", baseline {base:.1%}" if base is not None else "")
+                parts.append(f"{kind} {r['top1'][kind]:.1%} ({extra})")
+        if "offtopic" in r["top1"]:
+            parts.append(f"off-topic not answered {r['top1']['offtopic']:.1%}")
+        lines.append(f"{r['facts']:>8,}: " + "; ".join(parts))
+    sampled = [r for r in rows if r["baseline_questions"] < r["questions"]]
+    if sampled:
+        lines.append("")
+        lines.append(
+            "The baseline was timed on an even sample of the questions at "
+            + ", ".join(f"{r['facts']:,} facts ({r['baseline_questions']} questions)" for r in sampled)
+            + "; use --baseline-questions to change it."
+        )
+    if any(r.get("profiled") for r in rows):
+        lines.append("Timings were taken with the profiler on (--profile): they are inflated.")
+    lines += ["", "Targets (issue 5):"]
+    for label, ok, detail in result["targets"]:
+        mark = "OK  " if ok else ("--  " if ok is None else "MISS")
+        lines.append(f"  [{mark}] {label}: {detail}")
+    return "\n".join(lines)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    try:
+        sizes = parse_sizes(args.sizes)
+    except ValueError as exc:
+        _say(str(exc))
+        return EXIT_USAGE
+    if not 10 <= args.questions <= 100_000:
+        _say("--questions: expected a number from 10 to 100,000")
+        return EXIT_USAGE
+    if args.baseline_questions is not None and args.baseline_questions < 1:
+        _say("--baseline-questions: expected a positive number")
+        return EXIT_USAGE
+    if args.keep is not None and args.keep.exists() and any(args.keep.iterdir()):
+        _say(f"--keep: {args.keep} is not empty; give a new or empty folder")
+        return EXIT_USAGE
+    rows: list[dict[str, Any]] = []
+    for facts in sizes:
+        baseline = args.baseline_questions or default_baseline_questions(args.questions, facts)
+        try:
+            if args.keep is not None:
+                workdir = args.keep / f"facts-{facts}"
+                workdir.mkdir(parents=True, exist_ok=True)
+                rows.append(run_size(facts, args.seed, args.questions, baseline, workdir, args.profile))
+            else:
+                with tempfile.TemporaryDirectory(prefix="bot-bench-") as tmp:
+                    rows.append(run_size(facts, args.seed, args.questions, baseline, Path(tmp), args.profile))
+        except (RuntimeError, OSError, ValueError) as exc:
+            _say(f"bench: {exc}")
+            return EXIT_FAILED
+    result = {
+        "seed": args.seed,
+        "questions": args.questions,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "sizes": rows,
+    }
+    targets = check_targets(rows)
+    result["targets"] = targets
+    if args.json:
+        out = dict(result, targets=[{"target": label, "ok": ok, "value": detail} for label, ok, detail in targets])
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        print(_table(result))
+    if args.check and any(ok is False for _label, ok, _detail in targets):
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def add_commands(sub: Any) -> None:
+    p = sub.add_parser(
+        "bench",
+        help="measure load, index, memory and answer latency on synthetic knowledge bases, against the naive baseline",
+        description="Generate synthetic knowledge bases (deterministic from --seed), measure each in its own process and print a table.",
+    )
+    p.add_argument(
+        "--sizes", default=",".join(str(s) for s in DEFAULT_SIZES), help="numbers of facts, comma-separated (default: 1000,10000,100000; 10k works too)"
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    p.add_argument("--seed", type=int, default=1, help="seed of the synthetic knowledge bases and questions (default: 1)")
+    p.add_argument("--questions", type=int, default=DEFAULT_QUESTIONS, help="questions asked at each size (default: 1000)")
+    p.add_argument(
+        "--baseline-questions",
+        type=int,
+        default=None,
+        metavar="N",
+        help="questions to time the naive baseline on (default: all of them up to 1,000 facts, an even sample above)",
+    )
+    p.add_argument(
+        "--keep", type=Path, default=None, metavar="DIR", help="write the knowledge bases and questions here and keep them (default: a temporary folder)"
+    )
+    p.add_argument(
+        "--profile", action="store_true", help="print cProfile summaries of load, index build and answering to standard error (inflates the timings)"
+    )
+    p.add_argument("--check", action="store_true", help="exit with status 1 when a target is missed")
+    p.set_defaults(func=cmd_bench)

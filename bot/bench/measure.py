@@ -1,0 +1,224 @@
+"""One benchmark size, measured in a process of its own so its peak memory is its own.
+
+Run by `python -m bot bench`; by hand:
+    python -m bot.bench.measure KNOWLEDGE_DIR QUESTIONS_JSON [--baseline N] [--profile]
+Prints one JSON object on standard output; progress and profiles go to standard error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import math
+import pstats
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bot.bench.synthetic import Question, read_questions
+
+T = TypeVar("T")
+WARM_UP = ("hello", "what can you tell me about", "マイナ保険証について", "is the card used much")  # not in any question set
+KINDS = ("exact", "paraphrase", "typo", "japanese", "offtopic")
+
+
+def _peak_rss_mb() -> float | None:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
+
+
+def _current_rss_mb() -> float | None:
+    try:
+        with open("/proc/self/statm") as handle:
+            pages = int(handle.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    import os
+
+    return pages * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
+
+
+def percentile(sorted_values: list[float], share: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least `share` of the values at or below it."""
+    if not sorted_values:
+        return math.nan
+    rank = max(1, math.ceil(share * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def baseline_subset(questions: list[Question], count: int) -> list[Question]:
+    """`count` questions spread evenly over the set, each kind in its share of the set, so
+    the baseline sees the same mix of questions when it cannot afford to see them all."""
+    if count >= len(questions):
+        return list(questions)
+    out: list[Question] = []
+    for kind in KINDS:
+        of_kind = [q for q in questions if q.kind == kind]
+        take = round(count * len(of_kind) / len(questions))
+        if of_kind and take:
+            step = len(of_kind) / take
+            out.extend(of_kind[int(i * step)] for i in range(take))
+    return out
+
+
+def _say(text: str) -> None:
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+def _timed(label: str, profile: bool, work: Callable[[], T]) -> tuple[T, float]:
+    """Run `work`, returning its result and wall time; under --profile, print where the time went."""
+    profiler = cProfile.Profile() if profile else None
+    start = time.perf_counter()
+    if profiler:
+        profiler.enable()
+    result = work()
+    if profiler:
+        profiler.disable()
+    elapsed = time.perf_counter() - start
+    if profiler:
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats("tottime").print_stats(14)
+        stats.sort_stats("cumulative").print_stats(14)
+        _say(f"--- profile: {label} ({elapsed:.2f} s with the profiler on) ---\n{out.getvalue().strip()}\n")
+    return result, elapsed
+
+
+def _ms(values_ns: list[int]) -> list[float]:
+    return sorted(v / 1e6 for v in values_ns)
+
+
+def measure(knowledge: Path, questions: list[Question], baseline_count: int, profile: bool = False) -> dict[str, Any]:
+    from rapidfuzz import process
+
+    from bot.answer.reply import Answerer
+    from bot.knowledge import load_knowledge
+    from bot.search.index import SearchIndex
+
+    rss_start = _current_rss_mb()
+    loaded, load_s = _timed("load and validate", profile, lambda: load_knowledge([knowledge]))
+    if loaded.kb is None:
+        shown = "; ".join(str(p) for p in loaded.problems[:3])
+        raise RuntimeError(f"the validator rejected the generated knowledge base ({len(loaded.problems)} problem(s)): {shown}")
+    kb = loaded.kb
+    rss_load = _current_rss_mb()
+    _say(f"  loaded and validated {len(kb.facts):,} facts in {load_s:.2f} s")
+    index, index_s = _timed("index build", profile, lambda: SearchIndex(kb))
+    _say(f"  built the index in {index_s:.2f} s")
+    answerer = Answerer(kb, index=index)
+    rss_index = _current_rss_mb()
+    for text in WARM_UP:
+        answerer.ask(text)
+
+    project_ns: list[int] = []
+    right: dict[str, int] = dict.fromkeys(KINDS, 0)
+    first: dict[str, int] = dict.fromkeys(KINDS, 0)  # answered with it, or it is the first suggestion
+    total: dict[str, int] = dict.fromkeys(KINDS, 0)
+    slowest = ("", 0)
+
+    def ask_all() -> None:
+        nonlocal slowest
+        clock = time.perf_counter_ns
+        for q in questions:
+            start = clock()
+            reply = answerer.ask(q.text)
+            spent = clock() - start
+            project_ns.append(spent)
+            if spent > slowest[1]:
+                slowest = (q.text, spent)
+            total[q.kind] += 1
+            if q.expect is None:
+                right[q.kind] += reply.kind != "answer"
+            else:
+                answered = reply.kind == "answer" and reply.fact_id == q.expect
+                right[q.kind] += answered
+                first[q.kind] += answered or (reply.kind == "suggest" and bool(reply.suggestions) and reply.suggestions[0].fact_id == q.expect)
+
+    _say(f"  asking {len(questions):,} questions")
+    _timed("answering the questions", profile, ask_all)
+
+    phrasings: list[str] = []
+    owners: list[str] = []
+    for fact in kb.facts:
+        for _lang, phrasing in fact.all_questions():
+            phrasings.append(phrasing)
+            owners.append(fact.id)
+    subset = baseline_subset(questions, baseline_count)
+    baseline_ns: list[int] = []
+    base_right: dict[str, int] = dict.fromkeys(KINDS, 0)
+    base_total: dict[str, int] = dict.fromkeys(KINDS, 0)
+    _say(f"  naive baseline (rapidfuzz extractOne over {len(phrasings):,} phrasings) on {len(subset):,} questions")
+    clock = time.perf_counter_ns
+    for q in subset:
+        start = clock()
+        best = process.extractOne(q.text, phrasings)  # the naive way: default scorer (WRatio), every phrasing
+        baseline_ns.append(clock() - start)
+        if q.expect is not None:
+            base_total[q.kind] += 1
+            base_right[q.kind] += best is not None and owners[best[2]] == q.expect
+
+    ms = _ms(project_ns)
+    base_ms = _ms(baseline_ns)
+    p50 = percentile(ms, 0.50)
+    base_p50 = percentile(base_ms, 0.50) if base_ms else None
+    peak = _peak_rss_mb()
+    return {
+        "facts": len(kb.facts),
+        "phrasings": len(phrasings),
+        "sources": len(kb.sources),
+        "topics": len(kb.topics),
+        "load_s": round(load_s, 3),
+        "index_s": round(index_s, 3),
+        "reload_s": round(load_s + index_s, 3),
+        "peak_rss_mb": round(peak, 1) if peak is not None else None,
+        "start_rss_mb": round(rss_start, 1) if rss_start is not None else None,
+        "load_rss_mb": round(rss_load, 1) if rss_load is not None else None,
+        "index_rss_mb": round(rss_index, 1) if rss_index is not None else None,
+        "questions": len(ms),
+        "p50_ms": round(p50, 3),
+        "p90_ms": round(percentile(ms, 0.90), 3),
+        "p99_ms": round(percentile(ms, 0.99), 3),
+        "max_ms": round(ms[-1], 3),
+        "mean_ms": round(sum(ms) / len(ms), 3),
+        "over_5ms": sum(1 for v in ms if v > 5.0),
+        "slowest_question": slowest[0],
+        "baseline_questions": len(base_ms),
+        "baseline_p50_ms": round(base_p50, 3) if base_p50 is not None else None,
+        "baseline_p99_ms": round(percentile(base_ms, 0.99), 3) if base_ms else None,
+        "speedup_p50": round(base_p50 / p50, 2) if base_p50 is not None and p50 > 0 else None,
+        "exact_top1": round(right["exact"] / total["exact"], 4) if total["exact"] else None,
+        "top1": {kind: round(right[kind] / total[kind], 4) for kind in KINDS if total[kind]},
+        "first": {kind: round(first[kind] / total[kind], 4) for kind in KINDS if total[kind] and kind != "offtopic"},
+        "baseline_top1": {kind: round(base_right[kind] / base_total[kind], 4) for kind in KINDS if base_total[kind]},
+        "profiled": profile,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.bench.measure", description="Measure one synthetic knowledge base (used by `python -m bot bench`).")
+    parser.add_argument("knowledge", type=Path)
+    parser.add_argument("questions", type=Path)
+    parser.add_argument("--baseline", type=int, default=1000, metavar="N", help="questions to time the naive baseline on")
+    parser.add_argument("--profile", action="store_true", help="print cProfile summaries to standard error (times then include the profiler's cost)")
+    args = parser.parse_args(argv)
+    try:
+        row = measure(args.knowledge, read_questions(args.questions), args.baseline, args.profile)
+    except (OSError, ValueError, RuntimeError, MemoryError) as exc:
+        message = f"{type(exc).__name__}: {exc}" if isinstance(exc, MemoryError) else str(exc)
+        print(json.dumps({"error": message}, ensure_ascii=False))
+        return 1
+    print(json.dumps(row, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
