@@ -75,12 +75,6 @@ def test_subjects_never_share_a_phrasing_signature() -> None:
                 assert owner.setdefault(sig, metric.slug) == metric.slug, f"{template!r} of {metric.slug} reads like a phrasing of {owner[sig]}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="index ranking: a non-exact candidate can reach the capped score 1.0 and tie the exact phrasing, "
-    "and ties are broken by fact id ('Chiba clinics card reader installation rate' ranks acupuncture-card-readers-chiba first); "
-    "remove this mark when bot/search/index.py ranks an exact phrasing above every tie",
-)
 def test_an_exact_phrasing_is_answered_with_its_own_fact(small_base: tuple[Generated, KnowledgeBase]) -> None:
     _generated, kb = small_base
     answerer = Answerer(kb)

@@ -164,7 +164,7 @@ def load_knowledge(paths: list[Path] | Path, limits: Limits = Limits(), check_co
     additions: list[tuple[str, str, str, str, tuple[int, int]]] = []
     fact_origin: dict[str, str] = {}
     gaps: list[Gap] = []
-    answer_checks: list[tuple[Fact, _Checker, tuple[Any, ...]]] = []
+    source_checks: list[tuple[Fact, str, dict[tuple[Any, ...], tuple[int, int]]]] = []
     declared_sources: set[str] = set()  # ids seen, even on invalid entries (no cascade of "unknown source")
     incomplete: set[str] = set()  # facts with an invalid figure: their answer numbers are not checked
     for file in files:
@@ -204,18 +204,26 @@ def load_knowledge(paths: list[Path] | Path, limits: Limits = Limits(), check_co
                     continue
                 fact_origin[fact.id] = f"{display}:{fact.line}"
                 facts.append(fact)
-                answer_checks.append((fact, checker, ("facts", i)))
+                path = ("facts", i)
+                if fact.id not in incomplete:
+                    _check_answer_numbers(fact, checker, path)
+                # sources may be declared in a later file: keep just the positions needed to
+                # report an unknown one, not the whole file's position map
+                wanted = [path + ("source",)] + [path + ("figures", j, "source") for j in range(len(fact.figures))]
+                source_checks.append((fact, display, {p: located.at(p) for p in wanted}))
             if not isinstance(doc.get("facts"), list):
                 checker.problem(("facts",), f"expected a list of facts, found {_describe(doc.get('facts'))}")
     facts = _apply_additions(facts, additions, problems)
-    for fact, checker, path in answer_checks:
+    for fact, display, where in source_checks:
+        ((fact_path, _fact_pos),) = [(p, w) for p, w in where.items() if p[-1] == "source" and len(p) == 3]
         for j, fig in enumerate(fact.figures):
             if fig.source != fact.source and fig.source not in sources and fig.source not in declared_sources:
-                checker.problem(path + ("figures", j, "source"), f"unknown source {fig.source!r}; declare it in sources.yaml")
+                fpath = fact_path[:2] + ("figures", j, "source")
+                line, col = where[fpath]
+                problems.append(Problem(display, line, col, format_path(fpath), f"unknown source {fig.source!r}; declare it in sources.yaml"))
         if fact.source not in sources and fact.source not in declared_sources:
-            checker.problem(path + ("source",), f"unknown source {fact.source!r}; declare it in sources.yaml")
-        if fact.id not in incomplete:
-            _check_answer_numbers(fact, checker, path)
+            line, col = where[fact_path]
+            problems.append(Problem(display, line, col, format_path(fact_path), f"unknown source {fact.source!r}; declare it in sources.yaml"))
     if chart_checks:
         problems.extend(check_charts(facts))
     if check_collisions:

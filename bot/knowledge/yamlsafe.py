@@ -16,6 +16,10 @@ from typing import Any
 
 import yaml
 
+# libyaml's parser when PyYAML was built with it (several times faster), else the pure-Python one;
+# both give the same nodes, marks and errors.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 # Tags that PyYAML's safe resolver produces for plain scalars and collections.
 _STR = "tag:yaml.org,2002:str"
 _KNOWN_TAGS = {
@@ -139,7 +143,7 @@ def read_yaml(path: Path, display: str, limits: Limits = Limits(), root: Path | 
 def parse_yaml_text(text: str, display: str, limits: Limits = Limits()) -> tuple[Any, Located]:
     text = text.removeprefix("\ufeff")
     _prescan(text, display, limits)
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -166,7 +170,7 @@ def _prescan(text: str, display: str, limits: Limits) -> None:
     """Walk the parser's event stream (constant memory) and stop at the first value over the
     limits, before any node graph is built: composing a 1 MB file of tiny values first would
     cost seconds and hundreds of megabytes only to refuse it afterwards."""
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     depth = nodes = 0
     try:
         while True:

@@ -356,5 +356,6 @@ class SearchIndex:
         present = {word for options in expansions.values() for word, _sim in options}
         padded = f" {norm} "
         if any(phrase <= present for phrase in doc.key_phrases) or any(text in padded for text in doc.key_texts):
-            score = min(1.0, score + KEYPHRASE_BONUS)
+            score += KEYPHRASE_BONUS
+        score = min(score, 0.99)  # 1.0 is kept for an exact phrasing, which must rank first
         return Candidate(doc.fact.id, round(score, 4), round(coverage, 4), round(best_phrase, 4), best_text, exact)

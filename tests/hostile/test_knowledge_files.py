@@ -98,7 +98,9 @@ def test_a_hostile_file_is_refused_with_one_clear_problem(folder: Path, name: st
     path = folder / f"{name}.yaml"
     path.write_bytes(content)
     result = _load_measured(name, lambda: load_knowledge([folder]))
-    assert expected in _only_problem(result, path)
+    problem = _only_problem(result, path)
+    # libyaml's scanner stops unbounded flow nesting itself, before our depth count sees it
+    assert expected in problem or (expected.startswith("is nested") and "exceeded maximum nesting depth" in problem)
     assert not (folder / "PWNED").exists()
 
 
