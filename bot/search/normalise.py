@@ -376,8 +376,14 @@ def typo_targets() -> dict[str, str | None]:
     return targets
 
 
+_ASCII_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_NOT_WORD_RE = re.compile(r"[^\w%.]|_")
+
+
 def clean(text: str) -> str:
     """NFKC, case folding, and no invisible, control or unpaired characters."""
+    if text.isascii():  # the common case: only ASCII control characters can need removing
+        return _ASCII_CONTROL_RE.sub("", text).lower()
     text = "".join(ch for ch in text if unicodedata.category(ch) not in _DROP_CATEGORIES or ch in "\n\t ")
     return unicodedata.normalize("NFKC", text).casefold()
 
@@ -386,13 +392,8 @@ def normalise(text: str) -> str:
     """Comparable form: cleaned, punctuation to spaces, single spaces."""
     text = clean(text)
     text = re.sub(r"(?<=\d),(?=\d{3})", "", text)
-    out = []
-    for ch in text:
-        if ch.isalnum() or ch in "%.":
-            out.append(ch)
-        else:
-            out.append(" ")
-    text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", "".join(out))
+    text = _NOT_WORD_RE.sub(" ", text)
+    text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)
     return " ".join(text.split())
 
 
@@ -404,10 +405,13 @@ def detect_lang(text: str) -> str:
 
 
 def _canonical(text: str) -> str:
-    for pattern, replacement in _EN_PHRASES:
-        text = pattern.sub(replacement, text)
-    for pattern, replacement in _JA_PHRASES:
-        text = pattern.sub(replacement, text)
+    # each table only where its script occurs: most texts are one language
+    if _LATIN_RE.search(text):
+        for pattern, replacement in _EN_PHRASES:
+            text = pattern.sub(replacement, text)
+    if not text.isascii():
+        for pattern, replacement in _JA_PHRASES:
+            text = pattern.sub(replacement, text)
     return text
 
 
