@@ -342,6 +342,7 @@ _SYNONYMS = {
 _SUFFIXES = ("ational", "ations", "ation", "ingly", "ings", "ing", "ies", "ied", "edly", "ed", "es", "s", "ly")
 
 
+@lru_cache(maxsize=1 << 16)
 def _stem(word: str) -> str:
     if len(word) <= 4:
         return word
@@ -404,11 +405,15 @@ def detect_lang(text: str) -> str:
     return "ja" if ja and ja * 3 >= latin else "en"
 
 
+# All English phrase rules in one pass (they do not feed each other): one regex scan per text.
+_EN_ONE_PASS = re.compile("|".join(f"(?P<r{i}>{pattern.pattern})" for i, (pattern, _r) in enumerate(_EN_PHRASES)))
+_EN_REPLACEMENT = {f"r{i}": replacement for i, (_p, replacement) in enumerate(_EN_PHRASES)}
+
+
 def _canonical(text: str) -> str:
     # each table only where its script occurs: most texts are one language
     if _LATIN_RE.search(text):
-        for pattern, replacement in _EN_PHRASES:
-            text = pattern.sub(replacement, text)
+        text = _EN_ONE_PASS.sub(lambda m: _EN_REPLACEMENT[m.lastgroup or ""], text)
     if not text.isascii():
         for pattern, replacement in _JA_PHRASES:
             text = pattern.sub(replacement, text)
@@ -437,7 +442,7 @@ def _number_token(digits: str) -> str:
     return "#" + (digits.lstrip("0") or "0")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 18)
 def tokens(text: str) -> tuple[str, ...]:
     """Content tokens of a text, in order, duplicates kept."""
     text = _canonical(normalise(text))
