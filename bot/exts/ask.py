@@ -66,11 +66,17 @@ class Ask(commands.Cog):
     @ask.autocomplete("question")
     async def ask_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         lang = _choice_lang(current, interaction)
+        answerer = self.bot.service.answerer
+        # rank no more than a question may hold: this runs on the event loop (see _ranked_facts)
+        typed = current.strip()[: answerer.max_chars]
+        if typed:
+            texts = [text for _fid, text in answerer.index.complete(typed, lang, CHOICES_MAX)]
+        else:
+            texts = [_phrasing(fact, lang) for fact in answerer.kb.facts[:CHOICES_MAX]]
         choices = []
-        for fact in _ranked_facts(self.bot, current, lang)[:CHOICES_MAX]:
-            text = clip(_phrasing(fact, lang), CHOICE_MAX)
+        for text in dict.fromkeys(clip(t, CHOICE_MAX) for t in texts):
             choices.append(app_commands.Choice(name=text, value=text))
-        return choices
+        return choices[:CHOICES_MAX]
 
     @app_commands.command(name="fact", description="Show one fact with all its figures and sources.")
     @app_commands.describe(fact="Start typing a question or topic, then pick the fact", private="Only you see the fact (default: everyone in the channel)")

@@ -47,6 +47,7 @@ SENTENCE_DISCOUNT = 0.95
 UNKNOWN_FACTOR = 0.5  # weight of a word the knowledge base has never seen, relative to its rarest word
 CANDIDATE_DF_CAP = 0.05  # tokens in more than this share of facts do not generate candidates
 SHORTLIST = 40  # facts fully scored per question
+PREFIX_SCAN_MAX = 20_000  # autocomplete scans phrasings for a typed prefix only up to this many
 
 
 # Sentences end at punctuation, line breaks, and emoji (chat users punctuate with them).
@@ -167,6 +168,8 @@ class SearchIndex:
                 doc.phrasings.append(phr)
                 self.exact.setdefault(phr.norm, idx)
         self.candidate_cap = max(SHORTLIST, int(CANDIDATE_DF_CAP * n))
+        self._phrasing_count = sum(len(doc.phrasings) for doc in self.docs)
+        self._fact_index = {doc.fact.id: i for i, doc in enumerate(self.docs)}
         # typo repair targets: the knowledge base's own words, plus synonyms and stop words
         self._repair: dict[str, str | None] = {w: c for w, c in typo_targets().items() if c is None or c in self.postings}
         self._repair.update({t: t for t in self.postings if t.isascii() and t.isalpha() and len(t) >= 3})
@@ -222,6 +225,42 @@ class SearchIndex:
         if len(self._typo_cache) < 100_000:
             self._typo_cache[word] = found
         return found
+
+    def complete(self, typed: str, lang: str, limit: int = 25) -> list[tuple[str, str]]:
+        """Question phrasings to offer while someone types, as (fact id, phrasing), best first.
+
+        First the phrasings that start with what has been typed (so "how many peo" offers
+        "How many people have registered…" although its words are still unknown), then, fact
+        by fact in the matcher's order, the phrasing that matched best. The prefix scan is
+        skipped on very large knowledge bases, where it would cost more than a keystroke allows.
+        """
+        typed_norm = normalise(typed)
+        out: dict[str, str] = {}
+        if len(typed_norm) >= 2 and self._phrasing_count <= PREFIX_SCAN_MAX:
+            for doc in self.docs:
+                for phr in doc.phrasings:
+                    if phr.norm.startswith(typed_norm) and phr.text not in out and (phr.lang == lang or lang not in doc.fact.questions):
+                        out[phr.text] = doc.fact.id
+                        if len(out) >= limit:
+                            return [(fid, text) for text, fid in out.items()]
+        words = typed.split()
+        queries = [typed]
+        if len(words) > 1 and typed.rstrip()[-1:].isalnum():
+            queries.append(" ".join(words[:-1]))  # the last word is probably cut short
+        best: dict[str, Candidate] = {}
+        for query in queries:
+            for cand in self.search(query, limit=limit).candidates:
+                if cand.fact_id not in best or cand.score > best[cand.fact_id].score:
+                    best[cand.fact_id] = cand
+        for cand in sorted(best.values(), key=lambda c: (-c.score, c.fact_id)):
+            if len(out) >= limit:
+                break
+            text = cand.question
+            if detect_lang(text) != lang:
+                fact = self.docs[self._fact_index[cand.fact_id]].fact
+                text = (fact.questions.get(lang) or (text,))[0]
+            out.setdefault(text, cand.fact_id)
+        return [(fid, text) for text, fid in out.items()][:limit]
 
     def search(self, question: str, limit: int = 5) -> SearchResult:
         """Rank facts for a question. A long message is also scored sentence by sentence, and

@@ -45,3 +45,14 @@ def test_chatty_message_scored_by_its_question_sentence(kb: KnowledgeBase) -> No
 def test_empty_question_has_no_candidates(kb: KnowledgeBase) -> None:
     result = SearchIndex(kb).search("   ")
     assert result.tokens == () and result.candidates == ()
+
+
+def test_completion_offers_phrasings_for_a_half_typed_question(kb: KnowledgeBase) -> None:
+    index = SearchIndex(kb)
+    offered = index.complete("how many peo", "en", 25)
+    assert offered and all(fid == "registrations" for fid, _text in offered[:3])
+    assert all(text.lower().startswith("how many peo") for _fid, text in offered)
+    ja = index.complete("マイナ保険証の利", "ja", 25)
+    assert ja[0] == ("usage-rate", "マイナ保険証の利用率は？")
+    assert len(index.complete("usage", "en", 25)) <= 25
+    assert index.complete("x", "en", 25) == []
