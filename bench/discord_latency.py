@@ -1,7 +1,7 @@
 """Latency of the Discord front end over loopback: MESSAGE_CREATE -> the bot's reply request.
 
 The real bot (discord.py, the real knowledge base and matcher) runs in the main thread's
-event loop; the stand-in for Discord (bot/testing/discord_standin.py) runs in its own
+event loop; the stand-in for Discord (tests/support/discord_standin.py) runs in its own
 thread and event loop on 127.0.0.1. The stand-in sends mentions at a steady rate over the
 gateway websocket and timestamps each one just before writing the frame; the latency of a
 question is the time until the bot's `POST /channels/{id}/messages` replying to it arrives
@@ -34,7 +34,7 @@ from bot.config import ChatSettings, Config  # noqa: E402
 from bot.knowledge import default_knowledge_path  # noqa: E402
 from bot.knowledge.yamlsafe import read_yaml  # noqa: E402
 from bot.service import KnowledgeService  # noqa: E402
-from bot.testing.discord_standin import DiscordStandIn, ThreadedStandIn  # noqa: E402
+from tests.support.discord_standin import DiscordStandIn, ThreadedStandIn  # noqa: E402
 
 DEFAULT_QUESTIONS = ROOT / "tests" / "quality" / "questions.yaml"
 WARM_UP = 20

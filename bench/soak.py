@@ -44,7 +44,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.testing.discord_standin import DiscordStandIn, RestCall  # noqa: E402
+from tests.support.discord_standin import DiscordStandIn, RestCall  # noqa: E402
 
 QUESTIONS = ROOT / "tests" / "quality" / "questions.yaml"
 MAX_QUESTION_CHARS = 500

@@ -23,11 +23,7 @@ def _phrasing(fact: Fact, lang: str) -> str:
 
 
 def _ranked_facts(bot: SurveyBot, typed: str, lang: str) -> list[Fact]:
-    """Facts for what has been typed so far, best first, by the same matcher /ask uses.
-
-    While the user is still typing, the last word is usually cut short ("how many peo"),
-    so the text without it is ranked too and each fact keeps its better rank.
-    """
+    """Facts for what has been typed so far, best first, by the same matcher /ask uses."""
     answerer = bot.service.answerer
     kb: KnowledgeBase = answerer.kb
     # this runs on the event loop, and Discord sends up to 6,000 characters: rank no more than
@@ -35,16 +31,8 @@ def _ranked_facts(bot: SurveyBot, typed: str, lang: str) -> list[Fact]:
     typed = typed.strip()[: answerer.max_chars]
     if not typed:
         return list(kb.facts)
-    queries = [typed]
-    words = typed.split()
-    if len(words) > 1 and typed[-1].isalnum():
-        queries.append(" ".join(words[:-1]))
-    best: dict[str, float] = {}
-    for query in queries:
-        for cand in answerer.index.search(query, limit=CHOICES_MAX).candidates:
-            best[cand.fact_id] = max(best.get(cand.fact_id, 0.0), cand.score)
-    ranked = sorted(best, key=lambda fid: (-best[fid], fid))
-    return [f for f in (kb.fact(fid) for fid in ranked) if f is not None]
+    ranked = answerer.index.rank_typed(typed, CHOICES_MAX)
+    return [f for f in (kb.fact(c.fact_id) for c in ranked) if f is not None]
 
 
 def _choice_lang(typed: str, interaction: discord.Interaction) -> str:

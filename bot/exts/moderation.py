@@ -24,8 +24,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import discord
 from discord import app_commands
@@ -36,8 +38,10 @@ from bot.client import SurveyBot
 from bot.exts.render import CHOICE_MAX, CHOICES_MAX, CONTENT_MAX, DESCRIPTION_MAX, clip, escape_user_text
 from bot.knowledge.store import AddResult, QuestionStore
 from bot.service import ReloadResult
-from bot.storage import AuditEntry, MissGroup, Stats, StorageError
+from bot.storage import AuditEntry, MissGroup, Stats, Storage, StorageError
 from bot.watch import KnowledgeWatcher, describe_reload
+
+_T = TypeVar("_T")
 
 log = logging.getLogger(__name__)
 
@@ -292,22 +296,28 @@ class Moderation(commands.Cog):
         self.audit(WATCHER_ACTOR, "reload" if result.ok else "reload-failed", f"files: {changed}; {_audit_details(result)}")
         await self.post_mod_log(f"🔄 Knowledge files changed ({changed}). " + reload_text(result, self.bot.service.path, CONTENT_MAX - 400))
 
+    async def _read(self, interaction: discord.Interaction, what: str, query: Callable[[Storage], Awaitable[_T]]) -> _T | None:
+        """The moderator check, then one read from the database; None once the user has been told why not."""
+        if not await self._allowed(interaction):
+            return None
+        storage = self.bot.storage
+        if storage is None:
+            await self._private(interaction, NO_STORAGE)
+            return None
+        await self._defer(interaction)
+        try:
+            return await query(storage)
+        except StorageError as exc:
+            await self._private(interaction, f"Cannot read {what}: {exc}")
+            return None
+
     # -- /kb misses --
 
     @kb.command(name="misses", description="List the questions the bot did not answer, near-duplicates grouped.")
     @app_commands.describe(days="How many days back to look (default 7)", page="Which page of the list (default 1)")
     async def misses(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650] = 7, page: app_commands.Range[int, 1, 1000] = 1) -> None:
-        if not await self._allowed(interaction):
-            return
-        storage = self.bot.storage
-        if storage is None:
-            await self._private(interaction, NO_STORAGE)
-            return
-        await self._defer(interaction)
-        try:
-            groups = await storage.miss_groups_async(days)
-        except StorageError as exc:
-            await self._private(interaction, f"Cannot read the inbox: {exc}")
+        groups = await self._read(interaction, "the inbox", lambda storage: storage.miss_groups_async(days))
+        if groups is None:
             return
         shown, _page, _pages = misses_page(groups, page)
         now = await asyncio.to_thread(_now_outcomes, self.bot.service.answerer, shown)
@@ -318,18 +328,9 @@ class Moderation(commands.Cog):
     @kb.command(name="stats", description="Show per fact how often it was asked, answered, suggested and voted on.")
     @app_commands.describe(days="Only the last N days (default: everything kept)")
     async def stats(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650] | None = None) -> None:
-        if not await self._allowed(interaction):
-            return
-        storage = self.bot.storage
-        if storage is None:
-            await self._private(interaction, NO_STORAGE)
-            return
-        await self._defer(interaction)
         fact_ids = [f.id for f in self.bot.service.answerer.kb.facts]
-        try:
-            stats = await storage.stats_async(days, fact_ids)
-        except StorageError as exc:
-            await self._private(interaction, f"Cannot read the statistics: {exc}")
+        stats = await self._read(interaction, "the statistics", lambda storage: storage.stats_async(days, fact_ids))
+        if stats is None:
             return
         await self._private(interaction, embed=stats_embed(stats, days))
 
@@ -368,17 +369,8 @@ class Moderation(commands.Cog):
 
     @kb.command(name="audit", description="Show the latest reloads, additions and refused attempts.")
     async def audit_log(self, interaction: discord.Interaction) -> None:
-        if not await self._allowed(interaction):
-            return
-        storage = self.bot.storage
-        if storage is None:
-            await self._private(interaction, NO_STORAGE)
-            return
-        await self._defer(interaction)
-        try:
-            entries = await storage.audit_entries_async(limit=AUDIT_SHOWN)
-        except StorageError as exc:
-            await self._private(interaction, f"Cannot read the audit log: {exc}")
+        entries = await self._read(interaction, "the audit log", lambda storage: storage.audit_entries_async(limit=AUDIT_SHOWN))
+        if entries is None:
             return
         await self._private(interaction, embed=audit_embed(entries))
 

@@ -226,6 +226,23 @@ class SearchIndex:
             self._typo_cache[word] = found
         return found
 
+    def rank_typed(self, typed: str, limit: int = 25) -> list[Candidate]:
+        """Facts for text that is still being typed, best first, one candidate per fact.
+
+        The last word is usually cut short ("how many peo"), so the text without it is ranked
+        too and each fact keeps its better score."""
+        typed = typed.strip()
+        words = typed.split()
+        queries = [typed]
+        if len(words) > 1 and typed[-1:].isalnum():
+            queries.append(" ".join(words[:-1]))
+        best: dict[str, Candidate] = {}
+        for query in queries:
+            for cand in self.search(query, limit=limit).candidates:
+                if cand.fact_id not in best or cand.score > best[cand.fact_id].score:
+                    best[cand.fact_id] = cand
+        return sorted(best.values(), key=lambda c: (-c.score, c.fact_id))
+
     def complete(self, typed: str, lang: str, limit: int = 25) -> list[tuple[str, str]]:
         """Question phrasings to offer while someone types, as (fact id, phrasing), best first.
 
@@ -243,16 +260,7 @@ class SearchIndex:
                         out[phr.text] = doc.fact.id
                         if len(out) >= limit:
                             return [(fid, text) for text, fid in out.items()]
-        words = typed.split()
-        queries = [typed]
-        if len(words) > 1 and typed.rstrip()[-1:].isalnum():
-            queries.append(" ".join(words[:-1]))  # the last word is probably cut short
-        best: dict[str, Candidate] = {}
-        for query in queries:
-            for cand in self.search(query, limit=limit).candidates:
-                if cand.fact_id not in best or cand.score > best[cand.fact_id].score:
-                    best[cand.fact_id] = cand
-        for cand in sorted(best.values(), key=lambda c: (-c.score, c.fact_id)):
+        for cand in self.rank_typed(typed, limit):
             if len(out) >= limit:
                 break
             text = cand.question

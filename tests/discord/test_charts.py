@@ -18,10 +18,10 @@ from bot.exts.charts import chart_embed, ranked_charts, resolve_chart
 from bot.exts.render import apology_text
 from bot.knowledge import default_knowledge_path
 from bot.service import KnowledgeService
-from bot.testing import discord_standin
 from tests.discord.conftest import mention, unloaded_service
 from tests.discord.test_loopback import is_reply_to, running_bot
 from tests.discord.test_render import assert_within_limits
+from tests.support import discord_standin
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 USAGE_Q = "What is the usage rate of the My Number health insurance card?"

@@ -12,7 +12,7 @@ import pytest
 
 from bot.__main__ import main
 from bot.knowledge import default_knowledge_path
-from bot.testing.discord_standin import DiscordStandIn, ThreadedStandIn
+from tests.support.discord_standin import DiscordStandIn, ThreadedStandIn
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "MTIz.secret-token-that-must-never-be-printed"

@@ -15,7 +15,7 @@ from bot.client import SurveyBot
 from bot.config import ChatSettings, Config, DiscordSettings
 from bot.exts.render import apology_text
 from bot.service import KnowledgeService
-from bot.testing.discord_standin import DiscordStandIn, RestCall
+from tests.support.discord_standin import DiscordStandIn, RestCall
 
 DIGITS_Q = "How many digits does the My Number have?"
 USAGE_Q = "What is the usage rate of the My Number health insurance card?"

@@ -26,8 +26,8 @@ from bot.knowledge.loader import ADDITIONS_FILE
 from bot.knowledge.store import Addition, QuestionStore
 from bot.service import KnowledgeService
 from bot.storage import Storage
-from bot.testing.discord_standin import DiscordStandIn, RestCall
 from tests.discord.test_render import assert_within_limits
+from tests.support.discord_standin import DiscordStandIn, RestCall
 
 NOT_ANSWERED_CANDIDATES = (
     "what do clinics think of the new card system",

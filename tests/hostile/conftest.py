@@ -21,7 +21,7 @@ from bot.config import ChatSettings, Config, DiscordSettings
 from bot.knowledge import default_knowledge_path
 from bot.service import KnowledgeService
 from bot.storage import Storage
-from bot.testing.discord_standin import DiscordStandIn, RestCall
+from tests.support.discord_standin import DiscordStandIn, RestCall
 
 T = TypeVar("T")
 

@@ -20,7 +20,7 @@ import pytest
 
 from bot.knowledge import KnowledgeBase
 from bot.service import KnowledgeService
-from bot.testing.discord_standin import DiscordStandIn, RestCall
+from tests.support.discord_standin import DiscordStandIn, RestCall
 
 from .bounds import AUTOCOMPLETE_SECONDS, DISCORD_OPTION_MAX
 from .conftest import Live, callback_of, followup_of, is_reply_to, running_bot, strings_in, within
@@ -207,7 +207,7 @@ async def test_a_burst_of_interactions_is_deferred_and_followed_up_never_left_to
 
 def _age_at(call: RestCall, interaction: dict[str, Any]) -> float:
     """Seconds from the interaction's creation (its id's timestamp) to the call's arrival."""
-    from bot.testing.discord_standin import DISCORD_EPOCH_MS
+    from tests.support.discord_standin import DISCORD_EPOCH_MS
 
     created = ((int(interaction["id"]) >> 22) + DISCORD_EPOCH_MS) / 1000
     received = time.time() - (time.perf_counter() - call.received)  # perf_counter -> wall clock

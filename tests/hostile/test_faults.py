@@ -24,7 +24,7 @@ import pytest
 from bot.exts.render import apology_text
 from bot.service import KnowledgeService
 from bot.storage import Storage
-from bot.testing.discord_standin import RestCall
+from tests.support.discord_standin import RestCall
 
 from .conftest import Live, is_reply_to, running_bot
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge import default_knowledge_path
-from bot.testing.discord_standin import DiscordStandIn, ThreadedStandIn
+from tests.support.discord_standin import DiscordStandIn, ThreadedStandIn
 
 from .bounds import SHUTDOWN_SECONDS
 from .conftest import within

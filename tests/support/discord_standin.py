@@ -175,8 +175,8 @@ class DiscordStandIn:
     @contextlib.contextmanager
     def patch_discord(self) -> Iterator[None]:
         """Point discord.py's REST base and gateway at this stand-in, and restore them after."""
-        import discord.gateway  # noqa: TID251 - the one place the stand-in touches the client library
-        import discord.http  # noqa: TID251
+        import discord.gateway
+        import discord.http
         import yarl
 
         old_base, old_gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY

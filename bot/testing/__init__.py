@@ -1,1 +1,0 @@
-"""Test tools that ship with the package: a loopback stand-in for Discord."""

@@ -1,0 +1,1 @@
+"""Test tools: a loopback stand-in for Discord, shared by the tests and the bench scripts."""
