@@ -98,9 +98,9 @@ class Answerer:
         """Answer a question. `strict` is for unprompted chat answers: only when clearly confident."""
         if not isinstance(question, str):
             question = str(question)
-        text = clean(question).strip()
-        lang = detect_lang(text[: self.max_chars])
         if len(question) > self.max_chars:
+            # the language of its start is enough; the rest is never read
+            lang = detect_lang(clean(question[: self.max_chars]))
             return self._decline(question, lang, "too_long", message("too_long", lang, n=len(question), limit=self.max_chars))
         result = self.index.search(question)
         decision = decide(result, self.thresholds.stricter() if strict else self.thresholds, self._facts)
