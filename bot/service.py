@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.answer.policy import Thresholds
 from bot.answer.reply import DEFAULT_MAX_CHARS, Answerer
-from bot.knowledge import KnowledgeBase, Limits, Problem, load_knowledge
+from bot.knowledge import Fact, KnowledgeBase, Limits, LoadCache, Problem, load_knowledge
 
 
 @dataclass(frozen=True)
@@ -55,11 +55,9 @@ def diff_knowledge(old: KnowledgeBase | None, new: KnowledgeBase) -> KnowledgeDi
     return KnowledgeDiff(added, changed, removed)
 
 
-def _fact_key(fact: object) -> object:
-    # positions and file/line move when unrelated lines are edited: not a change of the fact
-    from dataclasses import replace
-
-    return replace(fact, positions={}, line=0)  # type: ignore[type-var]
+def _fact_key(fact: Fact) -> Fact:
+    # the line moves when unrelated lines are edited: not a change of the fact
+    return replace(fact, line=0)
 
 
 class KnowledgeService:
@@ -70,6 +68,7 @@ class KnowledgeService:
         self.max_chars = max_chars
         self._answerer: Answerer | None = None
         self._lock = threading.Lock()  # one reload at a time; readers never wait on it
+        self._cache = LoadCache()  # files unchanged since the last reload are not parsed again
 
     @property
     def answerer(self) -> Answerer:
@@ -78,13 +77,18 @@ class KnowledgeService:
         return self._answerer
 
     @property
+    def load_cache(self) -> LoadCache:
+        """What the last reload checked, file by file; other loads of the same folder may share it."""
+        return self._cache
+
+    @property
     def loaded(self) -> bool:
         return self._answerer is not None
 
     def reload(self) -> ReloadResult:
         """Validate, index and swap in the knowledge folder; keep the old one on any problem."""
         with self._lock:
-            result = load_knowledge([self.path], self.limits)
+            result = load_knowledge([self.path], self.limits, cache=self._cache)
             if result.kb is None:
                 return ReloadResult(False, tuple(result.problems))
             answerer = Answerer(result.kb, thresholds=self.thresholds, max_chars=self.max_chars)

@@ -342,7 +342,7 @@ class Moderation(commands.Cog):
         if not await self._allowed(interaction):
             return
         await self._defer(interaction)
-        store = QuestionStore(self.bot.service.path, self.bot.service.limits)
+        store = QuestionStore(self.bot.service.path, self.bot.service.limits, self.bot.service.load_cache)
         added = await store.add_question_async(fact, question)
         shown_q = escape_user_text(question, 200)
         shown_fact = escape_user_text(fact, 100)

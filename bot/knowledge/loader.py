@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from array import array
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from bot.knowledge.charts_check import check_charts
+from bot.knowledge.files import decode, knowledge_files, read_bytes
 from bot.knowledge.model import LANGS, Fact, Figure, Gap, KnowledgeBase, Source, Text, Topic
 from bot.knowledge.numbers import numbers_in, same_number
-from bot.knowledge.yamlsafe import Limits, Located, Problem, Scalar, YamlError, format_path, read_yaml
+from bot.knowledge.yamlsafe import Limits, Located, Problem, Scalar, YamlError, format_path, parse_yaml_text
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?$")
@@ -133,20 +135,88 @@ def _describe(node: Any) -> str:
     return "nothing"
 
 
-def knowledge_files(paths: list[Path]) -> list[Path]:
-    files: list[Path] = []
-    for path in paths:
-        if not path.exists():
-            continue
-        if path.is_dir():
-            files.extend(p for p in sorted(path.rglob("*.y*ml")) if not any(part.startswith(".") for part in p.relative_to(path).parts))
-        else:
-            files.append(path)
-    return files
+@dataclass(frozen=True, slots=True)
+class _Addition:
+    file: str
+    fact: str
+    question: str
+    lang: str
+    at: tuple[int, int]
 
 
-def load_knowledge(paths: list[Path] | Path, limits: Limits = Limits(), check_collisions: bool = True, chart_checks: bool = True) -> LoadResult:
-    """Read, validate and build a knowledge base. Returns every problem found; kb is None if any."""
+class _Phrasings:
+    """One row per question phrasing of a file's facts, in order: which fact, which of its
+    phrasings, a hash of its collision signature and its position. Arrays, not objects: a
+    large knowledge base has hundreds of thousands of phrasings."""
+
+    __slots__ = ("column", "fact", "line", "number", "sig")
+
+    def __init__(self) -> None:
+        self.fact = array("I")
+        self.number = array("I")
+        self.sig = array("q")
+        self.line = array("I")
+        self.column = array("I")
+
+    def add(self, fact: int, number: int, sig: str, at: tuple[int, int]) -> None:
+        self.fact.append(fact)
+        self.number.append(number)
+        self.sig.append(hash(sig))
+        self.line.append(at[0])
+        self.column.append(at[1])
+
+
+@dataclass(frozen=True, slots=True)
+class _FileResult:
+    """What one file holds and what is wrong with it on its own. A pure function of the file's
+    name, bytes and the limits, so a reload can reuse it while the bytes are unchanged; what
+    depends on other files (duplicate ids, unknown sources, collisions) is checked afterwards."""
+
+    problems: tuple[Problem, ...] = ()
+    sources: tuple[tuple[Source, int, tuple[int, int]], ...] = ()  # (source, entry index, position of its id)
+    declared: frozenset[str] = frozenset()  # source ids seen, valid or not
+    topic: Topic | None = None
+    topic_at: tuple[int, int] = (0, 0)
+    facts: tuple[Fact, ...] = ()
+    fact_at: tuple[tuple[int, int, int], ...] = ()  # (entry index, line, column of the id) per fact
+    source_refs: tuple[tuple[int, int, str, int, int], ...] = ()  # (fact, figure or -1, source id, line, column)
+    additions: tuple[_Addition, ...] = ()
+    gaps: tuple[tuple[Gap, int, tuple[int, int]], ...] = ()
+    phrasings: _Phrasings | None = None
+
+
+class LoadCache:
+    """The per-file results of the last load, reused by the next one for every file whose
+    bytes (by SHA-256) and limits are unchanged. Keeps only the files of the last load."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[bytes, Limits, _FileResult]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def _get(self, display: str, digest: bytes, limits: Limits) -> _FileResult | None:
+        entry = self._entries.get(display)
+        if entry is not None and entry[0] == digest and entry[1] == limits:
+            self.hits += 1
+            return entry[2]
+        self.misses += 1
+        return None
+
+    def _keep(self, entries: dict[str, tuple[bytes, Limits, _FileResult]]) -> None:
+        self._entries = entries
+
+
+def load_knowledge(
+    paths: list[Path] | Path,
+    limits: Limits = Limits(),
+    check_collisions: bool = True,
+    chart_checks: bool = True,
+    cache: LoadCache | None = None,
+) -> LoadResult:
+    """Read, validate and build a knowledge base. Returns every problem found; kb is None if any.
+
+    With a `cache`, files whose bytes are unchanged since its last load are not parsed or
+    checked again; the checks across files run every time."""
     if isinstance(paths, Path):
         paths = [paths]
     problems: list[Problem] = []
@@ -157,88 +227,148 @@ def load_knowledge(paths: list[Path] | Path, limits: Limits = Limits(), check_co
             problems.append(Problem(str(path), 0, 0, "", "does not exist"))
     if not files and not problems:
         problems.append(Problem(", ".join(str(p) for p in paths), 0, 0, "", "holds no .yaml knowledge files"))
-    digest = hashlib.sha256()
-    sources: dict[str, Source] = {}
-    topics: list[Topic] = []
-    facts: list[Fact] = []
-    additions: list[tuple[str, str, str, str, tuple[int, int]]] = []
-    fact_origin: dict[str, str] = {}
-    gaps: list[Gap] = []
-    source_checks: list[tuple[Fact, str, dict[tuple[Any, ...], tuple[int, int]]]] = []
-    declared_sources: set[str] = set()  # ids seen, even on invalid entries (no cascade of "unknown source")
-    incomplete: set[str] = set()  # facts with an invalid figure: their answer numbers are not checked
+    version = hashlib.sha256()
+    results: list[tuple[str, _FileResult]] = []
+    kept: dict[str, tuple[bytes, Limits, _FileResult]] = {}
     for file in files:
         display = str(file)
         root = next((r for r in roots if _inside(file, r)), None)
         try:
-            doc, located = read_yaml(file, display, limits, root=root, digest=digest)
+            data = read_bytes(file, display, limits, root)
         except YamlError as exc:
-            problems.append(exc.problem)
+            results.append((display, _FileResult((exc.problem,))))
             continue
-        checker = _Checker(display, located, problems)
-        if doc is None:
-            problems.append(Problem(display, 0, 0, "", "is empty; expected 'sources', or 'topic' and 'facts'"))
+        digest = hashlib.sha256(data).digest()
+        # the version describes the very bytes that were checked, even if a file changes meanwhile
+        version.update(display.encode() + b"\0" + digest)
+        result = cache._get(display, digest, limits) if cache is not None else None
+        if result is None:
+            result = _check_file(display, data, limits)
+        kept[display] = (digest, limits, result)
+        results.append((display, result))
+    if cache is not None:
+        cache._keep(kept)
+    kb, merge_problems = _merge(results, version.hexdigest()[:12], tuple(str(f) for f in files), check_collisions, chart_checks)
+    problems.extend(merge_problems)
+    if problems:
+        return LoadResult(None, problems)
+    return LoadResult(kb, [])
+
+
+def _check_file(display: str, data: bytes, limits: Limits) -> _FileResult:
+    try:
+        doc, located = parse_yaml_text(decode(data, display), display, limits)
+    except YamlError as exc:
+        return _FileResult((exc.problem,))
+    problems: list[Problem] = []
+    checker = _Checker(display, located, problems)
+    if doc is None:
+        return _FileResult((Problem(display, 0, 0, "", "is empty; expected 'sources', or 'topic' and 'facts'"),))
+    if not isinstance(doc, dict):
+        checker.problem((), f"expected a mapping at the top, found {_describe(doc)}", doc)
+        return _FileResult(tuple(problems))
+    if "sources" in doc:
+        sources, declared = _read_sources(doc, checker)
+        return _FileResult(tuple(problems), sources=sources, declared=declared)
+    if "additions" in doc:
+        return _FileResult(tuple(problems), additions=_read_additions(doc, checker))
+    if "not_covered" in doc:
+        return _FileResult(tuple(problems), gaps=_read_gaps(doc, checker))
+    topic = _read_topic(doc, checker)
+    if topic is None:
+        return _FileResult(tuple(problems))
+    from bot.search.normalise import signature
+
+    facts: list[Fact] = []
+    fact_at: list[tuple[int, int, int]] = []
+    refs: list[tuple[int, int, str, int, int]] = []
+    phrasings = _Phrasings()
+    raw_facts = doc.get("facts")
+    for i, raw in enumerate(raw_facts if isinstance(raw_facts, list) else []):
+        path = ("facts", i)
+        incomplete: set[str] = set()  # a fact with an invalid figure: its answer numbers are not checked
+        fact = _read_fact(raw, path, topic.id, checker, incomplete)
+        if fact is None:
             continue
-        if not isinstance(doc, dict):
-            checker.problem((), f"expected a mapping at the top, found {_describe(doc)}", doc)
-            continue
-        if "sources" in doc:
-            _read_sources(doc, checker, sources, declared_sources)
-        elif "additions" in doc:
-            _read_additions(doc, checker, additions)
-        elif "not_covered" in doc:
-            _read_gaps(doc, checker, gaps)
-        else:
-            topic = _read_topic(doc, checker)
-            if topic is None:
-                continue
-            if any(t.id == topic.id for t in topics):
-                checker.problem(("topic", "id"), f"topic id {topic.id!r} is already used by {next(t.file for t in topics if t.id == topic.id)}")
-            topics.append(topic)
-            for i, raw in enumerate(doc.get("facts") or []):
-                fact = _read_fact(raw, ("facts", i), topic.id, checker, incomplete)
-                if fact is None:
-                    continue
-                if fact.id in fact_origin:
-                    checker.problem(("facts", i, "id"), f"duplicate fact id {fact.id!r}; also defined in {fact_origin[fact.id]}")
-                    continue
-                fact_origin[fact.id] = f"{display}:{fact.line}"
-                facts.append(fact)
-                path = ("facts", i)
-                if fact.id not in incomplete:
-                    _check_answer_numbers(fact, checker, path)
-                # sources may be declared in a later file: keep just the positions needed to
-                # report an unknown one, not the whole file's position map
-                wanted = [path + ("source",)] + [path + ("figures", j, "source") for j in range(len(fact.figures))]
-                source_checks.append((fact, display, {p: located.at(p) for p in wanted}))
-            if not isinstance(doc.get("facts"), list):
-                checker.problem(("facts",), f"expected a list of facts, found {_describe(doc.get('facts'))}")
-    facts = _apply_additions(facts, additions, problems)
-    for fact, display, where in source_checks:
-        ((fact_path, _fact_pos),) = [(p, w) for p, w in where.items() if p[-1] == "source" and len(p) == 3]
+        if fact.id not in incomplete:
+            _check_answer_numbers(fact, checker, path)
+        n = len(facts)
+        facts.append(fact)
+        fact_at.append((i, *located.at(path + ("id",))))
+        # sources may be declared in another file: keep where each is named, to report an unknown one
+        refs.append((n, -1, fact.source, *located.at(path + ("source",))))
         for j, fig in enumerate(fact.figures):
-            if fig.source != fact.source and fig.source not in sources and fig.source not in declared_sources:
-                fpath = fact_path[:2] + ("figures", j, "source")
-                line, col = where[fpath]
-                problems.append(Problem(display, line, col, format_path(fpath), f"unknown source {fig.source!r}; declare it in sources.yaml"))
-        if fact.source not in sources and fact.source not in declared_sources:
-            line, col = where[fact_path]
-            problems.append(Problem(display, line, col, format_path(fact_path), f"unknown source {fact.source!r}; declare it in sources.yaml"))
+            if fig.source != fact.source:
+                refs.append((n, j, fig.source, *located.at(path + ("figures", j, "source"))))
+        number = 0
+        for lang in LANGS:
+            for k, question in enumerate(fact.questions.get(lang, ())):
+                sig = signature(question)
+                if sig:
+                    phrasings.add(n, number, sig, located.at(path + ("questions", lang, k)))
+                number += 1
+    if not isinstance(raw_facts, list):
+        checker.problem(("facts",), f"expected a list of facts, found {_describe(raw_facts)}")
+    return _FileResult(tuple(problems), topic=topic, topic_at=located.at(("topic", "id")), facts=tuple(facts), fact_at=tuple(fact_at), source_refs=tuple(refs), phrasings=phrasings)
+
+
+def _merge(results: list[tuple[str, _FileResult]], version: str, files: tuple[str, ...], check_collisions: bool, chart_checks: bool) -> tuple[KnowledgeBase | None, list[Problem]]:
+    """The checks across files, in file order, and the knowledge base if nothing is wrong."""
+    problems: list[Problem] = []
+    sources: dict[str, Source] = {}
+    declared: set[str] = set()
+    topics: list[Topic] = []
+    topic_file: dict[str, str] = {}
+    facts: list[Fact] = []
+    origin: dict[str, str] = {}
+    kept: list[tuple[_FileResult, list[bool]]] = []  # which facts of each file were taken
+    gaps: list[Gap] = []
+    additions: list[_Addition] = []
+    for display, res in results:
+        problems.extend(res.problems)
+        for source, i, (line, col) in res.sources:
+            if source.id in sources:
+                problems.append(Problem(display, line, col, format_path(("sources", i, "id")), f"duplicate source id {source.id!r}; also defined in {sources[source.id].file}"))
+            else:
+                sources[source.id] = source
+        declared |= res.declared
+        for gap, i, (line, col) in res.gaps:
+            if any(g.id == gap.id for g in gaps):
+                problems.append(Problem(display, line, col, format_path(("not_covered", i, "id")), f"duplicate id {gap.id!r} in not_covered"))
+            else:
+                gaps.append(gap)
+        additions.extend(res.additions)
+        if res.topic is None:
+            continue
+        if res.topic.id in topic_file:
+            problems.append(Problem(display, *res.topic_at, "topic.id", f"topic id {res.topic.id!r} is already used by {topic_file[res.topic.id]}"))
+        else:
+            topic_file[res.topic.id] = display
+        topics.append(res.topic)
+        taken = []
+        for fact, (i, line, col) in zip(res.facts, res.fact_at, strict=True):
+            if fact.id in origin:
+                problems.append(Problem(display, line, col, format_path(("facts", i, "id")), f"duplicate fact id {fact.id!r}; also defined in {origin[fact.id]}"))
+                taken.append(False)
+                continue
+            origin[fact.id] = f"{display}:{fact.line}"
+            facts.append(fact)
+            taken.append(True)
+        kept.append((res, taken))
+    for res, taken in kept:
+        for n, j, source, line, col in res.source_refs:
+            if taken[n] and source not in sources and source not in declared:
+                fact = res.facts[n]
+                path = ("facts", res.fact_at[n][0], "source") if j < 0 else ("facts", res.fact_at[n][0], "figures", j, "source")
+                problems.append(Problem(fact.file, line, col, format_path(path), f"unknown source {source!r}; declare it in sources.yaml"))
+    facts, added = _apply_additions(facts, additions, problems)
     if chart_checks:
         problems.extend(check_charts(facts))
     if check_collisions:
-        problems.extend(find_collisions(facts))
+        problems.extend(_collisions(kept, added))
     if problems:
-        return LoadResult(None, problems)
-    kb = KnowledgeBase(
-        facts=tuple(facts),
-        topics=tuple(topics),
-        sources=sources,
-        version=digest.hexdigest()[:12],
-        files=tuple(str(f) for f in files),
-        gaps=tuple(gaps),
-    )
-    return LoadResult(kb, [])
+        return None, problems
+    return KnowledgeBase(facts=tuple(facts), topics=tuple(topics), sources=sources, version=version, files=files, gaps=tuple(gaps)), []
 
 
 def _inside(file: Path, root: Path) -> bool:
@@ -249,12 +379,15 @@ def _inside(file: Path, root: Path) -> bool:
         return False
 
 
-def _read_sources(doc: dict[str, Any], checker: _Checker, sources: dict[str, Source], declared: set[str]) -> None:
+def _read_sources(doc: dict[str, Any], checker: _Checker) -> tuple[tuple[tuple[Source, int, tuple[int, int]], ...], frozenset[str]]:
+    """The valid sources with their entry index and the position of their id, and every id seen."""
     checker.mapping(doc, (), {"sources"}, set())
     entries = doc["sources"]
     if not isinstance(entries, list):
         checker.problem(("sources",), f"expected a list of sources, found {_describe(entries)}", entries)
-        return
+        return (), frozenset()
+    sources: list[tuple[Source, int, tuple[int, int]]] = []
+    declared: set[str] = set()
     for i, raw in enumerate(entries):
         path = ("sources", i)
         spec = checker.mapping(raw, path, {"id", "publisher", "title", "url"}, {"date", "survey_by"})
@@ -271,11 +404,9 @@ def _read_sources(doc: dict[str, Any], checker: _Checker, sources: dict[str, Sou
             url = None
         date = checker.date(spec["date"], path + ("date",)) if "date" in spec else None
         survey_by = checker.i18n(spec["survey_by"], path + ("survey_by",)) if "survey_by" in spec else None
-        if sid and sid in sources:
-            checker.problem(path + ("id",), f"duplicate source id {sid!r}; also defined in {sources[sid].file}")
-            continue
         if sid and publisher and title and url:
-            sources[sid] = Source(sid, publisher, title, url, date, survey_by, checker.display)
+            sources.append((Source(sid, publisher, title, url, date, survey_by, checker.display), i, checker.located.at(path + ("id",))))
+    return tuple(sources), frozenset(declared)
 
 
 def _read_topic(doc: dict[str, Any], checker: _Checker) -> Topic | None:
@@ -319,8 +450,7 @@ def _read_fact(raw: Any, path: tuple[Any, ...], topic: str, checker: _Checker, i
     if isinstance(raw_figures, list) and len(figures) != len(raw_figures):
         incomplete.add(fid)
     line = checker.located.at(path)[0]
-    positions = {q: checker.located.at(path + ("questions", lang, k)) for lang, items in questions.items() for k, q in enumerate(items)}
-    return Fact(fid, topic, questions, keywords, answer, tuple(figures), source, checker.display, line, series, chart, positions)
+    return Fact(fid, topic, questions, keywords, answer, tuple(figures), source, checker.display, line, series, chart)
 
 
 def _read_figure(raw: Any, path: tuple[Any, ...], fact_source: str | None, checker: _Checker) -> Figure | None:
@@ -353,12 +483,13 @@ def _read_figure(raw: Any, path: tuple[Any, ...], fact_source: str | None, check
     return Figure(value, unit, counts, as_of, source, qualifier, base, period)
 
 
-def _read_gaps(doc: dict[str, Any], checker: _Checker, out: list[Gap]) -> None:
+def _read_gaps(doc: dict[str, Any], checker: _Checker) -> tuple[tuple[Gap, int, tuple[int, int]], ...]:
     checker.mapping(doc, (), {"not_covered"}, set())
     entries = doc["not_covered"]
     if not isinstance(entries, list):
         checker.problem(("not_covered",), f"expected a list, found {_describe(entries)}", entries)
-        return
+        return ()
+    out: list[tuple[Gap, int, tuple[int, int]]] = []
     for i, raw in enumerate(entries):
         path = ("not_covered", i)
         spec = checker.mapping(raw, path, {"id", "what", "terms"}, set())
@@ -367,21 +498,20 @@ def _read_gaps(doc: dict[str, Any], checker: _Checker, out: list[Gap]) -> None:
         gid = checker.ident(spec.get("id"), path + ("id",)) if "id" in spec else None
         what = checker.i18n(spec["what"], path + ("what",), both=True) if "what" in spec else None
         terms = checker.per_lang_lists(spec["terms"], path + ("terms",), required=False) if "terms" in spec else {}
-        if gid and any(g.id == gid for g in out):
-            checker.problem(path + ("id",), f"duplicate id {gid!r} in not_covered")
-            continue
         if gid and what and terms:
-            out.append(Gap(gid, what, terms, checker.display))
+            out.append((Gap(gid, what, terms, checker.display), i, checker.located.at(path + ("id",))))
+    return tuple(out)
 
 
-def _read_additions(doc: dict[str, Any], checker: _Checker, out: list[tuple[str, str, str, str, tuple[int, int]]]) -> None:
+def _read_additions(doc: dict[str, Any], checker: _Checker) -> tuple[_Addition, ...]:
     checker.mapping(doc, (), {"additions"}, set())
     entries = doc["additions"]
     if entries is None:
-        return
+        return ()
     if not isinstance(entries, list):
         checker.problem(("additions",), f"expected a list, found {_describe(entries)}", entries)
-        return
+        return ()
+    out: list[_Addition] = []
     for i, raw in enumerate(entries):
         path = ("additions", i)
         spec = checker.mapping(raw, path, {"fact", "question"}, {"lang"})
@@ -396,26 +526,32 @@ def _read_additions(doc: dict[str, Any], checker: _Checker, out: list[tuple[str,
         if fid and question:
             from bot.search.normalise import detect_lang
 
-            out.append((checker.display, fid, question, lang or detect_lang(question), checker.located.at(path)))
+            out.append(_Addition(checker.display, fid, question, lang or detect_lang(question), checker.located.at(path)))
+    return tuple(out)
 
 
-def _apply_additions(facts: list[Fact], additions: list[tuple[str, str, str, str, tuple[int, int]]], problems: list[Problem]) -> list[Fact]:
+def _apply_additions(facts: list[Fact], additions: list[_Addition], problems: list[Problem]) -> tuple[list[Fact], dict[str, tuple[Fact, tuple[str, ...]]]]:
+    """The facts with the bot-written phrasings merged in, and for each fact that gained any,
+    the fact as its own file has it and the phrasings it gained."""
     if not additions:
-        return facts
+        return facts, {}
     by_id = {f.id: f for f in facts}
     extra: dict[str, dict[str, list[str]]] = {}
-    for display, fid, question, lang, (line, col) in additions:
-        if fid not in by_id:
-            problems.append(Problem(display, line, col, "", f"adds a question to unknown fact {fid!r}"))
+    for add in additions:
+        if add.fact not in by_id:
+            problems.append(Problem(add.file, *add.at, "", f"adds a question to unknown fact {add.fact!r}"))
             continue
-        extra.setdefault(fid, {}).setdefault(lang, []).append(question)
+        extra.setdefault(add.fact, {}).setdefault(add.lang, []).append(add.question)
     out = []
+    added: dict[str, tuple[Fact, tuple[str, ...]]] = {}
     for fact in facts:
         if fact.id in extra:
-            merged = {lang: tuple(fact.questions.get(lang, ())) + tuple(q for q in extra[fact.id].get(lang, []) if q not in fact.questions.get(lang, ())) for lang in LANGS}
-            fact = Fact(fact.id, fact.topic, merged, fact.keywords, fact.answer, fact.figures, fact.source, fact.file, fact.line, fact.series, fact.chart, fact.positions)
+            new = {lang: tuple(q for q in dict.fromkeys(extra[fact.id].get(lang, [])) if q not in fact.questions.get(lang, ())) for lang in LANGS}
+            merged = {lang: tuple(fact.questions.get(lang, ())) + new[lang] for lang in LANGS}
+            added[fact.id] = (fact, tuple(q for lang in LANGS for q in new[lang]))
+            fact = replace(fact, questions=merged)
         out.append(fact)
-    return out
+    return out, added
 
 
 def _allowed_numbers(fact: Fact) -> list[float]:
@@ -447,41 +583,103 @@ def _check_answer_numbers(fact: Fact, checker: _Checker, path: tuple[Any, ...]) 
 COLLISION_RATIO = 95.0
 
 
-def find_collisions(facts: list[Fact]) -> list[Problem]:
-    """Question phrasings of different facts that are the same, or nearly, after normalisation."""
+def _collisions(files: list[tuple[_FileResult, list[bool]]], added: dict[str, tuple[Fact, tuple[str, ...]]]) -> list[Problem]:
+    """Question phrasings of different facts that are the same, or nearly, after normalisation.
+
+    Signatures were hashed file by file; a shared hash is confirmed on the texts themselves,
+    and a phrasing's text is looked up only then."""
+    from bot.search.normalise import signature
+
+    def row_text(res: _FileResult, r: int) -> str:
+        table = res.phrasings
+        assert table is not None
+        return res.facts[table.fact[r]].all_questions()[table.number[r]][1]
+
+    gained = [(fact, q) for res, _taken in files for fact, qs in (added[f.id] for f in res.facts if f.id in added) for q in qs]
+    # Only a hash that occurs twice can be a collision: find those by sorting one flat array,
+    # so that a base of a million phrasings costs no dictionary of a million entries.
+    hashes = array("q")
+    for res, _taken in files:
+        if res.phrasings is not None:
+            hashes.extend(res.phrasings.sig)
+    hashes.extend(hash(signature(q)) for _f, q in gained)
+    ordered = sorted(hashes)
+    repeated = {a for a, b in zip(ordered, ordered[1:], strict=False) if a == b}
+    rows = len(hashes)
+    del hashes, ordered
+    problems: list[Problem] = []
+    seen: dict[int, tuple[str, str | None, _FileResult | None, int]] = {}  # hash -> (fact id, text if known, file, row)
+    for res, taken in files:
+        table = res.phrasings
+        if table is None:
+            continue
+        facts, fact_of, sigs = res.facts, table.fact, table.sig
+        for r in range(len(fact_of)):
+            n = fact_of[r]
+            if not taken[n] or sigs[r] not in repeated:
+                continue
+            fact_id = facts[n].id
+            other = seen.get(sigs[r])
+            if other is None:
+                seen[sigs[r]] = (fact_id, None, res, r)
+            elif other[0] != fact_id:
+                question = row_text(res, r)
+                first = other[1] if other[1] is not None else row_text(other[2], other[3])  # type: ignore[arg-type]
+                if signature(first) == signature(question):
+                    fact = facts[n]
+                    problems.append(Problem(fact.file, table.line[r], table.column[r], f"{fact.id}.questions", f"phrasing {question!r} collides with {first!r} of fact {other[0]!r}; the bot could not tell them apart"))
+    for fact, question in gained:
+        sig = signature(question)
+        if not sig or hash(sig) not in repeated:
+            continue
+        other = seen.get(hash(sig))
+        if other is None:
+            seen[hash(sig)] = (fact.id, question, None, 0)
+        elif other[0] != fact.id:
+            first = other[1] if other[1] is not None else row_text(other[2], other[3])  # type: ignore[arg-type]
+            if signature(first) == sig:
+                problems.append(Problem(fact.file, fact.line, 0, f"{fact.id}.questions", f"phrasing {question!r} collides with {first!r} of fact {other[0]!r}; the bot could not tell them apart"))
+    # Fuzzy near-duplicates: all pairs is fine for hand-written knowledge bases; very large
+    # generated ones rely on the exact signature check above.
+    if rows <= FUZZY_COLLISION_MAX:
+        problems.extend(_near_duplicates(_all_rows(files, gained)))
+    return problems
+
+
+def _all_rows(files: list[tuple[_FileResult, list[bool]]], gained: list[tuple[Fact, str]]) -> list[tuple[Fact, str, int, int]]:
+    from bot.search.normalise import signature
+
+    out: list[tuple[Fact, str, int, int]] = []
+    for res, taken in files:
+        table = res.phrasings
+        if table is None:
+            continue
+        for r in range(len(table.fact)):
+            if taken[table.fact[r]]:
+                fact = res.facts[table.fact[r]]
+                out.append((fact, fact.all_questions()[table.number[r]][1], table.line[r], table.column[r]))
+    out.extend((fact, question, fact.line, 0) for fact, question in gained if signature(question))
+    return out
+
+
+FUZZY_COLLISION_MAX = 5000
+
+
+def _near_duplicates(rows: list[tuple[Fact, str, int, int]]) -> list[Problem]:
     from rapidfuzz import fuzz, process
 
     from bot.search.normalise import normalise, signature
 
+    texts = [normalise(question) for _fact, question, *_ in rows]
     problems: list[Problem] = []
-    seen: dict[str, tuple[str, str]] = {}
-    entries: list[tuple[str, str, str]] = []  # (normalised, fact id, original)
-    for fact in facts:
-        for _lang, question in fact.all_questions():
-            sig = signature(question)
-            if not sig:
+    reported: set[tuple[str, str]] = set()
+    for i, (fact, original, *_rest) in enumerate(rows):
+        for _match, _score, j in process.extract(texts[i], texts, scorer=fuzz.ratio, score_cutoff=COLLISION_RATIO, limit=None):
+            other, other_original, line, col = rows[j]
+            if j <= i or other.id == fact.id or signature(original) == signature(other_original):
                 continue
-            other = seen.get(sig)
-            if other and other[0] != fact.id:
-                line, col = fact.positions.get(question, (fact.line, 0))
-                problems.append(Problem(fact.file, line, col, f"{fact.id}.questions", f"phrasing {question!r} collides with {other[1]!r} of fact {other[0]!r}; the bot could not tell them apart"))
-            else:
-                seen.setdefault(sig, (fact.id, question))
-            entries.append((normalise(question), fact.id, question))
-    # Fuzzy near-duplicates: all pairs is fine for hand-written knowledge bases; very large
-    # generated ones rely on the exact signature check above.
-    if len(entries) <= 5000:
-        texts = [e[0] for e in entries]
-        reported: set[tuple[str, str]] = set()
-        for i, (text, fid, original) in enumerate(entries):
-            for _match, _score, j in process.extract(text, texts, scorer=fuzz.ratio, score_cutoff=COLLISION_RATIO, limit=None):
-                other_text, other_id, other_original = entries[j]
-                if j <= i or other_id == fid or signature(original) == signature(other_original):
-                    continue
-                if (original, other_original) in reported:
-                    continue
-                reported.add((original, other_original))
-                fact = next(f for f in facts if f.id == other_id)
-                line, col = fact.positions.get(other_original, (fact.line, 0))
-                problems.append(Problem(fact.file, line, col, f"{fact.id}.questions", f"phrasing {other_original!r} is nearly identical to {original!r} of fact {fid!r}; make it say what sets this fact apart"))
+            if (original, other_original) in reported:
+                continue
+            reported.add((original, other_original))
+            problems.append(Problem(other.file, line, col, f"{other.id}.questions", f"phrasing {other_original!r} is nearly identical to {original!r} of fact {fact.id!r}; make it say what sets this fact apart"))
     return problems

@@ -9,7 +9,7 @@ from types import MappingProxyType
 LANGS = ("en", "ja")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Text:
     """Text shown to people, in English and Japanese (one may stand in for the other)."""
 
@@ -20,7 +20,7 @@ class Text:
         return self.ja if lang == "ja" else self.en
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     id: str
     publisher: Text
@@ -31,7 +31,7 @@ class Source:
     file: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Figure:
     value: float | str  # a number, or an ISO date when unit == "date"
     unit: str
@@ -43,14 +43,14 @@ class Figure:
     period: Text | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Topic:
     id: str
     title: Text
     file: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fact:
     id: str
     topic: str
@@ -63,13 +63,12 @@ class Fact:
     line: int
     series: str | None = None
     chart: str | None = None
-    positions: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False)  # phrasing -> (line, column)
 
     def all_questions(self) -> list[tuple[str, str]]:
         return [(lang, q) for lang in LANGS for q in self.questions.get(lang, ())]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Gap:
     """Something people ask about that the sources have no figure for: the bot declines and says so."""
 
@@ -79,7 +78,7 @@ class Gap:
     file: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KnowledgeBase:
     facts: tuple[Fact, ...]
     topics: tuple[Topic, ...]
@@ -87,12 +86,13 @@ class KnowledgeBase:
     version: str  # short content hash of the files it was built from
     files: tuple[str, ...] = field(default=())
     gaps: tuple[Gap, ...] = field(default=())
+    _by_id: Mapping[str, Fact] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", MappingProxyType({f.id: f for f in self.facts}))
 
     def fact(self, fact_id: str) -> Fact | None:
-        return self._by_id.get(fact_id)  # type: ignore[attr-defined,no-any-return]
+        return self._by_id.get(fact_id)
 
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)

@@ -26,7 +26,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.knowledge.loader import ADDITIONS_FILE, MAX_QUESTION_CHARS, knowledge_files, load_knowledge
+from bot.knowledge.loader import ADDITIONS_FILE, MAX_QUESTION_CHARS, LoadCache, knowledge_files, load_knowledge
 from bot.knowledge.model import LANGS
 from bot.knowledge.yamlsafe import Limits, Problem, Scalar, YamlError, read_yaml
 from bot.search.normalise import clean, detect_lang, normalise
@@ -119,9 +119,10 @@ def check_phrasing(question: str) -> str | None:
 class QuestionStore:
     """Adds phrasings to the bot-owned file of one knowledge folder."""
 
-    def __init__(self, knowledge_path: Path, limits: Limits | None = None) -> None:
+    def __init__(self, knowledge_path: Path, limits: Limits | None = None, cache: LoadCache | None = None) -> None:
         self.folder = Path(knowledge_path)
         self.limits = limits or Limits()
+        self.cache = cache  # the bot's own: the checks before a write then parse only what changed
         self.path = self.folder / ADDITIONS_FILE
 
     def additions(self) -> list[Addition]:
@@ -152,7 +153,7 @@ class QuestionStore:
             existing = self._read()
         except YamlError as exc:
             return AddResult(False, addition, reason=f"{ADDITIONS_FILE} cannot be read, fix it first: {exc.problem}", problems=(exc.problem,))
-        before = load_knowledge([self.folder], self.limits)
+        before = load_knowledge([self.folder], self.limits, cache=self.cache)
         if before.kb is None:
             first = before.problems[0] if before.problems else None
             more = f" (and {len(before.problems) - 1} more)" if len(before.problems) > 1 else ""
@@ -211,7 +212,7 @@ class QuestionStore:
         for f in files:  # the loader checks this only for folders; here it gets single files
             if os.path.commonpath([real, os.path.realpath(f)]) != real:
                 return [Problem(str(f), 0, 0, "", "is a link to a file outside the knowledge folder; refusing to read it")]
-        result = load_knowledge(files + [candidate], self.limits)
+        result = load_knowledge(files + [candidate], self.limits, cache=self.cache)
         shown = str(self.path)
         return [Problem(shown, p.line, p.column, p.path, p.message) if p.file == str(candidate) else p for p in result.problems]
 
