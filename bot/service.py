@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -44,6 +45,8 @@ class ReloadResult:
     problems: tuple[Problem, ...] = ()
     diff: KnowledgeDiff = field(default_factory=KnowledgeDiff)
     version: str = ""
+    load_s: float = 0.0  # reading and validating the files
+    index_s: float = 0.0  # building the search index
 
 
 def diff_knowledge(old: KnowledgeBase | None, new: KnowledgeBase) -> KnowledgeDiff:
@@ -51,7 +54,8 @@ def diff_knowledge(old: KnowledgeBase | None, new: KnowledgeBase) -> KnowledgeDi
     after = {f.id: f for f in new.facts}
     added = tuple(sorted(after.keys() - before.keys()))
     removed = tuple(sorted(before.keys() - after.keys()))
-    changed = tuple(sorted(fid for fid in after.keys() & before.keys() if _fact_key(after[fid]) != _fact_key(before[fid])))
+    # a fact from an unchanged file is the very same object: only the others need comparing
+    changed = tuple(sorted(fid for fid in after.keys() & before.keys() if after[fid] is not before[fid] and _fact_key(after[fid]) != _fact_key(before[fid])))
     return KnowledgeDiff(added, changed, removed)
 
 
@@ -88,13 +92,16 @@ class KnowledgeService:
     def reload(self) -> ReloadResult:
         """Validate, index and swap in the knowledge folder; keep the old one on any problem."""
         with self._lock:
+            start = time.perf_counter()
             result = load_knowledge([self.path], self.limits, cache=self._cache)
+            loaded = time.perf_counter()
             if result.kb is None:
-                return ReloadResult(False, tuple(result.problems))
+                return ReloadResult(False, tuple(result.problems), load_s=loaded - start)
             answerer = Answerer(result.kb, thresholds=self.thresholds, max_chars=self.max_chars)
+            indexed = time.perf_counter()
             old = self._answerer.kb if self._answerer else None
             self._answerer = answerer  # the atomic swap
-            return ReloadResult(True, (), diff_knowledge(old, result.kb), result.kb.version)
+            return ReloadResult(True, (), diff_knowledge(old, result.kb), result.kb.version, loaded - start, indexed - loaded)
 
     async def reload_async(self) -> ReloadResult:
         """`reload` in a worker thread, so the event loop keeps answering meanwhile."""

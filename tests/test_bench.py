@@ -102,12 +102,13 @@ def test_bench_json_has_the_required_keys(capsys: pytest.CaptureFixture[str]) ->
     assert main(["bench", "--sizes", str(MIN_FACTS), "--questions", "60", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     (row,) = out["sizes"]
-    required = {"facts", "load_s", "index_s", "peak_rss_mb", "p50_ms", "p99_ms", "baseline_p50_ms", "baseline_p99_ms", "speedup_p50", "max_ms", "exact_top1"}
+    required = {"facts", "load_s", "index_s", "first_load_s", "reload_s", "reload_peak_rss_mb", "peak_rss_mb", "p50_ms", "p99_ms", "baseline_p50_ms", "baseline_p99_ms", "speedup_p50", "max_ms", "exact_top1"}
     assert required <= row.keys()
     assert row["facts"] == MIN_FACTS and row["questions"] == 60 and row["baseline_questions"] == 60
     assert 0 < row["p50_ms"] <= row["p99_ms"] <= row["max_ms"]
     assert row["speedup_p50"] == pytest.approx(row["baseline_p50_ms"] / row["p50_ms"], rel=0.01)
-    assert row["peak_rss_mb"] > 10
+    assert row["peak_rss_mb"] > 10 and row["reload_peak_rss_mb"] >= row["peak_rss_mb"]
+    assert row["first_load_s"] == pytest.approx(row["load_s"] + row["index_s"], abs=0.002) and row["reload_s"] > 0
     # targets at sizes that were not run are reported as not measured, not as met
     assert {t["ok"] for t in out["targets"] if "100,000" in t["target"]} == {None}
 
@@ -116,3 +117,17 @@ def test_bench_rejects_a_bad_size_with_one_line(capsys: pytest.CaptureFixture[st
     assert main(["bench", "--sizes", "1000,lots"]) == 2
     err = capsys.readouterr().err.strip()
     assert err == "--sizes: 'lots' is not a number of facts (example: --sizes 1000,10000)"
+
+
+def test_the_timed_reload_reads_the_edited_file_and_puts_it_back(mini_dir: Path) -> None:
+    from bot.bench.measure import _timed_reload
+    from bot.service import KnowledgeService
+
+    service = KnowledgeService(mini_dir)
+    assert service.reload().ok
+    before = {p.name: p.read_bytes() for p in mini_dir.glob("*.yaml")}
+    misses = service.load_cache.misses
+    seconds, edited = _timed_reload(service, mini_dir, profile=False)
+    assert edited == "facts.yaml" and seconds > 0
+    assert service.load_cache.misses == misses + 1  # the edited file, and only it, was parsed again
+    assert {p.name: p.read_bytes() for p in mini_dir.glob("*.yaml")} == before

