@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from array import array
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -40,6 +41,17 @@ class _Checker:
         self.display = display
         self.located = located
         self.problems = problems
+        self._texts: dict[Text, Text] = {}
+
+    def shared(self, text: Text | None) -> Text | None:
+        """One object for labels that repeat (a fact's figures share what they count, many
+        facts share a period): a large knowledge base holds each such label once."""
+        if text is None:
+            return None
+        found = self._texts.get(text)
+        if found is None:
+            found = self._texts[text] = Text(sys.intern(text.en), sys.intern(text.ja))
+        return found
 
     def problem(self, path: tuple[Any, ...], message: str, node: Any = None) -> None:
         if isinstance(node, Scalar):
@@ -450,7 +462,7 @@ def _read_fact(raw: Any, path: tuple[Any, ...], topic: str, checker: _Checker, i
     if isinstance(raw_figures, list) and len(figures) != len(raw_figures):
         incomplete.add(fid)
     line = checker.located.at(path)[0]
-    return Fact(fid, topic, questions, keywords, answer, tuple(figures), source, checker.display, line, series, chart)
+    return Fact(fid, topic, questions, keywords, answer, tuple(figures), sys.intern(source), checker.display, line, series, chart and sys.intern(chart))
 
 
 def _read_figure(raw: Any, path: tuple[Any, ...], fact_source: str | None, checker: _Checker) -> Figure | None:
@@ -473,14 +485,14 @@ def _read_figure(raw: Any, path: tuple[Any, ...], fact_source: str | None, check
     qualifier = checker.text(spec["qualifier"], path + ("qualifier",)) if "qualifier" in spec else None
     if qualifier is not None and qualifier not in QUALIFIERS:
         checker.problem(path + ("qualifier",), f"unknown qualifier {qualifier!r}; expected one of: {', '.join(sorted(QUALIFIERS))}")
-    counts = checker.i18n(spec["counts"], path + ("counts",)) if "counts" in spec else None
-    base = checker.i18n(spec["base"], path + ("base",)) if "base" in spec else None
-    period = checker.i18n(spec["period"], path + ("period",)) if "period" in spec else None
+    counts = checker.shared(checker.i18n(spec["counts"], path + ("counts",))) if "counts" in spec else None
+    base = checker.shared(checker.i18n(spec["base"], path + ("base",))) if "base" in spec else None
+    period = checker.shared(checker.i18n(spec["period"], path + ("period",))) if "period" in spec else None
     as_of = checker.date(spec["as_of"], path + ("as_of",)) if "as_of" in spec else None
     source = checker.ident(spec["source"], path + ("source",)) if "source" in spec else fact_source
     if value is None or unit is None or counts is None or as_of is None or source is None:
         return None
-    return Figure(value, unit, counts, as_of, source, qualifier, base, period)
+    return Figure(value, sys.intern(unit), counts, sys.intern(as_of), sys.intern(source), qualifier and sys.intern(qualifier), base, period)
 
 
 def _read_gaps(doc: dict[str, Any], checker: _Checker) -> tuple[tuple[Gap, int, tuple[int, int]], ...]:
