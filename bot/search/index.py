@@ -23,15 +23,18 @@ from __future__ import annotations
 import heapq
 import math
 import re
+import sys
+from array import array
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.knowledge.model import LANGS, Fact, KnowledgeBase
-from bot.search.normalise import detect_lang, normalise, question_type, tokens, typo_targets
+from bot.knowledge.model import LANGS, Fact, KnowledgeBase, Topic
+from bot.search.normalise import detect_lang, normalise, question_type, tokenise, tokenise_normalised, tokens, typo_targets
 
 # Field weights: how much a token found in this part of a fact counts as evidence.
 W_QUESTION = 1.0
@@ -98,78 +101,168 @@ class SearchResult:
         return self.candidates[0] if self.candidates else None
 
 
-@dataclass
-class _Phrasing:
-    fact: int
-    lang: str
-    text: str
-    norm: str
-    weights: dict[str, float]
-    total: float
+# Field weights as one-byte codes (a fact keeps, per token, the code of its best field).
+_WEIGHTS: tuple[float, ...] = tuple(dict.fromkeys((W_QUESTION, W_KEYWORD, W_ANSWER, W_FIGURE, W_FIGURE * 0.6, W_TOPIC)))
+_CODE = {w: i for i, w in enumerate(_WEIGHTS)}
+_SHORT_TEXT = 48  # texts up to this long (titles, periods, keywords, values) recur across facts: remembered while building
+_BUILD_MEMO_MAX = 1 << 16
 
 
-@dataclass
+def _small_ints(values: list[int]) -> bytes | array[int]:
+    """Non-negative ints, compactly: one byte each when they fit."""
+    top = max(values, default=0)
+    if top < 256:
+        return bytes(values)
+    return array("H" if top < 65536 else "I", values)
+
+
 class _FactDoc:
-    fact: Fact
-    fields: dict[str, float] = field(default_factory=dict)
-    phrasings: list[_Phrasing] = field(default_factory=list)
-    key_phrases: list[frozenset[str]] = field(default_factory=list)  # multi-word keywords, as tokens
-    key_texts: list[str] = field(default_factory=list)  # the same as text, function words kept ("patients said", "病院にとって")
+    """What one fact contributes to an index, worked out from the fact (and its topic's title)
+    alone, so that an index built from a reloaded knowledge base can reuse it for every fact
+    object it already analysed. Read-only once made; shared between indexes."""
+
+    __slots__ = ("fact", "topic", "tokens", "codes", "phrase_tokens", "phrase_ends", "norm_hashes", "key_phrases", "key_texts")
+
+    def __init__(self, fact: Fact, topic: Topic | None, build_memo: dict[str, tuple[str, ...]]) -> None:
+        self.fact = fact
+        self.topic = topic
+        memo: dict[str, tuple[str, ...]] = {}  # this fact's texts (a figure's wording recurs in each of its figures)
+
+        def toks(text: str) -> tuple[str, ...]:
+            found = memo.get(text)
+            if found is None:
+                if len(text) <= _SHORT_TEXT:
+                    found = build_memo.get(text)
+                    if found is None:
+                        if len(build_memo) >= _BUILD_MEMO_MAX:
+                            build_memo.clear()
+                        found = build_memo[text] = tokenise(text)
+                else:
+                    found = tokenise(text)
+                memo[text] = found
+            return found
+
+        fields: dict[str, float] = {}
+
+        def add(text: str, weight: float) -> None:
+            for token in toks(text):
+                if fields.get(token, 0.0) < weight:
+                    fields[token] = weight
+
+        questions = fact.all_questions()
+        norms: list[str] = []
+        for _lang, question in questions:
+            norm = normalise(question)
+            norms.append(norm)
+            if question not in memo:
+                memo[question] = tokenise_normalised(norm)
+            add(question, W_QUESTION)
+        key_phrases: list[tuple[str, ...]] = []
+        key_texts: list[str] = []
+        figure_weight = W_FIGURE * 0.6
+        for lang in LANGS:
+            for keyword in fact.keywords.get(lang, ()):
+                text = normalise(keyword)
+                if keyword not in memo:
+                    memo[keyword] = tokenise_normalised(text)
+                add(keyword, W_KEYWORD)
+                words = tuple(dict.fromkeys(toks(keyword)))
+                if len(words) >= 2:
+                    key_phrases.append(words)
+                if (" " in text) if lang == "en" else len(text) >= 3:
+                    key_texts.append(sys.intern(f" {text} " if lang == "en" else text))
+            add(fact.answer.get(lang), W_ANSWER)
+            for fig in fact.figures:
+                add(fig.counts.get(lang), figure_weight)
+                for part in (fig.base, fig.period):
+                    if part is not None:
+                        add(part.get(lang), figure_weight)
+            if topic is not None:
+                add(topic.title.get(lang), W_TOPIC)
+        for fig in fact.figures:
+            value = fig.value
+            if isinstance(value, float):
+                add(f"{value:g}", W_FIGURE)
+            else:
+                add(value.replace("-", " "), W_FIGURE)
+            add(fig.as_of[:4], figure_weight)
+        self.tokens: tuple[str, ...] = tuple(fields)
+        self.codes = bytes(_CODE[w] for w in fields.values())
+        # each phrasing's distinct tokens, as positions in self.tokens, in the order of a set of
+        # them (the order its weights are summed in), one after another; phrase_ends[j] ends the j-th
+        position = {t: i for i, t in enumerate(self.tokens)}
+        members: list[int] = []
+        ends: list[int] = []
+        hashes = array("q")
+        for (_lang, question), norm in zip(questions, norms, strict=True):
+            members.extend(position[t] for t in set(toks(question)))
+            ends.append(len(members))
+            hashes.append(hash(norm))
+        self.phrase_tokens = _small_ints(members)
+        self.phrase_ends = _small_ints(ends)
+        self.norm_hashes = hashes.tobytes()
+        self.key_phrases: tuple[tuple[str, ...], ...] = tuple(key_phrases)
+        self.key_texts: tuple[str, ...] = tuple(key_texts)
 
 
 class SearchIndex:
-    """Immutable once built; safe to share between threads and to swap atomically."""
+    """Immutable once built; safe to share between threads and to swap atomically.
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    `previous`: an index of an earlier version of the knowledge base. The analysis of each fact
+    that is the very same object there (with the very same topic object) is reused; the parts
+    that depend on the whole base (postings, weights, exact phrasings, typo repair) are always
+    computed afresh, so the result is the same as building from scratch."""
+
+    def __init__(self, kb: KnowledgeBase, previous: SearchIndex | None = None) -> None:
         self.kb = kb
+        topics: dict[str, Topic] = {}
+        for topic in kb.topics:
+            topics.setdefault(topic.id, topic)
+        reusable: dict[int, _FactDoc] = {id(doc.fact): doc for doc in previous.docs} if previous is not None else {}
+        build_memo: dict[str, tuple[str, ...]] = {}
         self.docs: list[_FactDoc] = []
-        self.postings: dict[str, list[int]] = defaultdict(list)
-        self.exact: dict[str, int] = {}
-        for idx, fact in enumerate(kb.facts):
-            doc = _FactDoc(fact)
-            for _lang, question in fact.all_questions():
-                self._add(doc, question, W_QUESTION)
-            for lang in LANGS:
-                for keyword in fact.keywords.get(lang, ()):
-                    self._add(doc, keyword, W_KEYWORD)
-                    words = frozenset(tokens(keyword))
-                    if len(words) >= 2:
-                        doc.key_phrases.append(words)
-                    text = normalise(keyword)
-                    if (" " in text) if lang == "en" else len(text) >= 3:
-                        doc.key_texts.append(f" {text} " if lang == "en" else text)
-                self._add(doc, fact.answer.get(lang), W_ANSWER)
-                for fig in fact.figures:
-                    self._add(doc, fig.counts.get(lang), W_FIGURE * 0.6)
-                    for text in (fig.base, fig.period):
-                        if text is not None:
-                            self._add(doc, text.get(lang), W_FIGURE * 0.6)
-                topic = kb.topic(fact.topic)
-                if topic is not None:
-                    self._add(doc, topic.title.get(lang), W_TOPIC)
-            for fig in fact.figures:
-                value = fig.value
-                if isinstance(value, float):
-                    self._add(doc, f"{value:g}", W_FIGURE)
-                else:
-                    self._add(doc, value.replace("-", " "), W_FIGURE)
-                self._add(doc, fig.as_of[:4], W_FIGURE * 0.6)
+        for fact in kb.facts:
+            topic = topics.get(fact.topic)
+            doc = reusable.get(id(fact))
+            if doc is None or doc.fact is not fact or doc.topic is not topic:
+                doc = _FactDoc(fact, topic, build_memo)
             self.docs.append(doc)
-            for token in doc.fields:
-                self.postings[token].append(idx)
+        del reusable, build_memo
+        postings: defaultdict[str, array[int]] = defaultdict(lambda: array("I"))
+        for idx, doc in enumerate(self.docs):
+            for token in doc.tokens:
+                postings[token].append(idx)
+        self.postings: dict[str, array[int]] = dict(postings)
+        del postings
         n = max(1, len(self.docs))
         self.idf: dict[str, float] = {t: math.log(1 + n / len(p)) for t, p in self.postings.items()}
         self.unknown_weight = math.log(1 + n / 0.75) if n > 1 else 1.0
+        # per phrasing (fact by fact, in order): the sum of its distinct tokens' weights
+        idf = self.idf
+        self._phrase_start = array("I", [0])
+        self._totals = array("d")
+        self._hash_bits = max(1, len(self.docs).bit_length())
+        keys = array("q")
+        bits = self._hash_bits
         for idx, doc in enumerate(self.docs):
-            for lang, question in doc.fact.all_questions():
-                toks = set(tokens(question))
-                weights = {t: self.idf.get(t, 0.0) for t in toks}
-                phr = _Phrasing(idx, lang, question, normalise(question), weights, sum(weights.values()) or 1.0)
-                doc.phrasings.append(phr)
-                self.exact.setdefault(phr.norm, idx)
+            weights = [idf[t] for t in doc.tokens]
+            members = doc.phrase_tokens
+            start = 0
+            for end in doc.phrase_ends:
+                self._totals.append(sum([weights[i] for i in members[start:end]]) or 1.0)
+                start = end
+            self._phrase_start.append(len(self._totals))
+            keys.extend(((h >> bits) << bits) | idx for h in array("q", doc.norm_hashes))
+        # exact phrasings: normalised text's hash (high bits) and fact number (low bits), sorted
+        self._exact_keys = array("q", sorted(keys))
+        del keys
+        self._phrasing_count = len(self._totals)
         self.candidate_cap = max(SHORTLIST, int(CANDIDATE_DF_CAP * n))
-        self._phrasing_count = sum(len(doc.phrasings) for doc in self.docs)
         self._fact_index = {doc.fact.id: i for i, doc in enumerate(self.docs)}
+        # autocomplete's prefix scan reads every phrasing's normalised text: kept for small bases only
+        self._norms: list[str] | None = None
+        if self._phrasing_count <= PREFIX_SCAN_MAX:
+            self._norms = [normalise(q) for doc in self.docs for _lang, q in doc.fact.all_questions()]
         # typo repair targets: the knowledge base's own words, plus synonyms and stop words
         self._repair: dict[str, str | None] = {w: c for w, c in typo_targets().items() if c is None or c in self.postings}
         self._repair.update({t: t for t in self.postings if t.isascii() and t.isalpha() and len(t) >= 3})
@@ -185,17 +278,37 @@ class SearchIndex:
             ja_terms = tuple(normalise(t) for t in gap.terms.get("ja", ()) if normalise(t))
             self._gaps.append((gap.id, pattern, ja_terms))
 
+    def _exact_phrasing(self, idx: int, norm: str, norm_hash: int) -> str | None:
+        """The first phrasing of fact `idx` whose normalised text is `norm`, if any."""
+        doc = self.docs[idx]
+        hashes = array("q", doc.norm_hashes)
+        if norm_hash not in hashes:
+            return None
+        for h, (_lang, question) in zip(hashes, doc.fact.all_questions(), strict=True):
+            if h == norm_hash and normalise(question) == norm:
+                return question
+        return None
+
+    def exact_fact(self, norm: str) -> int | None:
+        """The first fact (by position) with a phrasing whose normalised text is `norm`."""
+        norm_hash = hash(norm)
+        bits = self._hash_bits
+        high = norm_hash >> bits
+        keys = self._exact_keys
+        at = bisect_left(keys, high << bits)
+        while at < len(keys) and keys[at] >> bits == high:
+            idx = keys[at] & ((1 << bits) - 1)
+            if self._exact_phrasing(idx, norm, norm_hash) is not None:
+                return idx
+            at += 1
+        return None
+
     def gaps_in(self, norm: str) -> tuple[str, ...]:
         found = []
         for gap_id, pattern, ja_terms in self._gaps:
             if (pattern is not None and pattern.search(norm)) or any(t in norm for t in ja_terms):
                 found.append(gap_id)
         return tuple(found)
-
-    def _add(self, doc: _FactDoc, text: str, weight: float) -> None:
-        for token in tokens(text):
-            if doc.fields.get(token, 0.0) < weight:
-                doc.fields[token] = weight
 
     def _typos(self, word: str) -> tuple[tuple[str, float], ...] | None:
         """Known words an unknown word is probably a misspelling of, with a similarity in (0, 1].
@@ -253,11 +366,12 @@ class SearchIndex:
         """
         typed_norm = normalise(typed)
         out: dict[str, str] = {}
-        if len(typed_norm) >= 2 and self._phrasing_count <= PREFIX_SCAN_MAX:
+        if len(typed_norm) >= 2 and self._norms is not None:
+            norms = iter(self._norms)
             for doc in self.docs:
-                for phr in doc.phrasings:
-                    if phr.norm.startswith(typed_norm) and phr.text not in out and (phr.lang == lang or lang not in doc.fact.questions):
-                        out[phr.text] = doc.fact.id
+                for phr_lang, text in doc.fact.all_questions():
+                    if next(norms).startswith(typed_norm) and text not in out and (phr_lang == lang or lang not in doc.fact.questions):
+                        out[text] = doc.fact.id
                         if len(out) >= limit:
                             return [(fid, text) for text, fid in out.items()]
         for cand in self.rank_typed(typed, limit):
@@ -297,7 +411,18 @@ class SearchIndex:
             if part.top and (best.top is None or part.top.score > best.top.score):
                 best = part
         ranked = sorted(merged.values(), key=lambda c: (-c.score, c.fact_id))[:limit]
-        return SearchResult(question, full.lang, full.tokens, full.unknown, tuple(ranked), best.known_share, best.qtype if best.qtype != "other" else full.qtype, best.known_words, best.exact_words, gaps)
+        return SearchResult(
+            question,
+            full.lang,
+            full.tokens,
+            full.unknown,
+            tuple(ranked),
+            best.known_share,
+            best.qtype if best.qtype != "other" else full.qtype,
+            best.known_words,
+            best.exact_words,
+            gaps,
+        )
 
     def _search_one(self, question: str, limit: int) -> SearchResult:
         lang = detect_lang(question)
@@ -328,7 +453,7 @@ class SearchIndex:
         known_words = _word_count(t for t in expansions if not t.startswith("#"))
         exact_words = _word_count(t for t in expansions if not t.startswith("#") and t in self.idf)
         qtype = question_type(question)
-        exact_idx = self.exact.get(norm)
+        exact_idx = self.exact_fact(norm)
         if not expansions:
             cands: tuple[Candidate, ...] = ()
             if exact_idx is not None:
@@ -356,7 +481,9 @@ class SearchIndex:
             candidates = set(rough)
         if exact_idx is not None:
             candidates.add(exact_idx)
-        scored = [self._score(idx, expansions, weights, total, norm, question) for idx in candidates]
+        present = {word for options in expansions.values() for word, _sim in options}
+        exact_hash = hash(norm) if exact_idx is not None else None
+        scored = [self._score(idx, expansions, weights, total, norm, present, exact_hash) for idx in candidates]
         scored.sort(key=lambda c: (-c.score, c.fact_id))
         return SearchResult(question, lang, query, tuple(unknown), tuple(scored[:limit]), known_share, qtype, known_words, exact_words, self.gaps_in(norm))
 
@@ -367,42 +494,55 @@ class SearchIndex:
         weights: dict[str, float],
         total: float,
         norm: str,
-        question: str,
+        present: set[str],
+        exact_hash: int | None,
     ) -> Candidate:
         doc = self.docs[idx]
+        fact = doc.fact
+        if exact_hash is not None:
+            text = self._exact_phrasing(idx, norm, exact_hash)
+            if text is not None:
+                return Candidate(fact.id, 1.0, 1.0, 1.0, text, True)
+        # where the question's words (and their typo repairs) are among this fact's tokens
+        position = {t: i for i, t in enumerate(doc.tokens) if t in present}
+        codes = doc.codes
         matched = 0.0
         for tok, options in expansions.items():
-            best = max((sim * doc.fields.get(word, 0.0) for word, sim in options), default=0.0)
+            best = max((sim * (_WEIGHTS[codes[position[word]]] if word in position else 0.0) for word, sim in options), default=0.0)
             matched += weights[tok] * best
         coverage = matched / total if total else 0.0
+        questions = fact.all_questions()
         best_phrase = 0.0
-        best_text = doc.phrasings[0].text if doc.phrasings else ""
-        exact = False
-        for phr in doc.phrasings:
-            if phr.norm == norm:
-                return Candidate(doc.fact.id, 1.0, 1.0, 1.0, phr.text, True)
+        best_text = questions[0][1] if questions else ""
+        idf = self.idf
+        totals = self._totals
+        first = self._phrase_start[idx]
+        members = doc.phrase_tokens
+        start = 0
+        for j, end in enumerate(doc.phrase_ends):
+            mine = members[start:end]
+            start = end
             hit_q = 0.0  # question weight explained by this phrasing
             hit_p: set[str] = set()
             for tok, options in expansions.items():
                 best = 0.0
                 for word, sim in options:
-                    if word in phr.weights and sim > best:
+                    if sim > best and word in position and position[word] in mine:
                         best = sim
                         hit_p.add(word)
                 hit_q += weights[tok] * best
             recall = hit_q / total if total else 0.0
-            precision = sum(phr.weights[w] for w in hit_p) / phr.total
+            precision = sum(idf[w] for w in hit_p) / totals[first + j]
             if recall + precision:
                 f1 = 2 * recall * precision / (recall + precision)
             else:
                 f1 = 0.0
             if f1 > best_phrase:
-                best_phrase, best_text = f1, phr.text
+                best_phrase, best_text = f1, questions[j][1]
         score = W_COVERAGE * coverage + (1 - W_COVERAGE) * best_phrase
         # a moderator's multi-word keyword found whole in the question is a distinguishing cue
-        present = {word for options in expansions.values() for word, _sim in options}
         padded = f" {norm} "
-        if any(phrase <= present for phrase in doc.key_phrases) or any(text in padded for text in doc.key_texts):
+        if any(all(word in present for word in phrase) for phrase in doc.key_phrases) or any(text in padded for text in doc.key_texts):
             score += KEYPHRASE_BONUS
         score = min(score, 0.99)  # 1.0 is kept for an exact phrasing, which must rank first
-        return Candidate(doc.fact.id, round(score, 4), round(coverage, 4), round(best_phrase, 4), best_text, exact)
+        return Candidate(fact.id, round(score, 4), round(coverage, 4), round(best_phrase, 4), best_text, False)

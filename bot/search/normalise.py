@@ -10,6 +10,7 @@ question phrases.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from functools import lru_cache
 
@@ -74,7 +75,12 @@ _JA_PHRASES = [
     (re.compile("せいど"), "制度"),
     (re.compile("パーセント|ﾊﾟｰｾﾝﾄ|割合"), " 割合 "),
     # question and chatter phrases with kanji or katakana, which bigrams would otherwise keep
-    (re.compile("教えて|知りたい|知ってる|知っている|分かりますか|わかりますか|本当|ほんとう|何人|何割|何％|何%|何パー|何件|何年|何月|何日|何病院|何が|何を|何の|何で|何か|今|最近|現在|誰か|皆さん|みなさん|質問|結局|実際|具体的|一体|聞いた|聞き|気になる|思う|思います|思った|ニュース|記事|話|私|僕|俺|自分|友達|家族|母|父|ちょっと|ところで|ねえ|どう|どの|どれ|いつ|いくつ"), " "),
+    (
+        re.compile(
+            "教えて|知りたい|知ってる|知っている|分かりますか|わかりますか|本当|ほんとう|何人|何割|何％|何%|何パー|何件|何年|何月|何日|何病院|何が|何を|何の|何で|何か|今|最近|現在|誰か|皆さん|みなさん|質問|結局|実際|具体的|一体|聞いた|聞き|気になる|思う|思います|思った|ニュース|記事|話|私|僕|俺|自分|友達|家族|母|父|ちょっと|ところで|ねえ|どう|どの|どれ|いつ|いくつ"
+        ),
+        " ",
+    ),
 ]
 
 # English words that carry no topic: grammar, question words, greetings and chat filler.
@@ -381,20 +387,39 @@ _ASCII_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _NOT_WORD_RE = re.compile(r"[^\w%.]|_")
 
 
+class _DropTable(dict[int, int | None]):
+    """str.translate table that deletes the characters `clean` drops, filled as characters are
+    met (a code point's category never changes); bounded, so hostile text cannot grow it without limit."""
+
+    def __missing__(self, code: int) -> int | None:
+        ch = chr(code)
+        kept: int | None = code if unicodedata.category(ch) not in _DROP_CATEGORIES or ch in "\n\t " else None
+        if len(self) < 1 << 16:
+            self[code] = kept
+        return kept
+
+
+_DROP_TABLE = _DropTable()
+_DIGIT_COMMA_RE = re.compile(r"(?<=\d),(?=\d{3})")
+_LONE_DOT_RE = re.compile(r"(?<!\d)\.|\.(?!\d)")
+
+
 def clean(text: str) -> str:
     """NFKC, case folding, and no invisible, control or unpaired characters."""
     if text.isascii():  # the common case: only ASCII control characters can need removing
         return _ASCII_CONTROL_RE.sub("", text).lower()
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in _DROP_CATEGORIES or ch in "\n\t ")
+    text = text.translate(_DROP_TABLE)
     return unicodedata.normalize("NFKC", text).casefold()
 
 
 def normalise(text: str) -> str:
     """Comparable form: cleaned, punctuation to spaces, single spaces."""
     text = clean(text)
-    text = re.sub(r"(?<=\d),(?=\d{3})", "", text)
+    if "," in text:
+        text = _DIGIT_COMMA_RE.sub("", text)
     text = _NOT_WORD_RE.sub(" ", text)
-    text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)
+    if "." in text:
+        text = _LONE_DOT_RE.sub(" ", text)
     return " ".join(text.split())
 
 
@@ -406,21 +431,63 @@ def detect_lang(text: str) -> str:
 
 
 # All English phrase rules in one pass (they do not feed each other): one regex scan per text.
-_EN_ONE_PASS = re.compile("|".join(f"(?P<r{i}>{pattern.pattern})" for i, (pattern, _r) in enumerate(_EN_PHRASES)))
+# Every rule starts a match at the start of a word or at "%": the leading test (same matches)
+# lets the engine skip other positions without trying each rule there.
+_EN_ONE_PASS = re.compile(r"(?:(?<!\w)(?=[a-z])|(?=%))(?:" + "|".join(f"(?P<r{i}>{pattern.pattern})" for i, (pattern, _r) in enumerate(_EN_PHRASES)) + ")")
 _EN_REPLACEMENT = {f"r{i}": replacement for i, (_p, replacement) in enumerate(_EN_PHRASES)}
+
+
+def _first_chars(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """The characters a match of a plain alternation of literals can start with (None: not one)."""
+    alternatives = pattern.pattern.split("|")
+    if any(not alt or re.escape(alt) != alt for alt in alternatives):
+        return None
+    return frozenset(alt[0] for alt in alternatives)
+
+
+# Japanese rules in order (a rule may rewrite what a later one reads), each with the characters
+# its matches start with: a rule whose first characters are not in the text cannot match.
+_JA_RULES = [(pattern, replacement, _first_chars(pattern)) for pattern, replacement in _JA_PHRASES]
+
+
+def _replace_en(match: re.Match[str]) -> str:
+    return _EN_REPLACEMENT[match.lastgroup or ""]
 
 
 def _canonical(text: str) -> str:
     # each table only where its script occurs: most texts are one language
     if _LATIN_RE.search(text):
-        text = _EN_ONE_PASS.sub(lambda m: _EN_REPLACEMENT[m.lastgroup or ""], text)
+        text = _EN_ONE_PASS.sub(_replace_en, text)
     if not text.isascii():
-        for pattern, replacement in _JA_PHRASES:
-            text = pattern.sub(replacement, text)
+        chars = set(text)
+        for pattern, replacement, firsts in _JA_RULES:
+            if firsts is not None and firsts.isdisjoint(chars):
+                continue
+            changed = pattern.sub(replacement, text)
+            if changed != text:
+                text = changed
+                chars = set(text)
     return text
 
 
 _JA_STOP_UNIGRAMS = frozenset("何今誰私僕俺皆方事物的等")
+
+# Tokens are interned: every occurrence of a token, in every fact and every index, is one
+# shared string. What a short chunk of text (a word, a number, a short run of Japanese) becomes
+# is remembered: a text is mostly chunks seen before. Bounded: when full, it starts again.
+_CHUNK_MEMO: dict[str, tuple[str, ...]] = {}
+_CHUNK_MEMO_MAX = 1 << 14
+_CHUNK_MEMO_LEN = 24  # longer chunks (Japanese sentences) rarely come back
+_intern = sys.intern
+
+
+def _word_token(word: str) -> str | None:
+    """The token an English word becomes, or None when it is dropped."""
+    if word in STOPWORDS or len(word) == 1:
+        return None
+    word = _SYNONYMS.get(word, word)
+    word = _SYNONYMS.get(_stem(word), _stem(word))
+    return None if word in STOPWORDS else _intern(word)
 
 
 def _ja_tokens(run: str) -> list[str]:
@@ -430,37 +497,63 @@ def _ja_tokens(run: str) -> list[str]:
             continue
         if len(part) == 1:
             if _KANJI_RE.match(part) and part not in _JA_STOP_UNIGRAMS:
-                tokens.append(part)
+                tokens.append(_intern(part))
             continue
-        tokens.extend(part[i : i + 2] for i in range(len(part) - 1))
+        tokens.extend(_intern(part[i : i + 2]) for i in range(len(part) - 1))
     return tokens
 
 
 def _number_token(digits: str) -> str:
     if "." in digits:
         digits = digits.rstrip("0").rstrip(".")
-    return "#" + (digits.lstrip("0") or "0")
+    return _intern("#" + (digits.lstrip("0") or "0"))
 
 
-@lru_cache(maxsize=1 << 18)
-def tokens(text: str) -> tuple[str, ...]:
-    """Content tokens of a text, in order, duplicates kept."""
-    text = _canonical(normalise(text))
+def _chunk_tokens(chunk: str) -> tuple[str, ...]:
     out: list[str] = []
-    for match in _TOKEN_RE.finditer(text):
-        number, word, ja = match.groups()
+    for number, word, ja in _TOKEN_RE.findall(chunk):
         if number:
             out.append(_number_token(number))
         elif word:
-            if word in STOPWORDS or len(word) == 1:
-                continue
-            word = _SYNONYMS.get(word, word)
-            word = _SYNONYMS.get(_stem(word), _stem(word))
-            if word not in STOPWORDS:
-                out.append(word)
+            tok = _word_token(word)
+            if tok is not None:
+                out.append(tok)
         elif ja:
             out.extend(_ja_tokens(ja))
     return tuple(out)
+
+
+def tokenise(text: str) -> tuple[str, ...]:
+    """Content tokens of a text, in order, duplicates kept; not cached (see `tokens`)."""
+    return tokenise_normalised(normalise(text))
+
+
+def tokenise_normalised(norm: str) -> tuple[str, ...]:
+    """`tokenise` of a text, given its `normalise`d form.
+
+    No token spans a space, so the text is read chunk by chunk between spaces."""
+    out: list[str] = []
+    memo = _CHUNK_MEMO
+    for chunk in _canonical(norm).split():
+        toks = memo.get(chunk)
+        if toks is None:
+            toks = _chunk_tokens(chunk)
+            if len(chunk) <= _CHUNK_MEMO_LEN:
+                if len(memo) >= _CHUNK_MEMO_MAX:
+                    memo.clear()
+                memo[chunk] = toks
+        out.extend(toks)
+    return tuple(out)
+
+
+@lru_cache(maxsize=1 << 12)
+def tokens(text: str) -> tuple[str, ...]:
+    """Content tokens of a text, in order, duplicates kept.
+
+    Cached for questions, which are tokenised several times while one is answered (whole and
+    sentence by sentence); the knowledge base is tokenised through `tokenise`, which keeps
+    nothing, so building an index does not fill the cache with every text it has read."""
+    return tokenise(text)
 
 
 _QUANTITY_RE = re.compile(
@@ -468,7 +561,9 @@ _QUANTITY_RE = re.compile(
     r"|\bnumber\s+of\b|%|\bpercent|\bhow\s+few\b"
     r"|何人|何%|何割|何パーセント|何件|何病院|何桁|何ケタ|なんけた|どのくらい|どれくらい|どれだけ|どの程度|いくつ|いくら|割合|人数|件数|パーセント"
 )
-_DATE_RE = re.compile(r"^\s*when\b|\bwhen\s+(?:did|does|do|will|is|was|were|can|could|are|should|would|exactly)\b|\bsince\s+when\b|\buntil\s+when\b|\bwhat\s+(?:date|year|month|day)\b|\bwhich\s+(?:date|year|month)\b|いつ|何年|何月|何日")
+_DATE_RE = re.compile(
+    r"^\s*when\b|\bwhen\s+(?:did|does|do|will|is|was|were|can|could|are|should|would|exactly)\b|\bsince\s+when\b|\buntil\s+when\b|\bwhat\s+(?:date|year|month|day)\b|\bwhich\s+(?:date|year|month)\b|いつ|何年|何月|何日"
+)
 
 
 def question_type(text: str) -> str:
@@ -483,4 +578,4 @@ def question_type(text: str) -> str:
 
 def signature(text: str) -> str:
     """Order-free content of a phrasing; two phrasings with the same signature are indistinguishable."""
-    return " ".join(sorted(set(tokens(text))))
+    return " ".join(sorted(set(tokenise(text))))
