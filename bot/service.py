@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.answer.policy import Thresholds
 from bot.answer.reply import DEFAULT_MAX_CHARS, Answerer
 from bot.knowledge import Fact, KnowledgeBase, Limits, LoadCache, Problem, load_knowledge
+from bot.search.index import SearchIndex
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def diff_knowledge(old: KnowledgeBase | None, new: KnowledgeBase) -> KnowledgeDi
 
 def _fact_key(fact: Fact) -> Fact:
     # the line moves when unrelated lines are edited: not a change of the fact
-    return replace(fact, line=0)
+    return fact.replace(line=0)
 
 
 class KnowledgeService:
@@ -97,7 +98,10 @@ class KnowledgeService:
             loaded = time.perf_counter()
             if result.kb is None:
                 return ReloadResult(False, tuple(result.problems), load_s=loaded - start)
-            answerer = Answerer(result.kb, thresholds=self.thresholds, max_chars=self.max_chars)
+            # facts from unchanged files are the same objects as before: their analysis is reused
+            previous = self._answerer.index if self._answerer else None
+            index = SearchIndex(result.kb, previous=previous)
+            answerer = Answerer(result.kb, index=index, thresholds=self.thresholds, max_chars=self.max_chars)
             indexed = time.perf_counter()
             old = self._answerer.kb if self._answerer else None
             self._answerer = answerer  # the atomic swap

@@ -100,3 +100,39 @@ def test_other_limits_check_the_files_again(mini_dir: Path) -> None:
     tight = load_knowledge([mini_dir], Limits(max_file_bytes=200), cache=cache)
     assert tight.kb is None and "over the limit of 200 bytes" in texts(tight)[0]
     assert cache.hits == 0
+
+
+def _series_topic(topic: str, fact: str, as_of: str, value: int, question: str) -> str:
+    return f"""topic:
+  id: {topic}
+  title: {{en: "{topic}", ja: "{topic}"}}
+facts:
+  - id: {fact}
+    questions:
+      en: ["{question}"]
+      ja: ["{fact}の診療所では？"]
+    answer:
+      en: "{value} clinics took it."
+      ja: "{value}の診療所。"
+    figures:
+      - value: {value}
+        unit: count
+        counts: {{en: "clinics taking the card", ja: "カードを使える診療所"}}
+        as_of: "{as_of}"
+    source: test-source
+    series: clinics-over-time
+"""
+
+
+def test_a_series_across_files_is_checked_again_when_one_member_changes(mini_dir: Path) -> None:
+    (mini_dir / "a.yaml").write_text(_series_topic("topic-a", "clinics-north", "2023-01", 10, "card use by northern clinics"), encoding="utf-8")
+    (mini_dir / "b.yaml").write_text(_series_topic("topic-b", "clinics-south", "2024-01", 12, "how often southern doctors scan it"), encoding="utf-8")
+    cache = LoadCache()
+    assert load_knowledge([mini_dir], cache=cache).kb is not None
+    assert ("series", "clinics-over-time") in cache.charts  # remembered as sound
+    # b.yaml now dates its figure like a.yaml's: the series has two values for one date
+    (mini_dir / "b.yaml").write_text(_series_topic("topic-b", "clinics-south", "2023-01", 12, "how often southern doctors scan it"), encoding="utf-8")
+    cached = load_knowledge([mini_dir], cache=cache)
+    assert cached.kb is None and texts(cached) == texts(load_knowledge([mini_dir]))
+    assert "series 'clinics-over-time' already has a 'count' figure as of 2023-01" in texts(cached)[0]
+    assert ("series", "clinics-over-time") not in cache.charts

@@ -6,13 +6,13 @@ import hashlib
 import re
 import sys
 from array import array
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bot.knowledge.charts_check import check_charts
 from bot.knowledge.files import decode, knowledge_files, read_bytes
-from bot.knowledge.model import LANGS, Fact, Figure, Gap, KnowledgeBase, Source, Text, Topic
+from bot.knowledge.model import LANGS, Fact, Figure, Gap, KnowledgeBase, Source, Text, Topic, pack_facts
 from bot.knowledge.numbers import numbers_in, same_number
 from bot.knowledge.yamlsafe import Limits, Located, Problem, Scalar, YamlError, format_path, parse_yaml_text
 
@@ -203,6 +203,7 @@ class LoadCache:
 
     def __init__(self) -> None:
         self._entries: dict[str, tuple[bytes, Limits, _FileResult]] = {}
+        self.charts: dict[tuple[str, str], tuple[Fact, ...]] = {}  # chart groups and series found sound, by members
         self.hits = 0
         self.misses = 0
 
@@ -260,7 +261,8 @@ def load_knowledge(
         results.append((display, result))
     if cache is not None:
         cache._keep(kept)
-    kb, merge_problems = _merge(results, version.hexdigest()[:12], tuple(str(f) for f in files), check_collisions, chart_checks)
+    charts_memo = cache.charts if cache is not None else None
+    kb, merge_problems = _merge(results, version.hexdigest()[:12], tuple(str(f) for f in files), check_collisions, chart_checks, charts_memo)
     problems.extend(merge_problems)
     if problems:
         return LoadResult(None, problems)
@@ -321,10 +323,17 @@ def _check_file(display: str, data: bytes, limits: Limits) -> _FileResult:
                 number += 1
     if not isinstance(raw_facts, list):
         checker.problem(("facts",), f"expected a list of facts, found {_describe(raw_facts)}")
-    return _FileResult(tuple(problems), topic=topic, topic_at=located.at(("topic", "id")), facts=tuple(facts), fact_at=tuple(fact_at), source_refs=tuple(refs), phrasings=phrasings)
+    return _FileResult(tuple(problems), topic=topic, topic_at=located.at(("topic", "id")), facts=pack_facts(facts), fact_at=tuple(fact_at), source_refs=tuple(refs), phrasings=phrasings)
 
 
-def _merge(results: list[tuple[str, _FileResult]], version: str, files: tuple[str, ...], check_collisions: bool, chart_checks: bool) -> tuple[KnowledgeBase | None, list[Problem]]:
+def _merge(
+    results: list[tuple[str, _FileResult]],
+    version: str,
+    files: tuple[str, ...],
+    check_collisions: bool,
+    chart_checks: bool,
+    charts_memo: dict[tuple[str, str], tuple[Fact, ...]] | None = None,
+) -> tuple[KnowledgeBase | None, list[Problem]]:
     """The checks across files, in file order, and the knowledge base if nothing is wrong."""
     problems: list[Problem] = []
     sources: dict[str, Source] = {}
@@ -375,7 +384,7 @@ def _merge(results: list[tuple[str, _FileResult]], version: str, files: tuple[st
                 problems.append(Problem(fact.file, line, col, format_path(path), f"unknown source {source!r}; declare it in sources.yaml"))
     facts, added = _apply_additions(facts, additions, problems)
     if chart_checks:
-        problems.extend(check_charts(facts))
+        problems.extend(check_charts(facts, charts_memo))
     if check_collisions:
         problems.extend(_collisions(kept, added))
     if problems:
@@ -561,7 +570,7 @@ def _apply_additions(facts: list[Fact], additions: list[_Addition], problems: li
             new = {lang: tuple(q for q in dict.fromkeys(extra[fact.id].get(lang, [])) if q not in fact.questions.get(lang, ())) for lang in LANGS}
             merged = {lang: tuple(fact.questions.get(lang, ())) + new[lang] for lang in LANGS}
             added[fact.id] = (fact, tuple(q for lang in LANGS for q in new[lang]))
-            fact = replace(fact, questions=merged)
+            fact = fact.replace(questions=merged)
         out.append(fact)
     return out, added
 

@@ -6,6 +6,7 @@ change, add and remove facts (and a topic's title) in copies of the shipped know
 
 from __future__ import annotations
 
+import random
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -16,7 +17,7 @@ from bot.knowledge import KnowledgeBase, LoadCache, default_knowledge_path, load
 from bot.knowledge.model import Text
 from bot.search import normalise as norm_module
 from bot.search.index import SearchIndex
-from bot.search.normalise import normalise, tokenise, tokens
+from bot.search.normalise import analyse, normalise, tokenise, tokenise_normalised, tokens
 
 EXTRA_QUESTIONS = (
     "how many hospitals use the card",
@@ -53,13 +54,11 @@ def _with_facts(kb: KnowledgeBase, facts: list) -> KnowledgeBase:  # type: ignor
 def test_previous_index_gives_the_same_results_after_a_change_an_addition_and_a_removal(kb: KnowledgeBase) -> None:
     base = SearchIndex(kb)
     facts = list(kb.facts)
-    changed = replace(
-        facts[1],
+    changed = facts[1].replace(
         questions={**facts[1].questions, "en": (*facts[1].questions["en"], "how many zebras crossed the hospital car park")},
         answer=Text(facts[1].answer.en + " Zebras were not counted.", facts[1].answer.ja),
     )
-    added = replace(
-        facts[2],
+    added = facts[2].replace(
         id="zebra-census",
         questions={"en": ("how many zebras live in the prefecture",), "ja": ("シマウマは何頭？",)},
         keywords={"en": ("zebra census",)},
@@ -99,7 +98,7 @@ def test_chained_reloads_stay_identical_to_a_fresh_build(kb: KnowledgeBase) -> N
     index = SearchIndex(kb)
     facts = list(kb.facts)
     for step in range(3):
-        facts = facts[1:] + [replace(facts[0], id=f"moved-{step}")]
+        facts = facts[1:] + [facts[0].replace(id=f"moved-{step}")]
         edited = _with_facts(kb, facts)
         index = SearchIndex(edited, previous=index)
         _assert_same(index, SearchIndex(edited), _questions(edited))
@@ -150,7 +149,7 @@ def test_the_question_cache_is_bounded_and_not_filled_by_building(kb: KnowledgeB
 def test_exact_phrasing_lookup_takes_the_first_fact(kb: KnowledgeBase) -> None:
     facts = list(kb.facts)
     question = facts[0].questions["en"][0]
-    twin = replace(facts[4], questions={**facts[4].questions, "en": (*facts[4].questions["en"], question.upper() + "!!")})
+    twin = facts[4].replace(questions={**facts[4].questions, "en": (*facts[4].questions["en"], question.upper() + "!!")})
     facts[4] = twin
     index = SearchIndex(_with_facts(kb, facts))
     assert index.exact_fact(normalise(question)) == 0
@@ -161,6 +160,37 @@ def test_exact_phrasing_lookup_takes_the_first_fact(kb: KnowledgeBase) -> None:
     assert result.top is not None and result.top.score == 1.0
 
 
-@pytest.mark.parametrize("text", ["my number card", "do n't", "per cent", "hoken sho", "pa - sento", "マイナンバーカード", "ほけんしょう 何%"])
+SPANNING = [
+    "my number card",
+    "My - Number",
+    "do n't",
+    "DON 'T",
+    "is  n t",
+    "per cent",
+    "hoken sho",
+    "pa - sento",
+    "paa se n to",
+    "shikaku kakunin sho",
+    "riyou ritsu",
+]
+
+
+@pytest.mark.parametrize("text", [*SPANNING, "マイナンバーカード", "ほけんしょう 何%", "何% of my card", "1,000 people . 5.5 %"])
 def test_question_cache_and_build_tokenise_alike(text: str) -> None:
-    assert tokens(text) == tokenise(text)
+    assert tokens(text) == tokenise(text) == tokenise_normalised(normalise(text))
+
+
+def test_reading_a_text_piece_by_piece_equals_reading_it_whole() -> None:
+    """`analyse` reads a text between its spaces, piece by piece, joining pieces where an English
+    rule could match over the space; it must agree with normalising and tokenising the whole text."""
+    words = "my mai na number hoken sho do is can wo n t nt don isn per cent riyo riyou ritsu shikaku kakunin pa paa se sen to x 5 card マイナ 何% 保険証 ＭＹ".split()
+    separators = [" ", " ", "  ", "-", " - ", "'", " '", ",", ". ", "\t", "\u3000", "%", "", "_", "?"]
+    rng = random.Random(7)
+    for _ in range(20_000):
+        text = "".join(rng.choice(words) + rng.choice(separators) for _ in range(rng.randrange(1, 8)))
+        if rng.random() < 0.3:
+            text = text.upper()
+        norm = normalise(text)
+        assert analyse(text) == (norm, tokenise_normalised(norm)), text
+    for text in SPANNING:
+        assert analyse(text) == (normalise(text), tokenise_normalised(normalise(text)))
