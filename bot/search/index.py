@@ -29,12 +29,13 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from itertools import chain
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.knowledge.model import LANGS, Fact, KnowledgeBase, Topic
-from bot.search.normalise import detect_lang, normalise, question_type, tokenise, tokenise_normalised, tokens, typo_targets
+from bot.search.normalise import analyse, detect_lang, normalise, question_type, tokenise, tokens, typo_targets
 
 # Field weights: how much a token found in this part of a fact counts as evidence.
 W_QUESTION = 1.0
@@ -142,65 +143,52 @@ class _FactDoc:
                 memo[text] = found
             return found
 
-        fields: dict[str, float] = {}
-
-        def add(text: str, weight: float) -> None:
-            for token in toks(text):
-                if fields.get(token, 0.0) < weight:
-                    fields[token] = weight
-
+        # the tokens of each field, by the field's weight; a token keeps the best weight it has
+        figure_weight = W_FIGURE * 0.6
+        by_weight: dict[float, list[tuple[str, ...]]] = {w: [] for w in _WEIGHTS}
         questions = fact.all_questions()
-        norms: list[str] = []
-        for _lang, question in questions:
-            norm = normalise(question)
-            norms.append(norm)
-            if question not in memo:
-                memo[question] = tokenise_normalised(norm)
-            add(question, W_QUESTION)
+        analysed = [analyse(question) for _lang, question in questions]
+        by_weight[W_QUESTION].extend(t for _norm, t in analysed)
         key_phrases: list[tuple[str, ...]] = []
         key_texts: list[str] = []
-        figure_weight = W_FIGURE * 0.6
+        keywords, answer, figures = fact.keywords, fact.answer, fact.figures
         for lang in LANGS:
-            for keyword in fact.keywords.get(lang, ()):
-                text = normalise(keyword)
-                if keyword not in memo:
-                    memo[keyword] = tokenise_normalised(text)
-                add(keyword, W_KEYWORD)
-                words = tuple(dict.fromkeys(toks(keyword)))
-                if len(words) >= 2:
-                    key_phrases.append(words)
+            for keyword in keywords.get(lang, ()):
+                text, words = analyse(keyword)
+                by_weight[W_KEYWORD].append(words)
+                distinct = tuple(dict.fromkeys(words))
+                if len(distinct) >= 2:
+                    key_phrases.append(distinct)
                 if (" " in text) if lang == "en" else len(text) >= 3:
                     key_texts.append(sys.intern(f" {text} " if lang == "en" else text))
-            add(fact.answer.get(lang), W_ANSWER)
-            for fig in fact.figures:
-                add(fig.counts.get(lang), figure_weight)
+            by_weight[W_ANSWER].append(toks(answer.get(lang)))
+            for fig in figures:
+                by_weight[figure_weight].append(toks(fig.counts.get(lang)))
                 for part in (fig.base, fig.period):
                     if part is not None:
-                        add(part.get(lang), figure_weight)
+                        by_weight[figure_weight].append(toks(part.get(lang)))
             if topic is not None:
-                add(topic.title.get(lang), W_TOPIC)
-        for fig in fact.figures:
+                by_weight[W_TOPIC].append(toks(topic.title.get(lang)))
+        for fig in figures:
             value = fig.value
-            if isinstance(value, float):
-                add(f"{value:g}", W_FIGURE)
-            else:
-                add(value.replace("-", " "), W_FIGURE)
-            add(fig.as_of[:4], figure_weight)
+            by_weight[W_FIGURE].append(toks(f"{value:g}" if isinstance(value, float) else value.replace("-", " ")))
+            by_weight[figure_weight].append(toks(fig.as_of[:4]))
+        fields: dict[str, float] = {}
+        for weight in sorted(by_weight):  # lowest first: a better weight overwrites
+            fields.update(dict.fromkeys(chain.from_iterable(by_weight[weight]), weight))
         self.tokens: tuple[str, ...] = tuple(fields)
-        self.codes = bytes(_CODE[w] for w in fields.values())
+        self.codes = bytes(map(_CODE.__getitem__, fields.values()))
         # each phrasing's distinct tokens, as positions in self.tokens, in the order of a set of
         # them (the order its weights are summed in), one after another; phrase_ends[j] ends the j-th
         position = {t: i for i, t in enumerate(self.tokens)}
         members: list[int] = []
         ends: list[int] = []
-        hashes = array("q")
-        for (_lang, question), norm in zip(questions, norms, strict=True):
-            members.extend(position[t] for t in set(toks(question)))
+        for _norm, words in analysed:
+            members.extend(map(position.__getitem__, set(words)))
             ends.append(len(members))
-            hashes.append(hash(norm))
         self.phrase_tokens = _small_ints(members)
         self.phrase_ends = _small_ints(ends)
-        self.norm_hashes = hashes.tobytes()
+        self.norm_hashes = array("q", [hash(norm) for norm, _t in analysed]).tobytes()
         self.key_phrases: tuple[tuple[str, ...], ...] = tuple(key_phrases)
         self.key_texts: tuple[str, ...] = tuple(key_texts)
 
@@ -484,8 +472,17 @@ class SearchIndex:
         present = {word for options in expansions.values() for word, _sim in options}
         exact_hash = hash(norm) if exact_idx is not None else None
         scored = [self._score(idx, expansions, weights, total, norm, present, exact_hash) for idx in candidates]
-        scored.sort(key=lambda c: (-c.score, c.fact_id))
-        return SearchResult(question, lang, query, tuple(unknown), tuple(scored[:limit]), known_share, qtype, known_words, exact_words, self.gaps_in(norm))
+        scored.sort(key=lambda c: (-c[0], c[1]))
+        # the phrasing's text is looked up only for the candidates returned
+        top = tuple(
+            Candidate(fact_id, score, coverage, phrase, self._phrasing_text(idx, j) if text is None else text, text is not None)
+            for score, fact_id, coverage, phrase, idx, j, text in scored[:limit]
+        )
+        return SearchResult(question, lang, query, tuple(unknown), top, known_share, qtype, known_words, exact_words, self.gaps_in(norm))
+
+    def _phrasing_text(self, idx: int, j: int) -> str:
+        questions = self.docs[idx].fact.all_questions()
+        return questions[j][1] if questions else ""
 
     def _score(
         self,
@@ -496,13 +493,15 @@ class SearchIndex:
         norm: str,
         present: set[str],
         exact_hash: int | None,
-    ) -> Candidate:
+    ) -> tuple[float, str, float, float, int, int, str | None]:
+        """(score, fact id, coverage, phrase, fact number, best phrasing's number, its text if
+        the question is that phrasing exactly (else None)), the scores rounded."""
         doc = self.docs[idx]
         fact = doc.fact
         if exact_hash is not None:
             text = self._exact_phrasing(idx, norm, exact_hash)
             if text is not None:
-                return Candidate(fact.id, 1.0, 1.0, 1.0, text, True)
+                return (1.0, fact.id, 1.0, 1.0, idx, 0, text)
         # where the question's words (and their typo repairs) are among this fact's tokens
         position = {t: i for i, t in enumerate(doc.tokens) if t in present}
         codes = doc.codes
@@ -511,9 +510,8 @@ class SearchIndex:
             best = max((sim * (_WEIGHTS[codes[position[word]]] if word in position else 0.0) for word, sim in options), default=0.0)
             matched += weights[tok] * best
         coverage = matched / total if total else 0.0
-        questions = fact.all_questions()
         best_phrase = 0.0
-        best_text = questions[0][1] if questions else ""
+        best_j = 0
         idf = self.idf
         totals = self._totals
         first = self._phrase_start[idx]
@@ -538,11 +536,11 @@ class SearchIndex:
             else:
                 f1 = 0.0
             if f1 > best_phrase:
-                best_phrase, best_text = f1, questions[j][1]
+                best_phrase, best_j = f1, j
         score = W_COVERAGE * coverage + (1 - W_COVERAGE) * best_phrase
         # a moderator's multi-word keyword found whole in the question is a distinguishing cue
         padded = f" {norm} "
         if any(all(word in present for word in phrase) for phrase in doc.key_phrases) or any(text in padded for text in doc.key_texts):
             score += KEYPHRASE_BONUS
         score = min(score, 0.99)  # 1.0 is kept for an exact phrasing, which must rank first
-        return Candidate(fact.id, round(score, 4), round(coverage, 4), round(best_phrase, 4), best_text, False)
+        return (round(score, 4), fact.id, round(coverage, 4), round(best_phrase, 4), idx, best_j, None)

@@ -9,10 +9,12 @@ question phrases.
 
 from __future__ import annotations
 
+import operator
 import re
 import sys
 import unicodedata
 from functools import lru_cache
+from itertools import chain
 
 _DROP_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Mn", "Me"}
 _JA = "\u3005\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -384,16 +386,22 @@ def typo_targets() -> dict[str, str | None]:
 
 
 _ASCII_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_NOT_WORD_RE = re.compile(r"[^\w%.]|_")
 
 
 class _DropTable(dict[int, int | None]):
     """str.translate table that deletes the characters `clean` drops, filled as characters are
-    met (a code point's category never changes); bounded, so hostile text cannot grow it without limit."""
+    met (a code point's category never changes); bounded, so hostile text cannot grow it without limit.
+
+    A kept character whose compatibility decomposition is one printable ASCII character (full-width
+    Ａ, ％, （, the ideographic space) becomes that character: NFKC would make it so anyway (the
+    decomposition is the same), and a text without others then needs no NFKC pass at all."""
 
     def __missing__(self, code: int) -> int | None:
         ch = chr(code)
-        kept: int | None = code if unicodedata.category(ch) not in _DROP_CATEGORIES or ch in "\n\t " else None
+        kept: int | None = None
+        if unicodedata.category(ch) not in _DROP_CATEGORIES or ch in "\n\t ":
+            plain = unicodedata.normalize("NFKD", ch)
+            kept = ord(plain) if len(plain) == 1 and plain != ch and plain.isascii() and plain.isprintable() else code
         if len(self) < 1 << 16:
             self[code] = kept
         return kept
@@ -407,9 +415,17 @@ _LONE_DOT_RE = re.compile(r"(?<!\d)\.|\.(?!\d)")
 def clean(text: str) -> str:
     """NFKC, case folding, and no invisible, control or unpaired characters."""
     if text.isascii():  # the common case: only ASCII control characters can need removing
-        return _ASCII_CONTROL_RE.sub("", text).lower()
+        return (text if text.isprintable() else _ASCII_CONTROL_RE.sub("", text)).lower()
     text = text.translate(_DROP_TABLE)
-    return unicodedata.normalize("NFKC", text).casefold()
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return text.casefold()
+
+
+# For ASCII text, which `clean` has lower-cased, "not a word character" is this simpler class;
+# runs are replaced whole (the spaces are collapsed at the end either way).
+_ASCII_NOT_WORD_RE = re.compile(r"[^a-z0-9%.]+")
+_NOT_WORD_RUN_RE = re.compile(r"[^\w%.]+")
 
 
 def normalise(text: str) -> str:
@@ -417,7 +433,12 @@ def normalise(text: str) -> str:
     text = clean(text)
     if "," in text:
         text = _DIGIT_COMMA_RE.sub("", text)
-    text = _NOT_WORD_RE.sub(" ", text)
+    if text.isascii():
+        text = _ASCII_NOT_WORD_RE.sub(" ", text)
+    else:
+        if "_" in text:
+            text = text.replace("_", " ")
+        text = _NOT_WORD_RUN_RE.sub(" ", text)
     if "." in text:
         text = _LONE_DOT_RE.sub(" ", text)
     return " ".join(text.split())
@@ -437,36 +458,62 @@ _EN_ONE_PASS = re.compile(r"(?:(?<!\w)(?=[a-z])|(?=%))(?:" + "|".join(f"(?P<r{i}
 _EN_REPLACEMENT = {f"r{i}": replacement for i, (_p, replacement) in enumerate(_EN_PHRASES)}
 
 
-def _first_chars(pattern: re.Pattern[str]) -> frozenset[str] | None:
-    """The characters a match of a plain alternation of literals can start with (None: not one)."""
-    alternatives = pattern.pattern.split("|")
+def _literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """The texts a plain alternation of literals matches (None: the pattern is not one)."""
+    alternatives = tuple(pattern.pattern.split("|"))
     if any(not alt or re.escape(alt) != alt for alt in alternatives):
         return None
-    return frozenset(alt[0] for alt in alternatives)
+    return alternatives
 
 
-# Japanese rules in order (a rule may rewrite what a later one reads), each with the characters
-# its matches start with: a rule whose first characters are not in the text cannot match.
-_JA_RULES = [(pattern, replacement, _first_chars(pattern)) for pattern, replacement in _JA_PHRASES]
+# Japanese rules in order (a rule may rewrite what a later one reads). Each is a list of
+# literals, so it can match only where one of their first characters occurs: a text is run
+# through only the rules whose first characters it has, and a rule with few literals is
+# looked for literal by literal, which is cheaper than running its pattern.
+_JA_RULES = [(pattern, replacement, lits if lits and len(lits) <= 4 else None) for pattern, replacement in _JA_PHRASES for lits in (_literals(pattern),)]
+_JA_ALWAYS = tuple(i for i, (pattern, _r) in enumerate(_JA_PHRASES) if _literals(pattern) is None)
+_JA_BY_FIRST: dict[str, tuple[int, ...]] = {}
+for _i, (_pattern, _r) in enumerate(_JA_PHRASES):
+    for _first in {lit[0] for lit in _literals(_pattern) or ()}:
+        _JA_BY_FIRST[_first] = (*_JA_BY_FIRST.get(_first, ()), _i)
+_JA_FIRSTS = frozenset(_JA_BY_FIRST)
+
+
+def _ja_rules_from(text: str, after: int) -> list[int]:
+    """The rules after number `after` that may match in `text`, in order."""
+    found = {i for ch in _JA_FIRSTS.intersection(text) for i in _JA_BY_FIRST[ch] if i > after}
+    found.update(i for i in _JA_ALWAYS if i > after)
+    return sorted(found)
 
 
 def _replace_en(match: re.Match[str]) -> str:
     return _EN_REPLACEMENT[match.lastgroup or ""]
 
 
-def _canonical(text: str) -> str:
+def _canonical(text: str, english: bool | None = None) -> str:
+    """The phrase tables applied; `english`: whether the English table applies (by default,
+    when the text has Latin letters)."""
     # each table only where its script occurs: most texts are one language
-    if _LATIN_RE.search(text):
+    if english if english is not None else _LATIN_RE.search(text):
         text = _EN_ONE_PASS.sub(_replace_en, text)
     if not text.isascii():
-        chars = set(text)
-        for pattern, replacement, firsts in _JA_RULES:
-            if firsts is not None and firsts.isdisjoint(chars):
-                continue
+        todo = _ja_rules_from(text, -1)
+        k = 0
+        while k < len(todo):
+            i = todo[k]
+            k += 1
+            pattern, replacement, few = _JA_RULES[i]
+            if few is not None:
+                for literal in few:
+                    if literal in text:
+                        break
+                else:
+                    continue
             changed = pattern.sub(replacement, text)
             if changed != text:
                 text = changed
-                chars = set(text)
+                todo = _ja_rules_from(text, i)
+                k = 0
     return text
 
 
@@ -490,16 +537,30 @@ def _word_token(word: str) -> str | None:
     return None if word in STOPWORDS else _intern(word)
 
 
+_JA_PART_MEMO: dict[str, tuple[str, ...]] = {}
+
+
+def _ja_part(part: str) -> tuple[str, ...]:
+    """Tokens of a run of kanji and katakana: its bigrams, or a lone kanji."""
+    if len(part) == 1:
+        return (_intern(part),) if _KANJI_RE.match(part) and part not in _JA_STOP_UNIGRAMS else ()
+    return tuple(map(_intern, map(operator.add, part, part[1:])))
+
+
 def _ja_tokens(run: str) -> list[str]:
     tokens: list[str] = []
+    memo = _JA_PART_MEMO
     for part in _HIRAGANA_RE.split(run):
         if not part:
             continue
-        if len(part) == 1:
-            if _KANJI_RE.match(part) and part not in _JA_STOP_UNIGRAMS:
-                tokens.append(_intern(part))
-            continue
-        tokens.extend(_intern(part[i : i + 2]) for i in range(len(part) - 1))
+        toks = memo.get(part)
+        if toks is None:
+            toks = _ja_part(part)
+            if len(part) <= _CHUNK_MEMO_LEN:
+                if len(memo) >= _CHUNK_MEMO_MAX:
+                    memo.clear()
+                memo[part] = toks
+        tokens.extend(toks)
     return tokens
 
 
@@ -525,16 +586,16 @@ def _chunk_tokens(chunk: str) -> tuple[str, ...]:
 
 def tokenise(text: str) -> tuple[str, ...]:
     """Content tokens of a text, in order, duplicates kept; not cached (see `tokens`)."""
-    return tokenise_normalised(normalise(text))
+    return analyse(text)[1]
 
 
-def tokenise_normalised(norm: str) -> tuple[str, ...]:
+def tokenise_normalised(norm: str, english: bool | None = None) -> tuple[str, ...]:
     """`tokenise` of a text, given its `normalise`d form.
 
     No token spans a space, so the text is read chunk by chunk between spaces."""
     out: list[str] = []
     memo = _CHUNK_MEMO
-    for chunk in _canonical(norm).split():
+    for chunk in _canonical(norm, english).split():
         toks = memo.get(chunk)
         if toks is None:
             toks = _chunk_tokens(chunk)
@@ -544,6 +605,85 @@ def tokenise_normalised(norm: str) -> tuple[str, ...]:
                 memo[chunk] = toks
         out.extend(toks)
     return tuple(out)
+
+
+# A text is also read piece by piece between its ASCII spaces (each piece remembered, as above):
+# every step works within a piece (a space separates the same way before and after cleaning),
+# except the English table's rules, whose matches may run over spaces ("my number", "do n't",
+# "per cent"). So each piece records what its last word may start (the first letters a next
+# piece would need to continue such a match); when the next piece starts so, the two are read
+# as one piece. Whether the English table applies at all depends on the whole text (any Latin letter).
+_SPANS = (
+    (re.compile(r"my|mai|do|does|did|is|are|was|were|have|has|had|can|could|would|wo|should"), "n"),
+    (re.compile(r"(?:do|does|did|is|are|was|were|have|has|had|can|could|would|wo|should)?n|(?:pa+)?se+n?"), "t"),
+    (re.compile(r"hoken|kakunin|shikakukakunin|pa+"), "s"),
+    (re.compile(r"per"), "c"),
+    (re.compile(r"riyou?"), "r"),
+    (re.compile(r"shikaku"), "k"),
+)
+_LAST_WORD_RE = re.compile(r"\w+$")
+_Piece = tuple[str, tuple[str, ...], tuple[str, ...], bool, str, str]
+_PIECE_MEMO: dict[str, _Piece] = {}
+
+
+def _piece(piece: str) -> _Piece:
+    """(normalised, tokens when the English table applies, tokens when not, has Latin letters,
+    first letters of a next piece that could continue an English rule's match, first character)."""
+    found = _PIECE_MEMO.get(piece)
+    if found is not None:
+        return found
+    norm = normalise(piece)
+    latin = _LATIN_RE.search(norm) is not None
+    with_en = tokenise_normalised(norm, True)
+    # without Latin letters only the "%" rule can apply
+    without = with_en if latin or "%" not in norm else tokenise_normalised(norm, False)
+    last = _LAST_WORD_RE.search(norm)
+    follow = "".join(letters for pattern, letters in _SPANS if pattern.fullmatch(last.group())) if last else ""
+    found = (norm, with_en, without, latin, follow, norm[:1])
+    if len(piece) <= _CHUNK_MEMO_LEN:
+        if len(_PIECE_MEMO) >= _CHUNK_MEMO_MAX:
+            _PIECE_MEMO.clear()
+        _PIECE_MEMO[piece] = found
+    return found
+
+
+_NORM, _WITH_EN, _WITHOUT_EN, _LATIN, _FOLLOW, _FIRST = (operator.itemgetter(i) for i in range(6))
+
+
+def analyse(text: str) -> tuple[str, tuple[str, ...]]:
+    """`normalise(text)` and `tokenise(text)`, computed together."""
+    pieces = text.split(" ")
+    if len(pieces) == 1 and len(text) > _CHUNK_MEMO_LEN:
+        norm = normalise(text)
+        return norm, tokenise_normalised(norm)
+    entries: list[_Piece] = list(map(_PIECE_MEMO.get, pieces))  # type: ignore[arg-type]
+    if None in entries:
+        entries = [entry or _piece(piece) for entry, piece in zip(entries, pieces, strict=True)]
+    follows = list(map(_FOLLOW, entries))
+    if any(follows):
+        firsts = list(map(_FIRST, entries))
+        if "" in firsts or any(map(str.__contains__, follows, firsts[1:])):
+            return _analyse_joining(pieces, entries)
+    which = _WITH_EN if any(map(_LATIN, entries)) else _WITHOUT_EN
+    return " ".join(filter(None, map(_NORM, entries))), tuple(chain.from_iterable(map(which, entries)))
+
+
+def _analyse_joining(pieces: list[str], entries: list[_Piece]) -> tuple[str, tuple[str, ...]]:
+    """`analyse` where an English rule may match over a space: such pieces are read as one."""
+    units: list[_Piece] = []
+    starts: list[int] = []
+    follow = ""
+    for i, entry in enumerate(entries):
+        if not entry[0]:
+            continue
+        if entry[0][0] in follow:
+            entry = units[-1] = _piece(" ".join(pieces[starts[-1] : i + 1]))
+        else:
+            units.append(entry)
+            starts.append(i)
+        follow = entry[4]
+    which = _WITH_EN if any(map(_LATIN, units)) else _WITHOUT_EN
+    return " ".join(map(_NORM, units)), tuple(chain.from_iterable(map(which, units)))
 
 
 @lru_cache(maxsize=1 << 12)
