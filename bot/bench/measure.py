@@ -144,6 +144,7 @@ def measure(knowledge: Path, questions: list[Question], baseline_count: int, pro
     _say(f"  asking {len(questions):,} questions")
     _timed("answering the questions", profile, ask_all)
 
+    peak = _peak_rss_mb()  # the bot's: loaded, indexed and answering, before the baseline's phrasing list exists
     phrasings: list[str] = []
     owners: list[str] = []
     for fact in kb.facts:
@@ -168,7 +169,7 @@ def measure(knowledge: Path, questions: list[Question], baseline_count: int, pro
     base_ms = _ms(baseline_ns)
     p50 = percentile(ms, 0.50)
     base_p50 = percentile(base_ms, 0.50) if base_ms else None
-    peak = _peak_rss_mb()  # serving: before any reload holds two knowledge bases at once
+    process_peak = _peak_rss_mb()  # with the baseline's list of every phrasing, before any reload
     phrasing_count = len(phrasings)
     del phrasings, owners
     reload_s, edited = _timed_reload(service, knowledge, profile)
@@ -184,6 +185,7 @@ def measure(knowledge: Path, questions: list[Question], baseline_count: int, pro
         "first_load_s": round(load_s + index_s, 3),
         "reload_s": round(reload_s, 3),
         "peak_rss_mb": round(peak, 1) if peak is not None else None,
+        "baseline_peak_rss_mb": round(process_peak, 1) if process_peak is not None else None,
         "reload_peak_rss_mb": round(reload_peak, 1) if reload_peak is not None else None,
         "start_rss_mb": round(rss_start, 1) if rss_start is not None else None,
         "index_rss_mb": round(rss_index, 1) if rss_index is not None else None,

@@ -6,7 +6,7 @@ import hashlib
 import re
 import sys
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -177,6 +177,16 @@ class _Phrasings:
         self.line.append(at[0])
         self.column.append(at[1])
 
+    def compact(self) -> _Phrasings:
+        """Each column in the smallest array type that holds it (numbers and columns are small)."""
+        for name in ("fact", "number", "line", "column"):
+            values = getattr(self, name)
+            top = max(values, default=0)
+            code = "B" if top < 1 << 8 else "H" if top < 1 << 16 else "I"
+            if code != values.typecode:
+                setattr(self, name, array(code, values))
+        return self
+
 
 @dataclass(frozen=True, slots=True)
 class _FileResult:
@@ -190,8 +200,10 @@ class _FileResult:
     topic: Topic | None = None
     topic_at: tuple[int, int] = (0, 0)
     facts: tuple[Fact, ...] = ()
-    fact_at: tuple[tuple[int, int, int], ...] = ()  # (entry index, line, column of the id) per fact
-    source_refs: tuple[tuple[int, int, str, int, int], ...] = ()  # (fact, figure or -1, source id, line, column)
+    # flat arrays, three and four numbers a row: a large base has hundreds of thousands of rows
+    fact_at: array[int] = field(default_factory=lambda: array("I"))  # entry index, line, column of the id; per fact
+    source_refs: array[int] = field(default_factory=lambda: array("i"))  # fact, figure (-1: the fact's own), line, column
+    ref_sources: tuple[str, ...] = ()  # the source id each row of source_refs names
     additions: tuple[_Addition, ...] = ()
     gaps: tuple[tuple[Gap, int, tuple[int, int]], ...] = ()
     phrasings: _Phrasings | None = None
@@ -294,8 +306,9 @@ def _check_file(display: str, data: bytes, limits: Limits) -> _FileResult:
     from bot.search.normalise import signature
 
     facts: list[Fact] = []
-    fact_at: list[tuple[int, int, int]] = []
-    refs: list[tuple[int, int, str, int, int]] = []
+    fact_at = array("I")
+    refs = array("i")
+    ref_sources: list[str] = []
     phrasings = _Phrasings()
     raw_facts = doc.get("facts")
     for i, raw in enumerate(raw_facts if isinstance(raw_facts, list) else []):
@@ -308,12 +321,14 @@ def _check_file(display: str, data: bytes, limits: Limits) -> _FileResult:
             _check_answer_numbers(fact, checker, path)
         n = len(facts)
         facts.append(fact)
-        fact_at.append((i, *located.at(path + ("id",))))
+        fact_at.extend((i, *located.at(path + ("id",))))
         # sources may be declared in another file: keep where each is named, to report an unknown one
-        refs.append((n, -1, fact.source, *located.at(path + ("source",))))
+        refs.extend((n, -1, *located.at(path + ("source",))))
+        ref_sources.append(fact.source)
         for j, fig in enumerate(fact.figures):
             if fig.source != fact.source:
-                refs.append((n, j, fig.source, *located.at(path + ("figures", j, "source"))))
+                refs.extend((n, j, *located.at(path + ("figures", j, "source"))))
+                ref_sources.append(fig.source)
         number = 0
         for lang in LANGS:
             for k, question in enumerate(fact.questions.get(lang, ())):
@@ -323,7 +338,7 @@ def _check_file(display: str, data: bytes, limits: Limits) -> _FileResult:
                 number += 1
     if not isinstance(raw_facts, list):
         checker.problem(("facts",), f"expected a list of facts, found {_describe(raw_facts)}")
-    return _FileResult(tuple(problems), topic=topic, topic_at=located.at(("topic", "id")), facts=pack_facts(facts), fact_at=tuple(fact_at), source_refs=tuple(refs), phrasings=phrasings)
+    return _FileResult(tuple(problems), topic=topic, topic_at=located.at(("topic", "id")), facts=pack_facts(facts), fact_at=fact_at, source_refs=refs, ref_sources=tuple(ref_sources), phrasings=phrasings.compact())
 
 
 def _merge(
@@ -367,7 +382,8 @@ def _merge(
             topic_file[res.topic.id] = display
         topics.append(res.topic)
         taken = []
-        for fact, (i, line, col) in zip(res.facts, res.fact_at, strict=True):
+        for k, fact in enumerate(res.facts):
+            i, line, col = res.fact_at[3 * k : 3 * k + 3]
             if fact.id in origin:
                 problems.append(Problem(display, line, col, format_path(("facts", i, "id")), f"duplicate fact id {fact.id!r}; also defined in {origin[fact.id]}"))
                 taken.append(False)
@@ -377,10 +393,11 @@ def _merge(
             taken.append(True)
         kept.append((res, taken))
     for res, taken in kept:
-        for n, j, source, line, col in res.source_refs:
+        for row, source in enumerate(res.ref_sources):
+            n, j, line, col = res.source_refs[4 * row : 4 * row + 4]
             if taken[n] and source not in sources and source not in declared:
                 fact = res.facts[n]
-                path = ("facts", res.fact_at[n][0], "source") if j < 0 else ("facts", res.fact_at[n][0], "figures", j, "source")
+                path = ("facts", res.fact_at[3 * n], "source") if j < 0 else ("facts", res.fact_at[3 * n], "figures", j, "source")
                 problems.append(Problem(fact.file, line, col, format_path(path), f"unknown source {source!r}; declare it in sources.yaml"))
     facts, added = _apply_additions(facts, additions, problems)
     if chart_checks:
@@ -619,15 +636,19 @@ def _collisions(files: list[tuple[_FileResult, list[bool]]], added: dict[str, tu
     gained = [(fact, q) for res, _taken in files for fact, qs in (added[f.id] for f in res.facts if f.id in added) for q in qs]
     # Only a hash that occurs twice can be a collision: find those by sorting one flat array,
     # so that a base of a million phrasings costs no dictionary of a million entries.
-    hashes = array("q")
-    for res, _taken in files:
-        if res.phrasings is not None:
-            hashes.extend(res.phrasings.sig)
-    hashes.extend(hash(signature(q)) for _f, q in gained)
-    ordered = sorted(hashes)
-    repeated = {a for a, b in zip(ordered, ordered[1:], strict=False) if a == b}
-    rows = len(hashes)
-    del hashes, ordered
+    # The hashes go into eight arrays by their low bits and each is sorted on its own, so the
+    # sort's list of numbers is an eighth of the phrasings at a time.
+    buckets = [array("q") for _ in range(8)]
+    rows = 0
+    for sigs in [res.phrasings.sig for res, _taken in files if res.phrasings is not None] + [array("q", [hash(signature(q)) for _f, q in gained])]:
+        rows += len(sigs)
+        for h in sigs:
+            buckets[h & 7].append(h)
+    repeated: set[int] = set()
+    while buckets:
+        ordered = sorted(buckets.pop())
+        repeated.update(a for a, b in zip(ordered, ordered[1:], strict=False) if a == b)
+    del ordered
     problems: list[Problem] = []
     seen: dict[int, tuple[str, str | None, _FileResult | None, int]] = {}  # hash -> (fact id, text if known, file, row)
     for res, taken in files:
