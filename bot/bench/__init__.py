@@ -173,7 +173,9 @@ def _table(result: dict[str, Any]) -> str:
     lines += [
         "",
         "first s: the first load of a process (load + index, nothing to reuse); reload s: the bot's reload after one file was edited",
-        "(every file read and hashed, the edited one parsed and checked, all checks across files, the index rebuilt); peak MB: while serving.",
+        "(every file read and hashed, the edited one parsed and checked, all checks across files, the index rebuilt);",
+        "peak MB: the bot's process after loading, indexing and answering (the JSON also gives the peak with the baseline's list of every",
+        "phrasing, baseline_peak_rss_mb, and after the reload, reload_peak_rss_mb, when old and new knowledge are both held for a moment).",
     ]
     lines += ["", "Quality: answered with the right fact (right fact first, as the answer or the first suggestion; baseline: right fact's phrasing best):"]
     for r in rows:
