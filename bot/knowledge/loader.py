@@ -592,18 +592,20 @@ def _apply_additions(facts: list[Fact], additions: list[_Addition], problems: li
     return out, added
 
 
-def _allowed_numbers(fact: Fact) -> list[float]:
-    allowed: list[float] = []
+def _allowed_numbers(fact: Fact) -> set[float]:
+    allowed: set[float] = set()
+    texts: set[str] = set()  # figures of one fact often share a base or period: read each once
     for fig in fact.figures:
         if isinstance(fig.value, float):
-            allowed.append(fig.value)
+            allowed.add(fig.value)
         else:
-            allowed.extend(float(p) for p in fig.value.split("-"))
-        allowed.extend(float(p) for p in fig.as_of.split("-"))
+            allowed.update(float(p) for p in fig.value.split("-"))
+        allowed.update(float(p) for p in fig.as_of.split("-"))
         for text in (fig.base, fig.period):
             if text is not None:
-                for lang in LANGS:
-                    allowed.extend(v for _, v in numbers_in(text.get(lang)))
+                texts.update(text.get(lang) for lang in LANGS)
+    for text in texts:
+        allowed.update(v for _, v in numbers_in(text))
     return allowed
 
 
@@ -611,7 +613,7 @@ def _check_answer_numbers(fact: Fact, checker: _Checker, path: tuple[Any, ...]) 
     allowed = _allowed_numbers(fact)
     for lang in LANGS:
         for written, value in numbers_in(fact.answer.get(lang)):
-            if not any(same_number(value, a) for a in allowed):
+            if value not in allowed and not any(same_number(value, a) for a in allowed):
                 checker.problem(
                     path + ("answer", lang),
                     f"states the number {written!r}, which is not among this fact's figures, dates, bases or periods; add it as a figure or correct the sentence",
