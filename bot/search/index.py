@@ -24,6 +24,7 @@ import heapq
 import math
 import re
 import sys
+import threading
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
@@ -106,7 +107,29 @@ class SearchResult:
 _WEIGHTS: tuple[float, ...] = tuple(dict.fromkeys((W_QUESTION, W_KEYWORD, W_ANSWER, W_FIGURE, W_FIGURE * 0.6, W_TOPIC)))
 _CODE = {w: i for i, w in enumerate(_WEIGHTS)}
 _SHORT_TEXT = 48  # texts up to this long (titles, periods, keywords, values) recur across facts: remembered while building
-_BUILD_MEMO_MAX = 1 << 16
+_BUILD_MEMO_MAX = 1 << 12
+_HASH_MASK = 0xFFFFFFFF
+
+
+# Every token any index has held gets a number, for good (the numbers of a fact's analysis
+# stay valid for every later index that reuses it); a fact keeps its tokens as these numbers.
+_VOCAB: dict[str, int] = {}
+_WORDS: list[str] = []
+_VOCAB_LOCK = threading.Lock()
+
+
+def _token_ids(tokens: Iterable[str]) -> list[int]:
+    ids = []
+    for token in tokens:
+        number = _VOCAB.get(token)
+        if number is None:
+            with _VOCAB_LOCK:  # two builds at once must not number one token twice
+                number = _VOCAB.get(token)
+                if number is None:
+                    number = _VOCAB[token] = len(_WORDS)
+                    _WORDS.append(token)
+        ids.append(number)
+    return ids
 
 
 def _small_ints(values: list[int]) -> bytes | array[int]:
@@ -122,9 +145,14 @@ class _FactDoc:
     alone, so that an index built from a reloaded knowledge base can reuse it for every fact
     object it already analysed. Read-only once made; shared between indexes."""
 
-    __slots__ = ("fact", "topic", "tokens", "codes", "phrase_tokens", "phrase_ends", "norm_hashes", "key_phrases", "key_texts")
+    __slots__ = ("fact", "topic", "ids", "codes", "phrase_tokens", "phrase_ends", "norm_hashes", "key_phrases", "key_texts")
 
-    def __init__(self, fact: Fact, topic: Topic | None, build_memo: dict[str, tuple[str, ...]]) -> None:
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        """The fact's distinct tokens (`ids` as text)."""
+        return tuple(map(_WORDS.__getitem__, self.ids))
+
+    def __init__(self, fact: Fact, topic: Topic | None, build_memo: dict[str, tuple[str, ...]], phrase_memo: dict[tuple[str, ...], tuple[str, ...]]) -> None:
         self.fact = fact
         self.topic = topic
         memo: dict[str, tuple[str, ...]] = {}  # this fact's texts (a figure's wording recurs in each of its figures)
@@ -158,7 +186,7 @@ class _FactDoc:
                 by_weight[W_KEYWORD].append(words)
                 distinct = tuple(dict.fromkeys(words))
                 if len(distinct) >= 2:
-                    key_phrases.append(distinct)
+                    key_phrases.append(phrase_memo.setdefault(distinct, distinct))  # one object per keyword phrase
                 if (" " in text) if lang == "en" else len(text) >= 3:
                     key_texts.append(sys.intern(f" {text} " if lang == "en" else text))
             by_weight[W_ANSWER].append(toks(answer.get(lang)))
@@ -176,11 +204,11 @@ class _FactDoc:
         fields: dict[str, float] = {}
         for weight in sorted(by_weight):  # lowest first: a better weight overwrites
             fields.update(dict.fromkeys(chain.from_iterable(by_weight[weight]), weight))
-        self.tokens: tuple[str, ...] = tuple(fields)
+        self.ids = _small_ints(_token_ids(fields))
         self.codes = bytes(map(_CODE.__getitem__, fields.values()))
-        # each phrasing's distinct tokens, as positions in self.tokens, in the order of a set of
+        # each phrasing's distinct tokens, as positions in self.ids, in the order of a set of
         # them (the order its weights are summed in), one after another; phrase_ends[j] ends the j-th
-        position = {t: i for i, t in enumerate(self.tokens)}
+        position = {t: i for i, t in enumerate(fields)}
         members: list[int] = []
         ends: list[int] = []
         for _norm, words in analysed:
@@ -188,7 +216,7 @@ class _FactDoc:
             ends.append(len(members))
         self.phrase_tokens = _small_ints(members)
         self.phrase_ends = _small_ints(ends)
-        self.norm_hashes = array("q", [hash(norm) for norm, _t in analysed]).tobytes()
+        self.norm_hashes = array("I", [hash(norm) & _HASH_MASK for norm, _t in analysed]).tobytes()  # 32 bits are enough: a hit is verified
         self.key_phrases: tuple[tuple[str, ...], ...] = tuple(key_phrases)
         self.key_texts: tuple[str, ...] = tuple(key_texts)
 
@@ -206,47 +234,50 @@ class SearchIndex:
         topics: dict[str, Topic] = {}
         for topic in kb.topics:
             topics.setdefault(topic.id, topic)
-        reusable: dict[int, _FactDoc] = {id(doc.fact): doc for doc in previous.docs} if previous is not None else {}
+        reusable: dict[str, _FactDoc] = {doc.fact.id: doc for doc in previous.docs} if previous is not None else {}
         build_memo: dict[str, tuple[str, ...]] = {}
+        phrase_memo: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.docs: list[_FactDoc] = []
         for fact in kb.facts:
             topic = topics.get(fact.topic)
-            doc = reusable.get(id(fact))
+            doc = reusable.get(fact.id)
             if doc is None or doc.fact is not fact or doc.topic is not topic:
-                doc = _FactDoc(fact, topic, build_memo)
+                doc = _FactDoc(fact, topic, build_memo, phrase_memo)
             self.docs.append(doc)
-        del reusable, build_memo
-        postings: defaultdict[str, array[int]] = defaultdict(lambda: array("I"))
+        del reusable, build_memo, phrase_memo
+        by_id: defaultdict[int, array[int]] = defaultdict(lambda: array("I"))
         for idx, doc in enumerate(self.docs):
-            for token in doc.tokens:
-                postings[token].append(idx)
-        self.postings: dict[str, array[int]] = dict(postings)
-        del postings
+            for number in doc.ids:
+                by_id[number].append(idx)
         n = max(1, len(self.docs))
-        self.idf: dict[str, float] = {t: math.log(1 + n / len(p)) for t, p in self.postings.items()}
+        idf_of = {number: math.log(1 + n / len(p)) for number, p in by_id.items()}
+        self.postings: dict[str, array[int]] = {_WORDS[number]: p for number, p in by_id.items()}
+        self.idf: dict[str, float] = {_WORDS[number]: w for number, w in idf_of.items()}
+        del by_id
         self.unknown_weight = math.log(1 + n / 0.75) if n > 1 else 1.0
         # per phrasing (fact by fact, in order): the sum of its distinct tokens' weights
-        idf = self.idf
         self._phrase_start = array("I", [0])
         self._totals = array("d")
-        self._hash_bits = max(1, len(self.docs).bit_length())
-        keys = array("q")
-        bits = self._hash_bits
+        self._hash_bits = bits = max(1, len(self.docs).bit_length())
+        # exact phrasings: a normalised phrasing's hash (high bits) and its fact's number (low
+        # bits), sorted; sorted bucket by bucket (by the hash's top byte), to keep no big list
+        buckets = [array("q") for _ in range(256)]
         for idx, doc in enumerate(self.docs):
-            weights = [idf[t] for t in doc.tokens]
+            weights = [idf_of[number] for number in doc.ids]
             members = doc.phrase_tokens
             start = 0
             for end in doc.phrase_ends:
                 self._totals.append(sum([weights[i] for i in members[start:end]]) or 1.0)
                 start = end
             self._phrase_start.append(len(self._totals))
-            keys.extend(((h >> bits) << bits) | idx for h in array("q", doc.norm_hashes))
-        # exact phrasings: normalised text's hash (high bits) and fact number (low bits), sorted
-        self._exact_keys = array("q", sorted(keys))
-        del keys
+            for h in array("I", doc.norm_hashes):
+                buckets[h >> 24].append((h << bits) | idx)
+        self._exact_keys = array("q")
+        for bucket in buckets:
+            self._exact_keys.extend(sorted(bucket))
+        del buckets, idf_of
         self._phrasing_count = len(self._totals)
         self.candidate_cap = max(SHORTLIST, int(CANDIDATE_DF_CAP * n))
-        self._fact_index = {doc.fact.id: i for i, doc in enumerate(self.docs)}
         # autocomplete's prefix scan reads every phrasing's normalised text: kept for small bases only
         self._norms: list[str] | None = None
         if self._phrasing_count <= PREFIX_SCAN_MAX:
@@ -269,7 +300,7 @@ class SearchIndex:
     def _exact_phrasing(self, idx: int, norm: str, norm_hash: int) -> str | None:
         """The first phrasing of fact `idx` whose normalised text is `norm`, if any."""
         doc = self.docs[idx]
-        hashes = array("q", doc.norm_hashes)
+        hashes = array("I", doc.norm_hashes)
         if norm_hash not in hashes:
             return None
         for h, (_lang, question) in zip(hashes, doc.fact.all_questions(), strict=True):
@@ -279,12 +310,11 @@ class SearchIndex:
 
     def exact_fact(self, norm: str) -> int | None:
         """The first fact (by position) with a phrasing whose normalised text is `norm`."""
-        norm_hash = hash(norm)
+        norm_hash = hash(norm) & _HASH_MASK
         bits = self._hash_bits
-        high = norm_hash >> bits
         keys = self._exact_keys
-        at = bisect_left(keys, high << bits)
-        while at < len(keys) and keys[at] >> bits == high:
+        at = bisect_left(keys, norm_hash << bits)
+        while at < len(keys) and keys[at] >> bits == norm_hash:
             idx = keys[at] & ((1 << bits) - 1)
             if self._exact_phrasing(idx, norm, norm_hash) is not None:
                 return idx
@@ -367,7 +397,8 @@ class SearchIndex:
                 break
             text = cand.question
             if detect_lang(text) != lang:
-                fact = self.docs[self._fact_index[cand.fact_id]].fact
+                fact = self.kb.fact(cand.fact_id)
+                assert fact is not None
                 text = (fact.questions.get(lang) or (text,))[0]
             out.setdefault(text, cand.fact_id)
         return [(fid, text) for text, fid in out.items()][:limit]
@@ -469,8 +500,9 @@ class SearchIndex:
             candidates = set(rough)
         if exact_idx is not None:
             candidates.add(exact_idx)
-        present = {word for options in expansions.values() for word, _sim in options}
-        exact_hash = hash(norm) if exact_idx is not None else None
+        # the words the question may match (typo repairs included), by their numbers
+        present = {_VOCAB[word]: word for options in expansions.values() for word, _sim in options}
+        exact_hash = hash(norm) & _HASH_MASK if exact_idx is not None else None
         scored = [self._score(idx, expansions, weights, total, norm, present, exact_hash) for idx in candidates]
         scored.sort(key=lambda c: (-c[0], c[1]))
         # the phrasing's text is looked up only for the candidates returned
@@ -491,7 +523,7 @@ class SearchIndex:
         weights: dict[str, float],
         total: float,
         norm: str,
-        present: set[str],
+        present: dict[int, str],
         exact_hash: int | None,
     ) -> tuple[float, str, float, float, int, int, str | None]:
         """(score, fact id, coverage, phrase, fact number, best phrasing's number, its text if
@@ -503,7 +535,7 @@ class SearchIndex:
             if text is not None:
                 return (1.0, fact.id, 1.0, 1.0, idx, 0, text)
         # where the question's words (and their typo repairs) are among this fact's tokens
-        position = {t: i for i, t in enumerate(doc.tokens) if t in present}
+        position = {present[t]: i for i, t in enumerate(doc.ids) if t in present}
         codes = doc.codes
         matched = 0.0
         for tok, options in expansions.items():
@@ -540,7 +572,7 @@ class SearchIndex:
         score = W_COVERAGE * coverage + (1 - W_COVERAGE) * best_phrase
         # a moderator's multi-word keyword found whole in the question is a distinguishing cue
         padded = f" {norm} "
-        if any(all(word in present for word in phrase) for phrase in doc.key_phrases) or any(text in padded for text in doc.key_texts):
+        if any(all(word in position for word in phrase) for phrase in doc.key_phrases) or any(text in padded for text in doc.key_texts):
             score += KEYPHRASE_BONUS
         score = min(score, 0.99)  # 1.0 is kept for an exact phrasing, which must rank first
         return (round(score, 4), fact.id, round(coverage, 4), round(best_phrase, 4), idx, best_j, None)

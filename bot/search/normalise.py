@@ -668,6 +668,9 @@ def analyse(text: str) -> tuple[str, tuple[str, ...]]:
     return " ".join(filter(None, map(_NORM, entries))), tuple(chain.from_iterable(map(which, entries)))
 
 
+_JOINED_MAX = 200
+
+
 def _analyse_joining(pieces: list[str], entries: list[_Piece]) -> tuple[str, tuple[str, ...]]:
     """`analyse` where an English rule may match over a space: such pieces are read as one."""
     units: list[_Piece] = []
@@ -677,7 +680,11 @@ def _analyse_joining(pieces: list[str], entries: list[_Piece]) -> tuple[str, tup
         if not entry[0]:
             continue
         if entry[0][0] in follow:
-            entry = units[-1] = _piece(" ".join(pieces[starts[-1] : i + 1]))
+            joined = " ".join(pieces[starts[-1] : i + 1])
+            if len(joined) > _JOINED_MAX:  # a long run of such pieces: reading it whole is cheaper
+                norm = normalise(" ".join(pieces))
+                return norm, tokenise_normalised(norm)
+            entry = units[-1] = _piece(joined)
         else:
             units.append(entry)
             starts.append(i)
