@@ -224,3 +224,28 @@ async def test_watcher_waits_for_a_missing_folder(tmp_path: Path, caplog) -> Non
     assert not watcher._ready.is_set()
     await watcher.stop()
     assert sum("cannot watch" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_a_replaced_knowledge_base_is_freed_without_the_cycle_collector(kb_dir: Path) -> None:
+    # reload freezes the live base out of the cyclic collector's sight; that is only safe if an
+    # old base holds no reference cycles and so goes as soon as nothing uses it
+    import gc
+    import weakref
+
+    service = KnowledgeService(kb_dir)
+    assert service.reload().ok
+    service.answerer.ask(QUESTION)
+    old_answerer = weakref.ref(service.answerer)
+    old_index = weakref.ref(service.answerer.index)
+    path = kb_dir / "facts.yaml"
+    _write(path, path.read_text(encoding="utf-8").replace(OLD, NEW))
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        assert service.reload().ok
+        assert old_answerer() is None and old_index() is None
+    finally:
+        if enabled:
+            gc.enable()
+    assert _sentence(service) == NEW
+    assert gc.get_freeze_count() > 0
