@@ -20,6 +20,7 @@ question are scored.
 
 from __future__ import annotations
 
+import gc
 import heapq
 import math
 import re
@@ -28,7 +29,8 @@ import threading
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import chain
 
@@ -221,6 +223,20 @@ class _FactDoc:
         self.key_texts: tuple[str, ...] = tuple(key_texts)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cycle collector off while facts are analysed: the analysis makes no cycles, but its
+    many small objects would set off full collections that walk the whole knowledge base again
+    and again (a fifth of the build at 100,000 facts)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class SearchIndex:
     """Immutable once built; safe to share between threads and to swap atomically.
 
@@ -238,12 +254,13 @@ class SearchIndex:
         build_memo: dict[str, tuple[str, ...]] = {}
         phrase_memo: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.docs: list[_FactDoc] = []
-        for fact in kb.facts:
-            topic = topics.get(fact.topic)
-            doc = reusable.get(fact.id)
-            if doc is None or doc.fact is not fact or doc.topic is not topic:
-                doc = _FactDoc(fact, topic, build_memo, phrase_memo)
-            self.docs.append(doc)
+        with _collector_paused():
+            for fact in kb.facts:
+                topic = topics.get(fact.topic)
+                doc = reusable.get(fact.id)
+                if doc is None or doc.fact is not fact or doc.topic is not topic:
+                    doc = _FactDoc(fact, topic, build_memo, phrase_memo)
+                self.docs.append(doc)
         del reusable, build_memo, phrase_memo
         by_id: defaultdict[int, array[int]] = defaultdict(lambda: array("I"))
         for idx, doc in enumerate(self.docs):

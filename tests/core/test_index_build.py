@@ -6,6 +6,7 @@ change, add and remove facts (and a topic's title) in copies of the shipped know
 
 from __future__ import annotations
 
+import gc
 import random
 import shutil
 from dataclasses import replace
@@ -194,3 +195,15 @@ def test_reading_a_text_piece_by_piece_equals_reading_it_whole() -> None:
         assert analyse(text) == (norm, tokenise_normalised(norm)), text
     for text in SPANNING:
         assert analyse(text) == (normalise(text), tokenise_normalised(normalise(text)))
+
+
+def test_building_leaves_the_cycle_collector_as_it_was(kb: KnowledgeBase) -> None:
+    assert gc.isenabled()
+    SearchIndex(kb)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        SearchIndex(kb)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
