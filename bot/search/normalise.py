@@ -479,11 +479,21 @@ for _i, (_pattern, _r) in enumerate(_JA_PHRASES):
 _JA_FIRSTS = frozenset(_JA_BY_FIRST)
 
 
-def _ja_rules_from(text: str, after: int) -> list[int]:
+_JA_RULES_FOR: dict[tuple[frozenset[str], int], tuple[int, ...]] = {}
+
+
+def _ja_rules_from(text: str, after: int) -> tuple[int, ...]:
     """The rules after number `after` that may match in `text`, in order."""
-    found = {i for ch in _JA_FIRSTS.intersection(text) for i in _JA_BY_FIRST[ch] if i > after}
-    found.update(i for i in _JA_ALWAYS if i > after)
-    return sorted(found)
+    firsts = _JA_FIRSTS.intersection(text)
+    found = _JA_RULES_FOR.get((firsts, after))
+    if found is None:
+        numbers = {i for ch in firsts for i in _JA_BY_FIRST[ch] if i > after}
+        numbers.update(i for i in _JA_ALWAYS if i > after)
+        found = tuple(sorted(numbers))
+        if len(_JA_RULES_FOR) >= 1 << 12:
+            _JA_RULES_FOR.clear()
+        _JA_RULES_FOR[firsts, after] = found
+    return found
 
 
 def _replace_en(match: re.Match[str]) -> str:
