@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import gc
 import heapq
+import marshal
 import math
 import re
 import sys
 import threading
+import zlib
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
@@ -147,14 +149,21 @@ class _FactDoc:
     alone, so that an index built from a reloaded knowledge base can reuse it for every fact
     object it already analysed. Read-only once made; shared between indexes."""
 
-    __slots__ = ("fact", "topic", "ids", "codes", "phrase_tokens", "phrase_ends", "norm_hashes", "key_phrases", "key_texts")
+    __slots__ = ("fact", "topic", "ids", "codes", "phrase_tokens", "phrase_ends", "norm_hashes", "key_phrases", "key_texts", "texts", "zdict")
 
     @property
     def tokens(self) -> tuple[str, ...]:
         """The fact's distinct tokens (`ids` as text)."""
         return tuple(map(_WORDS.__getitem__, self.ids))
 
-    def __init__(self, fact: Fact, topic: Topic | None, build_memo: dict[str, tuple[str, ...]], phrase_memo: dict[tuple[str, ...], tuple[str, ...]]) -> None:
+    def questions(self) -> list[tuple[str, str]]:
+        """The fact's phrasings as (language, text), as `Fact.all_questions` gives them."""
+        unpacker = zlib.decompressobj(-15, zdict=self.zdict)
+        return marshal.loads(unpacker.decompress(self.texts) + unpacker.flush())  # type: ignore[no-any-return]
+
+    def __init__(
+        self, fact: Fact, topic: Topic | None, build_memo: dict[str, tuple[str, ...]], phrase_memo: dict[tuple[str, ...], tuple[str, ...]], zdict: bytes
+    ) -> None:
         self.fact = fact
         self.topic = topic
         memo: dict[str, tuple[str, ...]] = {}  # this fact's texts (a figure's wording recurs in each of its figures)
@@ -178,6 +187,12 @@ class _FactDoc:
         by_weight: dict[float, list[tuple[str, ...]]] = {w: [] for w in _WEIGHTS}
         questions = fact.all_questions()
         analysed = [analyse(question) for _lang, question in questions]
+        # the phrasings' texts, for the candidates a search returns: kept here, compressed, so a
+        # search never unpacks a fact (facts keep their bodies packed; unpacking makes objects
+        # the cycle collector must then walk)
+        packer = zlib.compressobj(6, zlib.DEFLATED, -15, zdict=zdict)
+        self.texts = packer.compress(marshal.dumps(questions)) + packer.flush()
+        self.zdict = zdict
         by_weight[W_QUESTION].extend(t for _norm, t in analysed)
         key_phrases: list[tuple[str, ...]] = []
         key_texts: list[str] = []
@@ -223,6 +238,12 @@ class _FactDoc:
         self.key_texts: tuple[str, ...] = tuple(key_texts)
 
 
+def _phrasing_dictionary(kb: KnowledgeBase) -> bytes:
+    """A compression dictionary of phrasings: an even sample of the knowledge base's."""
+    step = max(1, len(kb.facts) // 64)
+    return b"".join(marshal.dumps(fact.all_questions()) for fact in kb.facts[::step])[-16_384:]
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """The cycle collector off while facts are analysed: the analysis makes no cycles, but its
@@ -253,13 +274,15 @@ class SearchIndex:
         reusable: dict[str, _FactDoc] = {doc.fact.id: doc for doc in previous.docs} if previous is not None else {}
         build_memo: dict[str, tuple[str, ...]] = {}
         phrase_memo: dict[tuple[str, ...], tuple[str, ...]] = {}
+        # phrasings compress against a dictionary of phrasings: the previous index's, or a sample of these
+        self._zdict = previous._zdict if previous is not None else _phrasing_dictionary(kb)
         self.docs: list[_FactDoc] = []
         with _collector_paused():
             for fact in kb.facts:
                 topic = topics.get(fact.topic)
                 doc = reusable.get(fact.id)
                 if doc is None or doc.fact is not fact or doc.topic is not topic:
-                    doc = _FactDoc(fact, topic, build_memo, phrase_memo)
+                    doc = _FactDoc(fact, topic, build_memo, phrase_memo, self._zdict)
                 self.docs.append(doc)
         del reusable, build_memo, phrase_memo
         by_id: defaultdict[int, array[int]] = defaultdict(lambda: array("I"))
@@ -296,9 +319,12 @@ class SearchIndex:
         self._phrasing_count = len(self._totals)
         self.candidate_cap = max(SHORTLIST, int(CANDIDATE_DF_CAP * n))
         # autocomplete's prefix scan reads every phrasing's normalised text: kept for small bases only
-        self._norms: list[str] | None = None
+        self._prefix_rows: list[tuple[str, str, str, str, frozenset[str]]] | None = None  # (normalised, text, language, fact id, the fact's languages)
         if self._phrasing_count <= PREFIX_SCAN_MAX:
-            self._norms = [normalise(q) for doc in self.docs for _lang, q in doc.fact.all_questions()]
+            self._prefix_rows = []
+            for doc in self.docs:
+                langs = frozenset(doc.fact.questions)
+                self._prefix_rows.extend((normalise(q), q, lang, doc.fact.id, langs) for lang, q in doc.questions())
         # typo repair targets: the knowledge base's own words, plus synonyms and stop words
         self._repair: dict[str, str | None] = {w: c for w, c in typo_targets().items() if c is None or c in self.postings}
         self._repair.update({t: t for t in self.postings if t.isascii() and t.isalpha() and len(t) >= 3})
@@ -320,7 +346,7 @@ class SearchIndex:
         hashes = array("I", doc.norm_hashes)
         if norm_hash not in hashes:
             return None
-        for h, (_lang, question) in zip(hashes, doc.fact.all_questions(), strict=True):
+        for h, (_lang, question) in zip(hashes, doc.questions(), strict=True):
             if h == norm_hash and normalise(question) == norm:
                 return question
         return None
@@ -401,14 +427,12 @@ class SearchIndex:
         """
         typed_norm = normalise(typed)
         out: dict[str, str] = {}
-        if len(typed_norm) >= 2 and self._norms is not None:
-            norms = iter(self._norms)
-            for doc in self.docs:
-                for phr_lang, text in doc.fact.all_questions():
-                    if next(norms).startswith(typed_norm) and text not in out and (phr_lang == lang or lang not in doc.fact.questions):
-                        out[text] = doc.fact.id
-                        if len(out) >= limit:
-                            return [(fid, text) for text, fid in out.items()]
+        if len(typed_norm) >= 2 and self._prefix_rows is not None:
+            for norm, text, phr_lang, fact_id, fact_langs in self._prefix_rows:
+                if norm.startswith(typed_norm) and text not in out and (phr_lang == lang or lang not in fact_langs):
+                    out[text] = fact_id
+                    if len(out) >= limit:
+                        return [(fid, text) for text, fid in out.items()]
         for cand in self.rank_typed(typed, limit):
             if len(out) >= limit:
                 break
@@ -530,7 +554,7 @@ class SearchIndex:
         return SearchResult(question, lang, query, tuple(unknown), top, known_share, qtype, known_words, exact_words, self.gaps_in(norm))
 
     def _phrasing_text(self, idx: int, j: int) -> str:
-        questions = self.docs[idx].fact.all_questions()
+        questions = self.docs[idx].questions()
         return questions[j][1] if questions else ""
 
     def _score(

@@ -13,8 +13,10 @@ import operator
 import re
 import sys
 import unicodedata
+from collections import OrderedDict
 from functools import lru_cache
 from itertools import chain
+from typing import TypeVar
 
 _DROP_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Mn", "Me"}
 _JA = "\u3005\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -479,7 +481,22 @@ for _i, (_pattern, _r) in enumerate(_JA_PHRASES):
 _JA_FIRSTS = frozenset(_JA_BY_FIRST)
 
 
-_JA_RULES_FOR: dict[tuple[frozenset[str], int], tuple[int, ...]] = {}
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+_MEMO_MAX = 1 << 14
+
+
+def _remember(memo: OrderedDict[_K, _V], key: _K, value: _V, limit: int = _MEMO_MAX) -> None:
+    """Keep `value` in a bounded memo; when it is full the oldest entry goes (one at a time:
+    emptying a full memo at once would hold up whatever thread happens to fill it)."""
+    if len(memo) >= limit:
+        memo.popitem(last=False)
+    memo[key] = value
+
+
+_JA_RULES_FOR: OrderedDict[tuple[frozenset[str], int], tuple[int, ...]] = OrderedDict()
 
 
 def _ja_rules_from(text: str, after: int) -> tuple[int, ...]:
@@ -490,9 +507,7 @@ def _ja_rules_from(text: str, after: int) -> tuple[int, ...]:
         numbers = {i for ch in firsts for i in _JA_BY_FIRST[ch] if i > after}
         numbers.update(i for i in _JA_ALWAYS if i > after)
         found = tuple(sorted(numbers))
-        if len(_JA_RULES_FOR) >= 1 << 12:
-            _JA_RULES_FOR.clear()
-        _JA_RULES_FOR[firsts, after] = found
+        _remember(_JA_RULES_FOR, (firsts, after), found, 1 << 12)
     return found
 
 
@@ -532,8 +547,8 @@ _JA_STOP_UNIGRAMS = frozenset("何今誰私僕俺皆方事物的等")
 # Tokens are interned: every occurrence of a token, in every fact and every index, is one
 # shared string. What a short chunk of text (a word, a number, a short run of Japanese) becomes
 # is remembered: a text is mostly chunks seen before. Bounded: when full, it starts again.
-_CHUNK_MEMO: dict[str, tuple[str, ...]] = {}
-_CHUNK_MEMO_MAX = 1 << 14
+_CHUNK_MEMO: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+_CHUNK_MEMO_MAX = _MEMO_MAX
 _CHUNK_MEMO_LEN = 24  # longer chunks (Japanese sentences) rarely come back
 _intern = sys.intern
 
@@ -547,7 +562,7 @@ def _word_token(word: str) -> str | None:
     return None if word in STOPWORDS else _intern(word)
 
 
-_JA_PART_MEMO: dict[str, tuple[str, ...]] = {}
+_JA_PART_MEMO: OrderedDict[str, tuple[str, ...]] = OrderedDict()
 
 
 def _ja_part(part: str) -> tuple[str, ...]:
@@ -567,9 +582,7 @@ def _ja_tokens(run: str) -> list[str]:
         if toks is None:
             toks = _ja_part(part)
             if len(part) <= _CHUNK_MEMO_LEN:
-                if len(memo) >= _CHUNK_MEMO_MAX:
-                    memo.clear()
-                memo[part] = toks
+                _remember(memo, part, toks)
         tokens.extend(toks)
     return tokens
 
@@ -610,9 +623,7 @@ def tokenise_normalised(norm: str, english: bool | None = None) -> tuple[str, ..
         if toks is None:
             toks = _chunk_tokens(chunk)
             if len(chunk) <= _CHUNK_MEMO_LEN:
-                if len(memo) >= _CHUNK_MEMO_MAX:
-                    memo.clear()
-                memo[chunk] = toks
+                _remember(memo, chunk, toks)
         out.extend(toks)
     return tuple(out)
 
@@ -633,7 +644,7 @@ _SPANS = (
 )
 _LAST_WORD_RE = re.compile(r"\w+$")
 _Piece = tuple[str, tuple[str, ...], tuple[str, ...], bool, str, str]
-_PIECE_MEMO: dict[str, _Piece] = {}
+_PIECE_MEMO: OrderedDict[str, _Piece] = OrderedDict()
 
 
 def _piece(piece: str) -> _Piece:
@@ -651,9 +662,7 @@ def _piece(piece: str) -> _Piece:
     follow = "".join(letters for pattern, letters in _SPANS if pattern.fullmatch(last.group())) if last else ""
     found = (norm, with_en, without, latin, follow, norm[:1])
     if len(piece) <= _CHUNK_MEMO_LEN:
-        if len(_PIECE_MEMO) >= _CHUNK_MEMO_MAX:
-            _PIECE_MEMO.clear()
-        _PIECE_MEMO[piece] = found
+        _remember(_PIECE_MEMO, piece, found)
     return found
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge import KnowledgeBase, LoadCache, default_knowledge_path, load_knowledge
-from bot.knowledge.model import Text
+from bot.knowledge.model import Fact, Text
 from bot.search import normalise as norm_module
 from bot.search.index import SearchIndex
 from bot.search.normalise import analyse, normalise, tokenise, tokenise_normalised, tokens
@@ -207,3 +207,18 @@ def test_building_leaves_the_cycle_collector_as_it_was(kb: KnowledgeBase) -> Non
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_search_reads_no_fact(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Facts keep their bodies packed: the index keeps what a search returns (the phrasings'
+    texts) itself, so answering does not unpack a fact for every candidate."""
+    index = SearchIndex(kb)
+    reads: list[str] = []
+    original = Fact.all_questions
+    monkeypatch.setattr(Fact, "all_questions", lambda self: reads.append(self.id) or original(self))
+    questions = [q for fact in kb.facts[:6] for _lang, q in fact.all_questions()] + list(EXTRA_QUESTIONS)
+    reads.clear()
+    for question in questions:
+        result = index.search(question)
+        assert all(c.question for c in result.candidates)
+    assert reads == []
