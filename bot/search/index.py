@@ -149,7 +149,7 @@ class _FactDoc:
     alone, so that an index built from a reloaded knowledge base can reuse it for every fact
     object it already analysed. Read-only once made; shared between indexes."""
 
-    __slots__ = ("fact", "topic", "ids", "codes", "phrase_tokens", "phrase_ends", "norm_hashes", "key_phrases", "key_texts", "texts", "zdict")
+    __slots__ = ("fact", "topic", "ids", "codes", "phrase_tokens", "phrase_ends", "norm_hashes", "key_phrases", "key_texts", "texts", "codec")
 
     @property
     def tokens(self) -> tuple[str, ...]:
@@ -158,11 +158,10 @@ class _FactDoc:
 
     def questions(self) -> list[tuple[str, str]]:
         """The fact's phrasings as (language, text), as `Fact.all_questions` gives them."""
-        unpacker = zlib.decompressobj(-15, zdict=self.zdict)
-        return marshal.loads(unpacker.decompress(self.texts) + unpacker.flush())  # type: ignore[no-any-return]
+        return marshal.loads(self.codec.unpack(self.texts))  # type: ignore[no-any-return]
 
     def __init__(
-        self, fact: Fact, topic: Topic | None, build_memo: dict[str, tuple[str, ...]], phrase_memo: dict[tuple[str, ...], tuple[str, ...]], zdict: bytes
+        self, fact: Fact, topic: Topic | None, build_memo: dict[str, tuple[str, ...]], phrase_memo: dict[tuple[str, ...], tuple[str, ...]], codec: _Codec
     ) -> None:
         self.fact = fact
         self.topic = topic
@@ -190,9 +189,8 @@ class _FactDoc:
         # the phrasings' texts, for the candidates a search returns: kept here, compressed, so a
         # search never unpacks a fact (facts keep their bodies packed; unpacking makes objects
         # the cycle collector must then walk)
-        packer = zlib.compressobj(6, zlib.DEFLATED, -15, zdict=zdict)
-        self.texts = packer.compress(marshal.dumps(questions)) + packer.flush()
-        self.zdict = zdict
+        self.texts = codec.pack(marshal.dumps(questions))
+        self.codec = codec
         by_weight[W_QUESTION].extend(t for _norm, t in analysed)
         key_phrases: list[tuple[str, ...]] = []
         key_texts: list[str] = []
@@ -238,10 +236,27 @@ class _FactDoc:
         self.key_texts: tuple[str, ...] = tuple(key_texts)
 
 
-def _phrasing_dictionary(kb: KnowledgeBase) -> bytes:
-    """A compression dictionary of phrasings: an even sample of the knowledge base's."""
-    step = max(1, len(kb.facts) // 64)
-    return b"".join(marshal.dumps(fact.all_questions()) for fact in kb.facts[::step])[-16_384:]
+class _Codec:
+    """Deflate against a dictionary of phrasings (an even sample of a knowledge base's): a
+    fact's phrasings take about a hundred bytes. Streams are copied from ones primed with
+    the dictionary, which is much cheaper than priming a new one for every fact."""
+
+    __slots__ = ("_packer", "_unpacker")
+    WBITS = -14  # raw deflate, 16 KiB window: the whole dictionary is in reach
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        step = max(1, len(kb.facts) // 64)
+        zdict = b"".join(marshal.dumps(fact.all_questions()) for fact in kb.facts[::step])[-16_384:]
+        self._packer = zlib.compressobj(6, zlib.DEFLATED, self.WBITS, 6, zdict=zdict)
+        self._unpacker = zlib.decompressobj(self.WBITS, zdict=zdict)
+
+    def pack(self, raw: bytes) -> bytes:
+        packer = self._packer.copy()
+        return packer.compress(raw) + packer.flush()
+
+    def unpack(self, blob: bytes) -> bytes:
+        unpacker = self._unpacker.copy()
+        return unpacker.decompress(blob) + unpacker.flush()
 
 
 @contextmanager
@@ -275,14 +290,14 @@ class SearchIndex:
         build_memo: dict[str, tuple[str, ...]] = {}
         phrase_memo: dict[tuple[str, ...], tuple[str, ...]] = {}
         # phrasings compress against a dictionary of phrasings: the previous index's, or a sample of these
-        self._zdict = previous._zdict if previous is not None else _phrasing_dictionary(kb)
+        self._codec = previous._codec if previous is not None else _Codec(kb)
         self.docs: list[_FactDoc] = []
         with _collector_paused():
             for fact in kb.facts:
                 topic = topics.get(fact.topic)
                 doc = reusable.get(fact.id)
                 if doc is None or doc.fact is not fact or doc.topic is not topic:
-                    doc = _FactDoc(fact, topic, build_memo, phrase_memo, self._zdict)
+                    doc = _FactDoc(fact, topic, build_memo, phrase_memo, self._codec)
                 self.docs.append(doc)
         del reusable, build_memo, phrase_memo
         by_id: defaultdict[int, array[int]] = defaultdict(lambda: array("I"))

@@ -485,7 +485,7 @@ _K = TypeVar("_K")
 _V = TypeVar("_V")
 
 
-_MEMO_MAX = 1 << 14
+_MEMO_MAX = 1 << 12
 
 
 def _remember(memo: OrderedDict[_K, _V], key: _K, value: _V, limit: int = _MEMO_MAX) -> None:
