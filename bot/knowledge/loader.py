@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.knowledge.charts_check import check_charts
-from bot.knowledge.files import decode, knowledge_files, read_bytes
 from bot.knowledge.model import LANGS, Fact, Figure, Gap, KnowledgeBase, Source, Text, Topic, pack_facts
 from bot.knowledge.numbers import numbers_in, same_number
-from bot.knowledge.yamlsafe import Limits, Located, Problem, Scalar, YamlError, format_path, parse_yaml_text
+from bot.knowledge.yamlsafe import Limits, Located, Problem, Scalar, YamlError, decode, format_path, parse_yaml_text, read_bytes
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?$")
@@ -229,6 +228,19 @@ class LoadCache:
 
     def _keep(self, entries: dict[str, tuple[bytes, Limits, _FileResult]]) -> None:
         self._entries = entries
+
+
+def knowledge_files(paths: list[Path]) -> list[Path]:
+    """The .yaml/.yml files under the given folders (hidden ones skipped), and any file given by name."""
+    files: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            continue
+        if path.is_dir():
+            files.extend(p for p in sorted(path.rglob("*.y*ml")) if not any(part.startswith(".") for part in p.relative_to(path).parts))
+        else:
+            files.append(path)
+    return files
 
 
 def load_knowledge(

@@ -172,17 +172,12 @@ def format_path(path: tuple[Any, ...]) -> str:
     return out
 
 
-def read_yaml(path: Path, display: str, limits: Limits = Limits(), root: Path | None = None, digest: Any = None) -> tuple[Any, Located]:
-    """Read one YAML file into plain values (scalars as `Scalar`) and their positions.
-
-    `digest`, a hashlib object, is fed the very bytes that were parsed (so a version label can
-    never describe other content than what was loaded, even if the file changes meanwhile).
-    Raises YamlError with a single, precise problem when the file cannot be read at all.
-    """
+def read_bytes(path: Path, display: str, limits: Limits = Limits(), root: Path | None = None) -> bytes:
+    """The bytes of one file, or YamlError with the one reason it cannot be read: a link out of
+    `root`, not a regular file, over the size limit, unreadable."""
     if root is not None:
         try:
-            real = Path(os.path.realpath(path))
-            real.relative_to(os.path.realpath(root))
+            Path(os.path.realpath(path)).relative_to(os.path.realpath(root))
         except ValueError:
             raise YamlError(Problem(display, 0, 0, "", "is a link to a file outside the knowledge folder; refusing to read it")) from None
     try:
@@ -190,9 +185,8 @@ def read_yaml(path: Path, display: str, limits: Limits = Limits(), root: Path | 
         if not stat.S_ISREG(info.st_mode):
             # a named pipe or device would block the reader (and the reload lock) indefinitely
             raise YamlError(Problem(display, 0, 0, "", "is not a regular file (a pipe, device or socket?); refusing to read it"))
-        size = info.st_size
-        if size > limits.max_file_bytes:
-            raise YamlError(Problem(display, 0, 0, "", f"is {size:,} bytes, over the limit of {limits.max_file_bytes:,} bytes"))
+        if info.st_size > limits.max_file_bytes:
+            raise YamlError(Problem(display, 0, 0, "", f"is {info.st_size:,} bytes, over the limit of {limits.max_file_bytes:,} bytes"))
         with open(path, "rb") as handle:
             data = handle.read(limits.max_file_bytes + 1)
     except FileNotFoundError:
@@ -201,14 +195,29 @@ def read_yaml(path: Path, display: str, limits: Limits = Limits(), root: Path | 
         raise YamlError(Problem(display, 0, 0, "", f"cannot be read: {exc.strerror or exc}")) from None
     if len(data) > limits.max_file_bytes:
         raise YamlError(Problem(display, 0, 0, "", f"is over the limit of {limits.max_file_bytes:,} bytes"))
-    if digest is not None:
-        digest.update(display.encode() + b"\0" + data + b"\0")
+    return data
+
+
+def decode(data: bytes, display: str) -> str:
+    """UTF-8 text, or YamlError pointing at the first byte that is not."""
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise YamlError(Problem(display, line, 0, "", f"is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})")) from None
-    return parse_yaml_text(text, display, limits)
+
+
+def read_yaml(path: Path, display: str, limits: Limits = Limits(), root: Path | None = None, digest: Any = None) -> tuple[Any, Located]:
+    """Read one YAML file into plain values (scalars as `Scalar`) and their positions.
+
+    `digest`, a hashlib object, is fed the very bytes that were parsed (so a version label can
+    never describe other content than what was loaded, even if the file changes meanwhile).
+    Raises YamlError with a single, precise problem when the file cannot be read at all.
+    """
+    data = read_bytes(path, display, limits, root)
+    if digest is not None:
+        digest.update(display.encode() + b"\0" + data + b"\0")
+    return parse_yaml_text(decode(data, display), display, limits)
 
 
 def parse_yaml_text(text: str, display: str, limits: Limits = Limits()) -> tuple[Any, Located]:
