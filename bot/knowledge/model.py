@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
+from typing import Any
 
 LANGS = ("en", "ja")
 
@@ -91,7 +92,7 @@ class Fact:
         body: _Body = (questions, keywords, answer, tuple(figures))
         self._init(id, topic, source, file, line, series, chart, body, None)
 
-    def _init(self, id: str, topic: str, source: str, file: str, line: int, series: str | None, chart: str | None, body: object, packer: _Packer | None) -> None:
+    def _init(self, id: str, topic: str, source: str, file: str, line: int, series: str | None, chart: str | None, body: object, packer: DeflateDictionary | None) -> None:
         for name, value in (("id", id), ("topic", topic), ("source", source), ("file", file), ("line", line), ("series", series), ("chart", chart), ("_body", body), ("_packer", packer)):
             object.__setattr__(self, name, value)
 
@@ -166,24 +167,37 @@ def _text(pair: tuple[str, str] | None) -> Text | None:
     return None if pair is None else Text(*pair)
 
 
-_RAW_DEFLATE = -15  # no zlib header or checksum: the bytes never leave the process (and unpack 3x faster)
+class DeflateDictionary:
+    """Raw deflate (no header or checksum: the bytes never leave the process) against a
+    dictionary drawn from the texts being packed, so each small text costs a fraction of its
+    size. Used for facts' bodies (one per file) and the index's phrasings (one per index).
 
+    Packing copies a compressor primed with the dictionary (priming a new one per text costs
+    four times as much); `done_packing` lets it go when no more texts will come."""
 
-class _Packer:
-    """Compresses the bodies of one file's facts against a dictionary of their own text."""
-
-    __slots__ = ("zdict",)
+    __slots__ = ("_primed", "zdict")
     DICT_BYTES = 16_384  # zlib reads at most 32 KiB of dictionary; a smaller one is set up faster
+    SAMPLES = 64
+    WBITS = -15
 
-    def __init__(self, samples: list[bytes]) -> None:
+    def __init__(self, samples: Sequence[bytes]) -> None:
         # zlib finds matches best near the end of its dictionary: the dictionary is the tail of
-        # an even sample of the bodies, so it holds the words, names and labels they share
-        step = max(1, len(samples) // 64)
+        # an even sample of the texts, so it holds the words, names and labels they share
+        step = max(1, len(samples) // self.SAMPLES)
         self.zdict = b"".join(samples[::step])[-self.DICT_BYTES :]
+        self._primed: Any = None
 
     def pack(self, raw: bytes) -> bytes:
-        squeezer = zlib.compressobj(6, zlib.DEFLATED, _RAW_DEFLATE, zdict=self.zdict)
-        return squeezer.compress(raw) + squeezer.flush()
+        if self._primed is None:
+            self._primed = zlib.compressobj(6, zlib.DEFLATED, self.WBITS, zdict=self.zdict)
+        squeezer = self._primed.copy()
+        return squeezer.compress(raw) + squeezer.flush()  # type: ignore[no-any-return]
+
+    def done_packing(self) -> None:
+        self._primed = None  # a primed compressor holds about 256 KiB
+
+    def unpack(self, blob: bytes) -> bytes:
+        return zlib.decompressobj(self.WBITS, zdict=self.zdict).decompress(blob)
 
 
 def _raw_body(body: _Body) -> bytes:
@@ -199,9 +213,8 @@ def _raw_body(body: _Body) -> bytes:
 
 
 @lru_cache(maxsize=1024)
-def _unpack(packer: _Packer, blob: bytes) -> _Body:
-    raw = zlib.decompressobj(_RAW_DEFLATE, zdict=packer.zdict).decompress(blob)
-    questions, keywords, (en, ja), figures = marshal.loads(raw)
+def _unpack(packer: DeflateDictionary, blob: bytes) -> _Body:
+    questions, keywords, (en, ja), figures = marshal.loads(packer.unpack(blob))
     return (  # read-only views: the cache hands the same body to every reader
         MappingProxyType(dict(questions)),
         MappingProxyType(dict(keywords)),
@@ -215,12 +228,13 @@ def pack_facts(facts: Sequence[Fact]) -> tuple[Fact, ...]:
     raws = [_raw_body(f._parts()) for f in facts]
     if not raws:
         return ()
-    packer = _Packer(raws)
+    packer = DeflateDictionary(raws)
     out = []
     for fact, raw in zip(facts, raws, strict=True):
         packed = Fact.__new__(Fact)
         packed._init(fact.id, fact.topic, fact.source, fact.file, fact.line, fact.series, fact.chart, packer.pack(raw), packer)
         out.append(packed)
+    packer.done_packing()
     return tuple(out)
 
 

@@ -27,7 +27,6 @@ import math
 import re
 import sys
 import threading
-import zlib
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
@@ -39,7 +38,7 @@ from itertools import chain
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.knowledge.model import LANGS, Fact, KnowledgeBase, Topic
+from bot.knowledge.model import LANGS, DeflateDictionary, Fact, KnowledgeBase, Topic
 from bot.search.normalise import analyse, detect_lang, normalise, question_type, tokenise, tokens, typo_targets
 
 # Field weights: how much a token found in this part of a fact counts as evidence.
@@ -161,7 +160,7 @@ class _FactDoc:
         return marshal.loads(self.codec.unpack(self.texts))  # type: ignore[no-any-return]
 
     def __init__(
-        self, fact: Fact, topic: Topic | None, build_memo: dict[str, tuple[str, ...]], phrase_memo: dict[tuple[str, ...], tuple[str, ...]], codec: _Codec
+        self, fact: Fact, topic: Topic | None, build_memo: dict[str, tuple[str, ...]], phrase_memo: dict[tuple[str, ...], tuple[str, ...]], codec: DeflateDictionary
     ) -> None:
         self.fact = fact
         self.topic = topic
@@ -236,27 +235,10 @@ class _FactDoc:
         self.key_texts: tuple[str, ...] = tuple(key_texts)
 
 
-class _Codec:
-    """Deflate against a dictionary of phrasings (an even sample of a knowledge base's): a
-    fact's phrasings take about a hundred bytes. Streams are copied from ones primed with
-    the dictionary, which is much cheaper than priming a new one for every fact."""
-
-    __slots__ = ("_packer", "_unpacker")
-    WBITS = -14  # raw deflate, 16 KiB window: the whole dictionary is in reach
-
-    def __init__(self, kb: KnowledgeBase) -> None:
-        step = max(1, len(kb.facts) // 64)
-        zdict = b"".join(marshal.dumps(fact.all_questions()) for fact in kb.facts[::step])[-16_384:]
-        self._packer = zlib.compressobj(6, zlib.DEFLATED, self.WBITS, 6, zdict=zdict)
-        self._unpacker = zlib.decompressobj(self.WBITS, zdict=zdict)
-
-    def pack(self, raw: bytes) -> bytes:
-        packer = self._packer.copy()
-        return packer.compress(raw) + packer.flush()
-
-    def unpack(self, blob: bytes) -> bytes:
-        unpacker = self._unpacker.copy()
-        return unpacker.decompress(blob) + unpacker.flush()
+def _codec(kb: KnowledgeBase) -> DeflateDictionary:
+    """The dictionary for the index's phrasings: an even sample of the knowledge base's."""
+    step = max(1, len(kb.facts) // DeflateDictionary.SAMPLES)
+    return DeflateDictionary([marshal.dumps(fact.all_questions()) for fact in kb.facts[::step]])
 
 
 @contextmanager
@@ -290,7 +272,7 @@ class SearchIndex:
         build_memo: dict[str, tuple[str, ...]] = {}
         phrase_memo: dict[tuple[str, ...], tuple[str, ...]] = {}
         # phrasings compress against a dictionary of phrasings: the previous index's, or a sample of these
-        self._codec = previous._codec if previous is not None else _Codec(kb)
+        self._codec = previous._codec if previous is not None else _codec(kb)
         self.docs: list[_FactDoc] = []
         with _collector_paused():
             for fact in kb.facts:
