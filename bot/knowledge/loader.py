@@ -6,6 +6,7 @@ import hashlib
 import re
 import sys
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -642,16 +643,10 @@ def _collisions(files: list[tuple[_FileResult, list[bool]]], added: dict[str, tu
     and a phrasing's text is looked up only then."""
     from bot.search.normalise import signature
 
-    def row_text(res: _FileResult, r: int) -> str:
-        table = res.phrasings
-        assert table is not None
-        return res.facts[table.fact[r]].all_questions()[table.number[r]][1]
-
     gained = [(fact, q) for res, _taken in files for fact, qs in (added[f.id] for f in res.facts if f.id in added) for q in qs]
-    # Only a hash that occurs twice can be a collision: find those by sorting one flat array,
-    # so that a base of a million phrasings costs no dictionary of a million entries.
-    # The hashes go into eight arrays by their low bits and each is sorted on its own, so the
-    # sort's list of numbers is an eighth of the phrasings at a time.
+    # Only a hash that occurs twice can be a collision. The hashes go into eight arrays by their
+    # low bits and each is sorted on its own: no dictionary of every phrasing, and the sort's
+    # list of numbers is an eighth of them at a time.
     buckets = [array("q") for _ in range(8)]
     rows = 0
     for sigs in [res.phrasings.sig for res, _taken in files if res.phrasings is not None] + [array("q", [hash(signature(q)) for _f, q in gained])]:
@@ -662,60 +657,52 @@ def _collisions(files: list[tuple[_FileResult, list[bool]]], added: dict[str, tu
     while buckets:
         ordered = sorted(buckets.pop())
         repeated.update(a for a, b in zip(ordered, ordered[1:], strict=False) if a == b)
-    del ordered
     problems: list[Problem] = []
-    seen: dict[int, tuple[str, str | None, _FileResult | None, int]] = {}  # hash -> (fact id, text if known, file, row)
-    for res, taken in files:
-        table = res.phrasings
-        if table is None:
-            continue
-        facts, fact_of, sigs = res.facts, table.fact, table.sig
-        for r in range(len(fact_of)):
-            n = fact_of[r]
-            if not taken[n] or sigs[r] not in repeated:
-                continue
-            fact_id = facts[n].id
-            other = seen.get(sigs[r])
-            if other is None:
-                seen[sigs[r]] = (fact_id, None, res, r)
-            elif other[0] != fact_id:
-                question = row_text(res, r)
-                first = other[1] if other[1] is not None else row_text(other[2], other[3])  # type: ignore[arg-type]
-                if signature(first) == signature(question):
-                    fact = facts[n]
-                    problems.append(Problem(fact.file, table.line[r], table.column[r], f"{fact.id}.questions", f"phrasing {question!r} collides with {first!r} of fact {other[0]!r}; the bot could not tell them apart"))
-    for fact, question in gained:
-        sig = signature(question)
-        if not sig or hash(sig) not in repeated:
-            continue
-        other = seen.get(hash(sig))
+    seen: dict[int, tuple[str, str]] = {}  # hash -> (fact id, phrasing) of its first phrasing
+    for row in _phrasing_rows(files, gained, repeated):
+        other = seen.get(row.sig)
         if other is None:
-            seen[hash(sig)] = (fact.id, question, None, 0)
-        elif other[0] != fact.id:
-            first = other[1] if other[1] is not None else row_text(other[2], other[3])  # type: ignore[arg-type]
-            if signature(first) == sig:
-                problems.append(Problem(fact.file, fact.line, 0, f"{fact.id}.questions", f"phrasing {question!r} collides with {first!r} of fact {other[0]!r}; the bot could not tell them apart"))
+            seen[row.sig] = (row.fact.id, row.text())
+        elif other[0] != row.fact.id and signature(other[1]) == signature(row.text()):
+            message = f"phrasing {row.text()!r} collides with {other[1]!r} of fact {other[0]!r}; the bot could not tell them apart"
+            problems.append(Problem(row.fact.file, row.line, row.column, f"{row.fact.id}.questions", message))
     # Fuzzy near-duplicates: all pairs is fine for hand-written knowledge bases; very large
     # generated ones rely on the exact signature check above.
     if rows <= FUZZY_COLLISION_MAX:
-        problems.extend(_near_duplicates(_all_rows(files, gained)))
+        problems.extend(_near_duplicates([(row.fact, row.text(), row.line, row.column) for row in _phrasing_rows(files, gained)]))
     return problems
 
 
-def _all_rows(files: list[tuple[_FileResult, list[bool]]], gained: list[tuple[Fact, str]]) -> list[tuple[Fact, str, int, int]]:
+@dataclass(frozen=True, slots=True)
+class _Row:
+    fact: Fact
+    sig: int  # hash of the signature
+    number: int  # which of the fact's phrasings; -1 for one the bot added (then in `added`)
+    line: int
+    column: int
+    added: str = ""
+
+    def text(self) -> str:
+        return self.added if self.number < 0 else self.fact.all_questions()[self.number][1]
+
+
+def _phrasing_rows(files: list[tuple[_FileResult, list[bool]]], gained: list[tuple[Fact, str]], only: set[int] | None = None) -> Iterator[_Row]:
+    """Every phrasing with a signature of the facts taken into the knowledge base, in order:
+    those in the files, then those the bot added (placed at their fact); with `only`, just
+    those whose signature hash is in it."""
     from bot.search.normalise import signature
 
-    out: list[tuple[Fact, str, int, int]] = []
     for res, taken in files:
         table = res.phrasings
         if table is None:
             continue
         for r in range(len(table.fact)):
-            if taken[table.fact[r]]:
-                fact = res.facts[table.fact[r]]
-                out.append((fact, fact.all_questions()[table.number[r]][1], table.line[r], table.column[r]))
-    out.extend((fact, question, fact.line, 0) for fact, question in gained if signature(question))
-    return out
+            if taken[table.fact[r]] and (only is None or table.sig[r] in only):
+                yield _Row(res.facts[table.fact[r]], table.sig[r], table.number[r], table.line[r], table.column[r])
+    for fact, question in gained:
+        sig = signature(question)
+        if sig and (only is None or hash(sig) in only):
+            yield _Row(fact, hash(sig), -1, fact.line, 0, question)
 
 
 FUZZY_COLLISION_MAX = 5000
