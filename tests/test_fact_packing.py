@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import marshal
+from pathlib import Path
 
 import pytest
 
+from bot.answer.reply import Answerer
+from bot.bench.synthetic import MIN_FACTS, generate
 from bot.knowledge import default_knowledge_path, load_knowledge
-from bot.knowledge.model import Fact, Text, _raw_body, pack_facts
+from bot.knowledge.model import Fact, Figure, Text, _raw_body, pack_facts
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +64,18 @@ def test_replace_changes_one_field_and_refuses_unknown_ones(facts: tuple[Fact, .
 def test_an_empty_file_packs_to_nothing() -> None:
     assert pack_facts([]) == ()
     assert marshal.loads(_raw_body(({"en": ("q",)}, {}, Text("a", "a"), ())))[0] == (("en", ("q",)),)
+
+
+def test_answering_keeps_only_a_few_facts_unpacked(tmp_path: Path) -> None:
+    """Answering unpacks the answered fact's body into objects the cycle collector walks; only a
+    handful stay cached, so a long run of answers cannot pile thousands of them up in the young
+    generations, where each collection pass would walk them all (milliseconds, mid-question)."""
+    generate(tmp_path / "kb", MIN_FACTS, seed=5, n_questions=10)
+    kb = load_knowledge([tmp_path / "kb"]).kb
+    assert kb is not None and len(kb.facts) == MIN_FACTS
+    answerer = Answerer(kb)
+    most = max(len(f.figures) for f in kb.facts[:50])
+    for fact in kb.facts:
+        assert answerer.fact_reply(fact, "en").figures
+    live = sum(1 for o in gc.get_objects() if type(o) is Figure)
+    assert live <= 64 * most, (live, most, len(kb.facts))

@@ -63,7 +63,7 @@ class Fact:
     Its body (phrasings, keywords, answer, figures) is most of its size and is read only when
     a fact is indexed, answered or drawn, so the loader packs it (`pack_facts`): compressed
     against a dictionary drawn from the facts of the same file, it takes about a tenth of the
-    memory of the objects. A packed body is unpacked on reading, with a small cache.
+    memory of the objects. A packed body is unpacked on reading, with a small cache (`_unpack`).
     """
 
     __slots__ = ("_body", "_packer", "chart", "file", "id", "line", "series", "source", "topic")
@@ -212,7 +212,11 @@ def _raw_body(body: _Body) -> bytes:
     )
 
 
-@lru_cache(maxsize=1024)
+# Small on purpose: the objects of an unpacked body are ones the cycle collector walks, and a
+# cache of a thousand bodies kept ~10,000 of them in the young generations after each reload,
+# so a collection pass could take 5 ms in the middle of a question. Readers take a fact's
+# fields one after another (indexing, answering, charts), so a few entries catch them all.
+@lru_cache(maxsize=32)
 def _unpack(packer: DeflateDictionary, blob: bytes) -> _Body:
     questions, keywords, (en, ja), figures = marshal.loads(packer.unpack(blob))
     return (  # read-only views: the cache hands the same body to every reader
