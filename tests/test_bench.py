@@ -131,3 +131,19 @@ def test_the_timed_reload_reads_the_edited_file_and_puts_it_back(mini_dir: Path)
     assert edited == "facts.yaml" and seconds > 0
     assert service.load_cache.misses == misses + 1  # the edited file, and only it, was parsed again
     assert {p.name: p.read_bytes() for p in mini_dir.glob("*.yaml")} == before
+
+
+def test_the_loop_measurement_during_reloads_answers_and_puts_the_file_back(mini_dir: Path) -> None:
+    from bot.bench.measure import _loop_during_reload
+    from bot.bench.synthetic import Question
+    from bot.service import KnowledgeService
+
+    service = KnowledgeService(mini_dir)
+    assert service.reload().ok
+    before = {p.name: p.read_bytes() for p in mini_dir.glob("*.yaml")}
+    misses = service.load_cache.misses
+    row = _loop_during_reload(service, mini_dir, [Question("how many hospitals", "paraphrase", None)], rounds=2)
+    assert set(row) == {"reload_loop_wait_max_ms", "reload_loop_wait_p99_ms", "reload_ask_max_ms", "reload_loop_samples", "reload_loop_rounds"}
+    assert service.load_cache.misses == misses + 2  # two reloads, each after an edit
+    assert row["reload_loop_samples"] >= 2 and row["reload_loop_wait_max_ms"] >= row["reload_loop_wait_p99_ms"] >= 0
+    assert {p.name: p.read_bytes() for p in mini_dir.glob("*.yaml")} == before

@@ -177,6 +177,13 @@ def _table(result: dict[str, Any]) -> str:
         "peak MB: the bot's process after loading, indexing and answering (the JSON also gives the peak with the baseline's list of every",
         "phrasing, baseline_peak_rss_mb, and after the reload, reload_peak_rss_mb, when old and new knowledge are both held for a moment).",
     ]
+    lines += ["", "While a reload runs in its worker thread (one file edited, as /kb reload does), the event loop (a thread waking every 1 ms to answer a question):"]
+    for r in rows:
+        if "reload_loop_wait_max_ms" in r:
+            lines.append(
+                f"{r['facts']:>8,}: waited for the interpreter at most {r['reload_loop_wait_max_ms']:.1f} ms (p99 {r['reload_loop_wait_p99_ms']:.1f});"
+                f" slowest question, start to end, {r['reload_ask_max_ms']:.1f} ms ({r['reload_loop_samples']} questions over {r['reload_loop_rounds']} reloads)"
+            )
     lines += ["", "Quality: answered with the right fact (right fact first, as the answer or the first suggestion; baseline: right fact's phrasing best):"]
     for r in rows:
         parts = []

@@ -14,8 +14,10 @@ import json
 import math
 import pstats
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +26,8 @@ from bot.bench.synthetic import Question, read_questions
 T = TypeVar("T")
 WARM_UP = ("hello", "what can you tell me about", "マイナ保険証について", "is the card used much")  # not in any question set
 KINDS = ("exact", "paraphrase", "typo", "japanese", "offtopic")
+RELOAD_ROUNDS = 3  # reloads run with the loop stand-in (see _loop_during_reload)
+LOOP_TICK_S = 0.001
 
 
 def _peak_rss_mb() -> float | None:
@@ -175,6 +179,8 @@ def measure(knowledge: Path, questions: list[Question], baseline_count: int, pro
     reload_s, edited = _timed_reload(service, knowledge, profile)
     _say(f"  reloaded after an edit of {edited} in {reload_s:.2f} s")
     reload_peak = _peak_rss_mb()
+    during = _loop_during_reload(service, knowledge, questions)
+    _say(f"  while reloading in a worker thread, the loop waited at most {during['reload_loop_wait_max_ms']:.1f} ms for the interpreter")
     return {
         "facts": len(kb.facts),
         "phrasings": phrasing_count,
@@ -205,24 +211,68 @@ def measure(knowledge: Path, questions: list[Question], baseline_count: int, pro
         "top1": {kind: round(right[kind] / total[kind], 4) for kind in KINDS if total[kind]},
         "first": {kind: round(first[kind] / total[kind], 4) for kind in KINDS if total[kind] and kind != "offtopic"},
         "baseline_top1": {kind: round(base_right[kind] / base_total[kind], 4) for kind in KINDS if base_total[kind]},
+        **during,
         "profiled": profile,
     }
 
 
-def _timed_reload(service: Any, knowledge: Path, profile: bool) -> tuple[float, str]:
-    """A moderator's reload: one file edited (a comment added at its end), then the whole
-    folder reloaded through the service, as `/kb reload` does. The file is put back after."""
+@contextmanager
+def _one_file_edited(knowledge: Path, mark: int = 0) -> Iterator[str]:
+    """A moderator's edit: a comment added at the end of one file, put back afterwards.
+    Edits with different marks differ, so none is found already checked in the load cache."""
     files = sorted(p for p in knowledge.glob("*.yaml") if p.name != "sources.yaml")
     target = files[len(files) // 2]
     original = target.read_bytes()
     try:
-        target.write_bytes(original + b"\n# edited by the benchmark\n")
-        result, seconds = _timed("reload after editing one file", profile, service.reload)
+        target.write_bytes(original + f"\n# edited by the benchmark ({mark})\n".encode())
+        yield target.name
     finally:
         target.write_bytes(original)
+
+
+def _timed_reload(service: Any, knowledge: Path, profile: bool) -> tuple[float, str]:
+    """A moderator's reload: one file edited, then the whole folder reloaded through the
+    service, as `/kb reload` does."""
+    with _one_file_edited(knowledge) as edited:
+        result, seconds = _timed("reload after editing one file", profile, service.reload)
     if not result.ok:
         raise RuntimeError(f"the reload after an edit failed: {result.problems[:1]}")
-    return seconds, target.name
+    return seconds, edited
+
+
+def _loop_during_reload(service: Any, knowledge: Path, questions: list[Question], rounds: int = RELOAD_ROUNDS) -> dict[str, float]:
+    """What a reload in its worker thread costs the event loop, as the bot runs it
+    (`/kb reload` calls `reload_async`): while it runs, this thread stands in for the loop,
+    waking every millisecond to answer a question. Returns the longest wait past the wake-up
+    time (the loop waiting for the interpreter lock) and the longest question, start to end."""
+    waits: list[float] = []
+    asks: list[float] = []
+    clock = time.perf_counter
+    outcome: list[Any] = []
+    for round_no in range(rounds):
+        with _one_file_edited(knowledge, mark=1 + round_no):
+            outcome.clear()
+            worker = threading.Thread(target=lambda: outcome.append(service.reload()))
+            worker.start()
+            n = 0
+            while n == 0 or worker.is_alive():  # at least one tick per reload, however quick
+                start = clock()
+                time.sleep(LOOP_TICK_S)
+                woke = clock()
+                waits.append(woke - start - LOOP_TICK_S)
+                service.answerer.ask(questions[n % len(questions)].text)
+                asks.append(clock() - woke)
+                n += 1
+            worker.join()
+        if not outcome or not outcome[0].ok:
+            raise RuntimeError("a reload during the loop measurement failed")
+    return {
+        "reload_loop_wait_max_ms": round(max(waits, default=0.0) * 1e3, 2),
+        "reload_loop_wait_p99_ms": round(percentile(sorted(waits), 0.99) * 1e3, 2) if waits else 0.0,
+        "reload_ask_max_ms": round(max(asks, default=0.0) * 1e3, 2),
+        "reload_loop_samples": len(waits),
+        "reload_loop_rounds": rounds,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

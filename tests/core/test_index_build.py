@@ -209,6 +209,31 @@ def test_building_leaves_the_cycle_collector_as_it_was(kb: KnowledgeBase) -> Non
         gc.enable()
 
 
+def test_a_build_leaves_its_objects_out_of_the_young_generations(kb: KnowledgeBase) -> None:
+    """Made while the collector was off, the index's objects would all be young when it comes
+    back on, and the next collection would walk every one of them at once."""
+    from bot.search.index import _FactDoc
+
+    index = SearchIndex(kb)
+    young = [o for generation in range(3) for o in gc.get_objects(generation) if type(o) is _FactDoc]
+    assert young == [] and len(index.docs) == len(kb.facts)
+
+
+def test_a_build_steps_off_the_interpreter_lock_as_it_goes(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reload builds in a worker thread: every so often the build sleeps for a moment so the
+    event loop's thread gets the lock (see `_LockYielder`); the result is the same index."""
+    from bot.search import index as index_module
+
+    plain = SearchIndex(kb)
+    naps: list[float] = []
+    monkeypatch.setattr(index_module._LockYielder, "EVERY_S", 0.0)
+    monkeypatch.setattr(index_module.time, "sleep", naps.append)
+    stepping = SearchIndex(kb)
+    monkeypatch.undo()
+    assert len(naps) >= len(kb.facts) and set(naps) == {index_module._LockYielder.SLEEP_S}
+    _assert_same(plain, stepping, _questions(kb)[:40])
+
+
 def test_a_search_reads_no_fact(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
     """Facts keep their bodies packed: the index keeps what a search returns (the phrasings'
     texts) itself, so answering does not unpack a fact for every candidate."""
