@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from bot.search.normalise import detect_lang, normalise
+from bot.text.normalise import detect_lang, normalise
 
 if TYPE_CHECKING:
     from bot.answer.reply import Answerer, Reply

@@ -14,7 +14,7 @@ from bot.bench.measure import baseline_subset, percentile
 from bot.bench.synthetic import METRICS, MIN_FACTS, PREFECTURES, Generated, generate, places
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.knowledge.yamlsafe import Limits
-from bot.search.normalise import signature
+from bot.text.normalise import signature
 
 
 def _files(folder: Path) -> dict[str, bytes]:

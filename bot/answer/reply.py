@@ -13,7 +13,7 @@ from bot.answer.format import date_text, source_line, value_text
 from bot.answer.policy import Decision, Thresholds, decide
 from bot.knowledge.model import Fact, Figure, KnowledgeBase
 from bot.search.index import SearchIndex, SearchResult
-from bot.search.normalise import clean, detect_lang
+from bot.text.normalise import clean, detect_lang
 
 DEFAULT_MAX_CHARS = 1000
 

@@ -27,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot.knowledge.yamlsafe import Limits
-from bot.search.normalise import tokens
+from bot.text.normalise import tokens
 
 YEARS = tuple(range(2019, 2026))
 PHRASINGS_PER_FACT = 7  # four English and three Japanese in the file

@@ -12,7 +12,7 @@ from bot.answer.reply import Reply
 from bot.client import SurveyBot
 from bot.exts.render import CHOICE_MAX, CHOICES_MAX, clip, lang_of_locale, unknown_fact_text
 from bot.knowledge.model import Fact, KnowledgeBase
-from bot.search.normalise import detect_lang
+from bot.text.normalise import detect_lang
 
 log = logging.getLogger(__name__)
 

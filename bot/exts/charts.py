@@ -46,7 +46,7 @@ from bot.exts.render import (
     source_link,
 )
 from bot.knowledge.model import KnowledgeBase
-from bot.search.normalise import normalise
+from bot.text.normalise import normalise
 
 log = logging.getLogger(__name__)
 

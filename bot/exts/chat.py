@@ -16,7 +16,7 @@ from discord.ext import commands
 
 from bot.client import SurveyBot
 from bot.exts.render import apology_text
-from bot.search.normalise import detect_lang
+from bot.text.normalise import detect_lang
 
 log = logging.getLogger(__name__)
 

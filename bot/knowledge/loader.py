@@ -316,7 +316,7 @@ def _check_file(display: str, data: bytes, limits: Limits) -> _FileResult:
     topic = _read_topic(doc, checker)
     if topic is None:
         return _FileResult(tuple(problems))
-    from bot.search.normalise import signature
+    from bot.text.normalise import signature
 
     facts: list[Fact] = []
     fact_at = array("I")
@@ -575,7 +575,7 @@ def _read_additions(doc: dict[str, Any], checker: _Checker) -> tuple[_Addition, 
             checker.problem(path + ("lang",), f"expected one of {', '.join(LANGS)}, found {lang!r}")
             continue
         if fid and question:
-            from bot.search.normalise import detect_lang
+            from bot.text.normalise import detect_lang
 
             out.append(_Addition(checker.display, fid, question, lang or detect_lang(question), checker.located.at(path)))
     return tuple(out)
@@ -641,7 +641,7 @@ def _collisions(files: list[tuple[_FileResult, list[bool]]], added: dict[str, tu
 
     Signatures were hashed file by file; a shared hash is confirmed on the texts themselves,
     and a phrasing's text is looked up only then."""
-    from bot.search.normalise import signature
+    from bot.text.normalise import signature
 
     gained = [(fact, q) for res, _taken in files for fact, qs in (added[f.id] for f in res.facts if f.id in added) for q in qs]
     # Only a hash that occurs twice can be a collision. The hashes go into eight arrays by their
@@ -690,7 +690,7 @@ def _phrasing_rows(files: list[tuple[_FileResult, list[bool]]], gained: list[tup
     """Every phrasing with a signature of the facts taken into the knowledge base, in order:
     those in the files, then those the bot added (placed at their fact); with `only`, just
     those whose signature hash is in it."""
-    from bot.search.normalise import signature
+    from bot.text.normalise import signature
 
     for res, taken in files:
         table = res.phrasings
@@ -711,7 +711,7 @@ FUZZY_COLLISION_MAX = 5000
 def _near_duplicates(rows: list[tuple[Fact, str, int, int]]) -> list[Problem]:
     from rapidfuzz import fuzz, process
 
-    from bot.search.normalise import normalise, signature
+    from bot.text.normalise import normalise, signature
 
     texts = [normalise(question) for _fact, question, *_ in rows]
     problems: list[Problem] = []

@@ -29,7 +29,7 @@ from pathlib import Path
 from bot.knowledge.loader import ADDITIONS_FILE, MAX_QUESTION_CHARS, LoadCache, knowledge_files, load_knowledge
 from bot.knowledge.model import LANGS
 from bot.knowledge.yamlsafe import Limits, Problem, Scalar, YamlError, read_yaml
-from bot.search.normalise import clean, detect_lang, normalise
+from bot.text.normalise import clean, detect_lang, normalise
 
 HEADER = """\
 # Question phrasings added by moderators (for example with /kb add-question).

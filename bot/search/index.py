@@ -40,7 +40,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.knowledge.model import LANGS, DeflateDictionary, Fact, KnowledgeBase, Topic
-from bot.search.normalise import analyse, detect_lang, normalise, question_type, tokenise, tokens, typo_targets
+from bot.text.normalise import analyse, detect_lang, normalise, question_type, tokenise, tokens, typo_targets
 
 # Field weights: how much a token found in this part of a fact counts as evidence.
 W_QUESTION = 1.0

@@ -16,9 +16,9 @@ import pytest
 
 from bot.knowledge import KnowledgeBase, LoadCache, default_knowledge_path, load_knowledge
 from bot.knowledge.model import Fact, Text
-from bot.search import normalise as norm_module
+from bot.text import normalise as norm_module
 from bot.search.index import SearchIndex
-from bot.search.normalise import analyse, normalise, tokenise, tokenise_normalised, tokens
+from bot.text.normalise import analyse, normalise, tokenise, tokenise_normalised, tokens
 
 EXTRA_QUESTIONS = (
     "how many hospitals use the card",

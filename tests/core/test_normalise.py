@@ -1,4 +1,4 @@
-from bot.search.normalise import clean, detect_lang, normalise, question_type, signature, tokens
+from bot.text.normalise import clean, detect_lang, normalise, question_type, signature, tokens
 
 
 def test_nfkc_width_and_case() -> None:

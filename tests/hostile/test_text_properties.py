@@ -29,7 +29,7 @@ from bot.exts.render import (
     reply_embed,
 )
 from bot.knowledge import KnowledgeBase, default_knowledge_path
-from bot.search.normalise import clean, detect_lang, normalise, question_type, signature, tokens
+from bot.text.normalise import clean, detect_lang, normalise, question_type, signature, tokens
 from bot.service import KnowledgeService
 
 from .bounds import ASK_SECONDS, DISCORD_OPTION_MAX, NORMALISE_SECONDS, SEARCH_100K_SECONDS, SEARCH_SECONDS

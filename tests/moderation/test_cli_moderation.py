@@ -63,7 +63,7 @@ WEEK = [
 
 
 def _row(question: str, asker: str, fact: str | None = None, score: float = 0.0, kind: str = "decline") -> MissRow:
-    from bot.search.normalise import normalise
+    from bot.text.normalise import normalise
 
     return MissRow(time.time(), question, normalise(question), "en", kind, "no_match", fact, score, None, asker)
 

@@ -1,0 +1,1 @@
+"""Text utilities shared by every layer: cleaning, normalising, tokens, signatures, language detection."""
