@@ -16,8 +16,8 @@ import pytest
 
 from bot.knowledge import KnowledgeBase, LoadCache, default_knowledge_path, load_knowledge
 from bot.knowledge.model import Fact, Text
-from bot.text import normalise as norm_module
 from bot.search.index import SearchIndex
+from bot.text import normalise as norm_module
 from bot.text.normalise import analyse, normalise, tokenise, tokenise_normalised, tokens
 
 EXTRA_QUESTIONS = (

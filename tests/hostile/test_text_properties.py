@@ -29,8 +29,8 @@ from bot.exts.render import (
     reply_embed,
 )
 from bot.knowledge import KnowledgeBase, default_knowledge_path
-from bot.text.normalise import clean, detect_lang, normalise, question_type, signature, tokens
 from bot.service import KnowledgeService
+from bot.text.normalise import clean, detect_lang, normalise, question_type, signature, tokens
 
 from .bounds import ASK_SECONDS, DISCORD_OPTION_MAX, NORMALISE_SECONDS, SEARCH_100K_SECONDS, SEARCH_SECONDS
 from .conftest import HOSTILE, timed
