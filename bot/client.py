@@ -154,8 +154,7 @@ class SurveyBot(commands.Bot):
         if self.storage is None:
             return
         try:
-            answerer = self.service.answerer if self.service.loaded else None
-            self.storage.record_reply(reply, channel_id, user_id, answerer=answerer)
+            self.storage.record_reply(reply, channel_id, user_id)
         except Exception:
             # statistics must never cost anyone their answer
             log.exception("could not record the outcome of a question")

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from bot.text.normalise import detect_lang, normalise
 
 if TYPE_CHECKING:
-    from bot.answer.reply import Answerer, Reply
+    from bot.answer.reply import Reply
     from bot.config import StorageSettings
 
 log = logging.getLogger("bot.storage")
@@ -101,7 +101,6 @@ MAX_AUDIT_DETAILS = 4000
 GROUP_SIMILARITY = 90.0  # rapidfuzz similarity (0-100) at which two misses are one question; 85 joined 'when did it start' and '... stop'
 _BATCH = 500  # writes per transaction
 _HOUSEKEEPING_SECONDS = 3600.0  # how often old rows are purged while running
-_SKIP_CLOSEST = {"too_long", "no_content"}  # declines with nothing to look up
 # errors caused by one write's content, not by the database: retrying cannot help
 _ITEM_ERRORS = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError, sqlite3.DataError)
 
@@ -194,8 +193,6 @@ class StorageStatus:
 class _Write(Protocol):
     label: str
 
-    def prepare(self) -> None: ...
-
     def apply(self, conn: sqlite3.Connection, storage: Storage) -> None: ...
 
 
@@ -213,14 +210,6 @@ class _ReplyWrite:
     best_score: float
     channel_id: int | None
     user_id: int | str | None
-    answerer: Answerer | None = None  # only to find the closest fact of a decline, off the event loop
-
-    def prepare(self) -> None:
-        if self.best_fact is None and self.answerer is not None and self.kind == "decline" and self.reason not in _SKIP_CLOSEST:
-            top = self.answerer.search(self.question).top
-            if top is not None:
-                self.best_fact, self.best_score = top.fact_id, float(top.score)
-        self.answerer = None  # do not keep an old knowledge base alive in the queue
 
     def apply(self, conn: sqlite3.Connection, storage: Storage) -> None:
         day = _day(self.when)
@@ -269,9 +258,6 @@ class _VoteWrite:
     user_id: int | str
     value: int
 
-    def prepare(self) -> None:
-        pass
-
     def apply(self, conn: sqlite3.Connection, storage: Storage) -> None:
         conn.execute(
             "INSERT INTO votes (answer_id, voter, fact_id, value, voted_at) VALUES (?, ?, ?, ?, ?) "
@@ -288,9 +274,6 @@ class _AuditWrite:
     action: str
     details: str
 
-    def prepare(self) -> None:
-        pass
-
     def apply(self, conn: sqlite3.Connection, storage: Storage) -> None:
         conn.execute("INSERT INTO audit (at, actor, action, details) VALUES (?, ?, ?, ?)", (self.when, self.actor, self.action, self.details))
 
@@ -299,9 +282,6 @@ class _AuditWrite:
 class _PurgeWrite:
     label: ClassVar[str] = "clean-up of old rows"
     cutoff: float
-
-    def prepare(self) -> None:
-        pass
 
     def apply(self, conn: sqlite3.Connection, storage: Storage) -> None:
         conn.execute("DELETE FROM misses WHERE asked_at < ?", (self.cutoff,))
@@ -422,22 +402,15 @@ class Storage:
 
     # -- writes: cheap, never raise for database trouble, safe on the event loop --
 
-    def record_reply(
-        self, reply: Reply, channel_id: int | None, user_id: int | str | None, *, answerer: Answerer | None = None, when: float | None = None
-    ) -> bool:
-        """Count an ask's outcome; keep a declined or did-you-mean question in the inbox.
-
-        Pass the `answerer` that produced the reply so a decline is stored with its closest
-        fact (looked up in the writer thread, not here). Returns False only when the record
+    def record_reply(self, reply: Reply, channel_id: int | None, user_id: int | str | None, *, when: float | None = None) -> bool:
+        """Count an ask's outcome; keep a declined or did-you-mean question in the inbox, with
+        the fact that came closest (the reply carries it). Returns False only when the record
         was not accepted: the queue is full, or the storage is closed.
         """
         suggested = tuple(s.fact_id for s in reply.suggestions)
-        if reply.kind == "answer":
-            best = reply.fact_id
-        elif suggested:
-            best = suggested[0]
-        else:
-            best = None
+        best = reply.closest_fact
+        if best is None:
+            best = reply.fact_id if reply.kind == "answer" else suggested[0] if suggested else None
         # lone surrogates cannot be encoded for SQLite: keep the question, with them replaced
         question = reply.question[:MAX_STORED_QUESTION].encode("utf-8", "replace").decode("utf-8")
         write = _ReplyWrite(
@@ -452,7 +425,6 @@ class Storage:
             best_score=float(reply.score),
             channel_id=channel_id,
             user_id=user_id,
-            answerer=answerer,
         )
         return self._enqueue(write)
 
@@ -539,11 +511,6 @@ class Storage:
 
     def _write(self, batch: list[_Write]) -> int:
         """Commit a batch; the number of writes done (0 after a fault, all of them kept)."""
-        for write in batch:
-            try:
-                write.prepare()
-            except Exception:
-                log.exception("storage: could not look up the closest fact; storing the question without it")
         try:
             conn = self._connection()
             conn.execute("BEGIN IMMEDIATE")

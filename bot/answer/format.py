@@ -77,5 +77,7 @@ def source_line(src: Source, lang: str) -> str:
     reported = src.publisher.get(lang)
     if src.date:
         reported += f" ({date_text(src.date, lang)})"
-    parts.append(("報道・出典: " if lang == "ja" else "Reported by: ") + reported if src.survey_by is not None else ("出典: " if lang == "ja" else "Source: ") + reported)
+    parts.append(
+        ("報道・出典: " if lang == "ja" else "Reported by: ") + reported if src.survey_by is not None else ("出典: " if lang == "ja" else "Source: ") + reported
+    )
     return " / ".join(parts) if lang == "ja" else "; ".join(parts)

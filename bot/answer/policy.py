@@ -39,11 +39,15 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class Decision:
+    """What to do with a question. `closest_fact` and `score` are the best candidate's, whatever
+    the kind, so a decline still says which fact came nearest (the moderators' inbox shows it)."""
+
     kind: Kind
     fact_id: str | None
     score: float
     suggestions: tuple[str, ...] = ()
     reason: str = ""
+    closest_fact: str | None = None
 
 
 def _enough_words(result: SearchResult, t: Thresholds) -> bool:
@@ -75,18 +79,18 @@ def decide(result: SearchResult, t: Thresholds = Thresholds(), facts: dict[str, 
     top = cands[0]
     if result.gaps and not top.exact:
         # the question is about something the sources have no figure for (declared in not_covered)
-        return Decision("decline", None, top.score, reason="not_covered")
+        return Decision("decline", None, top.score, reason="not_covered", closest_fact=top.fact_id)
     if top.exact:
-        return Decision("answer", top.fact_id, top.score, reason="exact")
+        return Decision("answer", top.fact_id, top.score, reason="exact", closest_fact=top.fact_id)
     runner: Candidate | None = cands[1] if len(cands) > 1 else None
     margin = top.score - (runner.score if runner else 0.0)
     fact = facts.get(top.fact_id) if facts else None
     if top.score >= t.answer and margin >= t.margin and result.known_share >= t.min_known_share and _enough_words(result, t):
         if fits(fact, result.qtype):
-            return Decision("answer", top.fact_id, top.score, reason="confident")
+            return Decision("answer", top.fact_id, top.score, reason="confident", closest_fact=top.fact_id)
         # the words match but the fact holds no figure of the kind asked for ("how many ... cancelled")
-        return Decision("suggest", None, top.score, (top.fact_id,), reason="type_mismatch")
+        return Decision("suggest", None, top.score, (top.fact_id,), reason="type_mismatch", closest_fact=top.fact_id)
     if top.score >= t.suggest:
         picks = tuple(c.fact_id for c in cands if c.score >= t.suggest and top.score - c.score <= t.suggest_window)
-        return Decision("suggest", None, top.score, picks[: t.max_suggestions], reason="close" if margin < t.margin else "unsure")
-    return Decision("decline", None, top.score, reason="no_match")
+        return Decision("suggest", None, top.score, picks[: t.max_suggestions], reason="close" if margin < t.margin else "unsure", closest_fact=top.fact_id)
+    return Decision("decline", None, top.score, reason="no_match", closest_fact=top.fact_id)

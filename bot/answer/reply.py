@@ -58,6 +58,9 @@ class Reply:
     topics: tuple[str, ...] = ()  # for declines: what the bot can answer
     reason: str = ""
     knowledge_version: str = ""
+    # the best candidate's fact whatever the kind (its score is `score`): for a decline, the
+    # fact that came nearest, which the moderators' inbox shows next to the question
+    closest_fact: str | None = None
 
     @property
     def answered(self) -> bool:
@@ -67,8 +70,14 @@ class Reply:
 _MESSAGES = {
     "suggest": {"en": "I'm not sure which of these you mean:", "ja": "どの質問のことでしょうか："},
     "decline": {"en": "I don't have a sourced figure that answers this.", "ja": "この質問に答えられる出典付きの数字がありません。"},
-    "too_long": {"en": "That question is too long for me ({n} characters, limit {limit}). Please ask it in a sentence or two.", "ja": "質問が長すぎます（{n}文字、上限{limit}文字）。短くまとめて質問してください。"},
-    "no_content": {"en": "I couldn't find a question in that. Ask me about My Number health insurance cards.", "ja": "質問が見つかりませんでした。マイナ保険証について質問してください。"},
+    "too_long": {
+        "en": "That question is too long for me ({n} characters, limit {limit}). Please ask it in a sentence or two.",
+        "ja": "質問が長すぎます（{n}文字、上限{limit}文字）。短くまとめて質問してください。",
+    },
+    "no_content": {
+        "en": "I couldn't find a question in that. Ask me about My Number health insurance cards.",
+        "ja": "質問が見つかりませんでした。マイナ保険証について質問してください。",
+    },
     "not_covered": {"en": "I have no sourced figure about {what}.", "ja": "{what}について出典のある数字はありません。"},
     "knows": {"en": "I can answer questions about:", "ja": "答えられる話題："},
     "latest": {"en": "latest", "ja": "最新"},
@@ -114,17 +123,30 @@ class Answerer:
             return self.fact_reply(fact, lang, question, decision.score, decision.reason, result.tokens)
         if decision.kind == "suggest":
             suggestions = tuple(self._suggestion(fid, lang) for fid in decision.suggestions)
-            return Reply("suggest", lang, question, None, decision.score, sentence=message("suggest", lang), suggestions=suggestions, reason=decision.reason, knowledge_version=self.kb.version)
+            return Reply(
+                "suggest",
+                lang,
+                question,
+                None,
+                decision.score,
+                sentence=message("suggest", lang),
+                suggestions=suggestions,
+                reason=decision.reason,
+                knowledge_version=self.kb.version,
+                closest_fact=decision.closest_fact,
+            )
         if decision.reason == "not_covered" and result.gaps:
             whats = [g.what.get(lang) for g in self.kb.gaps if g.id in result.gaps]
             text = message("not_covered", lang, what=("、" if lang == "ja" else ", ").join(whats))
-            return self._decline(question, lang, decision.reason, text, decision.score)
+            return self._decline(question, lang, decision.reason, text, decision.score, decision.closest_fact)
         key = "no_content" if decision.reason == "no_content" else "decline"
-        return self._decline(question, lang, decision.reason, message(key, lang), decision.score)
+        return self._decline(question, lang, decision.reason, message(key, lang), decision.score, decision.closest_fact)
 
-    def _decline(self, question: str, lang: str, reason: str, text: str, score: float = 0.0) -> Reply:
+    def _decline(self, question: str, lang: str, reason: str, text: str, score: float = 0.0, closest_fact: str | None = None) -> Reply:
         topics = tuple(t.title.get(lang) for t in self.kb.topics)
-        return Reply("decline", lang, question, None, score, sentence=text, topics=topics, reason=reason, knowledge_version=self.kb.version)
+        return Reply(
+            "decline", lang, question, None, score, sentence=text, topics=topics, reason=reason, knowledge_version=self.kb.version, closest_fact=closest_fact
+        )
 
     def _suggestion(self, fact_id: str, lang: str) -> Suggestion:
         fact = self.kb.fact(fact_id)
@@ -132,7 +154,9 @@ class Answerer:
         qs = fact.questions.get(lang) or fact.questions.get("en") or ("",)
         return Suggestion(fact_id, qs[0])
 
-    def fact_reply(self, fact: Fact, lang: str, question: str = "", score: float = 1.0, reason: str = "", query_tokens: tuple[str, ...] = (), all_figures: bool = False) -> Reply:
+    def fact_reply(
+        self, fact: Fact, lang: str, question: str = "", score: float = 1.0, reason: str = "", query_tokens: tuple[str, ...] = (), all_figures: bool = False
+    ) -> Reply:
         shown = list(fact.figures) if all_figures else _figures_to_show(fact, query_tokens)
         lines = tuple(self._figure_line(fact, fig, lang) for fig in shown)
         source_ids: list[str] = [fact.source]
@@ -141,7 +165,20 @@ class Answerer:
                 source_ids.append(fig.source)
         sources = tuple(self._source_ref(sid, lang) for sid in source_ids if sid in self.kb.sources)
         headline = " / ".join(dict.fromkeys(line.value for line in lines[:3]))
-        return Reply("answer", lang, question, fact.id, score, headline, fact.answer.get(lang), lines, sources, reason=reason, knowledge_version=self.kb.version)
+        return Reply(
+            "answer",
+            lang,
+            question,
+            fact.id,
+            score,
+            headline,
+            fact.answer.get(lang),
+            lines,
+            sources,
+            reason=reason,
+            knowledge_version=self.kb.version,
+            closest_fact=fact.id,
+        )
 
     def _figure_line(self, fact: Fact, fig: Figure, lang: str) -> FigureLine:
         label = ""

@@ -43,7 +43,7 @@ def _ask_all(db: Path, kb_dir: Path, asked: list[tuple[str, int, float]]) -> Non
     storage = Storage(db)
     now = time.time()
     for question, user, days_ago in asked:
-        storage.record_reply(answerer.ask(question), 42, user, answerer=answerer, when=now - days_ago * 86400)
+        storage.record_reply(answerer.ask(question), 42, user, when=now - days_ago * 86400)
     assert storage.flush(5)
     assert storage.close() == 0
 

@@ -129,7 +129,7 @@ def test_a_decline_is_stored_with_its_closest_fact(make_storage, mini_answerer: 
     storage = make_storage()
     reply = mini_answerer.ask("hospital pharmacy opening hours and parking")
     assert reply.kind == "decline"
-    storage.record_reply(reply, 5, USER, answerer=mini_answerer)
+    storage.record_reply(reply, 5, USER)
     assert storage.flush(5)
     (row,) = storage.misses(days=None)
     assert row.best_fact == "hospitals-using"
