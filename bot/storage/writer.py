@@ -1,4 +1,4 @@
-"""SQLite storage for the moderator loop: unanswered questions, votes, counters, audit log.
+"""The write side of the storage: schema migrations, the connection, and queued writes.
 
 Writes never block the caller and never fail it. `record_*` put the write on an in-memory
 queue that one writer thread drains into the database, so the event loop never waits on disk.
@@ -7,14 +7,9 @@ write and the thread retries; the problem is logged once per outage and once on 
 write leaves the queue only after its transaction has committed, so nothing that a
 `record_*` call accepted (returned True) is lost while the process runs.
 
-Reads (`miss_groups`, `stats`, `audit_entries`) open their own short connection; WAL mode
-lets them run beside the writer. Async callers use the `*_async` variants.
-
-Privacy: no user ids or names are stored. An asker or voter is kept as an HMAC of the user id
-with a random salt kept in the database itself, only so distinct askers can be counted and one
-vote per person enforced.
-
-No discord here: the Discord layer passes plain ids and display strings.
+Privacy: an asker or voter is kept as an HMAC of the user id with a random salt kept in the
+database itself (`voter_hash`), only so distinct askers can be counted and one vote per
+person enforced.
 """
 
 from __future__ import annotations
@@ -28,12 +23,14 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections import Counter, deque
-from dataclasses import dataclass, field
+from collections import deque
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
+from bot.storage.records import StorageError, StorageStatus
+from bot.storage.schema import migrate
 from bot.text.normalise import detect_lang, normalise
 
 if TYPE_CHECKING:
@@ -42,149 +39,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bot.storage")
 
-# Each entry moves the schema up one version (PRAGMA user_version). Never edit a released
-# entry: add a new one, so every existing database is brought forward step by step.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-        """CREATE TABLE misses (
-            id INTEGER PRIMARY KEY,
-            asked_at REAL NOT NULL,
-            question TEXT NOT NULL,
-            normalised TEXT NOT NULL,
-            lang TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            reason TEXT NOT NULL DEFAULT '',
-            best_fact TEXT,
-            best_score REAL NOT NULL DEFAULT 0,
-            channel_id INTEGER,
-            asker TEXT NOT NULL DEFAULT ''
-        )""",
-        "CREATE INDEX misses_by_time ON misses (asked_at)",
-        """CREATE TABLE votes (
-            answer_id TEXT NOT NULL,
-            voter TEXT NOT NULL,
-            fact_id TEXT NOT NULL,
-            value INTEGER NOT NULL CHECK (value IN (-1, 1)),
-            voted_at REAL NOT NULL,
-            PRIMARY KEY (answer_id, voter)
-        )""",
-        "CREATE INDEX votes_by_time ON votes (voted_at)",
-        """CREATE TABLE fact_counts (
-            day TEXT NOT NULL,
-            fact_id TEXT NOT NULL,
-            asked INTEGER NOT NULL DEFAULT 0,
-            answered INTEGER NOT NULL DEFAULT 0,
-            suggested INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY (day, fact_id)
-        )""",
-        """CREATE TABLE outcome_counts (
-            day TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            count INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY (day, kind)
-        )""",
-        """CREATE TABLE audit (
-            id INTEGER PRIMARY KEY,
-            at REAL NOT NULL,
-            actor TEXT NOT NULL,
-            action TEXT NOT NULL,
-            details TEXT NOT NULL DEFAULT ''
-        )""",
-        "CREATE INDEX audit_by_time ON audit (at)",
-    ),
-)
-SCHEMA_VERSION = len(MIGRATIONS)
-
 MAX_STORED_QUESTION = 1000  # characters of a question kept; a longer one is cut
 MAX_AUDIT_DETAILS = 4000
-GROUP_SIMILARITY = 90.0  # rapidfuzz similarity (0-100) at which two misses are one question; 85 joined 'when did it start' and '... stop'
 _BATCH = 500  # writes per transaction
 _HOUSEKEEPING_SECONDS = 3600.0  # how often old rows are purged while running
 # errors caused by one write's content, not by the database: retrying cannot help
 _ITEM_ERRORS = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError, sqlite3.DataError)
-
-
-class StorageError(Exception):
-    """A problem reading the database, phrased as one line for a moderator or operator."""
-
-
-class SchemaTooNew(StorageError):
-    pass
-
-
-# ---- what the readers return -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MissRow:
-    asked_at: float
-    question: str
-    normalised: str
-    lang: str
-    kind: str  # suggest or decline
-    reason: str
-    best_fact: str | None
-    best_score: float
-    channel_id: int | None
-    asker: str  # salted hash, "" when unknown
-
-
-@dataclass(frozen=True)
-class MissGroup:
-    """Near-identical unanswered questions, counted together."""
-
-    question: str  # the most frequent wording
-    lang: str
-    count: int
-    askers: int  # distinct people
-    variants: tuple[tuple[str, int], ...]  # every wording with its count, most frequent first
-    closest_fact: str | None  # the fact most often closest when it was asked
-    closest_score: float
-    last_asked: float
-    declined: int  # how many were declined (the rest got "did you mean")
-
-
-@dataclass(frozen=True)
-class FactStats:
-    fact_id: str
-    asked: int = 0  # questions whose best match was this fact
-    answered: int = 0
-    suggested: int = 0  # times offered as a "did you mean"
-    votes_up: int = 0
-    votes_down: int = 0
-
-
-@dataclass(frozen=True)
-class Stats:
-    facts: tuple[FactStats, ...]
-    questions: int
-    answered: int
-    suggested: int
-    declined: int
-
-    def rate(self, kind: str) -> float:
-        count = {"answer": self.answered, "suggest": self.suggested, "decline": self.declined}[kind]
-        return count / self.questions if self.questions else 0.0
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    at: float
-    actor: str
-    action: str
-    details: str
-
-    @property
-    def when(self) -> datetime:
-        return datetime.fromtimestamp(self.at, UTC)
-
-
-@dataclass(frozen=True)
-class StorageStatus:
-    pending: int  # writes accepted but not yet in the database
-    problem: str | None  # the current fault, None when writes go through
-    refused: int  # writes refused because the queue was full (not acknowledged)
 
 
 # ---- queued writes ------------------------------------------------------------------------
@@ -193,7 +53,7 @@ class StorageStatus:
 class _Write(Protocol):
     label: str
 
-    def apply(self, conn: sqlite3.Connection, storage: Storage) -> None: ...
+    def apply(self, conn: sqlite3.Connection, storage: StorageWriter) -> None: ...
 
 
 @dataclass
@@ -211,8 +71,8 @@ class _ReplyWrite:
     channel_id: int | None
     user_id: int | str | None
 
-    def apply(self, conn: sqlite3.Connection, storage: Storage) -> None:
-        day = _day(self.when)
+    def apply(self, conn: sqlite3.Connection, storage: StorageWriter) -> None:
+        day = day_of(self.when)
         conn.execute(
             "INSERT INTO outcome_counts (day, kind, count) VALUES (?, ?, 1) ON CONFLICT (day, kind) DO UPDATE SET count = count + 1",
             (day, self.kind),
@@ -258,7 +118,7 @@ class _VoteWrite:
     user_id: int | str
     value: int
 
-    def apply(self, conn: sqlite3.Connection, storage: Storage) -> None:
+    def apply(self, conn: sqlite3.Connection, storage: StorageWriter) -> None:
         conn.execute(
             "INSERT INTO votes (answer_id, voter, fact_id, value, voted_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (answer_id, voter) DO UPDATE SET value = excluded.value, fact_id = excluded.fact_id, voted_at = excluded.voted_at",
@@ -274,7 +134,7 @@ class _AuditWrite:
     action: str
     details: str
 
-    def apply(self, conn: sqlite3.Connection, storage: Storage) -> None:
+    def apply(self, conn: sqlite3.Connection, storage: StorageWriter) -> None:
         conn.execute("INSERT INTO audit (at, actor, action, details) VALUES (?, ?, ?, ?)", (self.when, self.actor, self.action, self.details))
 
 
@@ -283,51 +143,25 @@ class _PurgeWrite:
     label: ClassVar[str] = "clean-up of old rows"
     cutoff: float
 
-    def apply(self, conn: sqlite3.Connection, storage: Storage) -> None:
+    def apply(self, conn: sqlite3.Connection, storage: StorageWriter) -> None:
         conn.execute("DELETE FROM misses WHERE asked_at < ?", (self.cutoff,))
         conn.execute("DELETE FROM votes WHERE voted_at < ?", (self.cutoff,))
 
 
-def _day(when: float) -> str:
+def voter_hash(salt: bytes, user_id: int | str) -> str:
+    """A person as the database keeps them: a salted HMAC of the user id, never the id."""
+    return hmac.new(salt, str(user_id).encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def day_of(when: float) -> str:
     return datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%d")
 
 
-# ---- schema ---------------------------------------------------------------------------------
+# ---- the writer -----------------------------------------------------------------------------
 
 
-def schema_version(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("PRAGMA user_version").fetchone()[0])
-
-
-def migrate(conn: sqlite3.Connection, migrations: tuple[tuple[str, ...], ...] = MIGRATIONS) -> int:
-    """Bring the schema to the newest version in one transaction: all steps or none.
-
-    `conn` must be in autocommit mode (isolation_level=None). Returns the version reached.
-    """
-    target = len(migrations)
-    if schema_version(conn) == target:
-        return target
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        version = schema_version(conn)  # another process may have migrated while we waited
-        if version > target:
-            raise SchemaTooNew(f"the database schema is version {version}, newer than this bot knows ({target}); upgrade the bot")
-        for step in migrations[version:]:
-            for statement in step:
-                conn.execute(statement)
-        conn.execute(f"PRAGMA user_version = {target}")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    return target
-
-
-# ---- the store ------------------------------------------------------------------------------
-
-
-class Storage:
-    """The bot's database. Create once, `start()` (or just record), `close()` at shutdown."""
+class StorageWriter:
+    """The queue, the writer thread and its connection. `Storage` adds the reads."""
 
     def __init__(
         self,
@@ -359,7 +193,7 @@ class Storage:
         self._next_purge = 0.0
 
     @classmethod
-    def from_settings(cls, settings: StorageSettings, **kwargs: Any) -> Storage:
+    def from_settings(cls, settings: StorageSettings, **kwargs: Any) -> Self:
         return cls(settings.path, settings.retention_days, **kwargs)
 
     # -- lifecycle --
@@ -389,7 +223,7 @@ class Storage:
     async def close_async(self, timeout: float = 10.0) -> int:
         return await asyncio.to_thread(self.close, timeout)
 
-    def __enter__(self) -> Storage:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -596,11 +430,11 @@ class Storage:
     def _user_hash(self, user_id: int | str | None) -> str:
         if user_id is None or self._salt is None:
             return ""
-        return hmac.new(self._salt, str(user_id).encode(), hashlib.sha256).hexdigest()[:32]
+        return voter_hash(self._salt, user_id)
 
     def _fault(self, exc: BaseException) -> None:
         self._disconnect()  # a read-only or stale handle would fail again: reopen on the next try
-        message = _describe_fault(exc)
+        message = describe_fault(exc)
         if self._problem is None:
             log.warning(
                 "storage: cannot write to %s (%s); keeping %d write(s) in memory and retrying every %gs",
@@ -618,102 +452,6 @@ class Storage:
         if self._refused:
             self._refused = 0
 
-    # -- reads --
-
-    def _read_connection(self) -> sqlite3.Connection:
-        if self._thread is not None and self._thread.is_alive() and self._problem is None:
-            self.flush(self.read_wait)  # so a moderator sees the vote they just cast
-        if not self.path.exists():
-            raise StorageError(f"no database at {self.path} yet; the bot creates it when it records its first question")
-        try:
-            conn = sqlite3.connect(str(self.path), timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA query_only = ON")
-            version = schema_version(conn)
-        except sqlite3.Error as exc:
-            raise StorageError(f"cannot read {self.path}: {_describe_fault(exc)}") from None
-        if version > SCHEMA_VERSION:
-            conn.close()
-            raise StorageError(f"{self.path} was written by a newer version of the bot (schema {version}, this one knows {SCHEMA_VERSION}); upgrade the bot")
-        if version < SCHEMA_VERSION:
-            conn.close()
-            raise StorageError(f"{self.path} has not been set up yet (schema {version}); start the bot once to create its tables")
-        return conn
-
-    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        conn = self._read_connection()
-        try:
-            return conn.execute(sql, params).fetchall()
-        except sqlite3.Error as exc:
-            raise StorageError(f"cannot read {self.path}: {_describe_fault(exc)}") from None
-        finally:
-            conn.close()
-
-    def misses(self, days: float | None = 7, now: float | None = None) -> list[MissRow]:
-        """Unanswered questions of the last `days` (None: all kept), oldest first."""
-        since = _since(days, now)
-        rows = self._query(
-            "SELECT asked_at, question, normalised, lang, kind, reason, best_fact, best_score, channel_id, asker FROM misses WHERE asked_at >= ? ORDER BY asked_at, id",
-            (since,),
-        )
-        return [MissRow(*row) for row in rows]
-
-    def miss_groups(self, days: float | None = 7, now: float | None = None, include_empty: bool = False) -> list[MissGroup]:
-        """The inbox: near-duplicate unanswered questions grouped, most asked first.
-
-        Questions with no content at all ("hi", "???") are left out unless `include_empty`.
-        """
-        rows = [r for r in self.misses(days, now) if include_empty or r.reason != "no_content"]
-        return group_misses(rows)
-
-    def stats(self, days: float | None = None, fact_ids: tuple[str, ...] | list[str] = (), now: float | None = None) -> Stats:
-        """Per fact: asked, answered, suggested and votes; overall outcome counts.
-
-        `fact_ids` (the current knowledge base) are listed even when never asked. Votes are
-        counted over the retention period, or `days` when given.
-        """
-        since = _since(days, now)
-        since_day = _day(since) if since > 0 else ""
-        outcome = dict(self._query("SELECT kind, SUM(count) FROM outcome_counts WHERE day >= ? GROUP BY kind", (since_day,)))
-        per_fact: dict[str, list[int]] = {fid: [0, 0, 0, 0, 0] for fid in fact_ids}
-        for fid, asked, answered, suggested in self._query(
-            "SELECT fact_id, SUM(asked), SUM(answered), SUM(suggested) FROM fact_counts WHERE day >= ? GROUP BY fact_id", (since_day,)
-        ):
-            per_fact.setdefault(fid, [0, 0, 0, 0, 0])[:3] = [asked, answered, suggested]
-        for fid, up, down in self._query("SELECT fact_id, SUM(value > 0), SUM(value < 0) FROM votes WHERE voted_at >= ? GROUP BY fact_id", (since,)):
-            per_fact.setdefault(fid, [0, 0, 0, 0, 0])[3:] = [up, down]
-        facts = tuple(sorted((FactStats(fid, *counts) for fid, counts in per_fact.items()), key=lambda s: (-s.asked, -s.answered, s.fact_id)))
-        answered, suggested, declined = (int(outcome.get(k) or 0) for k in ("answer", "suggest", "decline"))
-        return Stats(facts, answered + suggested + declined, answered, suggested, declined)
-
-    def audit_entries(self, days: float | None = None, limit: int = 100, now: float | None = None) -> list[AuditEntry]:
-        """Moderator actions, newest first."""
-        rows = self._query("SELECT at, actor, action, details FROM audit WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?", (_since(days, now), limit))
-        return [AuditEntry(*row) for row in rows]
-
-    def vote_of(self, answer_id: int | str, user_id: int | str) -> int:
-        """The vote a person has on an answer: 1, -1, or 0 for none."""
-        salt = self._query("SELECT value FROM meta WHERE key = 'salt'")
-        if not salt:
-            return 0
-        voter = hmac.new(bytes.fromhex(salt[0][0]), str(user_id).encode(), hashlib.sha256).hexdigest()[:32]
-        rows = self._query("SELECT value FROM votes WHERE answer_id = ? AND voter = ?", (str(answer_id), voter))
-        return int(rows[0][0]) if rows else 0
-
-    async def miss_groups_async(self, days: float | None = 7, include_empty: bool = False) -> list[MissGroup]:
-        return await asyncio.to_thread(self.miss_groups, days, None, include_empty)
-
-    async def stats_async(self, days: float | None = None, fact_ids: tuple[str, ...] | list[str] = ()) -> Stats:
-        return await asyncio.to_thread(self.stats, days, fact_ids)
-
-    async def audit_entries_async(self, days: float | None = None, limit: int = 100) -> list[AuditEntry]:
-        return await asyncio.to_thread(self.audit_entries, days, limit)
-
-
-def _since(days: float | None, now: float | None) -> float:
-    if days is None:
-        return 0.0
-    return (time.time() if now is None else now) - days * 86400
-
 
 def _rollback(conn: sqlite3.Connection) -> None:
     try:
@@ -722,7 +460,7 @@ def _rollback(conn: sqlite3.Connection) -> None:
         pass
 
 
-def _describe_fault(exc: BaseException) -> str:
+def describe_fault(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     if isinstance(exc, OSError) and exc.strerror:
         text = f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
@@ -736,94 +474,3 @@ def _describe_fault(exc: BaseException) -> str:
     if "unable to open" in lowered:
         return f"the database file cannot be opened or created ({text})"
     return text
-
-
-# ---- grouping the inbox ----------------------------------------------------------------------
-
-
-@dataclass
-class _Bucket:
-    normalised: str
-    wordings: Counter[str] = field(default_factory=Counter)
-    askers: set[str] = field(default_factory=set)
-    closest: Counter[str] = field(default_factory=Counter)
-    best_score: dict[str, float] = field(default_factory=dict)
-    langs: Counter[str] = field(default_factory=Counter)
-    count: int = 0
-    declined: int = 0
-    last: float = 0.0
-
-    def add(self, row: MissRow) -> None:
-        self.count += 1
-        self.wordings[row.question.strip()] += 1
-        if row.asker:
-            self.askers.add(row.asker)
-        if row.best_fact:
-            self.closest[row.best_fact] += 1
-            self.best_score[row.best_fact] = max(self.best_score.get(row.best_fact, 0.0), row.best_score)
-        self.langs[row.lang] += 1
-        self.declined += row.kind == "decline"
-        self.last = max(self.last, row.asked_at)
-
-    def merge(self, other: _Bucket) -> None:
-        self.count += other.count
-        self.wordings.update(other.wordings)
-        self.askers |= other.askers
-        self.closest.update(other.closest)
-        for fid, score in other.best_score.items():
-            self.best_score[fid] = max(self.best_score.get(fid, 0.0), score)
-        self.langs.update(other.langs)
-        self.declined += other.declined
-        self.last = max(self.last, other.last)
-
-
-def group_misses(rows: list[MissRow], similarity: float = GROUP_SIMILARITY) -> list[MissGroup]:
-    """Group unanswered questions whose normalised text is the same or nearly (typos, word order).
-
-    Greedy: the most asked wordings start groups, and each other wording joins the group whose
-    first wording it resembles most, if at least `similarity`; comparing with the group's first
-    wording (not any member) keeps a chain of small changes from drifting to another question.
-    """
-    from rapidfuzz import fuzz, process
-
-    buckets: dict[str, _Bucket] = {}
-    for row in rows:
-        key = row.normalised or normalise(row.question)
-        if not key:
-            continue
-        buckets.setdefault(key, _Bucket(key)).add(row)
-    ordered = sorted(buckets.values(), key=lambda b: (-b.count, -b.last, b.normalised))
-    groups: list[_Bucket] = []
-    heads: list[str] = []
-    for bucket in ordered:
-        match = None
-        if heads:
-            # plain ratio forgives typos, token_sort_ratio forgives word order; either may group
-            by_chars = process.extractOne(bucket.normalised, heads, scorer=fuzz.ratio, score_cutoff=similarity)
-            by_words = process.extractOne(bucket.normalised, heads, scorer=fuzz.token_sort_ratio, score_cutoff=similarity)
-            found = [m for m in (by_chars, by_words) if m is not None]
-            match = max(found, key=lambda m: m[1]) if found else None
-        if match is None:
-            groups.append(bucket)
-            heads.append(bucket.normalised)
-        else:
-            groups[match[2]].merge(bucket)
-    out = []
-    for g in groups:
-        variants = tuple(sorted(g.wordings.items(), key=lambda kv: (-kv[1], kv[0])))
-        closest = max(g.closest, key=lambda fid: (g.closest[fid], g.best_score[fid], fid)) if g.closest else None
-        out.append(
-            MissGroup(
-                question=variants[0][0],
-                lang=g.langs.most_common(1)[0][0],
-                count=g.count,
-                askers=len(g.askers),
-                variants=variants,
-                closest_fact=closest,
-                closest_score=g.best_score.get(closest, 0.0) if closest else 0.0,
-                last_asked=g.last,
-                declined=g.declined,
-            )
-        )
-    out.sort(key=lambda m: (-m.count, -m.askers, -m.last_asked, m.question))
-    return out
