@@ -20,7 +20,7 @@ from discord.ext import commands
 
 from bot.answer.reply import Reply
 from bot.config import Config
-from bot.exts.render import ReplyRenderer, SuggestionButton, apology_text, lang_of_locale
+from bot.embeds import ReplyRenderer, apology_text, lang_of_locale
 from bot.service import KnowledgeService
 from bot.storage import Storage
 
@@ -136,7 +136,6 @@ class SurveyBot(commands.Bot):
     async def setup_hook(self) -> None:
         if self.storage is not None:
             self.storage.start()  # a database problem is logged and retried there; answering goes on
-        self.add_dynamic_items(SuggestionButton)
         for name in self.extension_names:
             await self.load_extension(name)
         log.info("loaded extensions: %s", ", ".join(self.extension_names))

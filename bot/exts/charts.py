@@ -29,7 +29,7 @@ from rapidfuzz import fuzz
 from bot.answer.reply import Reply
 from bot.charts import ChartData, ChartError, ChartSpec, NothingToChart, available_charts, chart_data, chart_for_fact, find_chart, render_chart
 from bot.client import SurveyBot
-from bot.exts.render import (
+from bot.embeds import (
     CHOICE_MAX,
     CHOICES_MAX,
     COLOUR,

@@ -15,7 +15,7 @@ import discord
 from discord.ext import commands
 
 from bot.client import SurveyBot
-from bot.exts.render import apology_text
+from bot.embeds import apology_text
 from bot.text.normalise import detect_lang
 
 log = logging.getLogger(__name__)

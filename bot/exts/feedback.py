@@ -19,7 +19,7 @@ from discord.ext import commands
 
 from bot.answer.reply import Reply
 from bot.client import SurveyBot
-from bot.exts.render import lang_of_locale
+from bot.embeds import lang_of_locale
 from bot.storage import StorageError
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import SurveyBot
-from bot.exts.render import about_embed, lang_of_locale, sources_embed, topics_embed
+from bot.embeds import about_embed, lang_of_locale, sources_embed, topics_embed
 
 
 class Info(commands.Cog):

@@ -35,7 +35,7 @@ from discord.ext import commands
 
 from bot.answer.reply import Answerer
 from bot.client import SurveyBot
-from bot.exts.render import CHOICE_MAX, CHOICES_MAX, CONTENT_MAX, DESCRIPTION_MAX, clip, escape_user_text
+from bot.embeds import CHOICE_MAX, CHOICES_MAX, CONTENT_MAX, DESCRIPTION_MAX, clip, escape_user_text
 from bot.knowledge.store import AddResult, QuestionStore
 from bot.service import ReloadResult
 from bot.storage import AuditEntry, MissGroup, Stats, Storage, StorageError

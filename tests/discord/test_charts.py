@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from bot.charts import available_charts, chart_data, chart_for_fact, render_chart
+from bot.embeds import apology_text
 from bot.exts.charts import chart_embed, ranked_charts, resolve_chart
-from bot.exts.render import apology_text
 from bot.knowledge import default_knowledge_path
 from bot.service import KnowledgeService
 from tests.discord.conftest import mention, unloaded_service
@@ -301,7 +301,7 @@ def ours(message: Any) -> list[str]:
 
 
 async def test_other_buttons_under_the_answer_stay_and_still_work(make_guild) -> None:
-    from bot.exts.render import SuggestionButton
+    from bot.exts.ask import SuggestionButton
 
     def another_button(reply: Any) -> list[Any]:
         # stands for any other feature's button under answers (feedback votes, say)

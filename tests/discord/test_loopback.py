@@ -13,7 +13,7 @@ import pytest
 
 from bot.client import SurveyBot
 from bot.config import ChatSettings, Config, DiscordSettings
-from bot.exts.render import apology_text
+from bot.embeds import apology_text
 from bot.service import KnowledgeService
 from tests.support.discord_standin import DiscordStandIn, RestCall
 

@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot import embeds
 from bot.answer.reply import Answerer, FigureLine, Reply, SourceRef, Suggestion
-from bot.exts import render
+from bot.exts.ask import suggestion_buttons
 from bot.knowledge import KnowledgeBase
 
 
@@ -45,12 +46,12 @@ def test_every_fact_renders_within_limits_with_figure_and_source(answerer: Answe
     for fact in kb.facts:
         for all_figures in (False, True):
             reply = answerer.fact_reply(fact, lang, question="a question", all_figures=all_figures)
-            embed = render.reply_embed(reply)
+            embed = embeds.reply_embed(reply)
             assert_within_limits(embed)
-            assert embed.title == (reply.headline or render.label("answer", lang)), fact.id
+            assert embed.title == (reply.headline or embeds.label("answer", lang)), fact.id
             assert reply.sentence in (embed.description or ""), fact.id
             source_field = embed.fields[-1]
-            assert source_field.name in {render.label("source", lang), render.label("sources", lang)}
+            assert source_field.name in {embeds.label("source", lang), embeds.label("sources", lang)}
             assert kb.sources[fact.source].url in (source_field.value or ""), fact.id
             assert embed.url == kb.sources[fact.source].url
 
@@ -58,7 +59,7 @@ def test_every_fact_renders_within_limits_with_figure_and_source(answerer: Answe
 def test_answer_in_japanese_uses_japanese_labels(answerer: Answerer) -> None:
     reply = answerer.ask("マイナ保険証の利用率は？")
     assert reply.kind == "answer" and reply.lang == "ja"
-    embed = render.reply_embed(reply)
+    embed = embeds.reply_embed(reply)
     assert embed.fields[-1].name == "出典"
     assert any("時点" in (f.value or "") for f in embed.fields[:-1])
     assert embed.footer.text.startswith("知識ベースの版")
@@ -67,15 +68,22 @@ def test_answer_in_japanese_uses_japanese_labels(answerer: Answerer) -> None:
 def test_decline_points_to_topics_and_lists_what_it_knows(answerer: Answerer, kb: KnowledgeBase) -> None:
     reply = answerer.ask("what is the weather in Osaka tomorrow?")
     assert reply.kind == "decline"
-    embed = render.reply_embed(reply)
+    embed = embeds.reply_embed(reply)
     assert "/topics" in (embed.description or "")
     assert kb.topics[0].title.get("en") in (embed.description or "")
+
+
+def _renderer_with_suggestions() -> embeds.ReplyRenderer:
+    """A renderer with the "did you mean" buttons the /ask extension adds when it loads."""
+    renderer = embeds.ReplyRenderer()
+    renderer.add_buttons(suggestion_buttons)
+    return renderer
 
 
 def test_suggestions_become_at_most_three_buttons_that_name_the_fact(answerer: Answerer, kb: KnowledgeBase) -> None:
     facts = kb.facts[:5]
     reply = Reply("suggest", "en", "q", suggestions=tuple(Suggestion(f.id, f.questions["en"][0]) for f in facts), sentence="Which one?")
-    view = render.ReplyRenderer().view(reply)
+    view = _renderer_with_suggestions().view(reply)
     assert view is not None
     ids = [item.custom_id for item in view.children]  # type: ignore[attr-defined]
     assert ids == [f"suggest:en:{f.id}" for f in facts[:3]]
@@ -84,7 +92,7 @@ def test_suggestions_become_at_most_three_buttons_that_name_the_fact(answerer: A
 
 def test_no_buttons_for_an_answer_until_a_feature_adds_some(answerer: Answerer) -> None:
     reply = answerer.ask("How many digits does the My Number have?")
-    renderer = render.ReplyRenderer()
+    renderer = embeds.ReplyRenderer()
     assert renderer.view(reply) is None
 
     def thumbs(r: Reply) -> list[discord.ui.Item]:
@@ -97,7 +105,7 @@ def test_no_buttons_for_an_answer_until_a_feature_adds_some(answerer: Answerer) 
 
 def test_a_failing_button_maker_costs_only_its_buttons(answerer: Answerer, kb: KnowledgeBase) -> None:
     reply = Reply("suggest", "en", "q", suggestions=(Suggestion(kb.facts[0].id, "one?"),))
-    renderer = render.ReplyRenderer()
+    renderer = _renderer_with_suggestions()
 
     def broken(r: Reply) -> list[discord.ui.Item]:
         raise ValueError("chart data missing")
@@ -111,7 +119,7 @@ def test_a_failing_button_maker_costs_only_its_buttons(answerer: Answerer, kb: K
 
 
 def test_user_text_is_escaped_and_pings_nobody() -> None:
-    text = render.escape_user_text("@everyone **look** at <@123456789012345678> and <@&123456789012345679> `x` > quote")
+    text = embeds.escape_user_text("@everyone **look** at <@123456789012345678> and <@&123456789012345679> `x` > quote")
     assert "@everyone" not in text and "@\u200beveryone" in text
     assert "<@123456789012345678>" not in text and "<@&123456789012345679>" not in text
     assert "\\*\\*look\\*\\*" in text
@@ -119,20 +127,20 @@ def test_user_text_is_escaped_and_pings_nobody() -> None:
 
 
 def test_echo_is_one_line_and_clipped() -> None:
-    text = render.escape_user_text("line one\nline two " + "x" * 1000)
+    text = embeds.escape_user_text("line one\nline two " + "x" * 1000)
     assert "\n" not in text
     assert text.endswith("…")
-    assert len(text) <= render.ECHO_MAX
+    assert len(text) <= embeds.ECHO_MAX
 
 
 def test_clip_never_leaves_a_dangling_escape() -> None:
-    assert render.clip("ab\\*cd", 4) == "ab…"
-    assert render.clip("abc", 3) == "abc"
-    assert len(render.clip("x" * 5000, 4096)) == 4096
+    assert embeds.clip("ab\\*cd", 4) == "ab…"
+    assert embeds.clip("abc", 3) == "abc"
+    assert len(embeds.clip("x" * 5000, 4096)) == 4096
 
 
 def test_links_survive_brackets_and_parentheses() -> None:
-    link = render.source_link("Report [draft] (2023)", "https://example.org/a (b)")
+    link = embeds.source_link("Report [draft] (2023)", "https://example.org/a (b)")
     assert link == "[Report (draft) (2023)](https://example.org/a%20%28b%29)"
 
 
@@ -170,19 +178,19 @@ def replies(draw: st.DrawFn) -> Reply:
 @settings(max_examples=150, deadline=None)
 @given(replies())
 def test_any_reply_fits_discord_limits(reply: Reply) -> None:
-    renderer = render.ReplyRenderer()
+    renderer = _renderer_with_suggestions()
     embed = renderer.embed(reply)
     assert_within_limits(embed)
     assert_view_within_limits(renderer.view(reply))
     if reply.kind == "answer" and reply.sources:
         # the source is never what gives way to the size limit
-        assert embed.fields and embed.fields[-1].name in {render.label("source", reply.lang), render.label("sources", reply.lang)}
+        assert embed.fields and embed.fields[-1].name in {embeds.label("source", reply.lang), embeds.label("sources", reply.lang)}
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
 def test_info_embeds_fit(kb: KnowledgeBase, lang: str) -> None:
-    for embed in (render.topics_embed(kb, lang), render.sources_embed(kb, lang), render.about_embed(kb, lang)):
+    for embed in (embeds.topics_embed(kb, lang), embeds.sources_embed(kb, lang), embeds.about_embed(kb, lang)):
         assert_within_limits(embed)
-    sources = render.sources_embed(kb, lang)
+    sources = embeds.sources_embed(kb, lang)
     for src in kb.sources.values():
         assert any(src.url in (f.value or "") for f in sources.fields)

@@ -9,7 +9,7 @@ from pathlib import Path
 import discord
 import pytest
 
-from bot.exts.render import apology_text
+from bot.embeds import apology_text
 from bot.knowledge import default_knowledge_path
 from bot.service import KnowledgeService
 from tests.discord.conftest import mention, unloaded_service
@@ -242,7 +242,7 @@ async def test_autocomplete_caps_at_25_and_100_characters_on_a_large_knowledge_b
 
 
 def test_dynamic_item_template_accepts_every_fact_id(loaded_service: KnowledgeService) -> None:
-    from bot.exts.render import SuggestionButton
+    from bot.exts.ask import SuggestionButton
 
     for fact in loaded_service.answerer.kb.facts:
         assert SuggestionButton.__discord_ui_compiled_template__.fullmatch(f"suggest:en:{fact.id}"), fact.id

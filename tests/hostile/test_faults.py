@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.exts.render import apology_text
+from bot.embeds import apology_text
 from bot.service import KnowledgeService
 from bot.storage import Storage
 from tests.support.discord_standin import RestCall

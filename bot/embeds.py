@@ -5,9 +5,11 @@ embed built here goes through `fit_embed`, which clips each part to its limit an
 whole to 6,000 characters, so no reply can be rejected by Discord for its size.
 
 Buttons under a reply come from `ReplyRenderer.button_makers`: functions that take the
-Reply and return items. Suggestion buttons ("did you mean") are the first; a later feature
-adds its own maker (feedback votes, a chart) with `renderer.add_buttons(maker)` in its
-extension's `setup`, and registers its `DynamicItem` class with `bot.add_dynamic_items`.
+Reply and return items. Each feature adds its own maker ("did you mean" choices, feedback
+votes, a chart) with `renderer.add_buttons(maker)` when its extension loads, and registers
+its `DynamicItem` class there with `bot.add_dynamic_items`.
+
+Not an extension: the client and every extension use it to turn Replies into messages.
 """
 
 from __future__ import annotations
@@ -15,15 +17,12 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
 from bot.answer.reply import Reply, message
 from bot.knowledge.model import KnowledgeBase
-
-if TYPE_CHECKING:
-    from bot.client import SurveyBot
 
 log = logging.getLogger(__name__)
 
@@ -273,59 +272,6 @@ def unknown_fact_text(fact_id: str, lang: str) -> str:
 # ---------------------------------------------------------------- buttons
 
 
-class SuggestionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"suggest:(?P<lang>en|ja):(?P<fact_id>[A-Za-z0-9_.-]{1,80})"):
-    """A "did you mean" choice. The fact and language live in the custom id, so a click
-    is answered even after a restart, and no view has to be kept in memory per message."""
-
-    def __init__(self, fact_id: str, lang: str, question: str, number: int = 0) -> None:
-        text = f"{number}. {question}" if number else question
-        super().__init__(
-            discord.ui.Button(
-                style=discord.ButtonStyle.secondary,
-                label=clip(" ".join(text.split()), BUTTON_LABEL_MAX) or fact_id[:BUTTON_LABEL_MAX],
-                custom_id=f"suggest:{lang}:{fact_id}",
-            )
-        )
-        self.fact_id = fact_id
-        self.lang = lang
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /) -> SuggestionButton:
-        button = item if isinstance(item, discord.ui.Button) else None
-        return cls(match["fact_id"], match["lang"], button.label if button and button.label else match["fact_id"])
-
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        bot: SurveyBot = interaction.client  # type: ignore[assignment]
-        ephemeral = bool(interaction.message and interaction.message.flags.ephemeral)
-
-        def compute() -> Reply | str:
-            answerer = bot.service.answerer
-            fact = answerer.kb.fact(self.fact_id)
-            if fact is None:  # removed by a reload since the buttons were sent
-                return unknown_fact_text(self.fact_id, self.lang)
-            return answerer.fact_reply(fact, self.lang, question="")
-
-        try:
-            # the click answers the question that got the suggestions: counted like an /ask
-            await bot.respond(interaction, compute, ephemeral=ephemeral, record=True)
-        except Exception:
-            # discord.py only logs errors in dynamic items; the user still deserves an answer
-            log.exception("error answering suggestion button %s", self.custom_id)
-            await bot.apologise(interaction, self.lang)
-
-
-def suggestion_buttons(reply: Reply) -> list[discord.ui.Item[Any]]:
-    items: list[discord.ui.Item[Any]] = []
-    for number, s in enumerate(reply.suggestions[:3], 1):
-        if len(f"suggest:{reply.lang}:{s.fact_id}") <= CUSTOM_ID_MAX and SuggestionButton.__discord_ui_compiled_template__.fullmatch(
-            f"suggest:{reply.lang}:{s.fact_id}"
-        ):
-            items.append(SuggestionButton(s.fact_id, reply.lang, s.question, number))
-        else:
-            log.warning("fact id %r cannot be put in a button's custom id; no button for it", s.fact_id)
-    return items
-
-
 ButtonMaker = Callable[[Reply], Iterable[discord.ui.Item[Any]]]
 
 
@@ -333,7 +279,7 @@ class ReplyRenderer:
     """Turns Replies into (embed, view). Holds the button makers, so features can add theirs."""
 
     def __init__(self) -> None:
-        self.button_makers: list[ButtonMaker] = [suggestion_buttons]
+        self.button_makers: list[ButtonMaker] = []
 
     def add_buttons(self, maker: ButtonMaker) -> None:
         """Add a row-filler for reply views, e.g. feedback votes or a chart button."""
