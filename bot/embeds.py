@@ -21,8 +21,9 @@ from typing import Any
 
 import discord
 
-from bot.answer.reply import Reply, message
+from bot.answer.reply import Reply
 from bot.knowledge.model import KnowledgeBase
+from bot.messages import message
 
 log = logging.getLogger(__name__)
 
@@ -47,43 +48,6 @@ ECHO_MAX = 300  # how much of the asker's text is quoted back
 FIGURE_FIELDS_MAX = 10  # more figures than this read as a wall; the rest are summarised
 
 COLOUR = {"answer": discord.Colour.green(), "suggest": discord.Colour.gold(), "decline": discord.Colour.light_grey(), "info": discord.Colour.blurple()}
-
-_LABELS = {
-    "en": {
-        "answer": "Answer",
-        "suggest": "Did you mean…",
-        "decline": "No sourced answer",
-        "source": "Source",
-        "sources": "Sources",
-        "base": "Base",
-        "period": "Period",
-        "as_of": "As of",
-        "more_figures": "{n} more figure(s): use /fact to see them all",
-        "version": "Knowledge version {v}",
-        "topics_hint": "Use /topics to see what I can answer.",
-        "apology": "Sorry, something went wrong while answering. It has been logged; please try again later.",
-        "unknown_fact": "I have no fact called “{fact}”. Pick one from the list while you type, or see /topics.",
-    },
-    "ja": {
-        "answer": "回答",
-        "suggest": "もしかして…",
-        "decline": "出典付きの回答がありません",
-        "source": "出典",
-        "sources": "出典",
-        "base": "母数",
-        "period": "期間",
-        "as_of": "時点",
-        "more_figures": "ほかに{n}件の数字があります。/fact ですべて表示できます",
-        "version": "知識ベースの版 {v}",
-        "topics_hint": "/topics で答えられる話題を確認できます。",
-        "apology": "すみません、回答中に問題が発生しました。記録しましたので、しばらくしてからもう一度お試しください。",
-        "unknown_fact": "「{fact}」という事実はありません。入力中に表示される一覧から選ぶか、/topics を確認してください。",
-    },
-}
-
-
-def label(key: str, lang: str, **kw: Any) -> str:
-    return _LABELS["ja" if lang == "ja" else "en"][key].format(**kw)
 
 
 def lang_of_locale(locale: discord.Locale | str | None) -> str:
@@ -194,12 +158,12 @@ def _echo(reply: Reply) -> str:
 
 def _footer(embed: discord.Embed, reply: Reply) -> None:
     if reply.knowledge_version:
-        embed.set_footer(text=label("version", reply.lang, v=reply.knowledge_version))
+        embed.set_footer(text=message("version", reply.lang, v=reply.knowledge_version))
 
 
 def answer_embed(reply: Reply) -> discord.Embed:
     lang = reply.lang
-    title = reply.headline or label("answer", lang)
+    title = reply.headline or message("title.answer", lang)
     embed = discord.Embed(title=clip(title, TITLE_MAX), colour=COLOUR["answer"])
     first_url = next((s.url for s in reply.sources if s.url.startswith(("https://", "http://"))), None)
     if first_url:
@@ -210,19 +174,19 @@ def answer_embed(reply: Reply) -> discord.Embed:
         name = line.value + (f" · {line.label}" if line.label else "")
         details = [line.counts]
         if line.base:
-            details.append(f"{label('base', lang)}: {line.base}")
+            details.append(f"{message('base', lang)}: {line.base}")
         if line.period:
-            details.append(f"{label('period', lang)}: {line.period}")
-        details.append(f"{line.as_of}{label('as_of', lang)}" if lang == "ja" else f"{label('as_of', lang)} {line.as_of}")
+            details.append(f"{message('period', lang)}: {line.period}")
+        details.append(message("as_of.field", lang, date=line.as_of))
         embed.add_field(name=clip(name, FIELD_NAME_MAX), value=join_within(details, FIELD_VALUE_MAX), inline=False)
     if len(reply.figures) > len(shown):
-        embed.add_field(name="…", value=label("more_figures", lang, n=len(reply.figures) - len(shown)), inline=False)
+        embed.add_field(name="…", value=message("more_figures", lang, n=len(reply.figures) - len(shown)), inline=False)
     _footer(embed, reply)
     if not reply.sources:
         return fit_embed(embed)
     # The source must survive the 6,000-character total: figure fields give way first.
     blocks = [f"{src.line}\n{source_link(src.title, src.url)}" for src in reply.sources]
-    source_name = label("source" if len(blocks) == 1 else "sources", lang)
+    source_name = message("source" if len(blocks) == 1 else "sources", lang)
     source_value = join_within(blocks, FIELD_VALUE_MAX, "\n\n")
     fit_embed(embed)
     while embed.fields and len(embed) + len(source_name) + len(source_value) > EMBED_TOTAL_MAX:
@@ -236,7 +200,7 @@ def answer_embed(reply: Reply) -> discord.Embed:
 def suggest_embed(reply: Reply) -> discord.Embed:
     lines = [f"{i}. {s.question}" for i, s in enumerate(reply.suggestions, 1)]
     text = _echo(reply) + reply.sentence + ("\n" + "\n".join(lines) if lines else "")
-    embed = discord.Embed(title=label("suggest", reply.lang), description=text, colour=COLOUR["suggest"])
+    embed = discord.Embed(title=message("title.suggest", reply.lang), description=text, colour=COLOUR["suggest"])
     _footer(embed, reply)
     return fit_embed(embed)
 
@@ -247,8 +211,8 @@ def decline_embed(reply: Reply) -> discord.Embed:
     if reply.topics and reply.reason != "too_long":
         sep = "、" if lang == "ja" else "; "
         parts.append(message("knows", lang) + " " + sep.join(reply.topics))
-    parts.append(label("topics_hint", lang))
-    embed = discord.Embed(title=label("decline", lang), description="\n\n".join(parts), colour=COLOUR["decline"])
+    parts.append(message("topics_hint", lang))
+    embed = discord.Embed(title=message("title.decline", lang), description="\n\n".join(parts), colour=COLOUR["decline"])
     _footer(embed, reply)
     return fit_embed(embed)
 
@@ -262,11 +226,11 @@ def reply_embed(reply: Reply) -> discord.Embed:
 
 
 def apology_text(lang: str) -> str:
-    return label("apology", lang)
+    return message("apology", lang)
 
 
 def unknown_fact_text(fact_id: str, lang: str) -> str:
-    return label("unknown_fact", lang, fact=escape_user_text(fact_id, 100))
+    return message("unknown_fact", lang, fact=escape_user_text(fact_id, 100))
 
 
 # ---------------------------------------------------------------- buttons
@@ -317,8 +281,7 @@ class ReplyRenderer:
 
 
 def topics_embed(kb: KnowledgeBase, lang: str) -> discord.Embed:
-    title = "What I can answer" if lang != "ja" else "答えられる話題"
-    embed = discord.Embed(title=title, colour=COLOUR["info"])
+    embed = discord.Embed(title=message("topics.title", lang), colour=COLOUR["info"])
     for topic in kb.topics:
         lines = []
         for fact in kb.facts:
@@ -327,48 +290,31 @@ def topics_embed(kb: KnowledgeBase, lang: str) -> discord.Embed:
                 lines.append(f"• {phrasings[0]}")
         if lines:
             embed.add_field(name=clip(topic.title.get(lang), FIELD_NAME_MAX), value=join_within(lines, FIELD_VALUE_MAX), inline=False)
-    hint = "Ask with /ask, or pick one fact with /fact." if lang != "ja" else "/ask で質問するか、/fact で一つの事実を表示できます。"
-    embed.set_footer(text=f"{hint} · {label('version', lang, v=kb.version)}")
+    embed.set_footer(text=f"{message('topics.footer', lang)} · {message('version', lang, v=kb.version)}")
     return fit_embed(embed)
 
 
 def sources_embed(kb: KnowledgeBase, lang: str) -> discord.Embed:
     from bot.answer.format import date_text
 
-    title = "Sources" if lang != "ja" else "出典一覧"
-    embed = discord.Embed(title=title, colour=COLOUR["info"])
+    embed = discord.Embed(title=message("sources.title", lang), colour=COLOUR["info"])
     sources = list(kb.sources.values())
     for src in sources[: FIELDS_MAX - 1] if len(sources) > FIELDS_MAX else sources:
         name = src.publisher.get(lang) + (f" ({date_text(src.date, lang)})" if src.date else "")
         lines = [source_link(src.title.get(lang), src.url)]
         if src.survey_by is not None:
-            lines.append(("調査: " if lang == "ja" else "Survey by: ") + src.survey_by.get(lang))
+            lines.append(message("sources.survey_by", lang, who=src.survey_by.get(lang)))
         embed.add_field(name=clip(name, FIELD_NAME_MAX), value=join_within(lines, FIELD_VALUE_MAX), inline=False)
     if len(sources) > FIELDS_MAX:
         more = len(sources) - (FIELDS_MAX - 1)
-        embed.add_field(name="…", value=f"{more} more source(s)" if lang != "ja" else f"ほかに{more}件", inline=False)
-    embed.set_footer(text=label("version", lang, v=kb.version))
+        embed.add_field(name="…", value=message("sources.more", lang, n=more), inline=False)
+    embed.set_footer(text=message("version", lang, v=kb.version))
     return fit_embed(embed)
 
 
 def about_embed(kb: KnowledgeBase, lang: str) -> discord.Embed:
-    if lang == "ja":
-        title = "このボットについて"
-        text = (
-            "マイナ保険証（マイナンバーカードの健康保険証利用）についての質問に、出典付きの数字で答えます。"
-            "答えは知識ベースに登録された事実だけから作られ、該当する事実がないときはそう伝えます。"
-            "\n/ask で質問、/fact で一つの事実、/topics で話題の一覧、/sources で出典の一覧を表示します。"
-        )
-        names = ("事実", "話題", "出典", "知識ベースの版")
-    else:
-        title = "About this bot"
-        text = (
-            "I answer questions about Japan's My Number health insurance cards with sourced figures. "
-            "Every answer comes from a fact in my knowledge base, with its source and date; when no fact answers a question, I say so."
-            "\nAsk with /ask, show one fact with /fact, list topics with /topics and sources with /sources."
-        )
-        names = ("Facts", "Topics", "Sources", "Knowledge version")
-    embed = discord.Embed(title=title, description=text, colour=COLOUR["info"])
-    for name, value in zip(names, (len(kb.facts), len(kb.topics), len(kb.sources), kb.version), strict=True):
-        embed.add_field(name=name, value=str(value), inline=True)
+    embed = discord.Embed(title=message("about.title", lang), description=message("about.text", lang), colour=COLOUR["info"])
+    counts = (("about.facts", len(kb.facts)), ("about.topics", len(kb.topics)), ("about.sources", len(kb.sources)), ("about.version", kb.version))
+    for key, value in counts:
+        embed.add_field(name=message(key, lang), value=str(value), inline=True)
     return fit_embed(embed)

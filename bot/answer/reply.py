@@ -12,6 +12,7 @@ from typing import Literal
 from bot.answer.format import date_text, source_line, value_text
 from bot.answer.policy import Decision, Thresholds, decide
 from bot.knowledge.model import Fact, Figure, KnowledgeBase
+from bot.messages import message
 from bot.search.index import SearchIndex, SearchResult
 from bot.text.normalise import clean, detect_lang
 
@@ -65,29 +66,6 @@ class Reply:
     @property
     def answered(self) -> bool:
         return self.kind == "answer"
-
-
-_MESSAGES = {
-    "suggest": {"en": "I'm not sure which of these you mean:", "ja": "どの質問のことでしょうか："},
-    "decline": {"en": "I don't have a sourced figure that answers this.", "ja": "この質問に答えられる出典付きの数字がありません。"},
-    "too_long": {
-        "en": "That question is too long for me ({n} characters, limit {limit}). Please ask it in a sentence or two.",
-        "ja": "質問が長すぎます（{n}文字、上限{limit}文字）。短くまとめて質問してください。",
-    },
-    "no_content": {
-        "en": "I couldn't find a question in that. Ask me about My Number health insurance cards.",
-        "ja": "質問が見つかりませんでした。マイナ保険証について質問してください。",
-    },
-    "not_covered": {"en": "I have no sourced figure about {what}.", "ja": "{what}について出典のある数字はありません。"},
-    "knows": {"en": "I can answer questions about:", "ja": "答えられる話題："},
-    "latest": {"en": "latest", "ja": "最新"},
-    "article": {"en": "at the time of the 2023 survey report", "ja": "2023年の調査報道の時点"},
-    "as_of": {"en": "as of", "ja": "時点"},
-}
-
-
-def message(key: str, lang: str, **kw: object) -> str:
-    return _MESSAGES[key]["ja" if lang == "ja" else "en"].format(**kw)
 
 
 class Answerer:
@@ -223,7 +201,7 @@ def render_text(reply: Reply) -> str:
         for line in reply.figures:
             label = f"[{line.label}] " if line.label else ""
             details = [d for d in (line.base, line.period) if d]
-            details.append(f"{line.as_of}{message('as_of', reply.lang)}" if ja else f"{message('as_of', reply.lang)} {line.as_of}")
+            details.append(message("as_of", reply.lang, date=line.as_of))
             sep = "、" if ja else "; "
             out.append(f"  • {label}{line.value}: {line.counts} ({sep.join(details)})")
         for src in reply.sources:

@@ -41,37 +41,17 @@ from bot.embeds import (
     escape_user_text,
     fit_embed,
     join_within,
-    label,
     lang_of_locale,
     source_link,
 )
 from bot.knowledge.model import KnowledgeBase
+from bot.messages import message
 from bot.text.normalise import normalise
 
 log = logging.getLogger(__name__)
 
 BUTTON_PREFIX = "chart:"
 ATTACHMENT_DESCRIPTION_MAX = 1024  # the alt text Discord keeps for an attachment
-
-_TEXTS = {
-    "en": {
-        "button": "Chart",
-        "unknown": "I have no chart called “{name}”. Pick one from the list while you type.",
-        "nothing": "“{name}” has no figures that can be drawn as a chart.",
-        "gone": "This answer has no chart any more (the knowledge base has changed since). Ask again to see the current figures.",
-    },
-    "ja": {
-        "button": "グラフ",
-        "unknown": "「{name}」というグラフはありません。入力中に表示される一覧から選んでください。",
-        "nothing": "「{name}」にはグラフにできる数値がありません。",
-        "gone": "この回答のグラフはもうありません（知識ベースが更新されました）。もう一度質問すると最新の数値を表示します。",
-    },
-}
-
-
-def text(key: str, lang: str, **kw: Any) -> str:
-    return _TEXTS["ja" if lang == "ja" else "en"][key].format(**kw)
-
 
 # ---------------------------------------------------------------- choosing a chart
 
@@ -153,14 +133,14 @@ def resolve_chart(kb: KnowledgeBase, name: str, lang: str) -> ChartSpec | str:
     try:
         return find_chart(kb, name)
     except NothingToChart:
-        return text("nothing", lang, name=escape_user_text(name, 100))
+        return message("chart.nothing", lang, name=escape_user_text(name, 100))
     except ChartError:
         pass
     wanted = normalise(name)
     for spec in available_charts(kb):
         if wanted and wanted in (normalise(spec.title_en), normalise(spec.title_ja)):
             return spec
-    return text("unknown", lang, name=escape_user_text(name, 100))
+    return message("chart.unknown", lang, name=escape_user_text(name, 100))
 
 
 # ---------------------------------------------------------------- the message
@@ -203,8 +183,8 @@ def chart_embed(kb: KnowledgeBase, data: ChartData, filename: str) -> discord.Em
         embed.url = first_url.replace(" ", "%20")
     embed.set_image(url=f"attachment://{filename}")
     if blocks:
-        embed.add_field(name=label("source" if len(blocks) == 1 else "sources", lang), value=join_within(blocks, FIELD_VALUE_MAX, "\n\n"), inline=False)
-    embed.set_footer(text=label("version", lang, v=kb.version))
+        embed.add_field(name=message("source" if len(blocks) == 1 else "sources", lang), value=join_within(blocks, FIELD_VALUE_MAX, "\n\n"), inline=False)
+    embed.set_footer(text=message("version", lang, v=kb.version))
     return fit_embed(embed)
 
 
@@ -218,7 +198,9 @@ class ChartButton(discord.ui.DynamicItem[discord.ui.Button], template=r"chart:(?
 
     def __init__(self, fact_id: str, lang: str) -> None:
         super().__init__(
-            discord.ui.Button(style=discord.ButtonStyle.secondary, label=text("button", lang), emoji="📊", custom_id=f"{BUTTON_PREFIX}{lang}:{fact_id}")
+            discord.ui.Button(
+                style=discord.ButtonStyle.secondary, label=message("chart.button", lang), emoji="📊", custom_id=f"{BUTTON_PREFIX}{lang}:{fact_id}"
+            )
         )
         self.fact_id = fact_id
         self.lang = lang
@@ -259,23 +241,23 @@ async def add_chart_to_answer(bot: SurveyBot, interaction: discord.Interaction, 
     kb = bot.service.answerer.kb
     spec = chart_for_fact(kb, fact_id)
     if spec is None:
-        await bot.tell(interaction, text("gone", lang))
+        await bot.tell(interaction, message("chart.gone", lang))
         return
     try:
         data = chart_data(kb, spec, lang)
     except ChartError:
-        await bot.tell(interaction, text("gone", lang))
+        await bot.tell(interaction, message("chart.gone", lang))
         return
     await interaction.response.defer()  # a deferred update: the answer itself is edited
     png = await asyncio.to_thread(render_chart, kb, spec.key, lang)
     file = chart_file(png, spec, lang)
-    message = interaction.message
-    embeds = list(message.embeds) if message is not None else []
+    answer = interaction.message
+    embeds = list(answer.embeds) if answer is not None else []
     if embeds:
         embeds[0].set_image(url=f"attachment://{file.filename}")
     else:
         embeds = [chart_embed(kb, data, file.filename)]
-    view = _view_without_chart_buttons(message)
+    view = _view_without_chart_buttons(answer)
     await interaction.edit_original_response(embeds=embeds, attachments=[file], view=view, allowed_mentions=discord.AllowedMentions.none())
     if view is not None:
         # The rebuilt view only carries the other buttons' custom ids (their DynamicItems answer
@@ -283,10 +265,10 @@ async def add_chart_to_answer(bot: SurveyBot, interaction: discord.Interaction, 
         view.stop()
 
 
-def _view_without_chart_buttons(message: discord.Message | None) -> discord.ui.View | None:
-    if message is None or not message.components:
+def _view_without_chart_buttons(answer: discord.Message | None) -> discord.ui.View | None:
+    if answer is None or not answer.components:
         return None
-    view = discord.ui.View.from_message(message, timeout=None)
+    view = discord.ui.View.from_message(answer, timeout=None)
     for item in list(view.children):
         if str(getattr(item, "custom_id", "") or "").startswith(BUTTON_PREFIX):
             view.remove_item(item)
@@ -321,7 +303,7 @@ class Charts(commands.Cog):
         try:
             data = chart_data(kb, found, lang)
         except ChartError:
-            await self.bot.tell(interaction, text("nothing", lang, name=escape_user_text(found.title(lang), 100)))
+            await self.bot.tell(interaction, message("chart.nothing", lang, name=escape_user_text(found.title(lang), 100)))
             return
         await interaction.response.defer(ephemeral=private, thinking=True)
         png = await asyncio.to_thread(render_chart, kb, found.key, lang)

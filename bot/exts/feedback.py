@@ -20,6 +20,7 @@ from discord.ext import commands
 from bot.answer.reply import Reply
 from bot.client import SurveyBot
 from bot.embeds import lang_of_locale
+from bot.messages import message
 from bot.storage import StorageError
 
 log = logging.getLogger(__name__)
@@ -27,27 +28,6 @@ log = logging.getLogger(__name__)
 VOTE_ID_RE = r"vote:(?P<value>up|down):(?P<fact_id>[A-Za-z0-9_.-]{1,80})"
 EMOJI = {True: "👍", False: "👎"}
 PREVIOUS_VOTE_WAIT = 1.5  # seconds; past this the click is acknowledged without comparing to an earlier vote
-
-_TEXT = {
-    "en": {
-        "new": "Thanks, your {emoji} is recorded. Clicking the other button changes it.",
-        "same": "You had already given this answer {emoji}; your vote stays as it is.",
-        "changed": "Your vote on this answer is now {emoji} (it was {old}).",
-        "unknown": "Your {emoji} is recorded; a second click changes your vote, it never adds one.",
-        "failed": "Sorry, your vote could not be recorded just now. Please try again later.",
-    },
-    "ja": {
-        "new": "{emoji} を記録しました。もう一方のボタンを押すと変更できます。",
-        "same": "この回答にはすでに {emoji} が記録されています。投票はそのままです。",
-        "changed": "この回答への投票を {emoji} に変更しました（以前は {old}）。",
-        "unknown": "{emoji} を記録しました。もう一度押すと投票が変わるだけで、票は増えません。",
-        "failed": "すみません、投票を記録できませんでした。しばらくしてからもう一度お試しください。",
-    },
-}
-
-
-def _text(key: str, lang: str, **kw: Any) -> str:
-    return _TEXT["ja" if lang == "ja" else "en"][key].format(**kw)
 
 
 class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=VOTE_ID_RE):
@@ -71,12 +51,12 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=VOTE_ID_RE)
         lang = lang_of_locale(interaction.locale)
         storage = bot.storage
         if storage is None or interaction.message is None:
-            await bot.tell(interaction, _text("failed", lang))
+            await bot.tell(interaction, message("vote.failed", lang))
             return
         answer_id, user_id = interaction.message.id, interaction.user.id
         previous = await _previous_vote(storage, answer_id, user_id)
         if not storage.record_vote(answer_id, self.fact_id, user_id, self.up):
-            await bot.tell(interaction, _text("failed", lang))
+            await bot.tell(interaction, message("vote.failed", lang))
             return
         emoji = EMOJI[self.up]
         if previous is None:
@@ -87,7 +67,7 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=VOTE_ID_RE)
             key = "same"
         else:
             key = "changed"
-        await bot.tell(interaction, _text(key, lang, emoji=emoji, old=EMOJI[not self.up]))
+        await bot.tell(interaction, message(f"vote.{key}", lang, emoji=emoji, old=EMOJI[not self.up]))
 
 
 async def _previous_vote(storage: Any, answer_id: int, user_id: int) -> int | None:

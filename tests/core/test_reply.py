@@ -77,3 +77,14 @@ def test_strict_mode_ignores_chatter(answerer: Answerer) -> None:
     for chatter in ("anyone up for lunch?", "same", "lol same, see you all tomorrow", "good morning everyone", "did anyone watch the game"):
         assert not answerer.ask(chatter, strict=True).answered, chatter
     assert answerer.ask("How many people have registered their My Number card as a health insurance card?", strict=True).answered
+
+
+def test_every_message_has_english_and_japanese_with_the_same_placeholders() -> None:
+    import string
+
+    from bot.messages import MESSAGES
+
+    for key, texts in MESSAGES.items():
+        assert set(texts) == {"en", "ja"}, key
+        fields = [{name for _, name, _, _ in string.Formatter().parse(texts[lang]) if name} for lang in ("en", "ja")]
+        assert fields[0] == fields[1], key

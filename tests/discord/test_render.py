@@ -11,6 +11,7 @@ from bot import embeds
 from bot.answer.reply import Answerer, FigureLine, Reply, SourceRef, Suggestion
 from bot.exts.ask import suggestion_buttons
 from bot.knowledge import KnowledgeBase
+from bot.messages import message
 
 
 def assert_within_limits(embed: discord.Embed) -> None:
@@ -48,10 +49,10 @@ def test_every_fact_renders_within_limits_with_figure_and_source(answerer: Answe
             reply = answerer.fact_reply(fact, lang, question="a question", all_figures=all_figures)
             embed = embeds.reply_embed(reply)
             assert_within_limits(embed)
-            assert embed.title == (reply.headline or embeds.label("answer", lang)), fact.id
+            assert embed.title == (reply.headline or message("title.answer", lang)), fact.id
             assert reply.sentence in (embed.description or ""), fact.id
             source_field = embed.fields[-1]
-            assert source_field.name in {embeds.label("source", lang), embeds.label("sources", lang)}
+            assert source_field.name in {message("source", lang), message("sources", lang)}
             assert kb.sources[fact.source].url in (source_field.value or ""), fact.id
             assert embed.url == kb.sources[fact.source].url
 
@@ -184,7 +185,7 @@ def test_any_reply_fits_discord_limits(reply: Reply) -> None:
     assert_view_within_limits(renderer.view(reply))
     if reply.kind == "answer" and reply.sources:
         # the source is never what gives way to the size limit
-        assert embed.fields and embed.fields[-1].name in {embeds.label("source", reply.lang), embeds.label("sources", reply.lang)}
+        assert embed.fields and embed.fields[-1].name in {message("source", reply.lang), message("sources", reply.lang)}
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])

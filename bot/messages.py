@@ -1,0 +1,107 @@
+"""Every text the bot says to a user, in English and Japanese, and the one lookup for them.
+
+`message(id, lang, **values)` returns the text for `lang` ("ja" gives Japanese, anything
+else English) with the `{placeholders}` filled. The core's replies (bot/answer) and the
+Discord front end (bot/embeds.py, bot/exts) read from this one table, so a wording is
+changed, or a language checked, in one place. A leaf module: it imports nothing of the bot.
+
+Moderator-only texts (/kb, the command line) are English only and stay with their commands.
+"""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # ---- replies of the core (bot/answer/reply.py), also printed by the command line
+    "suggest": {"en": "I'm not sure which of these you mean:", "ja": "どの質問のことでしょうか："},
+    "decline": {"en": "I don't have a sourced figure that answers this.", "ja": "この質問に答えられる出典付きの数字がありません。"},
+    "too_long": {
+        "en": "That question is too long for me ({n} characters, limit {limit}). Please ask it in a sentence or two.",
+        "ja": "質問が長すぎます（{n}文字、上限{limit}文字）。短くまとめて質問してください。",
+    },
+    "no_content": {
+        "en": "I couldn't find a question in that. Ask me about My Number health insurance cards.",
+        "ja": "質問が見つかりませんでした。マイナ保険証について質問してください。",
+    },
+    "not_covered": {"en": "I have no sourced figure about {what}.", "ja": "{what}について出典のある数字はありません。"},
+    "knows": {"en": "I can answer questions about:", "ja": "答えられる話題："},
+    "latest": {"en": "latest", "ja": "最新"},
+    "article": {"en": "at the time of the 2023 survey report", "ja": "2023年の調査報道の時点"},
+    "as_of": {"en": "as of {date}", "ja": "{date}時点"},
+    # ---- reply embeds (bot/embeds.py)
+    "title.answer": {"en": "Answer", "ja": "回答"},
+    "title.suggest": {"en": "Did you mean…", "ja": "もしかして…"},
+    "title.decline": {"en": "No sourced answer", "ja": "出典付きの回答がありません"},
+    "source": {"en": "Source", "ja": "出典"},
+    "sources": {"en": "Sources", "ja": "出典"},
+    "base": {"en": "Base", "ja": "母数"},
+    "period": {"en": "Period", "ja": "期間"},
+    "as_of.field": {"en": "As of {date}", "ja": "{date}時点"},
+    "more_figures": {"en": "{n} more figure(s): use /fact to see them all", "ja": "ほかに{n}件の数字があります。/fact ですべて表示できます"},
+    "version": {"en": "Knowledge version {v}", "ja": "知識ベースの版 {v}"},
+    "topics_hint": {"en": "Use /topics to see what I can answer.", "ja": "/topics で答えられる話題を確認できます。"},
+    "apology": {
+        "en": "Sorry, something went wrong while answering. It has been logged; please try again later.",
+        "ja": "すみません、回答中に問題が発生しました。記録しましたので、しばらくしてからもう一度お試しください。",
+    },
+    "unknown_fact": {
+        "en": "I have no fact called “{fact}”. Pick one from the list while you type, or see /topics.",
+        "ja": "「{fact}」という事実はありません。入力中に表示される一覧から選ぶか、/topics を確認してください。",
+    },
+    # ---- /topics, /sources, /about (bot/embeds.py)
+    "topics.title": {"en": "What I can answer", "ja": "答えられる話題"},
+    "topics.footer": {"en": "Ask with /ask, or pick one fact with /fact.", "ja": "/ask で質問するか、/fact で一つの事実を表示できます。"},
+    "sources.title": {"en": "Sources", "ja": "出典一覧"},
+    "sources.survey_by": {"en": "Survey by: {who}", "ja": "調査: {who}"},
+    "sources.more": {"en": "{n} more source(s)", "ja": "ほかに{n}件"},
+    "about.title": {"en": "About this bot", "ja": "このボットについて"},
+    "about.text": {
+        "en": (
+            "I answer questions about Japan's My Number health insurance cards with sourced figures. "
+            "Every answer comes from a fact in my knowledge base, with its source and date; when no fact answers a question, I say so."
+            "\nAsk with /ask, show one fact with /fact, list topics with /topics and sources with /sources."
+        ),
+        "ja": (
+            "マイナ保険証（マイナンバーカードの健康保険証利用）についての質問に、出典付きの数字で答えます。"
+            "答えは知識ベースに登録された事実だけから作られ、該当する事実がないときはそう伝えます。"
+            "\n/ask で質問、/fact で一つの事実、/topics で話題の一覧、/sources で出典の一覧を表示します。"
+        ),
+    },
+    "about.facts": {"en": "Facts", "ja": "事実"},
+    "about.topics": {"en": "Topics", "ja": "話題"},
+    "about.sources": {"en": "Sources", "ja": "出典"},
+    "about.version": {"en": "Knowledge version", "ja": "知識ベースの版"},
+    # ---- charts (bot/exts/charts.py)
+    "chart.button": {"en": "Chart", "ja": "グラフ"},
+    "chart.unknown": {
+        "en": "I have no chart called “{name}”. Pick one from the list while you type.",
+        "ja": "「{name}」というグラフはありません。入力中に表示される一覧から選んでください。",
+    },
+    "chart.nothing": {"en": "“{name}” has no figures that can be drawn as a chart.", "ja": "「{name}」にはグラフにできる数値がありません。"},
+    "chart.gone": {
+        "en": "This answer has no chart any more (the knowledge base has changed since). Ask again to see the current figures.",
+        "ja": "この回答のグラフはもうありません（知識ベースが更新されました）。もう一度質問すると最新の数値を表示します。",
+    },
+    # ---- 👍/👎 under answers (bot/exts/feedback.py)
+    "vote.new": {
+        "en": "Thanks, your {emoji} is recorded. Clicking the other button changes it.",
+        "ja": "{emoji} を記録しました。もう一方のボタンを押すと変更できます。",
+    },
+    "vote.same": {
+        "en": "You had already given this answer {emoji}; your vote stays as it is.",
+        "ja": "この回答にはすでに {emoji} が記録されています。投票はそのままです。",
+    },
+    "vote.changed": {"en": "Your vote on this answer is now {emoji} (it was {old}).", "ja": "この回答への投票を {emoji} に変更しました（以前は {old}）。"},
+    "vote.unknown": {
+        "en": "Your {emoji} is recorded; a second click changes your vote, it never adds one.",
+        "ja": "{emoji} を記録しました。もう一度押すと投票が変わるだけで、票は増えません。",
+    },
+    "vote.failed": {
+        "en": "Sorry, your vote could not be recorded just now. Please try again later.",
+        "ja": "すみません、投票を記録できませんでした。しばらくしてからもう一度お試しください。",
+    },
+}
+
+
+def message(key: str, lang: str, **values: object) -> str:
+    """The text `key` in `lang` (Japanese for "ja", else English), placeholders filled from `values`."""
+    return MESSAGES[key]["ja" if lang == "ja" else "en"].format(**values)
