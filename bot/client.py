@@ -12,7 +12,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import discord
 from discord import app_commands
@@ -62,38 +61,47 @@ class SurveyTree(app_commands.CommandTree["SurveyBot"]):
         await self.client.apologise(interaction, lang_of_locale(interaction.locale))
 
 
-@dataclass
 class ChatCooldowns:
-    """Per-user and per-channel pauses between chat answers; 0 seconds turns one off."""
+    """Per-user and per-channel pauses between chat answers: one answer per pause, kept in
+    discord.py's `CooldownMapping` (one bucket per user id or channel id, dropped once its
+    pause is over); 0 seconds turns one off.
 
-    user_seconds: float
-    channel_seconds: float
-    clock: Callable[[], float] = time.monotonic
+    Checking (`retry_after`) and using (`record`) are separate, unlike a command cooldown: a
+    message uses up the pause only when the bot answers it, so chatter in an answer channel
+    that gets no answer never delays the next real question.
+    """
 
-    def __post_init__(self) -> None:
-        self._users: dict[int, float] = {}
-        self._channels: dict[int, float] = {}
+    def __init__(self, user_seconds: float, channel_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._users = _one_per(user_seconds)
+        self._channels = _one_per(channel_seconds)
 
     def retry_after(self, user_id: int, channel_id: int) -> float:
         """Seconds until this user may get a chat answer in this channel; 0 when now."""
         now = self.clock()
-        wait_user = self._users.get(user_id, -1e18) + self.user_seconds - now if self.user_seconds else 0.0
-        wait_channel = self._channels.get(channel_id, -1e18) + self.channel_seconds - now if self.channel_seconds else 0.0
-        return max(0.0, wait_user, wait_channel)
+        return max((bucket.get_retry_after(now) for bucket in self._buckets(user_id, channel_id, now)), default=0.0)
 
     def record(self, user_id: int, channel_id: int) -> None:
         now = self.clock()
-        if self.user_seconds:
-            self._users[user_id] = now
-        if self.channel_seconds:
-            self._channels[channel_id] = now
-        if len(self._users) + len(self._channels) > 10_000:
-            self._forget_before(now)
+        for bucket in self._buckets(user_id, channel_id, now):
+            if bucket.update_rate_limit(now) is not None:
+                # at the very instant a pause ends discord.py still counts its answer as used:
+                # start the next pause now, as an answer at any later instant would
+                bucket.reset()
+                bucket.update_rate_limit(now)
 
-    def _forget_before(self, now: float) -> None:
-        # entries whose pause is over carry no information; keep memory flat on busy servers
-        self._users = {k: t for k, t in self._users.items() if t + self.user_seconds > now}
-        self._channels = {k: t for k, t in self._channels.items() if t + self.channel_seconds > now}
+    def _buckets(self, user_id: int, channel_id: int, now: float) -> list[commands.Cooldown]:
+        pairs = ((self._users, user_id), (self._channels, channel_id))
+        buckets = [mapping.get_bucket(key, now) for mapping, key in pairs if mapping is not None]
+        return [bucket for bucket in buckets if bucket is not None]
+
+
+def _by_id(key: int) -> int:
+    return key
+
+
+def _one_per(seconds: float) -> commands.CooldownMapping[int] | None:
+    return commands.CooldownMapping.from_cooldown(1, seconds, _by_id) if seconds > 0 else None
 
 
 class SurveyBot(commands.Bot):
