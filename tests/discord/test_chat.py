@@ -227,3 +227,17 @@ facts:
         as_of: "2023-12-03"
     source: test-source
 """
+
+
+def test_an_answer_at_the_exact_end_of_a_pause_starts_a_new_pause() -> None:
+    from bot.client import ChatCooldowns
+
+    now = [1000.0]
+    cooldowns = ChatCooldowns(10, 0, lambda: now[0])
+    cooldowns.record(1, 7)
+    now[0] += 10
+    assert cooldowns.retry_after(1, 7) == 0
+    cooldowns.record(1, 7)
+    now[0] += 0.5
+    assert cooldowns.retry_after(1, 7) == 9.5
+    assert cooldowns.retry_after(2, 7) == 0  # another user, and the channel pause is off
