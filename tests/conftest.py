@@ -7,6 +7,7 @@ import pytest
 
 from bot.answer.reply import Answerer
 from bot.knowledge import KnowledgeBase, default_knowledge_path, load_knowledge
+from bot.service import KnowledgeService
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -21,6 +22,16 @@ def kb() -> KnowledgeBase:
 @pytest.fixture(scope="session")
 def answerer(kb: KnowledgeBase) -> Answerer:
     return Answerer(kb)
+
+
+@pytest.fixture(scope="session")
+def loaded_service() -> KnowledgeService:
+    """The service the running bot holds, loaded with the shipped knowledge base (questions
+    up to 500 characters). Shared by the Discord and hostile-input tests: never reload it."""
+    service = KnowledgeService(default_knowledge_path(), max_chars=500)
+    result = service.reload()
+    assert result.ok, result.problems
+    return service
 
 
 @pytest.fixture

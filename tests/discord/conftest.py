@@ -15,16 +15,7 @@ import simcord
 
 from bot.client import SurveyBot
 from bot.config import ChatSettings, Config, DiscordSettings
-from bot.knowledge import default_knowledge_path
 from bot.service import KnowledgeService
-
-
-@pytest.fixture(scope="session")
-def loaded_service() -> KnowledgeService:
-    service = KnowledgeService(default_knowledge_path(), max_chars=500)
-    result = service.reload()
-    assert result.ok, result.problems
-    return service
 
 
 class ManualClock:

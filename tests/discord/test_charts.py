@@ -19,9 +19,9 @@ from bot.exts.charts import chart_embed, ranked_charts, resolve_chart
 from bot.knowledge import default_knowledge_path
 from bot.service import KnowledgeService
 from tests.discord.conftest import mention, unloaded_service
-from tests.discord.test_loopback import is_reply_to, running_bot
 from tests.discord.test_render import assert_within_limits
 from tests.support import discord_standin
+from tests.support.live_bot import is_reply_to, running_bot
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 USAGE_Q = "What is the usage rate of the My Number health insurance card?"

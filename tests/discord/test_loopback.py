@@ -3,57 +3,18 @@ the stand-in on 127.0.0.1, receives READY and GUILD_CREATE, then events; we read
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import pytest
 
-from bot.client import SurveyBot
-from bot.config import ChatSettings, Config, DiscordSettings
 from bot.embeds import apology_text
 from bot.service import KnowledgeService
 from tests.support.discord_standin import DiscordStandIn, RestCall
+from tests.support.live_bot import Live, is_reply_to, running_bot
 
 DIGITS_Q = "How many digits does the My Number have?"
 USAGE_Q = "What is the usage rate of the My Number health insurance card?"
-
-
-@dataclass
-class Live:
-    stand_in: DiscordStandIn
-    bot: SurveyBot
-    general: int
-    answers: int
-    alice: dict
-
-    def mention(self, text: str) -> str:
-        return f"<@{self.stand_in.bot_id}> {text}"
-
-
-@contextlib.asynccontextmanager
-async def running_bot(service: KnowledgeService, *, defer_after: float = 2.0) -> AsyncIterator[Live]:
-    """A stand-in on 127.0.0.1 and the real bot connected to it; both stopped afterwards."""
-    stand_in = DiscordStandIn()
-    await stand_in.start()
-    try:
-        with stand_in.patch_discord():
-            general, answers = stand_in.channel_ids
-            chat = ChatSettings(user_cooldown_seconds=0, channel_cooldown_seconds=0)
-            bot = SurveyBot(Config(discord=DiscordSettings(answer_channel_ids=(answers,)), chat=chat), service, defer_after=defer_after)
-            bot._connection.guild_ready_timeout = 0.05  # the stand-in sends GUILD_CREATE at once
-            task = asyncio.create_task(bot.start(stand_in.token))
-            try:
-                await stand_in.wait_ready()
-                await asyncio.wait_for(bot.wait_until_ready(), 5)
-                yield Live(stand_in, bot, general, answers, stand_in.user(4242, "alice"))
-            finally:
-                await bot.close()
-                await asyncio.wait_for(task, 5)
-    finally:
-        await stand_in.stop()
 
 
 @pytest.fixture
@@ -66,10 +27,6 @@ async def no_call_for(stand_in: DiscordStandIn, predicate, seconds: float = 0.3)
     start = len(stand_in.calls)
     with pytest.raises(TimeoutError):
         await stand_in.wait_for_call(predicate, timeout=seconds, start=start)
-
-
-def is_reply_to(message_id: str):
-    return lambda c: c.method == "POST" and c.path.endswith("/messages") and c.replies_to == message_id
 
 
 async def test_login_connect_ready_and_a_mention_gets_a_sourced_reply(live: Live, loaded_service: KnowledgeService) -> None:

@@ -28,6 +28,7 @@ from bot.service import KnowledgeService
 from bot.storage import Storage
 from tests.discord.test_render import assert_within_limits
 from tests.support.discord_standin import DiscordStandIn, RestCall
+from tests.support.live_bot import followup_of, running_bot
 
 NOT_ANSWERED_CANDIDATES = (
     "what do clinics think of the new card system",
@@ -277,7 +278,7 @@ async def test_concurrent_reloads_while_the_file_changes_one_wins_never_a_mix(tm
         try:
             start = len(stand_in.calls)
             sent = await asyncio.gather(*(send_kb(stand_in, "reload") for _ in range(6)))
-            followups = [await stand_in.wait_for_call(is_followup_of(s), timeout=20, start=start) for s in sent]
+            followups = [await stand_in.wait_for_call(followup_of(s), timeout=20, start=start) for s in sent]
         finally:
             stop.set()
             flipper.join()
@@ -478,24 +479,12 @@ async def test_audit_lists_reloads_additions_and_refusals_newest_first(tmp_path:
 async def live_bot(service: KnowledgeService, storage: Storage | None, *, watch: bool = False) -> AsyncIterator[tuple[DiscordStandIn, SurveyBot, int]]:
     """The real client connected to the stand-in on 127.0.0.1, the stand-in's second channel
     as the mod log; the bot is closed (storage flushed) on the way out."""
-    stand_in = DiscordStandIn()
-    await stand_in.start()
-    try:
-        with stand_in.patch_discord():
-            general, mod_log = stand_in.channel_ids
-            config = Config(discord=DiscordSettings(mod_log_channel_id=mod_log), chat=ChatSettings(user_cooldown_seconds=0, channel_cooldown_seconds=0))
-            bot = SurveyBot(config, service, storage=storage, watch_knowledge=watch)
-            bot._connection.guild_ready_timeout = 0.05
-            task = asyncio.create_task(bot.start(stand_in.token))
-            try:
-                await stand_in.wait_ready()
-                await asyncio.wait_for(bot.wait_until_ready(), 5)
-                yield stand_in, bot, mod_log
-            finally:
-                await bot.close()
-                await asyncio.wait_for(task, 5)
-    finally:
-        await stand_in.stop()
+
+    def mod_log_config(general: int, second: int) -> Config:
+        return Config(discord=DiscordSettings(mod_log_channel_id=second), chat=ChatSettings(user_cooldown_seconds=0, channel_cooldown_seconds=0))
+
+    async with running_bot(service, config=mod_log_config, storage=storage, watch_knowledge=watch) as live:
+        yield live.stand_in, live.bot, live.second
 
 
 async def send_kb(stand_in: DiscordStandIn, sub: str, options: list[dict] | None = None) -> dict:
@@ -504,10 +493,6 @@ async def send_kb(stand_in: DiscordStandIn, sub: str, options: list[dict] | None
     payload = stand_in.interaction_payload(stand_in.channel_ids[0], stand_in.user(4242, "mod"), data)
     await stand_in.dispatch("INTERACTION_CREATE", payload)
     return payload
-
-
-def is_followup_of(payload: dict):
-    return lambda c: c.method == "POST" and c.path.startswith(f"/webhooks/{payload['application_id']}/{payload['token']}")
 
 
 async def wait_for_count(stand_in: DiscordStandIn, predicate, count: int, timeout: float = 10.0) -> list[RestCall]:

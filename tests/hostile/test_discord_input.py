@@ -21,9 +21,10 @@ import pytest
 from bot.knowledge import KnowledgeBase
 from bot.service import KnowledgeService
 from tests.support.discord_standin import DiscordStandIn, RestCall
+from tests.support.live_bot import Live, callback_of, followup_of, is_reply_to, running_bot, strings_in
 
 from .bounds import AUTOCOMPLETE_SECONDS, DISCORD_OPTION_MAX
-from .conftest import Live, callback_of, followup_of, is_reply_to, running_bot, strings_in, within
+from .conftest import within
 
 DIGITS_Q = "How many digits does the My Number have?"
 PING = re.compile(r"(?<!\u200b)@(everyone|here)\b|<@[!&]?\d")
@@ -60,7 +61,7 @@ async def _answer_to_slash(s: DiscordStandIn, interaction: dict[str, Any]) -> Re
     """The call that carries the answer: the callback, or the follow-up after a deferral."""
     first = await s.wait_for_call(callback_of(interaction), timeout=10)
     if first.json["type"] == 5:
-        return await s.wait_for_call(followup_of(s, interaction), timeout=10)
+        return await s.wait_for_call(followup_of(interaction), timeout=10)
     return first
 
 
@@ -82,8 +83,8 @@ async def test_a_mention_flood_in_a_question_pings_nobody(live: Live) -> None:
     _assert_no_ping(await _answer_to_slash(s, interaction))
 
 
-async def test_many_people_mentioning_at_once_get_one_answer_per_cooldown(hostile_service: KnowledgeService) -> None:
-    async with running_bot(hostile_service, channel_cooldown=60.0) as live:
+async def test_many_people_mentioning_at_once_get_one_answer_per_cooldown(loaded_service: KnowledgeService) -> None:
+    async with running_bot(loaded_service, channel_cooldown=60.0) as live:
         s = live.stand_in
         start = len(s.calls)
         sent = [await s.send_message(live.general, live.user(i), live.mention(DIGITS_Q), mention_bot=True) for i in range(30)]
@@ -129,9 +130,9 @@ async def test_markdown_and_code_block_injection_is_shown_as_typed(live: Live, h
         "www.evil.example/my-number how many people use it",
     ],
 )
-async def test_urls_and_invites_in_questions_never_become_links(live: Live, hostile_service: KnowledgeService, question: str) -> None:
+async def test_urls_and_invites_in_questions_never_become_links(live: Live, loaded_service: KnowledgeService, question: str) -> None:
     s = live.stand_in
-    kb = hostile_service.answerer.kb
+    kb = loaded_service.answerer.kb
     sent = await s.send_message(live.general, live.user(2), live.mention(question), mention_bot=True)
     _assert_links_are_sources(await s.wait_for_call(is_reply_to(sent["id"])), kb)
     _assert_links_are_sources(await _answer_to_slash(s, await s.send_slash(live.general, live.user(2), "ask", {"question": question})), kb)
@@ -186,10 +187,10 @@ async def test_the_longest_autocomplete_input_is_answered_in_time_within_limits(
 BURST = 150
 
 
-async def test_a_burst_of_interactions_is_deferred_and_followed_up_never_left_to_expire(hostile_service: KnowledgeService) -> None:
+async def test_a_burst_of_interactions_is_deferred_and_followed_up_never_left_to_expire(loaded_service: KnowledgeService) -> None:
     # Each question costs the matcher ~5 ms; 150 of them at once are most of a second of work,
     # far more than the 0.1 s the bot waits before deferring: many must be deferred.
-    async with running_bot(hostile_service, defer_after=0.1) as live:
+    async with running_bot(loaded_service, defer_after=0.1) as live:
         s = live.stand_in
         interactions = [await s.send_slash(live.general, live.user(i), "ask", {"question": _slow_sentences(480, 100 + i)}) for i in range(BURST)]
         answers = await asyncio.gather(*(_answer_to_slash(s, i) for i in interactions))

@@ -25,8 +25,7 @@ from bot.embeds import apology_text
 from bot.service import KnowledgeService
 from bot.storage import Storage
 from tests.support.discord_standin import RestCall
-
-from .conftest import Live, is_reply_to, running_bot
+from tests.support.live_bot import Live, is_reply_to, running_bot
 
 DIGITS_Q = "How many digits does the My Number have?"
 USAGE_Q = "What is the usage rate of the My Number health insurance card?"
@@ -209,8 +208,8 @@ async def _ask_many(live: Live, n: int, first_user: int = 0) -> None:
         await live.stand_in.wait_for_call(is_reply_to(message["id"]), timeout=10)
 
 
-async def test_a_locked_database_does_not_stop_answers_and_loses_no_record(hostile_service: KnowledgeService, storage: Storage) -> None:
-    async with running_bot(hostile_service, storage=storage) as live:
+async def test_a_locked_database_does_not_stop_answers_and_loses_no_record(loaded_service: KnowledgeService, storage: Storage) -> None:
+    async with running_bot(loaded_service, storage=storage) as live:
         await _ask_many(live, 4)
         assert await storage.flush_async(5)
         blocker = sqlite3.connect(storage.path, isolation_level=None)
@@ -256,14 +255,14 @@ def _immutable(path: Path) -> Iterator[None]:
         subprocess.run(["chattr", "-i", str(path)], check=True)
 
 
-async def test_a_read_only_database_does_not_stop_answers_and_loses_no_record(hostile_service: KnowledgeService, tmp_path: Path) -> None:
+async def test_a_read_only_database_does_not_stop_answers_and_loses_no_record(loaded_service: KnowledgeService, tmp_path: Path) -> None:
     path = tmp_path / "data" / "bot.sqlite3"
     with Storage(path) as earlier:  # a database from an earlier run
         earlier.record_audit("operator", "first start")
     storage = Storage(path, retry_seconds=0.1, busy_timeout=0.1)
     with ExitStack() as read_only:
         read_only.enter_context(_immutable(path))  # the bot starts on a database it cannot write to
-        async with running_bot(hostile_service, storage=storage) as live:
+        async with running_bot(loaded_service, storage=storage) as live:
             await _ask_many(live, 10)  # answered though nothing can be written
             await _problem_reported(storage)
             assert storage.status.pending >= 10 and "read-only" in (storage.status.problem or "")
