@@ -177,9 +177,9 @@ def test_run_connects_answers_and_stops_on_a_closed_session(tmp_path: Path, thre
 
 
 _LAUNCH_AGAINST_STAND_IN = """
-import sys, yarl, discord.http, discord.gateway
-discord.http.Route.BASE = sys.argv[1]
-discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(sys.argv[2])
+import sys
+from tests.support.discord_standin import point_discord_at
+point_discord_at(sys.argv[1], sys.argv[2])
 from bot.__main__ import main
 sys.exit(main(["run", "--config", sys.argv[3]]))
 """

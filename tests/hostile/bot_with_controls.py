@@ -65,12 +65,9 @@ def _counts(database: Path) -> dict[str, int]:
 
 def main() -> int:
     api_base, gateway_url, config, database = sys.argv[1:5]
-    import discord.gateway
-    import discord.http
-    import yarl
+    from tests.support.discord_standin import point_discord_at
 
-    discord.http.Route.BASE = api_base
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+    point_discord_at(api_base, gateway_url)
     threading.Thread(target=_controls, args=(Path(database).parent,), daemon=True).start()
     from bot.__main__ import main as bot_main
 

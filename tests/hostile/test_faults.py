@@ -11,12 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import os
-import shutil
 import sqlite3
-import subprocess
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -24,6 +21,7 @@ import pytest
 from bot.embeds import apology_text
 from bot.service import KnowledgeService
 from bot.storage import Storage
+from tests.support import files
 from tests.support.discord_standin import RestCall
 from tests.support.live_bot import Live, is_reply_to, running_bot
 
@@ -234,34 +232,13 @@ async def _problem_reported(storage: Storage, timeout: float = 3.0) -> None:
         await asyncio.sleep(0.05)
 
 
-@contextmanager
-def _immutable(path: Path) -> Iterator[None]:
-    """Really read-only, even for root: the immutable attribute (chmod does not stop root)."""
-    if os.geteuid() != 0:
-        mode = path.stat().st_mode
-        path.chmod(0o444)
-        path.parent.chmod(0o555)
-        try:
-            yield
-        finally:
-            path.parent.chmod(0o755)
-            path.chmod(mode)
-        return
-    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
-        pytest.skip("root without a working chattr: cannot make the database read-only")
-    try:
-        yield
-    finally:
-        subprocess.run(["chattr", "-i", str(path)], check=True)
-
-
 async def test_a_read_only_database_does_not_stop_answers_and_loses_no_record(loaded_service: KnowledgeService, tmp_path: Path) -> None:
     path = tmp_path / "data" / "bot.sqlite3"
     with Storage(path) as earlier:  # a database from an earlier run
         earlier.record_audit("operator", "first start")
     storage = Storage(path, retry_seconds=0.1, busy_timeout=0.1)
     with ExitStack() as read_only:
-        read_only.enter_context(_immutable(path))  # the bot starts on a database it cannot write to
+        read_only.enter_context(files.read_only(path, folder_too=True))  # the bot starts on a database it cannot write to
         async with running_bot(loaded_service, storage=storage) as live:
             await _ask_many(live, 10)  # answered though nothing can be written
             await _problem_reported(storage)

@@ -1,10 +1,6 @@
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,10 +30,9 @@ def make_storage(tmp_path: Path) -> Iterator[Callable[..., Storage]]:
 
 
 @pytest.fixture
-def kb_dir(tmp_path: Path) -> Path:
-    target = tmp_path / "kb"
-    shutil.copytree(MINI, target)
-    return target
+def kb_dir(mini_dir: Path) -> Path:
+    """A copy of the small valid knowledge folder (tests/conftest.py's `mini_dir`)."""
+    return mini_dir
 
 
 @pytest.fixture
@@ -45,22 +40,3 @@ def mini_answerer() -> Answerer:
     result = load_knowledge([MINI])
     assert result.kb is not None
     return Answerer(result.kb)
-
-
-@contextmanager
-def read_only(path: Path) -> Iterator[None]:
-    """Make a file really read-only, even for root (who ignores permission bits)."""
-    if os.geteuid() == 0:
-        if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
-            pytest.skip("running as root without chattr: cannot make a file read-only")
-        try:
-            yield
-        finally:
-            subprocess.run(["chattr", "-i", str(path)], check=True)
-    else:
-        mode = path.stat().st_mode
-        path.chmod(0o444)
-        try:
-            yield
-        finally:
-            path.chmod(mode)

@@ -12,8 +12,7 @@ import pytest
 
 from bot.answer.reply import Answerer, Reply, Suggestion
 from bot.storage import MIGRATIONS, SCHEMA_VERSION, SchemaTooNew, Storage, StorageError, migrate, schema_version
-
-from .conftest import read_only
+from tests.support.files import read_only
 
 DAY = 86400.0
 USER = 123456789012345678

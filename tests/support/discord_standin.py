@@ -97,6 +97,19 @@ class SentEvent:
     sent: float  # time.perf_counter() just before the frame was written
 
 
+def point_discord_at(api_base: str, gateway_url: str) -> tuple[str, object]:
+    """Send discord.py's REST calls and gateway connection to these addresses (a stand-in's);
+    returns the previous ones. discord.py is imported here only, when a test asks for it."""
+    import discord.gateway
+    import discord.http
+    import yarl
+
+    previous = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    discord.http.Route.BASE = api_base
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+    return previous
+
+
 class DiscordStandIn:
     """Discord, as far as a bot needs it, on 127.0.0.1: REST routes, a gateway, a record."""
 
@@ -175,18 +188,11 @@ class DiscordStandIn:
     @contextlib.contextmanager
     def patch_discord(self) -> Iterator[None]:
         """Point discord.py's REST base and gateway at this stand-in, and restore them after."""
-        import discord.gateway
-        import discord.http
-        import yarl
-
-        old_base, old_gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-        discord.http.Route.BASE = self.api_base
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.gateway_url)
+        old_base, old_gateway = point_discord_at(self.api_base, self.gateway_url)
         try:
             yield
         finally:
-            discord.http.Route.BASE = old_base
-            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
+            point_discord_at(old_base, str(old_gateway))
 
     async def wait_ready(self, timeout: float = 10.0) -> None:
         """Until the client has identified and been sent READY and GUILD_CREATE."""

@@ -78,7 +78,9 @@ async def running_bot(
     try:
         with stand_in.patch_discord():
             general, second = stand_in.channel_ids
-            bot = SurveyBot(make_config(general, second), service, defer_after=defer_after, storage=storage, extensions=extensions, watch_knowledge=watch_knowledge)
+            bot = SurveyBot(
+                make_config(general, second), service, defer_after=defer_after, storage=storage, extensions=extensions, watch_knowledge=watch_knowledge
+            )
             bot._connection.guild_ready_timeout = 0.05  # the stand-in sends GUILD_CREATE at once
             task = asyncio.create_task(bot.start(stand_in.token))
             try:
