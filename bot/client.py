@@ -26,7 +26,7 @@ from bot.storage import Storage
 log = logging.getLogger(__name__)
 
 EXTENSIONS: tuple[str, ...] = (
-    "bot.exts.ask",  # /ask, /fact
+    "bot.exts.ask",  # /ask, /fact and the "did you mean" buttons under suggestions
     "bot.exts.chat",  # answers to mentions and in answer channels
     "bot.exts.info",  # /topics, /sources, /about
     "bot.exts.owner",  # owner-only text commands (sync)

@@ -1,7 +1,8 @@
 """One reply model for every front end, and the `Answerer` that produces it.
 
-The command line renders a Reply as plain text (`render_text`); the Discord extensions
-render the same Reply as an embed.
+The command line renders a Reply as plain text (`render_text`); the Discord front end
+renders the same Reply as an embed (bot/embeds.py). The words of both come from
+bot/messages.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
 """Discord extensions, one per feature, each ending in `async def setup(bot)`.
 
-`render` is not an extension: it turns the core's Reply into embeds and buttons for them.
+Each registers its own commands, listeners and button classes when it loads; the embeds they
+send are built by `bot.embeds`, which is not an extension.
 """
