@@ -21,6 +21,7 @@ from typing import Any
 
 import discord
 
+from bot.answer.format import date_text
 from bot.answer.reply import Reply
 from bot.knowledge.model import KnowledgeBase
 from bot.messages import message
@@ -295,8 +296,6 @@ def topics_embed(kb: KnowledgeBase, lang: str) -> discord.Embed:
 
 
 def sources_embed(kb: KnowledgeBase, lang: str) -> discord.Embed:
-    from bot.answer.format import date_text
-
     embed = discord.Embed(title=message("sources.title", lang), colour=COLOUR["info"])
     sources = list(kb.sources.values())
     for src in sources[: FIELDS_MAX - 1] if len(sources) > FIELDS_MAX else sources:
