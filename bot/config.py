@@ -11,13 +11,23 @@ The Discord token never comes from a file: only from the DISCORD_TOKEN environme
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import field, fields, replace
 from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import ConfigDict, Field, SecretStr, Strict, TypeAdapter, ValidationError, ValidationInfo, ValidatorFunctionWrapHandler, WrapValidator
+from pydantic import (
+    ConfigDict,
+    Field,
+    PlainValidator,
+    SecretStr,
+    Strict,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
 from pydantic.dataclasses import dataclass
 from pydantic_core import PydanticCustomError
 
@@ -34,9 +44,9 @@ class ConfigError(Exception):
 # ---- the kinds of values, each with its message -----------------------------------------------
 
 
-def _single(expected: str, show_found: bool = True) -> WrapValidator:
-    """Refuse a list or mapping where one value belongs; replace pydantic's message for a bad
-    value with `expected` (the formatter adds what the file says when `show_found`)."""
+def _single(expected: str) -> WrapValidator:
+    """Refuse a list or mapping where one value belongs, and replace pydantic's message for a
+    bad value with `expected` (what the file says there is added to the message)."""
 
     def check(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
         if isinstance(value, (list, dict)):
@@ -44,7 +54,7 @@ def _single(expected: str, show_found: bool = True) -> WrapValidator:
         try:
             return handler(value)
         except ValidationError:
-            raise PydanticCustomError("setting", expected, {"show_found": show_found}) from None
+            raise PydanticCustomError("setting", expected, {"show_found": True}) from None
 
     return WrapValidator(check)
 
@@ -69,21 +79,12 @@ def _path(value: Any, info: ValidationInfo) -> Path:
     return (base / path).resolve() if base is not None and not path.is_absolute() else path
 
 
-def _path_check(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Path:
-    if isinstance(value, (list, dict)):
-        raise PydanticCustomError("setting", "expected a single value, found a {kind}", {"kind": "list" if isinstance(value, list) else "mapping"})
-    try:
-        return _path(value, info)
-    except ValueError:
-        raise PydanticCustomError("setting", "expected a file or folder path", {"show_found": True}) from None
-
-
 Count = Annotated[int, Strict(), Field(ge=0), _single("expected a whole number >= 0")]
-Seconds = Annotated[float, Strict(), Field(ge=0), _single("expected a number of seconds >= 0")]
+Seconds = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False), _single("expected a number of seconds >= 0")]
 Switch = Annotated[bool, Strict(), _single("expected true or false")]
 DiscordId = Annotated[int, Strict(), Field(gt=0), _single("expected a numeric Discord id")]
 DiscordIds = Annotated[tuple[DiscordId, ...], WrapValidator(_id_list)]
-FilePath = Annotated[Path, WrapValidator(_path_check)]
+FilePath = Annotated[Path, PlainValidator(_path), _single("expected a file or folder path")]
 
 _SETTINGS = ConfigDict(extra="forbid")
 
@@ -247,10 +248,23 @@ def _dotted(where: tuple[Any, ...]) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else ("." if i else "") + str(p) for i, p in enumerate(where))
 
 
-def _knowledge_limits(section: dict[str, Any], check: Callable[[str, Any], int]) -> None:
-    """Gather the section's max_* keys into one Limits (each checked as a whole number >= 0)."""
-    given = {key: check(key, section.pop(key)) for key in _LIMIT_KEYS if key in section}
-    section["limits"] = Limits(**given)
+def _error(path: Path, spots: dict[tuple[Any, ...], _Spot], where: tuple[Any, ...], err: Any) -> ConfigError:
+    """One of pydantic's errors as one line."""
+    if err["type"] == "unexpected_keyword_argument":
+        return _unknown(path, spots, where)
+    return _problem(path, spots, where, err["msg"], (err.get("ctx") or {}).get("show_found", False))
+
+
+def _limits(path: Path, spots: dict[tuple[Any, ...], _Spot], section: dict[str, Any]) -> Limits:
+    """The knowledge section's max_* keys, taken out of it, as one Limits; each a whole number >= 0."""
+    given = {}
+    for key in _LIMIT_KEYS:
+        if key in section:
+            try:
+                given[key] = _COUNT.validate_python(section.pop(key))
+            except ValidationError as exc:
+                raise _error(path, spots, ("knowledge", key), exc.errors()[0]) from None
+    return Limits(**given)
 
 
 def load_config(path: Path | str) -> Config:
@@ -275,33 +289,14 @@ def load_config(path: Path | str) -> Config:
             raise _problem(path, spots, (name,), "expected a mapping of settings")
         if "limits" in value and name == "knowledge":
             raise _unknown(path, spots, (name, "limits"))
-
-    def count(key: str, value: Any) -> int:
-        try:
-            return _COUNT.validate_python(value)
-        except ValidationError as exc:
-            (err,) = exc.errors()
-            raise _problem(path, spots, ("knowledge", key), err["msg"], (err.get("ctx") or {}).get("show_found", False)) from None
-
     if "knowledge" in doc:
-        _knowledge_limits(doc["knowledge"], count)
+        doc["knowledge"]["limits"] = _limits(path, spots, doc["knowledge"])
     try:
         config = _CONFIG.validate_python(doc, context={"base": path.parent})
     except ValidationError as exc:
-        raise _first_problem(path, spots, exc) from None
+        first = min(exc.errors(), key=lambda err: (spots.get(tuple(err["loc"])) or (0, 0, None))[:2])
+        raise _error(path, spots, tuple(first["loc"]), first) from None
     return replace(config, source=path)
-
-
-def _first_problem(path: Path, spots: dict[tuple[Any, ...], _Spot], exc: ValidationError) -> ConfigError:
-    def position(err: Any) -> tuple[int, int]:
-        line, column, _raw = spots.get(tuple(err["loc"])) or (0, 0, None)
-        return line, column
-
-    err = min(exc.errors(), key=position)
-    where = tuple(err["loc"])
-    if err["type"] == "unexpected_keyword_argument":
-        return _unknown(path, spots, where)
-    return _problem(path, spots, where, err["msg"], (err.get("ctx") or {}).get("show_found", False))
 
 
 def token_from_env(environ: dict[str, str] | None = None) -> SecretStr:

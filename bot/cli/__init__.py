@@ -148,7 +148,9 @@ COMMANDS: tuple[Command, ...] = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description=DESCRIPTION)
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description=DESCRIPTION, epilog="The benchmarks are scripts in bench/, not commands: python bench/scale.py."
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         p = sub.add_parser(command.name, help=command.help, description=command.description or command.help)
