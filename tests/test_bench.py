@@ -130,6 +130,7 @@ def test_bench_json_has_the_required_keys() -> None:
         "speedup_p50",
         "max_ms",
         "exact_top1",
+        "reload_loop_wait_max_ms",
     }
     assert required <= row.keys()
     assert row["facts"] == MIN_FACTS and row["questions"] == 60 and row["baseline_questions"] == 60
