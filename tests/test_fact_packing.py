@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.synthetic import MIN_FACTS, generate
 from bot.answer.reply import Answerer
-from bot.bench.synthetic import MIN_FACTS, generate
 from bot.knowledge import default_knowledge_path, load_knowledge
 from bot.knowledge.model import Fact, Figure, Text, _raw_body, pack_facts
 

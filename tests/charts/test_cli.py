@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import struct
 import subprocess
@@ -12,18 +11,15 @@ from pathlib import Path
 import pytest
 
 from bot.charts import HEIGHT, WIDTH
-from bot.charts.cli import add_commands
+from bot.cli import main
 from bot.knowledge import default_knowledge_path
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(argv: list[str]) -> int:
-    """Parse and run like bot/__main__.py does with a feature module's commands."""
-    parser = argparse.ArgumentParser(prog="python -m bot")
-    add_commands(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    return int(args.func(args))
+    """Parse and run as `python -m bot` does."""
+    return main(argv)
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -116,6 +112,6 @@ def test_python_dash_m_bot_chart(tmp_path: Path) -> None:
 
 def test_registering_the_command_does_not_import_matplotlib() -> None:
     # python -m bot builds every subcommand's parser on each run; drawing code loads only for `chart`.
-    code = "import sys; from bot.charts.cli import add_commands; import bot.charts; print('matplotlib' in sys.modules)"
+    code = "import sys; from bot.cli import build_parser; build_parser(); import bot.charts; print('matplotlib' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "False", done.stderr

@@ -71,3 +71,40 @@ def test_thousand_questions_in_one_process() -> None:
     proc = run("ask", "--json", stdin="\n".join(questions) + "\n")
     assert proc.returncode == 0
     assert len(proc.stdout.splitlines()) == 1000
+
+
+def test_no_command_prints_the_list_and_exits_two() -> None:
+    proc = run()
+    assert proc.returncode == 2 and "check-questions" in proc.stdout and "misses" in proc.stdout
+
+
+def test_the_installed_script_is_the_same_command_line() -> None:
+    import shutil
+
+    script = shutil.which("myna-bot", path=str(Path(sys.executable).parent))
+    assert script is not None
+    proc = subprocess.run([script, "ask", "--json", "マイナンバーは何桁？"], capture_output=True, text=True, cwd=ROOT, timeout=120, encoding="utf-8")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["fact_id"] == "my-number-digits"
+
+
+def test_every_way_a_command_can_end_is_an_exit_code_without_a_traceback(capsys) -> None:
+    import argparse
+
+    from bot.cli import output
+
+    def fails(_args: argparse.Namespace) -> int:
+        raise ValueError("something no one expected")
+
+    def interrupted(_args: argparse.Namespace) -> int:
+        raise KeyboardInterrupt
+
+    def reader_gone(_args: argparse.Namespace) -> int:
+        raise BrokenPipeError
+
+    args = argparse.Namespace()
+    assert output.run(fails, args) == output.EXIT_PROBLEMS
+    err = capsys.readouterr().err
+    assert err.startswith("error: unexpected ValueError: something no one expected") and err.count("\n") == 1 and "Traceback" not in err
+    assert output.run(interrupted, args) == output.EXIT_INTERRUPTED
+    assert output.run(reader_gone, args) == output.EXIT_OK
+    assert capsys.readouterr().err == ""

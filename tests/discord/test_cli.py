@@ -83,14 +83,15 @@ def test_broken_knowledge_files_stop_the_start(tmp_path: Path, capsys, monkeypat
 def test_config_reaches_the_bot(tmp_path: Path, monkeypatch) -> None:
     import argparse
 
-    from bot.cli_discord import _prepare
+    from bot.cli.discord_bot import _prepare
 
     path = write_config(tmp_path, f"chat:\n  max_question_chars: 60\nknowledge:\n  path: {default_knowledge_path()}\n")
     monkeypatch.setenv("DISCORD_TOKEN", SECRET)
     prepared = _prepare(argparse.Namespace(config=path))
     assert not isinstance(prepared, int)
     config, token, service = prepared
-    assert token == SECRET and config.chat.max_question_chars == 60
+    assert token.get_secret_value() == SECRET and SECRET not in repr(token) + str(token)
+    assert config.chat.max_question_chars == 60
     reply = service.answerer.ask("How many digits does the My Number have? I would really like to know.")
     assert reply.kind == "decline" and reply.reason == "too_long"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import subprocess
@@ -13,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import cli_moderation
 from bot.answer.reply import Answerer
+from bot.cli import main, moderation
 from bot.knowledge import load_knowledge
 from bot.knowledge.loader import ADDITIONS_FILE
 from bot.storage import MissRow, Storage, group_misses
@@ -24,10 +23,7 @@ A, B, C = 111111111111111111, 222222222222222222, 333333333333333333
 
 
 def run(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot")
-    cli_moderation.add_commands(parser.add_subparsers())
-    args = parser.parse_args(list(argv))
-    return args.func(args)
+    return main(list(argv))
 
 
 @pytest.fixture
@@ -125,7 +121,7 @@ def test_misses_yaml_pastes_into_the_additions_file_and_then_those_questions_are
     entries = yaml.safe_load(exported)["additions"]
     assert {"fact": "hospitals-using", "question": "hospitals?", "lang": "en"} in entries
     assert {"fact": "hospitals-using", "question": "病院の利用状況", "lang": "ja"} in entries
-    placeholders = [e["question"] for e in entries if e["fact"] == cli_moderation.PLACEHOLDER_FACT]
+    placeholders = [e["question"] for e in entries if e["fact"] == moderation.PLACEHOLDER_FACT]
     assert sorted(placeholders) == ["how much does it cost", "price of the card"]
     # pasted as is: the validator points at each entry still lacking a fact
     (kb_dir / ADDITIONS_FILE).write_text(exported, encoding="utf-8")

@@ -14,26 +14,25 @@ import contextlib
 import logging
 import sys
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.config import Config, ConfigError, load_config, token_from_env
+from bot.cli.output import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, error, say, warn
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+if TYPE_CHECKING:
+    from pydantic import SecretStr
 
-
-def _error(text: str) -> None:
-    sys.stderr.write(f"error: {text}\n")
-    sys.stderr.flush()
+    from bot.config import Config
 
 
-def _prepare(args: argparse.Namespace) -> tuple[Config, str, Any] | int:
+def _prepare(args: argparse.Namespace) -> tuple[Config, SecretStr, Any] | int:
     """Config, token and a loaded knowledge service, or an exit code after saying why."""
+    from bot.config import ConfigError, load_config, token_from_env
+
     try:
         config = load_config(args.config)
         token = token_from_env()
     except ConfigError as exc:
-        _error(str(exc))
+        error(str(exc))
         return EXIT_USAGE
     from bot.service import KnowledgeService
 
@@ -41,8 +40,8 @@ def _prepare(args: argparse.Namespace) -> tuple[Config, str, Any] | int:
     result = service.reload()
     if not result.ok:
         for problem in result.problems:
-            sys.stderr.write(f"{problem}\n")
-        _error(f"{len(result.problems)} problem(s) in the knowledge files in {config.knowledge.path}; not starting")
+            warn(str(problem))
+        error(f"{len(result.problems)} problem(s) in the knowledge files in {config.knowledge.path}; not starting")
         return EXIT_PROBLEMS
     return config, token, service
 
@@ -64,7 +63,7 @@ def _log_to_stderr(level: int) -> Iterator[None]:
         root.setLevel(old_level)
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     prepared = _prepare(args)
     if isinstance(prepared, int):
         return prepared
@@ -77,14 +76,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         # the database and the knowledge watcher only for the running bot, not for `sync`
         bot = SurveyBot(config, service, storage=Storage.from_settings(config.storage), watch_knowledge=config.knowledge.watch)
         try:
-            asyncio.run(run_bot(bot, token))
+            asyncio.run(run_bot(bot, token.get_secret_value()))
         except StartError as exc:
-            _error(str(exc))
+            error(str(exc))
             return exc.exit_code
     return EXIT_OK
 
 
-def cmd_sync(args: argparse.Namespace) -> int:
+def sync(args: argparse.Namespace) -> int:
     prepared = _prepare(args)
     if isinstance(prepared, int):
         return prepared
@@ -93,26 +92,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     with _log_to_stderr(logging.WARNING):
         try:
-            lines = asyncio.run(sync_once(SurveyBot(config, service), token))
+            lines = asyncio.run(sync_once(SurveyBot(config, service), token.get_secret_value()))
         except StartError as exc:
-            _error(str(exc))
+            error(str(exc))
             return exc.exit_code
     for line in lines:
-        print(line)
+        say(line)
     return EXIT_OK
-
-
-def add_commands(sub: Any) -> None:
-    def config_opt(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--config", type=Path, required=True, metavar="FILE", help="settings file (start from config.example.yaml); the token comes from DISCORD_TOKEN"
-        )
-
-    p = sub.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
-    config_opt(p)
-    p.add_argument("--verbose", action="store_true", help="debug logging (the token is never logged)")
-    p.set_defaults(func=cmd_run)
-
-    p = sub.add_parser("sync", help="register the slash commands with Discord: in guild_ids instantly, else globally")
-    config_opt(p)
-    p.set_defaults(func=cmd_sync)

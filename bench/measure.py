@@ -1,7 +1,8 @@
-"""One benchmark size, measured in a process of its own so its peak memory is its own.
+"""One benchmark size, measured in a process of its own so its peak memory is its own; and the
+answer latency on the shipped knowledge base (`measure_shipped`, run by the parent).
 
-Run by `python -m bot bench`; by hand:
-    python -m bot.bench.measure KNOWLEDGE_DIR QUESTIONS_JSON [--baseline N] [--profile]
+Run by `python bench/scale.py`; by hand:
+    python bench/measure.py KNOWLEDGE_DIR QUESTIONS_JSON [--baseline N] [--profile]
 Prints one JSON object on standard output; progress and profiles go to standard error.
 """
 
@@ -21,11 +22,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.bench.synthetic import Question, read_questions
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: find `bench` and this checkout's `bot`
+    sys.path.insert(0, str(ROOT))
+
+from bench.synthetic import Question, read_questions  # noqa: E402
 
 T = TypeVar("T")
 WARM_UP = ("hello", "what can you tell me about", "マイナ保険証について", "is the card used much")  # not in any question set
 KINDS = ("exact", "paraphrase", "typo", "japanese", "offtopic")
+SHIPPED_QUESTIONS = ROOT / "tests" / "quality"  # every *.yaml there: lists of {q: question, ...}
+SHIPPED_ROUNDS = 3  # each labelled question is timed this many times (after one untimed round)
 RELOAD_ROUNDS = 3  # reloads run with the loop stand-in (see _loop_during_reload)
 LOOP_TICK_S = 0.001
 
@@ -216,6 +223,51 @@ def measure(knowledge: Path, questions: list[Question], baseline_count: int, pro
     }
 
 
+def labelled_questions(folder: Path = SHIPPED_QUESTIONS) -> list[str]:
+    """The `q` of every item in the labelled question sets, in file order."""
+    import yaml
+
+    out: list[str] = []
+    for path in sorted(folder.glob("*.yaml")):
+        items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        out.extend(item["q"] for item in items if isinstance(item, dict) and isinstance(item.get("q"), str))
+    return out
+
+
+def measure_shipped(knowledge: Path | None = None, rounds: int = SHIPPED_ROUNDS) -> dict[str, Any]:
+    """Answer latency on the shipped knowledge base over the labelled questions, through the
+    bot's KnowledgeService and Answerer as the bot answers them."""
+    from bot.knowledge import default_knowledge_path
+    from bot.service import KnowledgeService
+
+    service = KnowledgeService(knowledge or default_knowledge_path())
+    loaded = service.reload()
+    if not loaded.ok:
+        raise RuntimeError(f"the shipped knowledge base does not load ({len(loaded.problems)} problem(s)); run `python -m bot validate`")
+    questions = labelled_questions()
+    if not questions:
+        raise RuntimeError(f"no labelled questions found in {SHIPPED_QUESTIONS}")
+    answerer = service.answerer
+    for text in questions:  # warm-up: first-use caches are not what is measured
+        answerer.ask(text)
+    clock = time.perf_counter_ns
+    spent: list[int] = []
+    for _ in range(rounds):
+        for text in questions:
+            start = clock()
+            answerer.ask(text)
+            spent.append(clock() - start)
+    ms = _ms(spent)
+    return {
+        "facts": len(answerer.kb.facts),
+        "questions": len(questions),
+        "rounds": rounds,
+        "p50_ms": round(percentile(ms, 0.50), 3),
+        "p99_ms": round(percentile(ms, 0.99), 3),
+        "max_ms": round(ms[-1], 3),
+    }
+
+
 @contextmanager
 def _one_file_edited(knowledge: Path, mark: int = 0) -> Iterator[str]:
     """A moderator's edit: a comment added at the end of one file, put back afterwards.
@@ -276,7 +328,7 @@ def _loop_during_reload(service: Any, knowledge: Path, questions: list[Question]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.bench.measure", description="Measure one synthetic knowledge base (used by `python -m bot bench`).")
+    parser = argparse.ArgumentParser(prog="python bench/measure.py", description="Measure one synthetic knowledge base (used by bench/scale.py).")
     parser.add_argument("knowledge", type=Path)
     parser.add_argument("questions", type=Path)
     parser.add_argument("--baseline", type=int, default=1000, metavar="N", help="questions to time the naive baseline on")
