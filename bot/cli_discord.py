@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
+import importlib
 import logging
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from bot.config import Config, ConfigError, load_config, token_from_env
+from bot.logs import LOG_FORMATS, log_to_stderr
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -47,23 +47,6 @@ def _prepare(args: argparse.Namespace) -> tuple[Config, str, Any] | int:
     return config, token, service
 
 
-@contextlib.contextmanager
-def _log_to_stderr(level: int) -> Iterator[None]:
-    """Log records to stderr while the bot runs; removed afterwards, so `main` can be called
-    again (tests do) without stacking handlers on a stream that has gone away."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("{asctime} {levelname:<8} {name}: {message}", "%Y-%m-%d %H:%M:%S", style="{"))
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(level)
-    try:
-        yield
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(old_level)
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     prepared = _prepare(args)
     if isinstance(prepared, int):
@@ -72,7 +55,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.client import StartError, SurveyBot, run_bot
     from bot.storage import Storage
 
-    with _log_to_stderr(logging.DEBUG if args.verbose else logging.INFO):
+    with log_to_stderr(logging.DEBUG if args.verbose else logging.INFO, args.log_format, secrets=(token,)):
         logging.getLogger(__name__).info("knowledge version %s: %d facts", service.answerer.kb.version, len(service.answerer.kb.facts))
         # the database and the knowledge watcher only for the running bot, not for `sync`
         bot = SurveyBot(config, service, storage=Storage.from_settings(config.storage), watch_knowledge=config.knowledge.watch)
@@ -91,7 +74,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     config, token, service = prepared
     from bot.client import StartError, SurveyBot, sync_once
 
-    with _log_to_stderr(logging.WARNING):
+    with log_to_stderr(logging.WARNING, secrets=(token,)):
         try:
             lines = asyncio.run(sync_once(SurveyBot(config, service), token))
         except StartError as exc:
@@ -111,8 +94,21 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
     config_opt(p)
     p.add_argument("--verbose", action="store_true", help="debug logging (the token is never logged)")
+    p.add_argument("--log-format", choices=LOG_FORMATS, default="text", help="json: one JSON object per line, a line per reply")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("sync", help="register the slash commands with Discord: in guild_ids instantly, else globally")
     config_opt(p)
     p.set_defaults(func=cmd_sync)
+
+    # issue 15: doctor and invite live in their own modules, imported when run (they import discord)
+    def later(module: str, name: str) -> Any:
+        return lambda args: getattr(importlib.import_module(module), name)(args)
+
+    p = sub.add_parser("doctor", help="log in, check intents, permissions, roles and commands; print what to fix (exit 1 if anything)")
+    config_opt(p)
+    p.set_defaults(func=later("bot.doctor", "cmd_doctor"))
+
+    p = sub.add_parser("invite", help="print the URL that adds the bot to a server with the scopes and permissions it needs")
+    p.add_argument("--config", type=Path, default=None, metavar="FILE", help="settings file: adds a URL with each of its guild_ids preselected")
+    p.set_defaults(func=later("bot.invite", "cmd_invite"))

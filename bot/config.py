@@ -27,6 +27,7 @@ class DiscordSettings:
     moderator_role_ids: tuple[int, ...] = ()  # roles allowed to run moderator commands
     mod_log_channel_id: int | None = None  # reloads, errors and edits are reported here
     owner_ids: tuple[int, ...] = ()  # may use owner-only text commands (sync); empty: the application owner
+    shard_count: int | str | None = None  # gateway shards in this process: None (one connection), "auto" or a number
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,10 @@ def _convert(value: Any, annotation: str, where: str) -> Any:
             out.append(item.value)
         return tuple(out)
     s = scalar()
+    if annotation == "int | str | None":  # discord.shard_count
+        if s.kind == "null" or s.value == "auto" or (s.kind == "integer" and isinstance(s.value, int) and s.value >= 1):
+            return None if s.kind == "null" else s.value
+        raise ConfigError(f"{where}: expected auto, a number of shards (1 or more) or null, found {s.raw!r}")
     if annotation == "int | None":
         if s.kind == "null":
             return None
