@@ -328,7 +328,7 @@ async def discord_checks(config: Config, token: str, defined: list[dict[str, Any
     from bot.client import build_intents
 
     checks: list[Check] = []
-    http_client = discord.Client(intents=discord.Intents.none())
+    http_client = discord.Client(intents=discord.Intents(guilds=True))  # HTTP only: no gateway, intents unused
     async with http_client:
         try:
             await http_client.login(token)

@@ -44,7 +44,7 @@ def invite_url(client_id: int, guild_id: int | None = None) -> str:
 
 async def application_id_of(token: str) -> int:
     """The id of the token's application (its client id), by logging in over HTTP only."""
-    client = discord.Client(intents=discord.Intents.none())
+    client = discord.Client(intents=discord.Intents(guilds=True))  # HTTP only: no gateway, intents unused
     async with client:
         await client.login(token)
         assert client.application_id is not None  # login reads the application
