@@ -34,7 +34,9 @@ def server(news_overwrites: tuple[Overwrite, ...] = (), *, bot_role: int = BOT_R
     return make_server(GUILD, "Survey fans", channels, everyone=EVERYONE, bot_role=bot_role, extra_roles=(Role(MOD_ROLE, "Moderators", EVERYONE, position=2),))
 
 
-def write_config(tmp_path: Path, *, guilds: tuple[int, ...] = (GUILD,), answers: tuple[int, ...] = (ANSWERS, NEWS), roles: tuple[int, ...] = (MOD_ROLE,)) -> Path:
+def write_config(
+    tmp_path: Path, *, guilds: tuple[int, ...] = (GUILD,), answers: tuple[int, ...] = (ANSWERS, NEWS), roles: tuple[int, ...] = (MOD_ROLE,)
+) -> Path:
     path = tmp_path / "config.yaml"
     path.write_text(
         "discord:\n"
@@ -57,7 +59,9 @@ def quick_ready(monkeypatch) -> None:
 @pytest.fixture
 async def stand_in(request) -> AsyncIterator[ServersStandIn]:
     options = getattr(request, "param", {})
-    s = ServersStandIn(servers=[options.get("server") or server()], application_flags=options.get("flags", GATEWAY_MESSAGE_CONTENT), application_id=900_000_000_000_004_777)
+    s = ServersStandIn(
+        servers=[options.get("server") or server()], application_flags=options.get("flags", GATEWAY_MESSAGE_CONTENT), application_id=900_000_000_000_004_777
+    )
     await s.start()
     try:
         with s.patch_discord():
@@ -154,7 +158,11 @@ async def test_an_overwrite_that_denies_send_messages(stand_in: ServersStandIn, 
         # a role overwrite's allow beats the @everyone deny, as in Discord
         ((Overwrite(GUILD, deny=DENY_SEND), Overwrite(GUILD + 1, allow=DENY_SEND)), BOT_ROLE, None),
         # the bot's own (member) overwrite beats its roles
-        ((Overwrite(900_000_000_000_000_001, kind=1, deny=discord.Permissions(add_reactions=True, embed_links=True).value),), BOT_ROLE, "Embed Links, Add Reactions"),
+        (
+            (Overwrite(900_000_000_000_000_001, kind=1, deny=discord.Permissions(add_reactions=True, embed_links=True).value),),
+            BOT_ROLE,
+            "Embed Links, Add Reactions",
+        ),
         # Administrator implies everything, overwrites notwithstanding
         ((Overwrite(GUILD, deny=DENY_SEND),), discord.Permissions(administrator=True).value, None),
         # no View Channel: only that is named, the rest follows from it
