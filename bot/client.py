@@ -21,6 +21,7 @@ from discord.ext import commands
 from bot.answer.reply import Reply
 from bot.config import Config
 from bot.exts.render import ReplyRenderer, SuggestionButton, apology_text, lang_of_locale
+from bot.logs import log_reply
 from bot.service import KnowledgeService
 from bot.storage import Storage
 
@@ -187,6 +188,7 @@ class SurveyBot(commands.Bot):
         `record`: the Reply answers someone's question (/ask, a did-you-mean click), so its
         outcome is counted for the moderators.
         """
+        started = time.perf_counter()
         work = asyncio.ensure_future(asyncio.to_thread(compute))
         done, _ = await asyncio.wait({work}, timeout=self.defer_after)
         if not done:
@@ -211,6 +213,7 @@ class SurveyBot(commands.Bot):
             await interaction.followup.send(**kwargs)
         else:
             await interaction.response.send_message(**kwargs)
+        log_reply(reply, started, interaction.type.name)  # application_command or component (a button)
 
     async def tell(self, interaction: discord.Interaction, text: str) -> None:
         """A short private message to whoever used the command or button."""
