@@ -52,13 +52,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     if isinstance(prepared, int):
         return prepared
     config, token, service = prepared
-    from bot.client import StartError, SurveyBot, run_bot
+    from bot.client import StartError, make_bot, run_bot
     from bot.storage import Storage
 
     with log_to_stderr(logging.DEBUG if args.verbose else logging.INFO, args.log_format, secrets=(token,)):
         logging.getLogger(__name__).info("knowledge version %s: %d facts", service.answerer.kb.version, len(service.answerer.kb.facts))
         # the database and the knowledge watcher only for the running bot, not for `sync`
-        bot = SurveyBot(config, service, storage=Storage.from_settings(config.storage), watch_knowledge=config.knowledge.watch)
+        bot = make_bot(config, service, storage=Storage.from_settings(config.storage), watch_knowledge=config.knowledge.watch)
         try:
             asyncio.run(run_bot(bot, token))
         except StartError as exc:

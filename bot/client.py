@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -249,6 +250,21 @@ class SurveyBot(commands.Bot):
             synced = await self.tree.sync()
             lines.append(f"global: {len(synced)} command(s) synced: {', '.join('/' + c.name for c in synced)} (can take up to an hour to appear)")
         return lines
+
+
+class ShardedSurveyBot(SurveyBot, commands.AutoShardedBot):
+    """The same bot over several gateway connections (shards) in this one process, for
+    `discord.shard_count`: one knowledge service, storage and set of cooldowns serve them all."""
+
+    def __init__(self, config: Config, service: KnowledgeService, **kwargs: Any) -> None:
+        super().__init__(config, service, **kwargs)
+        count = config.discord.shard_count
+        self.shard_count = None if count == "auto" else int(count)  # type: ignore[arg-type]  # None: as many as Discord advises
+
+
+def make_bot(config: Config, service: KnowledgeService, **kwargs: Any) -> SurveyBot:
+    """SurveyBot, sharded when the config sets discord.shard_count."""
+    return (SurveyBot if config.discord.shard_count is None else ShardedSurveyBot)(config, service, **kwargs)
 
 
 # ---------------------------------------------------------------- entry points for the CLI
