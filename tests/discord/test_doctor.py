@@ -298,3 +298,22 @@ async def test_invite_without_config_and_with_a_rejected_token(stand_in: Servers
     assert code == 0 and len(out.strip().splitlines()) == 1 and f"client_id={stand_in.application_id}" in out
     code, out, err = await cli(stand_in, ["invite"], capsys, monkeypatch, token="MTIz.wrong")
     assert code == 2 and out == "" and "rejected the token" in err and "MTIz.wrong" not in err
+
+
+async def test_doctor_connects_as_many_shards_as_configured(tmp_path: Path, capsys, monkeypatch) -> None:
+    other = GUILD + (1 << 22)  # on the other shard of two
+    servers = [server(), make_server(other, "Second", [Channel(other + 10, "general")], everyone=EVERYONE, bot_role=BOT_ROLE)]
+    s = ServersStandIn(servers=servers)
+    await s.start()
+    try:
+        with s.patch_discord():
+            config = write_config(tmp_path, guilds=(GUILD, other))
+            config.write_text(config.read_text(encoding="utf-8").replace("discord:\n", "discord:\n  shard_count: 2\n"), encoding="utf-8")
+            await sync(s, config, capsys, monkeypatch)
+            code, out, _ = await cli(s, ["doctor", "--config", str(config)], capsys, monkeypatch)
+    finally:
+        await s.stop()
+    assert code == 0, out
+    assert "✔ connected to Discord's gateway (2 server(s), 2 shards)" in out
+    assert f"✔ the bot is a member of server Second ({other})" in out
+    assert sorted(s.shard_identifies) == [0, 1]
