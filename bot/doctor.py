@@ -306,9 +306,8 @@ def _client(config: Config, intents: discord.Intents) -> discord.Client:
     return discord.AutoShardedClient(intents=intents, shard_count=count, guild_ready_timeout=GUILD_READY_SECONDS)
 
 
-async def _connect(client: discord.Client) -> str | None:
-    """Connect the (logged-in) client to the gateway until it is ready; the reason it failed, or None."""
-    running = asyncio.ensure_future(client.connect(reconnect=False))
+async def _until_ready(client: discord.Client, running: asyncio.Future[None]) -> str | None:
+    """Wait until the connecting client is ready; the reason it failed, or None."""
     ready = asyncio.ensure_future(client.wait_until_ready())
     done, _ = await asyncio.wait({running, ready}, timeout=CONNECT_TIMEOUT_SECONDS, return_when=asyncio.FIRST_COMPLETED)
     if ready in done:
@@ -353,15 +352,20 @@ async def discord_checks(config: Config, token: str, defined: list[dict[str, Any
     client = _client(config, intents)
     async with client:
         await client.login(token)
-        problem = await _connect(client)
-        if problem is not None:
-            checks.append(Check("connected to Discord's gateway", False, fix=problem))
-        else:
-            shards = f", {client.shard_count} shards" if isinstance(client, discord.AutoShardedClient) else ""
-            checks.append(Check(f"connected to Discord's gateway ({len(client.guilds)} server(s){shards})", True))
-            checks += check_guilds(client, config)
-            checks += check_channels(client, config)
-            checks += check_roles(client, config)
+        running = asyncio.ensure_future(client.connect(reconnect=False))
+        try:
+            problem = await _until_ready(client, running)
+            if problem is not None:
+                checks.append(Check("connected to Discord's gateway", False, fix=problem))
+            else:
+                shards = f", {client.shard_count} shards" if isinstance(client, discord.AutoShardedClient) else ""
+                checks.append(Check(f"connected to Discord's gateway ({len(client.guilds)} server(s){shards})", True))
+                checks += check_guilds(client, config)
+                checks += check_channels(client, config)
+                checks += check_roles(client, config)
+        finally:
+            await client.close()
+            await asyncio.gather(running, return_exceptions=True)  # its outcome is reported above
     return checks + commands
 
 
