@@ -259,7 +259,7 @@ class ShardedSurveyBot(SurveyBot, commands.AutoShardedBot):
     def __init__(self, config: Config, service: KnowledgeService, **kwargs: Any) -> None:
         super().__init__(config, service, **kwargs)
         count = config.discord.shard_count
-        self.shard_count = None if count == "auto" else int(count)  # type: ignore[arg-type]  # None: as many as Discord advises
+        self.shard_count = count if isinstance(count, int) else None  # None ("auto"): as many as Discord advises
 
 
 def make_bot(config: Config, service: KnowledgeService, **kwargs: Any) -> SurveyBot:
