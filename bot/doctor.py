@@ -152,33 +152,36 @@ def _find_channel(client: discord.Client, channel_id: int) -> Any:
     return channel
 
 
-def _overwrite_target(target: Any) -> str:
-    if isinstance(target, discord.Role):
-        return target.name if target.is_default() else f"role {target.name}"
-    return "the bot's own entry"
-
-
 def _permission_fix(channel: Any, me: discord.Member, missing: list[str]) -> str:
-    """Where each missing permission is taken away: a channel overwrite, or no role grants it."""
+    """Where each missing permission is taken away: a channel overwrite, or no role grants it.
+
+    An @everyone overwrite that denies is usually on purpose (a read-only channel): the fix is an
+    overwrite that allows it for the bot's role, which wins over @everyone's."""
     place = channel.parent if isinstance(channel, discord.Thread) and channel.parent is not None else channel
     overwrites = place.overwrites
-    applies = [channel.guild.default_role, *[r for r in me.roles if not r.is_default()], me]
-    by_overwrite: dict[str, list[str]] = {}
+    everyone = channel.guild.default_role
+    bot_role = me.top_role.name if not me.top_role.is_default() else None
+    applies = [everyone, *[r for r in me.roles if not r.is_default()], me]
+    denied_by: dict[Any, list[str]] = {}
     by_roles: list[str] = []
     for attr in missing:
         deniers = [t for t in applies if t in overwrites and getattr(overwrites[t], attr) is False]
-        if deniers:
-            for target in deniers:
-                by_overwrite.setdefault(_overwrite_target(target), []).append(CHANNEL_PERMISSIONS[attr])
-        else:
+        for target in deniers:
+            denied_by.setdefault(target, []).append(CHANNEL_PERMISSIONS[attr])
+        if not deniers:
             by_roles.append(CHANNEL_PERMISSIONS[attr])
-    parts = [
-        f"in #{place.name}'s settings (Edit Channel → Permissions → {target}) allow {', '.join(names)}, which that overwrite denies"
-        for target, names in by_overwrite.items()
-    ]
+    settings = f"in #{place.name}'s settings (Edit Channel → Permissions"
+    parts = []
+    for target, names in denied_by.items():
+        if target == everyone and bot_role is not None:
+            parts.append(f"{settings}) add the bot's role {bot_role} and allow {', '.join(names)}: the @everyone overwrite denies it")
+        else:
+            entry = "@everyone" if target == everyone else f"role {target.name}" if isinstance(target, discord.Role) else "the bot's own entry"
+            parts.append(f"{settings} → {entry}) allow {', '.join(names)}, which that overwrite denies")
     if by_roles:
-        role = me.top_role.name if not me.top_role.is_default() else "@everyone"
-        parts.append(f"grant {', '.join(by_roles)} to the bot's role {role} (Server Settings → Roles) or to the bot in #{place.name}'s permissions")
+        parts.append(
+            f"grant {', '.join(by_roles)} to the bot's role {bot_role or '@everyone'} (Server Settings → Roles) or to the bot in #{place.name}'s permissions"
+        )
     return "; ".join(parts)
 
 

@@ -149,27 +149,38 @@ async def test_an_overwrite_that_denies_send_messages(stand_in: ServersStandIn, 
     # named by name and id; only the cause: Discord also drops Embed Links and Attach Files without it
     assert line == f"✘ answer channel #news ({NEWS}) in Survey fans: the bot lacks Send Messages"
     fix = fix_after(out, "#news")
-    assert "Edit Channel → Permissions → @everyone" in fix and "allow Send Messages" in fix
+    assert "(Edit Channel → Permissions) add the bot's role SurveyBot and allow Send Messages: the @everyone overwrite denies it" in fix
+
+
+NO_ATTACH = BOT_ROLE & ~discord.Permissions(attach_files=True).value
 
 
 @pytest.mark.parametrize(
-    ("overwrites", "bot_role", "lacking"),
+    ("overwrites", "bot_role", "lacking", "fix"),
     [
         # a role overwrite's allow beats the @everyone deny, as in Discord
-        ((Overwrite(GUILD, deny=DENY_SEND), Overwrite(GUILD + 1, allow=DENY_SEND)), BOT_ROLE, None),
+        ((Overwrite(GUILD, deny=DENY_SEND), Overwrite(GUILD + 1, allow=DENY_SEND)), BOT_ROLE, None, None),
         # the bot's own (member) overwrite beats its roles
         (
             (Overwrite(900_000_000_000_000_001, kind=1, deny=discord.Permissions(add_reactions=True, embed_links=True).value),),
             BOT_ROLE,
             "Embed Links, Add Reactions",
+            "(Edit Channel → Permissions → the bot's own entry) allow Embed Links, Add Reactions, which that overwrite denies",
         ),
         # Administrator implies everything, overwrites notwithstanding
-        ((Overwrite(GUILD, deny=DENY_SEND),), discord.Permissions(administrator=True).value, None),
+        ((Overwrite(GUILD, deny=DENY_SEND),), discord.Permissions(administrator=True).value, None, None),
         # no View Channel: only that is named, the rest follows from it
-        ((Overwrite(GUILD + 1, deny=discord.Permissions(view_channel=True).value),), BOT_ROLE, "View Channel"),
+        (
+            (Overwrite(GUILD + 1, deny=discord.Permissions(view_channel=True).value),),
+            BOT_ROLE,
+            "View Channel",
+            "(Edit Channel → Permissions → role SurveyBot) allow View Channel, which that overwrite denies",
+        ),
+        # no overwrite at all: no role grants it
+        ((), NO_ATTACH, "Attach Files", "grant Attach Files to the bot's role SurveyBot (Server Settings → Roles)"),
     ],
 )
-async def test_permissions_as_discord_computes_them(tmp_path: Path, capsys, monkeypatch, overwrites, bot_role, lacking) -> None:
+async def test_permissions_as_discord_computes_them(tmp_path: Path, capsys, monkeypatch, overwrites, bot_role, lacking, fix) -> None:
     s = ServersStandIn(servers=[server(overwrites, bot_role=bot_role)])
     await s.start()
     try:
@@ -184,6 +195,7 @@ async def test_permissions_as_discord_computes_them(tmp_path: Path, capsys, monk
         assert code == 0 and news.startswith("✔"), out
     else:
         assert code == 1 and news.endswith(f"the bot lacks {lacking}"), out
+        assert fix in fix_after(out, f"#news ({NEWS})")
 
 
 @pytest.mark.parametrize("stand_in", [{"flags": 0}], indirect=True)
