@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -20,6 +21,7 @@ from discord.ext import commands
 from bot.answer.reply import Reply
 from bot.config import Config
 from bot.embeds import ReplyRenderer, apology_text, lang_of_locale
+from bot.logs import log_reply
 from bot.service import KnowledgeService
 from bot.storage import Storage
 
@@ -193,6 +195,7 @@ class SurveyBot(commands.Bot):
         `record`: the Reply answers someone's question (/ask, a did-you-mean click), so its
         outcome is counted for the moderators.
         """
+        started = time.perf_counter()
         work = asyncio.ensure_future(asyncio.to_thread(compute))
         done, _ = await asyncio.wait({work}, timeout=self.defer_after)
         if not done:
@@ -217,6 +220,7 @@ class SurveyBot(commands.Bot):
             await interaction.followup.send(**kwargs)
         else:
             await interaction.response.send_message(**kwargs)
+        log_reply(reply, started, interaction.type.name)  # application_command or component (a button)
 
     async def tell(self, interaction: discord.Interaction, text: str) -> None:
         """A short private message to whoever used the command or button."""
@@ -252,6 +256,21 @@ class SurveyBot(commands.Bot):
             synced = await self.tree.sync()
             lines.append(f"global: {len(synced)} command(s) synced: {', '.join('/' + c.name for c in synced)} (can take up to an hour to appear)")
         return lines
+
+
+class ShardedSurveyBot(SurveyBot, commands.AutoShardedBot):
+    """The same bot over several gateway connections (shards) in this one process, for
+    `discord.shard_count`: one knowledge service, storage and set of cooldowns serve them all."""
+
+    def __init__(self, config: Config, service: KnowledgeService, **kwargs: Any) -> None:
+        super().__init__(config, service, **kwargs)
+        count = config.discord.shard_count
+        self.shard_count = count if isinstance(count, int) else None  # None ("auto"): as many as Discord advises
+
+
+def make_bot(config: Config, service: KnowledgeService, **kwargs: Any) -> SurveyBot:
+    """SurveyBot, sharded when the config sets discord.shard_count."""
+    return (SurveyBot if config.discord.shard_count is None else ShardedSurveyBot)(config, service, **kwargs)
 
 
 # ---------------------------------------------------------------- entry points for the CLI

@@ -86,6 +86,15 @@ DiscordId = Annotated[int, Strict(), Field(gt=0), _single("expected a numeric Di
 DiscordIds = Annotated[tuple[DiscordId, ...], WrapValidator(_id_list)]
 FilePath = Annotated[Path, PlainValidator(_path), _single("expected a file or folder path")]
 
+
+def _shards(value: Any) -> int | str | None:
+    if value is None or value == "auto" or (type(value) is int and value >= 1):
+        return value  # type: ignore[no-any-return]
+    raise PydanticCustomError("setting", "expected auto, a number of shards (1 or more) or null", {"show_found": True})
+
+
+ShardCount = Annotated[int | str | None, PlainValidator(_shards)]
+
 _SETTINGS = ConfigDict(extra="forbid")
 
 
@@ -99,6 +108,7 @@ class DiscordSettings:
     moderator_role_ids: DiscordIds = ()  # roles allowed to run moderator commands
     mod_log_channel_id: Count | None = None  # reloads, errors and edits are reported here
     owner_ids: DiscordIds = ()  # may use owner-only text commands (sync); empty: the application owner
+    shard_count: ShardCount = None  # gateway shards in this process: None (one connection), "auto" or a number
 
 
 @dataclass(frozen=True, config=_SETTINGS)

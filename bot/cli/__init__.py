@@ -108,9 +108,20 @@ COMMANDS: tuple[Command, ...] = (
         "run",
         discord_bot.run,
         "start the Discord bot (needs DISCORD_TOKEN)",
-        (BOT_CONFIG, arg("--verbose", action="store_true", help="debug logging (the token is never logged)")),
+        (
+            BOT_CONFIG,
+            arg("--verbose", action="store_true", help="debug logging (the token is never logged)"),
+            arg("--log-format", choices=("text", "json"), default="text", help="json: one JSON object per line, a line per reply"),
+        ),
     ),
     Command("sync", discord_bot.sync, "register the slash commands with Discord: in guild_ids instantly, else globally", (BOT_CONFIG,)),
+    Command("doctor", discord_bot.doctor, "log in, check intents, permissions, roles and commands; print what to fix (exit 1 if anything)", (BOT_CONFIG,)),
+    Command(
+        "invite",
+        discord_bot.invite,
+        "print the URL that adds the bot to a server with the scopes and permissions it needs",
+        (arg("--config", type=Path, default=None, metavar="FILE", help="settings file: adds a URL with each of its guild_ids preselected"),),
+    ),
     # ---- moderators: what the running bot recorded
     Command(
         "misses",

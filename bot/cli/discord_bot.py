@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
-import sys
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from bot.cli.output import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, error, say, warn
+from bot.logs import log_to_stderr
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -46,35 +44,18 @@ def _prepare(args: argparse.Namespace) -> tuple[Config, SecretStr, Any] | int:
     return config, token, service
 
 
-@contextlib.contextmanager
-def _log_to_stderr(level: int) -> Iterator[None]:
-    """Log records to stderr while the bot runs; removed afterwards, so `main` can be called
-    again (tests do) without stacking handlers on a stream that has gone away."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("{asctime} {levelname:<8} {name}: {message}", "%Y-%m-%d %H:%M:%S", style="{"))
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(level)
-    try:
-        yield
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(old_level)
-
-
 def run(args: argparse.Namespace) -> int:
     prepared = _prepare(args)
     if isinstance(prepared, int):
         return prepared
     config, token, service = prepared
-    from bot.client import StartError, SurveyBot, run_bot
+    from bot.client import StartError, make_bot, run_bot
     from bot.storage import Storage
 
-    with _log_to_stderr(logging.DEBUG if args.verbose else logging.INFO):
+    with log_to_stderr(logging.DEBUG if args.verbose else logging.INFO, args.log_format, secrets=(token.get_secret_value(),)):
         logging.getLogger(__name__).info("knowledge version %s: %d facts", service.answerer.kb.version, len(service.answerer.kb.facts))
         # the database and the knowledge watcher only for the running bot, not for `sync`
-        bot = SurveyBot(config, service, storage=Storage.from_settings(config.storage), watch_knowledge=config.knowledge.watch)
+        bot = make_bot(config, service, storage=Storage.from_settings(config.storage), watch_knowledge=config.knowledge.watch)
         try:
             asyncio.run(run_bot(bot, token.get_secret_value()))
         except StartError as exc:
@@ -90,7 +71,7 @@ def sync(args: argparse.Namespace) -> int:
     config, token, service = prepared
     from bot.client import StartError, SurveyBot, sync_once
 
-    with _log_to_stderr(logging.WARNING):
+    with log_to_stderr(logging.WARNING, secrets=(token.get_secret_value(),)):
         try:
             lines = asyncio.run(sync_once(SurveyBot(config, service), token.get_secret_value()))
         except StartError as exc:
@@ -99,3 +80,15 @@ def sync(args: argparse.Namespace) -> int:
     for line in lines:
         say(line)
     return EXIT_OK
+
+
+def doctor(args: argparse.Namespace) -> int:
+    from bot.doctor import cmd_doctor
+
+    return cmd_doctor(args)
+
+
+def invite(args: argparse.Namespace) -> int:
+    from bot.invite import cmd_invite
+
+    return cmd_invite(args)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 
 import discord
 from discord.ext import commands
 
 from bot.client import SurveyBot
 from bot.embeds import apology_text
+from bot.logs import log_reply
 from bot.text.normalise import detect_lang
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,7 @@ class Chat(commands.Cog):
                 log.warning("could not send the apology for message %s: %s", message.id, exc)
 
     async def _answer(self, message: discord.Message, question: str, addressed: bool) -> None:
+        started = time.perf_counter()
         ctx = await self.bot.get_context(message)
         if ctx.valid:
             return  # a text command such as "@bot sync": the command handles it
@@ -85,6 +88,7 @@ class Chat(commands.Cog):
         if view is not None:
             kwargs["view"] = view
         await message.reply(**kwargs)
+        log_reply(reply, started, "mention" if addressed else "channel")
 
     async def _quiet_cooldown(self, message: discord.Message) -> None:
         # A reaction says "seen, wait a moment" without adding a message to the channel.
