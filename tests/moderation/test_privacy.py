@@ -5,9 +5,15 @@ file's bytes."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
+import pytest
+
+from bot.cli import main
+from bot.cli import privacy as cli_privacy
+from bot.cli.privacy import CLI_ACTOR
 from bot.storage import personal_data, request_deletion
 from bot.storage.privacy import FORGET_ACTION, person_hash
 from tests.moderation.test_storage import DAY, OTHER, USER, _answer, _decline, _rows, _suggest
@@ -143,3 +149,82 @@ def test_the_deleted_text_is_gone_from_the_database_and_its_log(make_storage) ->
     raw = b"".join(f.read_bytes() for f in files if f.exists())
     assert SECRET.encode() not in raw and b"zebra-marmalade" not in raw
     assert b"kept question of someone else" in raw
+
+
+# ---- python -m bot forget ------------------------------------------------------------------
+
+
+@pytest.fixture
+def config(tmp_path: Path, kb_dir: Path) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(f"knowledge:\n  path: {kb_dir}\nstorage:\n  path: data/bot.sqlite3\n", encoding="utf-8")
+    return path
+
+
+def test_forget_dry_run_lists_and_deletes_nothing_then_forget_deletes_and_is_idempotent(config: Path, make_storage, capsys) -> None:
+    storage = make_storage(config.parent / "data" / "bot.sqlite3")
+    _fill(storage)
+    storage.close()
+    assert main(["forget", str(USER), "--config", str(config), "--dry-run"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"Would delete 12 unanswered question(s) and 2 vote(s) of user {USER} (nothing deleted: --dry-run)."
+    assert [line.split("UTC  ")[1] for line in out[1:]] == [f"user question {i}" for i in range(11, -1, -1)]
+    assert personal_data(storage, USER).questions == 12 and storage.audit_entries() == []
+
+    assert main(["forget", str(USER), "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    person = person_hash(storage, USER)
+    assert out.startswith(f"Deleted 12 unanswered question(s) and 2 vote(s) of user {USER}.") and person in out
+    assert personal_data(storage, USER).empty and personal_data(storage, OTHER).questions == 1
+    (entry,) = storage.audit_entries()
+    assert entry.actor == CLI_ACTOR and entry.details.startswith(f"person {person}: 12") and str(USER) not in entry.details
+
+    assert main(["forget", str(USER), "--config", str(config)]) == 0
+    assert capsys.readouterr().out.startswith("Nothing to delete:")
+    assert len(storage.audit_entries()) == 2
+
+
+def test_forget_refuses_bad_input_with_one_line(config: Path, tmp_path: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["forget", "alice#1234", "--config", str(config)])
+    assert exit_info.value.code == 2
+    assert "expected a Discord user id" in capsys.readouterr().err
+    assert main(["forget", str(USER), "--config", str(tmp_path / "nope.yaml")]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+    assert main(["forget", str(USER), "--config", str(config)]) == 1  # no database yet
+    err = capsys.readouterr().err
+    assert err.startswith("error: no database at ") and err.count("\n") == 1
+    assert not (config.parent / "data" / "bot.sqlite3").exists()  # and none was created
+
+
+def test_forget_waits_for_a_locked_database(config: Path, make_storage, capsys) -> None:
+    storage = make_storage(config.parent / "data" / "bot.sqlite3")
+    _fill(storage)
+    blocker = sqlite3.connect(storage.path, isolation_level=None, check_same_thread=False)
+    blocker.execute("BEGIN IMMEDIATE")  # released by another thread while the command waits
+    release = threading.Timer(1.5, lambda: (blocker.execute("ROLLBACK"), blocker.close()))
+    release.start()
+    started = time.monotonic()
+    try:
+        assert main(["forget", str(USER), "--config", str(config)]) == 0
+    finally:
+        release.join()
+    assert time.monotonic() - started >= 1.4
+    assert capsys.readouterr().out.startswith("Deleted 12 unanswered question(s) and 2 vote(s)")
+    assert personal_data(storage, USER).empty
+
+
+def test_forget_gives_up_on_a_database_locked_for_too_long_and_deletes_nothing(config: Path, make_storage, capsys, monkeypatch) -> None:
+    monkeypatch.setattr(cli_privacy, "FORGET_WAIT", 0.5)
+    storage = make_storage(config.parent / "data" / "bot.sqlite3")
+    _fill(storage)
+    blocker = sqlite3.connect(storage.path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        assert main(["forget", str(USER), "--config", str(config)]) == 1
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "nothing was deleted" in err and err.count("\n") == 1
+    assert personal_data(storage, USER).questions == 12 and storage.audit_entries() == []
