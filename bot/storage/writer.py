@@ -463,8 +463,11 @@ def _tell_committed(writes: list[_Write], conn: sqlite3.Connection) -> None:
     `committed` hook: called after the commit, on the writer's connection."""
     for write in writes:
         hook = getattr(write, "committed", None)
-        if hook is not None:
-            hook(conn)
+        try:
+            if hook is not None:
+                hook(conn)
+        except Exception:  # the write is committed: a failing report must not make it run again
+            log.exception("storage: could not report a committed %s", write.label)
 
 
 def _tell_dropped(write: _Write, reason: str) -> None:
