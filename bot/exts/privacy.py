@@ -114,7 +114,7 @@ class Privacy(commands.Cog):
     privacy = app_commands.Group(
         name="privacy",
         description="See or delete what this bot keeps about you.",
-        allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True),
+        allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True),  # servers and DMs with the bot
     )
 
     def __init__(self, bot: SurveyBot) -> None:
