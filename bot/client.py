@@ -35,6 +35,7 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.exts.charts",  # /chart and the Chart button under answers
     "bot.exts.moderation",  # /kb: reload, misses, stats, add-question, audit; the file watcher's reports
     "bot.exts.feedback",  # 👍/👎 buttons under answers
+    "bot.exts.privacy",  # /privacy show and delete: what the bot keeps about a member
 )
 TEXT_PREFIX = "!"
 # Discord allows 3 s for the first response; past this much computing, defer and follow up.

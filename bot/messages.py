@@ -99,6 +99,65 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Sorry, your vote could not be recorded just now. Please try again later.",
         "ja": "すみません、投票を記録できませんでした。しばらくしてからもう一度お試しください。",
     },
+    # ---- /privacy: what the bot keeps about you, and deleting it (bot/exts/privacy.py)
+    "privacy.title": {"en": "What this bot keeps about you", "ja": "このボットが保存しているあなたの情報"},
+    "privacy.counts": {
+        "en": "Questions of yours it could not answer, kept for the moderators: **{questions}**\nYour 👍/👎 votes on its answers: **{votes}**",
+        "ja": "答えられなかったあなたの質問（モデレーター用に保存）：**{questions}**件\n回答へのあなたの👍/👎：**{votes}**件",
+    },
+    "privacy.retention": {"en": "Both are deleted automatically after {days} days.", "ja": "どちらも{days}日後に自動で削除されます。"},
+    "privacy.retention_none": {
+        "en": "This server keeps them until they are deleted (no time limit is set).",
+        "ja": "このサーバーでは保存期間が設定されていないため、削除するまで保存されます。",
+    },
+    "privacy.how": {
+        "en": "You are kept only as a salted hash of your user id, never your name or id. Use the button or /privacy delete to delete it all.",
+        "ja": "あなたはユーザーIDのソルト付きハッシュとしてのみ記録され、名前やIDは保存されません。ボタンまたは /privacy delete ですべて削除できます。",
+    },
+    "privacy.newest": {"en": "Your unanswered questions (newest {n} of {total})", "ja": "答えられなかったあなたの質問（新しい順に{total}件中{n}件）"},
+    "privacy.never.title": {"en": "Never kept", "ja": "保存しないもの"},
+    "privacy.never": {
+        "en": (
+            "Your user name and user id; questions the bot answered (they only add to daily counts that name nobody); "
+            "messages not addressed to the bot; attachments, avatars, roles."
+        ),
+        "ja": "ユーザー名とユーザーID、回答できた質問（誰のものか分からない日ごとの件数に加算するだけ）、ボット宛てでないメッセージ、添付ファイル、アイコン、ロール。",
+    },
+    "privacy.delete.button": {"en": "Delete my data", "ja": "データを削除"},
+    "privacy.confirm": {
+        "en": (
+            "Delete the {questions} unanswered question(s) and {votes} vote(s) this bot keeps about you, "
+            "and anything of yours still being saved? This cannot be undone. Daily counts that name nobody stay."
+        ),
+        "ja": "このボットが保存しているあなたの質問{questions}件と投票{votes}件（保存中のものも含む）を削除しますか？元に戻せません。誰のものか分からない日ごとの件数は残ります。",
+    },
+    "privacy.confirm.button": {"en": "Yes, delete it all", "ja": "すべて削除する"},
+    "privacy.cancel.button": {"en": "Cancel", "ja": "キャンセル"},
+    "privacy.cancelled": {"en": "Nothing was deleted.", "ja": "何も削除していません。"},
+    "privacy.deleted": {
+        "en": "Deleted: {questions} unanswered question(s) and {votes} vote(s). The bot keeps nothing else about you.",
+        "ja": "削除しました：質問{questions}件、投票{votes}件。ほかにあなたについて保存している情報はありません。",
+    },
+    "privacy.nothing": {
+        "en": "There was nothing to delete: the bot keeps no questions or votes of yours.",
+        "ja": "削除するものはありませんでした。あなたの質問や投票は保存されていません。",
+    },
+    "privacy.queued": {
+        "en": "Your deletion is queued: the database is busy right now. It will be done as soon as the database accepts writes, and I will tell you here.",
+        "ja": "削除を受け付けました。データベースが使用中のため、書き込めるようになりしだい削除し、ここでお知らせします。",
+    },
+    "privacy.still_queued": {
+        "en": "Your deletion is still queued: the database has not accepted writes yet. It stays queued and will be done once it does.",
+        "ja": "削除はまだ待機中です（データベースに書き込めません）。書き込めるようになりしだい実行されます。",
+    },
+    "privacy.failed": {
+        "en": "Sorry, that could not be done just now. Please try again later; nothing has been changed.",
+        "ja": "すみません、いまは実行できませんでした。何も変更していません。しばらくしてからもう一度お試しください。",
+    },
+    "privacy.no_storage": {
+        "en": "This bot stores nothing about anyone: it runs without a database.",
+        "ja": "このボットはデータベースなしで動作しているため、誰の情報も保存していません。",
+    },
 }
 
 

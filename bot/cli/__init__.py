@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.cli import charts, core, discord_bot, moderation, output
+from bot.cli import charts, core, discord_bot, moderation, output, privacy
 from bot.knowledge.model import LANGS
 
 DESCRIPTION = "Answers questions about Japan's My Number health insurance cards, with sourced figures."
@@ -153,6 +153,17 @@ COMMANDS: tuple[Command, ...] = (
             STORAGE_CONFIG,
             arg("--days", type=moderation.positive_days, default=None, metavar="N", help="only the last N days"),
             arg("--limit", type=int, default=50, metavar="N", help="at most N entries (default 50)"),
+        ),
+    ),
+    # ---- privacy: a person's data deleted on their request
+    Command(
+        "forget",
+        privacy.forget,
+        "delete the unanswered questions and votes kept about one user (audited without the id)",
+        (
+            arg("user_id", type=privacy.user_id, metavar="USER_ID", help="the person's Discord user id"),
+            STORAGE_CONFIG,
+            arg("--dry-run", action="store_true", help="show what would be deleted, delete nothing"),
         ),
     ),
 )

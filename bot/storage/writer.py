@@ -355,6 +355,7 @@ class StorageWriter:
             except BaseException:
                 _rollback(conn)
                 raise
+            _tell_committed(batch, conn)
         except _ITEM_ERRORS:
             return self._write_one_by_one(batch)
         except (sqlite3.Error, OSError, StorageError) as exc:
@@ -378,13 +379,16 @@ class StorageWriter:
                 except BaseException:
                     _rollback(conn)
                     raise
+                _tell_committed([write], conn)
             except _ITEM_ERRORS as exc:
                 log.error("storage: dropped one %s the database refuses: %s", getattr(write, "label", "write"), exc)
+                _tell_dropped(write, str(exc))
             except (sqlite3.Error, OSError, StorageError) as exc:
                 self._fault(exc)
                 return done
-            except Exception:
+            except Exception as exc:
                 log.exception("storage: dropped one %s that cannot be written", getattr(write, "label", "write"))
+                _tell_dropped(write, str(exc) or type(exc).__name__)
             done += 1
         if done:
             self._recovered(done)
@@ -408,6 +412,7 @@ class StorageWriter:
             if str(mode).lower() != "wal":
                 raise StorageError(f"cannot switch {self.path} to WAL mode (it stays in {mode} mode)")
             conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA secure_delete = ON")  # deleted rows are overwritten, not left in free space
             migrate(conn)
             conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('salt', ?)", (secrets.token_hex(32),))
             self._salt = bytes.fromhex(conn.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()[0])
@@ -451,6 +456,24 @@ class StorageWriter:
             self._problem = None
         if self._refused:
             self._refused = 0
+
+
+def _tell_committed(writes: list[_Write], conn: sqlite3.Connection) -> None:
+    """A write whose caller waits for its outcome (a deletion someone asked for) has a
+    `committed` hook: called after the commit, on the writer's connection."""
+    for write in writes:
+        hook = getattr(write, "committed", None)
+        try:
+            if hook is not None:
+                hook(conn)
+        except Exception:  # the write is committed: a failing report must not make it run again
+            log.exception("storage: could not report a committed %s", write.label)
+
+
+def _tell_dropped(write: _Write, reason: str) -> None:
+    hook = getattr(write, "dropped", None)
+    if hook is not None:
+        hook(reason)
 
 
 def _rollback(conn: sqlite3.Connection) -> None:

@@ -123,10 +123,10 @@ def test_sync_registers_the_commands_in_the_configured_guild(tmp_path: Path, thr
     monkeypatch.setenv("DISCORD_TOKEN", threaded_stand_in.token)
     assert main(["sync", "--config", str(path)]) == 0
     out = capsys.readouterr()
-    assert f"guild {guild}: 7 command(s) synced" in out.out
+    assert f"guild {guild}: 8 command(s) synced" in out.out
     puts = [c for c in threaded_stand_in.calls if c.method == "PUT"]
     assert [c.path for c in puts] == [f"/applications/{threaded_stand_in.application_id}/guilds/{guild}/commands"]
-    assert sorted(c["name"] for c in puts[0].json) == ["about", "ask", "chart", "fact", "kb", "sources", "topics"]
+    assert sorted(c["name"] for c in puts[0].json) == ["about", "ask", "chart", "fact", "kb", "privacy", "sources", "topics"]
     assert threaded_stand_in.identify is None  # sync never opens the gateway
     assert threaded_stand_in.token not in out.out + out.err
 
@@ -135,7 +135,7 @@ def test_sync_globally_without_guilds(tmp_path: Path, threaded_stand_in: Discord
     path = write_config(tmp_path, f"knowledge:\n  path: {default_knowledge_path()}\n")
     monkeypatch.setenv("DISCORD_TOKEN", threaded_stand_in.token)
     assert main(["sync", "--config", str(path)]) == 0
-    assert "global: 7 command(s) synced" in capsys.readouterr().out
+    assert "global: 8 command(s) synced" in capsys.readouterr().out
     assert [c.path for c in threaded_stand_in.calls if c.method == "PUT"] == [f"/applications/{threaded_stand_in.application_id}/commands"]
 
 

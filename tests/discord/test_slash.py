@@ -139,10 +139,10 @@ async def test_owner_text_command_syncs_and_others_are_refused(make_guild) -> No
         assert "Only the bot's owner" in g.bot_messages(g.general)[-1].content
         assert [type(e).__name__ for e in g.env.errors] == ["NotOwner"]  # refused, as expected
         await g.alice.send(g.general, mention(g, "sync"))
-        assert "global: 7 command(s) synced" in g.bot_messages(g.general)[-1].content
+        assert "global: 8 command(s) synced" in g.bot_messages(g.general)[-1].content
         puts = [r for r in g.env.http_requests if r.method == "PUT" and r.path.endswith("/commands")]
         assert len(puts) == before + 1
-        assert sorted(c["name"] for c in puts[-1].json) == ["about", "ask", "chart", "fact", "kb", "sources", "topics"]
+        assert sorted(c["name"] for c in puts[-1].json) == ["about", "ask", "chart", "fact", "kb", "privacy", "sources", "topics"]
 
 
 async def test_sync_goes_to_configured_guilds(make_guild) -> None:
@@ -151,7 +151,7 @@ async def test_sync_goes_to_configured_guilds(make_guild) -> None:
 
         g.bot.config = replace(g.bot.config, discord=replace(g.bot.config.discord, guild_ids=(g.env.guild.id,)))
         lines = await g.bot.sync_app_commands()
-        assert lines[0].startswith(f"guild {g.env.guild.id}: 7 command(s)")
+        assert lines[0].startswith(f"guild {g.env.guild.id}: 8 command(s)")
         assert any(r.method == "PUT" and r.path.endswith(f"/guilds/{g.env.guild.id}/commands") for r in g.env.http_requests)
 
 
@@ -168,7 +168,7 @@ def test_command_texts_fit_discord_limits(loaded_service: KnowledgeService) -> N
     import asyncio
 
     commands = asyncio.run(load())
-    assert {c["name"] for c in commands} == {"ask", "fact", "topics", "sources", "about", "chart", "kb"}
+    assert {c["name"] for c in commands} == {"ask", "fact", "topics", "sources", "about", "chart", "kb", "privacy"}
     for cmd in commands:
         assert 1 <= len(cmd["name"]) <= 32 and 1 <= len(cmd["description"]) <= 100
         for opt in cmd.get("options", []):
