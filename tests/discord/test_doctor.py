@@ -112,7 +112,7 @@ async def test_everything_in_order_after_sync(stand_in: ServersStandIn, tmp_path
         f"answer channel #ask-here ({ANSWERS})",
         f"mod-log channel #mod-log ({MOD_LOG})",
         f"moderator role Moderators ({MOD_ROLE})",
-        f"slash commands registered in server {GUILD} match the bot's 7",
+        f"slash commands registered in server {GUILD} match the bot's 8",
         "is writable",
     ):
         assert any(line.startswith("✔") and expected in line for line in out.splitlines()), (expected, out)
@@ -123,7 +123,7 @@ async def test_commands_never_synced(stand_in: ServersStandIn, tmp_path: Path, c
     code, out, _ = await cli(stand_in, ["doctor", "--config", str(write_config(tmp_path))], capsys, monkeypatch)
     assert code == 1
     [line] = failed(out)
-    assert f"in server {GUILD}" in line and "not registered: /about, /ask, /chart, /fact, /kb, /sources, /topics" in line
+    assert f"in server {GUILD}" in line and "not registered: /about, /ask, /chart, /fact, /kb, /privacy, /sources, /topics" in line
     assert "run `python -m bot sync" in fix_after(out, "slash commands")
 
 
