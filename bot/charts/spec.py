@@ -258,7 +258,9 @@ def _common_subject(texts: list[str]) -> str:
     for text in unique[1:]:
         while not text.startswith(prefix):
             prefix = prefix[:-1]
-    prefix = prefix.rstrip(" :：、,（(")
+    # cut back to the last separator, so that no half of a phrase is left ("usage rate: card")
+    cut = max(prefix.rfind(sep) for sep in (":", "：", "（", "(", "、", ","))
+    prefix = prefix[:cut].rstrip() if cut > 0 else ""
     return prefix if len(prefix) >= 3 else unique[0]
 
 

@@ -53,8 +53,8 @@ def test_two_bases_are_two_labelled_lines_never_joined(kb: KnowledgeBase) -> Non
     assert new == [47.26]
     legend = axes[0].get_legend()
     assert legend is not None and [t.get_text().replace("\n", " ") for t in legend.get_texts()] == [
-        "Old basis: share of online eligibility checks made with a My Number card",
-        "New basis (main figure from the December 2025 release): people who used a My Number card as a share of insurance claims",
+        "Old basis: card checks as a share of online eligibility checks",
+        "New basis (main figure from the December 2025 release): card users as a share of insurance claims",
     ]
     values = [t.get_text() for t in axes[0].texts]
     # monthly values are not all labelled (they would overlap); both October 2025 values are,

@@ -99,8 +99,8 @@ def test_usage_rate_series_keeps_its_two_bases_apart(kb: KnowledgeBase) -> None:
     assert old[-1] == (date(2025, 10, 1), 37.14) and len(old) == 11
     assert new == [(date(2025, 10, 1), 47.26)]  # the claims basis is a line of its own, not joined to the old one
     assert data.lines == (
-        "Old basis: share of online eligibility checks made with a My Number card",
-        "New basis (main figure from the December 2025 release): people who used a My Number card as a share of insurance claims",
+        "Old basis: card checks as a share of online eligibility checks",
+        "New basis (main figure from the December 2025 release): card users as a share of insurance claims",
     )
     assert data.spec.title_en == "Usage rate, over time" and data.spec.title_ja == "利用率の推移"
     assert data.points[0].value_label == "about 4%"
