@@ -53,6 +53,12 @@ _SYSTEM_JAPANESE_FAMILIES = (
 )
 
 _INK, _MUTED, _ACCENT, _GRID = "#1f2933", "#52606d", "#2f6da3", "#d9e2ec"
+# How the lines of a series with several bases differ: colour, dash and marker, so they read apart in grey too.
+_LINE_STYLES = (
+    {"color": _ACCENT, "linestyle": "-", "marker": "o"},
+    {"color": "#c05621", "linestyle": "--", "marker": "s"},
+    {"color": "#2f855a", "linestyle": ":", "marker": "^"},
+)
 _HEADING_PT, _SUBTITLE_PT, _LABEL_PT, _VALUE_PT, _FOOTER_PT = 17, 11.5, 11, 11.5, 9
 
 
@@ -235,15 +241,30 @@ class _Layout:
         points = list(data.points)
         xs = [p.when.toordinal() for p in points]
         ys = [p.value / scale for p in points]
-        ax.plot(xs, ys, color=_ACCENT, linewidth=2.5, marker="o", markersize=8, zorder=3)
+        # one line per basis: points counted on different bases are never joined
+        for n in sorted({p.line for p in points}):
+            on_line = [i for i, p in enumerate(points) if p.line == n]
+            style = _LINE_STYLES[n % len(_LINE_STYLES)]
+            label = "\n".join(wrap(data.lines[n], 70)) if n < len(data.lines) else None
+            ax.plot([xs[i] for i in on_line], [ys[i] for i in on_line], linewidth=2.5, markersize=8, zorder=3, label=label, **style)
+        if data.lines:
+            ax.legend(loc="upper left", prop=self.font(data.lang, _FOOTER_PT), frameon=False, labelcolor=_INK)
         high = max(ys)
         limit = 100.0 if data.unit == "percent" and high * 1.3 > 100 else high * 1.3
         ax.set_ylim(0, limit)
         ax.set_xlim(_month_before(points[0].when).toordinal(), _month_after(points[-1].when).toordinal())
         value_font = self.font(data.lang, _VALUE_PT, bold=True)
+        labelled = _labelled_points(points)
+        last_day = max(p.when for p in points)
         for i, point in enumerate(points):
+            if i not in labelled:
+                continue
             label = point.value_label + (f" [{point.note}]" if point.note else "")
-            offset, ha, va = _LABEL_PLACES[_label_place([p.value for p in points], i)]
+            same_line = [p for p in points if p.line == point.line]
+            place = _label_place([p.value for p in same_line], same_line.index(point))
+            if point.when == last_day and place.endswith("right"):
+                place = place.replace("right", "left")  # a label right of the last day runs off the image
+            offset, ha, va = _LABEL_PLACES[place]
             ax.annotate(
                 label,
                 (xs[i], ys[i]),
@@ -285,6 +306,27 @@ _LABEL_PLACES = {
     "above": ((0, 10), "center", "bottom"),
     "below": ((0, -10), "center", "top"),
 }
+
+
+_MIN_LABEL_GAP_DAYS = 75  # closer value labels on one line overlap at the chart's width
+
+
+def _labelled_points(points: list[Any]) -> set[int]:
+    """Which points get a value label: the first and last of each line, and in between those at
+    least `_MIN_LABEL_GAP_DAYS` after the last labelled one on their line (monthly values would
+    otherwise print over each other; replies and the footer's sources still give every one)."""
+    chosen: set[int] = set()
+    for line in {p.line for p in points}:
+        on_line = [i for i, p in enumerate(points) if p.line == line]
+        last_labelled = None
+        for i in on_line:
+            is_end = i in (on_line[0], on_line[-1])
+            far = last_labelled is None or (points[i].when - points[last_labelled].when).days >= _MIN_LABEL_GAP_DAYS
+            near_end = (points[on_line[-1]].when - points[i].when).days < _MIN_LABEL_GAP_DAYS and i != on_line[-1]
+            if is_end or (far and not near_end):
+                chosen.add(i)
+                last_labelled = i
+    return chosen
 
 
 def _label_place(values: list[float], i: int) -> str:

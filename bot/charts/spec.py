@@ -1,7 +1,8 @@
 """Which charts the knowledge base holds, and what each one shows. No drawing here.
 
 A chart is named by a key: a chart group (`chart:` on facts, a bar chart of all their figures),
-a dated series (`series:` on facts, a line over the `as_of` dates) or, for a fact in neither,
+a dated series (`series:` on facts, lines over the `as_of` dates, one line per base, so
+that a rate counted two ways is never drawn as one line) or, for a fact in neither,
 the fact's own id (a bar chart of that fact's figures). Everything a picture needs, its labels,
 values, base, period and sources, is worked out here as plain data in one language, so the
 drawing code only lays it out and the data can be tested without pixels.
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.answer.format import date_text, source_line, value_text
-from bot.knowledge.charts_check import series_unit
+from bot.knowledge.charts_check import series_line, series_unit
 from bot.knowledge.model import Fact, Figure, KnowledgeBase
 
 BAR, LINE = "bar", "line"
@@ -61,6 +62,7 @@ class Point:
     value: float
     value_label: str
     note: int  # 1-based number of its source in the footer; 0 when the chart has one source
+    line: int = 0  # index into ChartData.lines: which basis the point is counted on
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class ChartData:
     source_ids: tuple[str, ...]  # the sources named in the footer, in its order (for links beside the image)
     bars: tuple[Bar, ...] = field(default=())
     points: tuple[Point, ...] = field(default=())
+    lines: tuple[str, ...] = field(default=())  # a label per line when a series has several bases
 
 
 # ---------------------------------------------------------------- discovery
@@ -195,7 +198,7 @@ def _bar_title(kb: KnowledgeBase, facts: list[Fact], lang: str) -> str:
 
 def _line_title(facts: list[Fact], lang: str) -> str:
     main, _ = _series_figures(facts)
-    subject = main[0].counts.get(lang) if main else facts[0].id
+    subject = _common_subject([f.counts.get(lang) for f in main]) if main else facts[0].id
     return f"{subject}の推移" if lang == "ja" else f"{_capitalise(subject)}, over time"
 
 
@@ -244,13 +247,44 @@ def _bar_data(kb: KnowledgeBase, spec: ChartSpec, facts: list[Fact], lang: str) 
     )
 
 
+def _common_subject(texts: list[str]) -> str:
+    """What figures counted on different bases share, for a title: their common beginning
+    ("usage rate: share of checks ..." and "usage rate: people ..." give "usage rate"), or the
+    first text when they share too little."""
+    unique = list(dict.fromkeys(texts))
+    if len(unique) == 1:
+        return unique[0]
+    prefix = unique[0]
+    for text in unique[1:]:
+        while not text.startswith(prefix):
+            prefix = prefix[:-1]
+    # cut back to the last separator, so that no half of a phrase is left ("usage rate: card")
+    cut = max(prefix.rfind(sep) for sep in (":", "：", "（", "(", "、", ","))
+    prefix = prefix[:cut].rstrip() if cut > 0 else ""
+    return prefix if len(prefix) >= 3 else unique[0]
+
+
 def _line_data(kb: KnowledgeBase, spec: ChartSpec, facts: list[Fact], lang: str) -> ChartData:
     main, others = _series_figures(facts)
-    if len(main) < 2:
+    if len({f.as_of for f in main}) < 2:
         raise NothingToChart(f"Series {spec.key!r} has fewer than 2 dated figures to draw.")
     sources = list(dict.fromkeys(f.source for f in main))
     numbered = len(sources) > 1
-    points = tuple(Point(_as_date(f.as_of), float(f.value), value_text(f, lang), sources.index(f.source) + 1 if numbered else 0) for f in main)
+    # one line per base, in the order the bases first appear over time; never joined
+    line_keys = list(dict.fromkeys(series_line(f) for f in main))
+    several = len(line_keys) > 1
+    points = tuple(
+        Point(
+            _as_date(f.as_of),
+            float(f.value),
+            value_text(f, lang),
+            sources.index(f.source) + 1 if numbered else 0,
+            line_keys.index(series_line(f)) if several else 0,
+        )
+        for f in main
+    )
+    subject = _common_subject([f.counts.get(lang) for f in main])
+    lines = tuple(_line_label([f for f in main if series_line(f) == key], subject, lang) for key in line_keys) if several else ()
     meta = []
     bases = _distinct([f.base.get(lang) for f in main if f.base])
     if len(bases) == 1:
@@ -275,7 +309,22 @@ def _line_data(kb: KnowledgeBase, spec: ChartSpec, facts: list[Fact], lang: str)
         footer=tuple(footer),
         source_ids=tuple(sources),
         points=points,
+        lines=lines,
     )
+
+
+def _line_label(figures: list[Figure], subject: str, lang: str) -> str:
+    """The legend of one line: the head of its base ("Old basis") and what it counts, without
+    the subject the title already gives."""
+    fig = figures[0]
+    counts = fig.counts.get(lang)
+    if subject and counts.startswith(subject):
+        counts = counts[len(subject) :].lstrip(" :：、,")
+    if not fig.base:
+        return counts
+    base = fig.base.get(lang)
+    head = base.split("：", 1)[0] if lang == "ja" else base.split(":", 1)[0]
+    return f"{head}：{counts}" if lang == "ja" else f"{_capitalise(head)}: {counts}"
 
 
 def _source_lines(kb: KnowledgeBase, source_ids: list[str], lang: str, numbered: bool = False) -> tuple[str, ...]:

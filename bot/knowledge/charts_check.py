@@ -1,8 +1,10 @@
 """Checks on the chart declarations of facts (`chart: <group>` and `series: <key>`).
 
 A chart group becomes one bar chart of every figure of its facts, so those figures must be
-comparable amounts in one unit. A series becomes a line over time, so it needs at least two
-figures in its main unit at different dates, and no two at the same date.
+comparable amounts in one unit. A series becomes lines over time: one line for each base its
+figures give (a rate counted two ways, such as the usage rate before and after its change of
+basis, is two lines that are never joined). It needs at least two figures in its main unit at
+different dates, and no two on the same line at the same date.
 """
 
 from __future__ import annotations
@@ -27,6 +29,13 @@ def series_unit(figures: Sequence[Figure]) -> str | None:
         return None
     best = max(counts.values())
     return next(f.unit for f in figures if counts.get(f.unit) == best)
+
+
+def series_line(fig: Figure) -> str:
+    """Which line of a dated series a figure belongs on: its base (in English), or "" for none.
+
+    Figures on different bases count different things, so they are drawn as separate lines."""
+    return fig.base.en if fig.base else ""
 
 
 def _problem(fact: Fact, field_name: str, message: str) -> Problem:
@@ -78,25 +87,28 @@ def _check_series(key: str, members: list[Fact]) -> list[Problem]:
     if unit is None:
         return [_problem(first, "series", f"series {key!r} has no figures with amounts; a dated series needs at least 2")]
     problems = []
-    seen: dict[str, Fact] = {}
+    seen: dict[tuple[str, str], Fact] = {}
     for fact in members:
         for j, fig in enumerate(fact.figures):
             if fig.unit != unit:
                 continue
-            if fig.as_of in seen:
+            place = (series_line(fig), fig.as_of)
+            if place in seen:
+                on = f" on the line of base {place[0]!r}" if place[0] else ""
                 problems.append(
                     _problem(
                         fact,
                         f"figures[{j}].as_of",
-                        f"series {key!r} already has a {unit!r} figure as of {fig.as_of} (fact {seen[fig.as_of].id!r}); one value per date",
+                        f"series {key!r} already has a {unit!r} figure as of {fig.as_of}{on} (fact {seen[place].id!r}); one value per date",
                     )
                 )
             else:
-                seen[fig.as_of] = fact
-    if len(seen) < 2:
+                seen[place] = fact
+    dates = {as_of for _line, as_of in seen}
+    if len(dates) < 2:
         problems.append(
             _problem(
-                first, "series", f"series {key!r} has {len(seen)} dated {unit!r} figure(s); a line over time needs at least 2 with different 'as_of' dates"
+                first, "series", f"series {key!r} has {len(dates)} dated {unit!r} figure(s); a line over time needs at least 2 with different 'as_of' dates"
             )
         )
     return problems

@@ -441,7 +441,7 @@ def _read_sources(doc: dict[str, Any], checker: _Checker) -> tuple[tuple[tuple[S
     declared: set[str] = set()
     for i, raw in enumerate(entries):
         path = ("sources", i)
-        spec = checker.mapping(raw, path, {"id", "publisher", "title", "url"}, {"date", "survey_by"})
+        spec = checker.mapping(raw, path, {"id", "publisher", "url"}, {"title", "date", "survey_by"})
         if spec is None:
             continue
         sid = checker.ident(spec.get("id"), path + ("id",)) if "id" in spec else None
@@ -455,7 +455,10 @@ def _read_sources(doc: dict[str, Any], checker: _Checker) -> tuple[tuple[tuple[S
             url = None
         date = checker.date(spec["date"], path + ("date",)) if "date" in spec else None
         survey_by = checker.i18n(spec["survey_by"], path + ("survey_by",)) if "survey_by" in spec else None
-        if sid and publisher and title and url:
+        if sid and publisher and url and (title or "title" not in spec):
+            # a page whose own title could not be read has none: its link reads as its publisher
+            # (the source line beside it already gives publisher and date)
+            title = title or publisher
             sources.append((Source(sid, publisher, title, url, date, survey_by, checker.display), i, checker.located.at(path + ("id",))))
     return tuple(sources), frozenset(declared)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.knowledge.charts_check import check_charts, series_unit
+from bot.knowledge.charts_check import check_charts, series_line, series_unit
 
 
 def _facts_after(folder: Path, old: str, new: str, count: int = 1):
@@ -28,6 +28,10 @@ def test_shipped_knowledge_has_valid_charts(kb: KnowledgeBase) -> None:
     assert check_charts(kb.facts) == []
     assert {f.chart for f in kb.facts if f.chart} == {"hospital-use", "hospital-merits", "patient-merits"}
     assert {f.series for f in kb.facts if f.series} == {"usage-rate", "registrations"}
+    # the usage rate is counted on two bases: two lines, each with at most one value per date
+    usage = kb.fact("usage-rate")
+    assert usage is not None
+    assert len({series_line(f) for f in usage.figures}) == 2
 
 
 def test_chart_group_mixing_units(mini_dir: Path) -> None:
@@ -75,6 +79,7 @@ def test_series_needs_two_dates(mini_dir: Path) -> None:
 def test_series_with_two_dates_is_fine_and_same_date_is_not(mini_dir: Path) -> None:
     second = (
         '      - value: 35.0\n        unit: percent\n        counts: {en: "hospitals using it", ja: "利用している病院"}\n'
+        '        base: {en: "892 hospitals", ja: "892病院"}\n'
         '        as_of: "2024-06"\n    source: test-source\n  - id: launch-year'
     )
     facts = _facts_after(mini_dir, "    source: test-source\n  - id: launch-year", second)
@@ -82,9 +87,27 @@ def test_series_with_two_dates_is_fine_and_same_date_is_not(mini_dir: Path) -> N
     assert check_charts(facts) == []
     facts = _facts_after(mini_dir, 'as_of: "2024-06"', 'as_of: "2023-12-03"')
     assert _messages(facts) == [
-        "hospitals-using.figures[1].as_of: series 'share' already has a 'percent' figure as of 2023-12-03 (fact 'hospitals-using'); one value per date",
+        "hospitals-using.figures[1].as_of: series 'share' already has a 'percent' figure as of 2023-12-03 on the line of base '892 hospitals' (fact 'hospitals-using'); one value per date",
         "hospitals-using.series: series 'share' has 1 dated 'percent' figure(s); a line over time needs at least 2 with different 'as_of' dates",
     ]
+
+
+def test_same_date_on_another_base_is_another_line(mini_dir: Path) -> None:
+    # a rate counted two ways (the usage rate before and after its change of basis) has two
+    # values for one month, one on each base; neither line repeats a date
+    second = (
+        '      - value: 35.0\n        unit: percent\n        counts: {en: "hospitals using it", ja: "利用している病院"}\n'
+        '        base: {en: "all hospitals", ja: "全病院"}\n'
+        '        as_of: "2023-12-03"\n    source: test-source\n  - id: launch-year'
+    )
+    facts = _facts_after(mini_dir, "    source: test-source\n  - id: launch-year", second)
+    facts = _facts_after(mini_dir, "  - id: hospitals-using\n", "  - id: hospitals-using\n    series: share\n")
+    # two bases on one date: no repeated date, but still only one date to draw a line over
+    assert _messages(facts) == [
+        "hospitals-using.series: series 'share' has 1 dated 'percent' figure(s); a line over time needs at least 2 with different 'as_of' dates"
+    ]
+    facts = _facts_after(mini_dir, 'ja: "全病院"}\n        as_of: "2023-12-03"', 'ja: "全病院"}\n        as_of: "2024-06"')
+    assert check_charts(facts) == []
 
 
 def test_same_name_for_group_and_series(mini_dir: Path) -> None:
@@ -100,5 +123,6 @@ def test_same_name_for_group_and_series(mini_dir: Path) -> None:
 def test_series_unit_follows_the_majority(kb: KnowledgeBase) -> None:
     registrations = kb.fact("registrations")
     assert registrations is not None
-    assert [f.unit for f in registrations.figures].count("percent") == 1
+    units = [f.unit for f in registrations.figures]
+    assert units.count("percent") == 2 and units.count("people") > 2
     assert series_unit(registrations.figures) == "people"

@@ -40,6 +40,36 @@ def test_every_chart_renders_at_the_fixed_size(kb: KnowledgeBase, lang: str) -> 
     assert len(set(images)) == len(images)  # no two charts came out the same
 
 
+def test_two_bases_are_two_labelled_lines_never_joined(kb: KnowledgeBase) -> None:
+    figure = ChartRenderer().figure(kb, "usage-rate", "en")
+    axes = [ax for ax in figure.axes if ax.get_lines()]
+    assert len(axes) == 1
+    lines = axes[0].get_lines()
+    points = {line.get_label(): list(line.get_ydata()) for line in lines}
+    assert len(lines) == 2
+    old = next(ys for label, ys in points.items() if label.startswith("Old basis"))
+    new = next(ys for label, ys in points.items() if label.startswith("New basis"))
+    assert 37.14 in old and 47.26 not in old
+    assert new == [47.26]
+    legend = axes[0].get_legend()
+    assert legend is not None and [t.get_text().replace("\n", " ") for t in legend.get_texts()] == [
+        "Old basis: card checks as a share of online eligibility checks",
+        "New basis (main figure from the December 2025 release): card users as a share of insurance claims",
+    ]
+    values = [t.get_text() for t in axes[0].texts]
+    # monthly values are not all labelled (they would overlap); both October 2025 values are,
+    # and the one on the chart's last day sits left of its point, inside the image
+    assert len(values) < 12 and any(v.startswith("37.14%") for v in values) and any(v.startswith("47.26%") for v in values)
+    last = next(t for t in axes[0].texts if t.get_text().startswith("47.26%"))
+    assert last.get_horizontalalignment() == "right"
+
+
+def test_one_base_draws_one_line_without_legend(kb: KnowledgeBase) -> None:
+    figure = ChartRenderer().figure(kb, "registrations", "en")
+    axes = [ax for ax in figure.axes if ax.get_lines()]
+    assert len(axes[0].get_lines()) == 1 and axes[0].get_legend() is None
+
+
 def test_single_fact_chart_renders(kb: KnowledgeBase) -> None:
     assert png_size(render_chart(kb, "survey-overview")) == (WIDTH, HEIGHT)
 

@@ -91,25 +91,31 @@ def test_qualified_values_keep_their_qualifier(kb: KnowledgeBase) -> None:
     assert data.subtitle == ("Base: hospitals that use the system (multiple-choice question) · Period: July to September 2023",)
 
 
-def test_usage_rate_series(kb: KnowledgeBase) -> None:
+def test_usage_rate_series_keeps_its_two_bases_apart(kb: KnowledgeBase) -> None:
     data = chart_data(kb, find_chart(kb, "usage-rate"), "en")
-    assert [(p.when, p.value) for p in data.points] == [
-        (date(2023, 12, 3), 4.0),
-        (date(2024, 10, 1), 15.67),
-        (date(2024, 11, 1), 18.52),
-        (date(2025, 10, 1), 37.14),
-    ]
-    assert [p.note for p in data.points] == [1, 2, 3, 4]  # four reports, each numbered in the footer
+    old = [(p.when, p.value) for p in data.points if p.line == 0]
+    new = [(p.when, p.value) for p in data.points if p.line == 1]
+    assert old[:3] == [(date(2023, 12, 3), 4.0), (date(2024, 10, 1), 15.67), (date(2024, 11, 1), 18.52)]
+    assert old[-1] == (date(2025, 10, 1), 37.14) and len(old) == 11
+    assert new == [(date(2025, 10, 1), 47.26)]  # the claims basis is a line of its own, not joined to the old one
+    assert data.lines == (
+        "Old basis: card checks as a share of online eligibility checks",
+        "New basis (main figure from the December 2025 release): card users as a share of insurance claims",
+    )
+    assert data.spec.title_en == "Usage rate, over time" and data.spec.title_ja == "利用率の推移"
     assert data.points[0].value_label == "about 4%"
     assert data.footer[1] == "[2] Source: Jiji Press, on nippon.com"
-    assert data.source_ids == ("kyodo-2023-12-03", "jiji-nippon-2024-12-01", "president-90224", "kobe-journal-3788428582")
-    assert data.subtitle == ("Base: online eligibility checks at medical institutions (not people) · 3 December 2023 to October 2025",)
+    assert len(data.source_ids) == len(data.footer) == 7  # every report numbered in the footer
+    assert data.subtitle == ("3 December 2023 to October 2025",)  # the bases are in the legend, not the subtitle
+    ja = chart_data(kb, find_chart(kb, "usage-rate"), "ja")
+    assert ja.lines[0].startswith("旧基準：") and ja.lines[1].startswith("新基準")
 
 
 def test_registrations_series_keeps_side_figure_in_footer(kb: KnowledgeBase) -> None:
     data = chart_data(kb, find_chart(kb, "registrations"), "en")
-    assert data.unit == "people" and [p.value for p in data.points] == [70e6, 77.47e6, 86.55e6]
-    assert data.footer[-1].startswith("Also reported: 87.4% (share of My Number cardholders")
+    assert data.unit == "people" and [p.value for p in data.points] == [70e6, 77.47e6, 86.55e6, 87.3e6]
+    assert data.lines == ()  # one base: one line, no legend
+    assert data.footer[-1].startswith("Also reported: 87.8% (share of My Number cardholders")
 
 
 @pytest.mark.parametrize(

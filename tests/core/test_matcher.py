@@ -27,8 +27,8 @@ def test_unknown_topic_word_lowers_known_share(kb: KnowledgeBase) -> None:
 
 
 def test_declared_gap_is_detected(kb: KnowledgeBase) -> None:
-    result = SearchIndex(kb).search("what percentage of pharmacies use the card")
-    assert result.gaps == ("pharmacies",)
+    result = SearchIndex(kb).search("what percentage of dental clinics use the card")
+    assert result.gaps == ("dental",)
 
 
 def test_japanese_question_finds_japanese_phrasings(kb: KnowledgeBase) -> None:
