@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.composer import Composer
+from yaml.composer import Composer, ComposerError
 
 # libyaml's parser when PyYAML was built with it (several times faster), else the pure-Python
 # one; both give the same events and marks. The composer on top is always PyYAML's Python one,
@@ -185,22 +185,43 @@ class _Counting(Composer):
         return YamlError(Problem(self.display, mark.line + 1, mark.column + 1, "", message))
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent):  # refused before it could be expanded
+        return self._compose(self.get_event())
+
+    def _compose(self, event: Any) -> Any:
+        """The node that starts with `event`, its children composed as their events come."""
+        cls = event.__class__
+        if cls is yaml.AliasEvent:  # refused before it could be expanded
             raise self._refuse(event.start_mark, _ALIAS)
         self.nodes += 1
         if self.nodes > self.limits.max_nodes:
             raise self._refuse(event.start_mark, f"has more than {self.limits.max_nodes:,} values")
-        is_collection = not isinstance(event, yaml.ScalarEvent)
-        if is_collection and self.depth > self.limits.max_depth:
+        anchor = event.anchor
+        if anchor is not None and anchor in self.anchors:  # worded as PyYAML's composer does
+            raise ComposerError(f"found duplicate anchor {anchor!r}; first occurrence", self.anchors[anchor].start_mark, "second occurrence", event.start_mark)
+        tag = event.tag
+        if cls is yaml.ScalarEvent:
+            if tag is None or tag == "!":
+                tag = self.resolve(yaml.ScalarNode, event.value, event.implicit)
+            node = yaml.ScalarNode(tag, event.value, event.start_mark, None, event.style)
+            if anchor is not None:
+                self.anchors[anchor] = self.anchored[id(node)] = node
+            return node
+        if self.depth > self.limits.max_depth:
             raise self._refuse(event.start_mark, f"is nested more than {self.limits.max_depth} levels deep")
-        self.depth += is_collection
-        try:
-            node = super().compose_node(parent, index)
-        finally:
-            self.depth -= is_collection
-        if event.anchor is not None:
-            self.anchored[id(node)] = node
+        kind = yaml.MappingNode if cls is yaml.MappingStartEvent else yaml.SequenceNode
+        if tag is None or tag == "!":
+            tag = self.resolve(kind, None, event.implicit)
+        node = kind(tag, [], event.start_mark, None)
+        if anchor is not None:
+            self.anchors[anchor] = self.anchored[id(node)] = node
+        self.depth += 1
+        children = []
+        child = self.get_event()
+        while child.__class__ is not yaml.MappingEndEvent and child.__class__ is not yaml.SequenceEndEvent:
+            children.append(self._compose(child))
+            child = self.get_event()
+        self.depth -= 1
+        node.value = list(zip(children[::2], children[1::2], strict=True)) if kind is yaml.MappingNode else children
         return node
 
 
