@@ -149,7 +149,9 @@ def load_knowledge(
         results.append((display, result))
     if cache is not None:
         cache._entries = kept
-    kb, merge_problems = _merge(results, version.hexdigest()[:12], tuple(str(f) for f in files), check_collisions, chart_checks, cache.charts if cache else None)
+    kb, merge_problems = _merge(
+        results, version.hexdigest()[:12], tuple(str(f) for f in files), check_collisions, chart_checks, cache.charts if cache else None
+    )
     problems.extend(merge_problems)
     if problems:
         return LoadResult(None, problems)
@@ -262,7 +264,11 @@ class _FileReader:
         self._check_answer_numbers(fact, path)
         # sources may be declared in another file: keep where each is named, to report an unknown one
         named = [(path + ("source",), spec.source, self.located.at(path + ("source",)))]
-        named += [(path + ("figures", j, "source"), f.source, self.located.at(path + ("figures", j, "source"))) for j, f in enumerate(spec.figures) if f.source not in (None, spec.source)]
+        named += [
+            (path + ("figures", j, "source"), f.source, self.located.at(path + ("figures", j, "source")))
+            for j, f in enumerate(spec.figures)
+            if f.source not in (None, spec.source)
+        ]
         from bot.text.normalise import signature
 
         phrasings = tuple((signature(q), self.located.at(path + ("questions", lang, k))) for lang in LANGS for k, q in enumerate(questions[lang]))
@@ -354,7 +360,11 @@ def _merge(
         problems.extend(res.problems)
         for source, i, (line, col) in res.sources:
             if source.id in sources:
-                problems.append(Problem(display, line, col, format_path(("sources", i, "id")), f"duplicate source id {source.id!r}; also defined in {sources[source.id].file}"))
+                problems.append(
+                    Problem(
+                        display, line, col, format_path(("sources", i, "id")), f"duplicate source id {source.id!r}; also defined in {sources[source.id].file}"
+                    )
+                )
             else:
                 sources[source.id] = source
         declared |= res.declared
@@ -374,7 +384,9 @@ def _merge(
         for item in res.facts:
             fact = item.fact
             if fact.id in origin:
-                problems.append(Problem(display, *item.id_at, format_path(("facts", item.entry, "id")), f"duplicate fact id {fact.id!r}; also defined in {origin[fact.id]}"))
+                problems.append(
+                    Problem(display, *item.id_at, format_path(("facts", item.entry, "id")), f"duplicate fact id {fact.id!r}; also defined in {origin[fact.id]}")
+                )
                 continue
             origin[fact.id] = f"{display}:{fact.line}"
             placed.append(item)
@@ -455,5 +467,13 @@ def _near_duplicates(rows: list[tuple[Fact, str, int, int]]) -> list[Problem]:
             if (original, other_original) in reported:
                 continue
             reported.add((original, other_original))
-            problems.append(Problem(other.file, line, col, f"{other.id}.questions", f"phrasing {other_original!r} is nearly identical to {original!r} of fact {fact.id!r}; make it say what sets this fact apart"))
+            problems.append(
+                Problem(
+                    other.file,
+                    line,
+                    col,
+                    f"{other.id}.questions",
+                    f"phrasing {other_original!r} is nearly identical to {original!r} of fact {fact.id!r}; make it say what sets this fact apart",
+                )
+            )
     return problems

@@ -324,4 +324,3 @@ def _model_in(kind: Any) -> type[_Model] | None:
             if found is not None:
                 return found
     return None
-
