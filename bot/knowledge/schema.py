@@ -54,7 +54,7 @@ def _figure_value(value: Any) -> Any:
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=ID_PATTERN)]
-IsoDate = Annotated[str, BeforeValidator(_date_as_text), StringConstraints(strip_whitespace=True, min_length=1, pattern=DATE_PATTERN)]
+IsoDate = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=DATE_PATTERN), BeforeValidator(_date_as_text)]
 Link = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=LINK_PATTERN)]
 Phrasing = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_QUESTION_CHARS)]
 FigureValue = Annotated[float | str, BeforeValidator(_figure_value), Field(description="a number; an ISO date when unit is date")]
@@ -189,6 +189,12 @@ def json_schema() -> dict[str, Any]:
 def json_schema_text() -> str:
     """`json_schema()` as the text of knowledge/schema.json."""
     return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_json_schema(path: Path = SCHEMA_PATH) -> Path:
+    """Write `json_schema()` where editors find it (knowledge/schema.json by default)."""
+    path.write_text(json_schema_text(), encoding="utf-8")
+    return path
 
 
 def validate(model: type[_Model], doc: Any, display: str, located: Located) -> tuple[Any, list[Problem]]:
