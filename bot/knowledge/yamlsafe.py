@@ -273,20 +273,23 @@ class _Converter:
         mark = node.start_mark
         return YamlError(Problem(self.display, mark.line + 1, mark.column + 1, format_path(path), message))
 
-    def convert(self, node: yaml.Node, path: tuple[Any, ...], depth: int) -> Any:
-        if depth > self.limits.max_depth:  # a scalar; the composer refused deeper collections
-            raise self._fail(node, path, f"is nested more than {self.limits.max_depth} levels deep")
-        if node.tag not in _KINDS:
-            raise self._fail(node, path, f"uses the YAML tag {node.tag!r}; tags are not allowed in knowledge files")
-        if id(node) in self.anchored:
+    def convert(self, node: yaml.Node, path: tuple[Any, ...], depth: int, at: tuple[int, int] | None = None) -> Any:
+        """The value of `node`; `at` is the position to record for its path (a mapping entry's
+        key), else where the node starts."""
+        tag = node.tag
+        if tag not in _KINDS:
+            raise self._fail(node, path, f"uses the YAML tag {tag!r}; tags are not allowed in knowledge files")
+        if self.anchored and id(node) in self.anchored:
             raise self._fail(node, path, _ANCHOR)
         mark = node.start_mark
-        self.positions[path] = (mark.line + 1, mark.column + 1)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path, depth)
-        if isinstance(node, yaml.SequenceNode):
+        self.positions[path] = at or (mark.line + 1, mark.column + 1)
+        if node.__class__ is yaml.ScalarNode:
+            if depth > self.limits.max_depth:  # the composer refused deeper collections already
+                raise self._fail(node, path, f"is nested more than {self.limits.max_depth} levels deep")
+            return _scalar(node)
+        if node.__class__ is yaml.SequenceNode:
             return [self.convert(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
-        return _scalar(node)
+        return self._mapping(node, path, depth)
 
     def _mapping(self, node: yaml.MappingNode, path: tuple[Any, ...], depth: int) -> dict[str, Any]:
         if len(node.value) > self.limits.max_mapping_keys:
@@ -295,18 +298,16 @@ class _Converter:
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
                 raise self._fail(key_node, path, "uses a YAML merge key (<<); not allowed in knowledge files")
-            if not isinstance(key_node, yaml.ScalarNode):
+            if key_node.__class__ is not yaml.ScalarNode:
                 raise self._fail(key_node, path, "has a key that is not plain text")
             key = key_node.value
+            key_path = path + (key,)
             if key in result:
-                first = self.positions[path + (key,)][0]
-                raise self._fail(key_node, path + (key,), f"duplicate key {key!r} (first defined on line {first}); YAML would silently keep only the last one")
-            if id(key_node) in self.anchored:
+                first = self.positions[key_path][0]
+                raise self._fail(key_node, key_path, f"duplicate key {key!r} (first defined on line {first}); YAML would silently keep only the last one")
+            if self.anchored and id(key_node) in self.anchored:
                 raise self._fail(key_node, path, _ANCHOR)
-            at = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            self.positions[path + (key,)] = at
-            result[key] = self.convert(value_node, path + (key,), depth + 1)
-            self.positions[path + (key,)] = at  # the key's own position, not its value's
+            result[key] = self.convert(value_node, key_path, depth + 1, (key_node.start_mark.line + 1, key_node.start_mark.column + 1))
         return result
 
 
@@ -314,7 +315,9 @@ def _scalar(node: yaml.ScalarNode) -> Scalar:
     kind = _KINDS[node.tag]
     raw = node.value
     value: Any = raw
-    if kind == "integer":
+    if kind == "text":
+        pass
+    elif kind == "integer":
         try:
             value = int(raw.replace("_", ""), 0)
         except ValueError:
