@@ -1,16 +1,17 @@
 """Safe YAML reading that keeps line numbers and refuses what a knowledge file never needs.
 
 PyYAML's loaders silently keep the last of two duplicate keys and expand aliases. Here a
-subclass of PyYAML's composer (on libyaml's parser when PyYAML has it) counts values and
-nesting as the node graph is composed and refuses an alias the moment it is met, so a hostile
-file costs at most the limits. The composed nodes are then converted into plain dicts and
-lists of `Scalar`s, refusing tags, anchors, merge keys, keys that are not text, duplicate
-keys and mappings with too many keys, in the order they appear. Every value's position is
-kept in a table from its path, so every problem names its file, line and column.
+subclass of PyYAML's composer, on libyaml's parser when PyYAML has it, composes plain dicts
+and lists of `Scalar`s straight from the parser's events (no node graph), counting values and
+nesting as they come, so a hostile file costs at most the limits. It refuses aliases, tags,
+anchors, merge keys, keys that are not text, repeated keys and mappings with too many keys.
+Every value's position is kept in a table by path, so every problem names its file, line and
+column.
 
 A file with several problems reports one: an alias, too many values or collections nested too
 deeply as soon as they are met; else a syntax error, a second document or a repeated anchor
-anywhere in the file; else the first problem found while converting.
+anywhere in the file; else the first other problem in the file (a mapping with too many keys
+before anything inside it).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ _KINDS = {
     "tag:yaml.org,2002:seq": "list",
 }
 _MERGE = "tag:yaml.org,2002:merge"
+_STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 _ALIAS = "uses a YAML alias (*name); anchors and aliases are not allowed in knowledge files"
 _ANCHOR = "uses a YAML anchor (&name); anchors and aliases are not allowed in knowledge files"
 
@@ -167,68 +169,140 @@ def read_yaml(path: Path, display: str, limits: Limits = Limits(), root: Path | 
     return parse_yaml_text(decode(data, display), display, limits)
 
 
-class _Counting(Composer):
-    """PyYAML's composer, counting values and nesting as it composes and refusing aliases."""
+class _Composing(Composer):
+    """PyYAML's composer, made to compose values (dicts, lists and `Scalar`s) instead of nodes.
 
-    limits: Limits
-    display: str
+    It counts values and nesting as they come and refuses an alias, too many values or too
+    deep a nesting at once. A problem with a value (a tag, an anchor, a merge key, a key that
+    is not text, a repeated key, a scalar nested too deeply, a mapping with too many keys) is
+    kept and reported once the whole file has been read, unless a problem the parser or
+    composer finds later takes precedence; the first such problem in the file is the one kept,
+    except that a mapping with too many keys is named before anything inside it."""
 
-    def start_counting(self, display: str, limits: Limits) -> None:
-        self.anchors = {}  # the C parser's __init__ does not run the composer's
+    def start(self, display: str, limits: Limits) -> None:
+        self.anchors = {}  # anchor -> where it was first met; the C parser does not set it up
         self.display = display
         self.limits = limits
         self.nodes = 0
-        self.depth = 0  # of the collection being composed; the document's own is 0
-        self.anchored: dict[int, Any] = {}  # id(node) -> node, for each node that had an anchor
+        self.positions: dict[tuple[Any, ...], tuple[int, int]] = {}
+        self.first_problem: Problem | None = None
 
     def _refuse(self, mark: Any, message: str) -> YamlError:
         return YamlError(Problem(self.display, mark.line + 1, mark.column + 1, "", message))
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        return self._compose(self.get_event())
+    def _note(self, mark: Any, path: tuple[Any, ...], message: str) -> None:
+        if self.first_problem is None:
+            self.first_problem = Problem(self.display, mark.line + 1, mark.column + 1, format_path(path), message)
 
-    def _compose(self, event: Any) -> Any:
-        """The node that starts with `event`, its children composed as their events come."""
-        cls = event.__class__
-        if cls is yaml.AliasEvent:  # refused before it could be expanded
+    def _count(self, event: Any) -> None:
+        """Count a value and note an anchor on it; refuse an alias or one value too many."""
+        if event.__class__ is yaml.AliasEvent:  # refused before it could be expanded
             raise self._refuse(event.start_mark, _ALIAS)
         self.nodes += 1
         if self.nodes > self.limits.max_nodes:
             raise self._refuse(event.start_mark, f"has more than {self.limits.max_nodes:,} values")
         anchor = event.anchor
-        if anchor is not None and anchor in self.anchors:  # worded as PyYAML's composer does
-            raise ComposerError(f"found duplicate anchor {anchor!r}; first occurrence", self.anchors[anchor].start_mark, "second occurrence", event.start_mark)
-        tag = event.tag
-        if cls is yaml.ScalarEvent:
-            if tag is None or tag == "!":
-                tag = self.resolve(yaml.ScalarNode, event.value, event.implicit)
-            node = yaml.ScalarNode(tag, event.value, event.start_mark, None, event.style)
-            if anchor is not None:
-                self.anchors[anchor] = self.anchored[id(node)] = node
-            return node
-        if self.depth > self.limits.max_depth:
-            raise self._refuse(event.start_mark, f"is nested more than {self.limits.max_depth} levels deep")
-        kind = yaml.MappingNode if cls is yaml.MappingStartEvent else yaml.SequenceNode
-        if tag is None or tag == "!":
-            tag = self.resolve(kind, None, event.implicit)
-        node = kind(tag, [], event.start_mark, None)
         if anchor is not None:
-            self.anchors[anchor] = self.anchored[id(node)] = node
-        self.depth += 1
-        children = []
-        child = self.get_event()
-        while child.__class__ is not yaml.MappingEndEvent and child.__class__ is not yaml.SequenceEndEvent:
-            children.append(self._compose(child))
+            if anchor in self.anchors:  # worded as PyYAML's composer words it
+                raise ComposerError(f"found duplicate anchor {anchor!r}; first occurrence", self.anchors[anchor], "second occurrence", event.start_mark)
+            self.anchors[anchor] = event.start_mark
+
+    def _scalar_tag(self, event: Any) -> str:
+        tag = event.tag
+        if tag is None and not event.implicit[0]:
+            return _STR  # quoted or a block: text, as the resolver would say
+        if tag is None or tag == "!":
+            return self.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-any-return]
+        return tag  # type: ignore[no-any-return]
+
+    def get_single_node(self) -> Any:
+        """The one document's value (None for an empty stream), as PyYAML's composer reads it."""
+        self.get_event()  # the stream's start
+        value = None
+        if not self.check_event(yaml.StreamEndEvent):
+            value = self.compose_document()
+        if not self.check_event(yaml.StreamEndEvent):
+            raise ComposerError("expected a single document in the stream", None, "but found another document", self.get_event().start_mark)
+        self.get_event()
+        return value
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        return self._value(self.get_event(), (), 0, None)
+
+    def _value(self, event: Any, path: tuple[Any, ...], depth: int, at: tuple[int, int] | None) -> Any:
+        """The value that starts with `event`; `at` is the position to record for its path (a
+        mapping entry's key), else where the value starts."""
+        self._count(event)
+        mark = event.start_mark
+        is_scalar = event.__class__ is yaml.ScalarEvent
+        if is_scalar:
+            tag = self._scalar_tag(event)
+        else:
+            if depth > self.limits.max_depth:
+                raise self._refuse(mark, f"is nested more than {self.limits.max_depth} levels deep")
+            tag = event.tag
+            if tag is None or tag == "!":  # what the resolver gives an untagged collection
+                tag = _MAP if event.__class__ is yaml.MappingStartEvent else _SEQ
+        if tag not in _KINDS:
+            self._note(mark, path, f"uses the YAML tag {tag!r}; tags are not allowed in knowledge files")
+        if event.anchor is not None:
+            self._note(mark, path, _ANCHOR)
+        self.positions[path] = at or (mark.line + 1, mark.column + 1)
+        if is_scalar:
+            if depth > self.limits.max_depth:
+                self._note(mark, path, f"is nested more than {self.limits.max_depth} levels deep")
+            return _scalar(tag, event.value, mark)
+        if event.__class__ is yaml.SequenceStartEvent:
+            items: list[Any] = []
             child = self.get_event()
-        self.depth -= 1
-        node.value = list(zip(children[::2], children[1::2], strict=True)) if kind is yaml.MappingNode else children
-        return node
+            while child.__class__ is not yaml.SequenceEndEvent:
+                items.append(self._value(child, path + (len(items),), depth + 1, None))
+                child = self.get_event()
+            return items
+        return self._mapping(mark, path, depth)
+
+    def _mapping(self, start: Any, path: tuple[Any, ...], depth: int) -> dict[str, Any]:
+        had_problem = self.first_problem is not None
+        result: dict[str, Any] = {}
+        keys = 0
+        event = self.get_event()
+        while event.__class__ is not yaml.MappingEndEvent:
+            keys += 1
+            key_mark = event.start_mark
+            key = None
+            if event.__class__ is yaml.ScalarEvent:
+                self._count(event)
+                if self._scalar_tag(event) == _MERGE:
+                    self._note(key_mark, path, "uses a YAML merge key (<<); not allowed in knowledge files")
+                elif event.anchor is not None:
+                    self._note(key_mark, path, _ANCHOR)
+                key = event.value
+            else:  # a list or mapping as a key: composed only to count it
+                if event.__class__ is not yaml.AliasEvent:
+                    self._note(key_mark, path, "has a key that is not plain text")
+                self._value(event, path + (None,), depth + 1, None)
+            key_path = path + (key,)
+            if key is not None and key in result:
+                first = self.positions[key_path][0]
+                self._note(key_mark, key_path, f"duplicate key {key!r} (first defined on line {first}); YAML would silently keep only the last one")
+                self._value(self.get_event(), path + (None,), depth + 1, None)  # counted, not kept
+            else:
+                value = self._value(self.get_event(), key_path, depth + 1, (key_mark.line + 1, key_mark.column + 1))
+                if key is not None:
+                    result[key] = value
+            event = self.get_event()
+        if keys > self.limits.max_mapping_keys and not had_problem:
+            # the mapping's own problem, named before anything found inside it
+            self.first_problem = Problem(
+                self.display, start.line + 1, start.column + 1, format_path(path), f"has {keys:,} keys, over the limit of {self.limits.max_mapping_keys:,}"
+            )
+        return result
 
 
 @cache
 def _loader_class(base: Any) -> Any:
-    # the counting composer's methods first, the parser's own set-up
-    return type(f"Knowledge{base.__name__}", (_Counting, base), {"__init__": base.__init__})
+    # the composing methods first, the parser's own set-up
+    return type(f"Knowledge{base.__name__}", (_Composing, base), {"__init__": base.__init__})
 
 
 def parse_yaml_text(text: str, display: str, limits: Limits = Limits()) -> tuple[Any, Located]:
@@ -236,17 +310,16 @@ def parse_yaml_text(text: str, display: str, limits: Limits = Limits()) -> tuple
         loader = _loader_class(_Loader)(text.removeprefix("\ufeff"))
     except yaml.YAMLError as exc:  # the pure-Python reader checks the characters up front
         raise _syntax_error(exc, display) from None
-    loader.start_counting(display, limits)
+    loader.start(display, limits)
     try:
-        node = loader.get_single_node()
+        value = loader.get_single_node()
     except yaml.YAMLError as exc:
         raise _syntax_error(exc, display) from None
     finally:
         loader.dispose()
-    located = Located()
-    if node is None:
-        return None, located
-    return _Converter(display, limits, located, loader.anchored).convert(node, (), 0), located
+    if loader.first_problem is not None:
+        raise YamlError(loader.first_problem)
+    return value, Located(loader.positions)
 
 
 def _syntax_error(exc: yaml.YAMLError, display: str) -> YamlError:
@@ -260,60 +333,8 @@ def _syntax_error(exc: yaml.YAMLError, display: str) -> YamlError:
     return YamlError(Problem(display, 0, 0, "", f"YAML error: {exc}"))
 
 
-class _Converter:
-    """Composed nodes to dicts, lists and `Scalar`s, with the position of each path."""
-
-    def __init__(self, display: str, limits: Limits, located: Located, anchored: dict[int, Any]) -> None:
-        self.display = display
-        self.limits = limits
-        self.positions = located.positions
-        self.anchored = anchored
-
-    def _fail(self, node: yaml.Node, path: tuple[Any, ...], message: str) -> YamlError:
-        mark = node.start_mark
-        return YamlError(Problem(self.display, mark.line + 1, mark.column + 1, format_path(path), message))
-
-    def convert(self, node: yaml.Node, path: tuple[Any, ...], depth: int, at: tuple[int, int] | None = None) -> Any:
-        """The value of `node`; `at` is the position to record for its path (a mapping entry's
-        key), else where the node starts."""
-        tag = node.tag
-        if tag not in _KINDS:
-            raise self._fail(node, path, f"uses the YAML tag {tag!r}; tags are not allowed in knowledge files")
-        if self.anchored and id(node) in self.anchored:
-            raise self._fail(node, path, _ANCHOR)
-        mark = node.start_mark
-        self.positions[path] = at or (mark.line + 1, mark.column + 1)
-        if node.__class__ is yaml.ScalarNode:
-            if depth > self.limits.max_depth:  # the composer refused deeper collections already
-                raise self._fail(node, path, f"is nested more than {self.limits.max_depth} levels deep")
-            return _scalar(node)
-        if node.__class__ is yaml.SequenceNode:
-            return [self.convert(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
-        return self._mapping(node, path, depth)
-
-    def _mapping(self, node: yaml.MappingNode, path: tuple[Any, ...], depth: int) -> dict[str, Any]:
-        if len(node.value) > self.limits.max_mapping_keys:
-            raise self._fail(node, path, f"has {len(node.value):,} keys, over the limit of {self.limits.max_mapping_keys:,}")
-        result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                raise self._fail(key_node, path, "uses a YAML merge key (<<); not allowed in knowledge files")
-            if key_node.__class__ is not yaml.ScalarNode:
-                raise self._fail(key_node, path, "has a key that is not plain text")
-            key = key_node.value
-            key_path = path + (key,)
-            if key in result:
-                first = self.positions[key_path][0]
-                raise self._fail(key_node, key_path, f"duplicate key {key!r} (first defined on line {first}); YAML would silently keep only the last one")
-            if self.anchored and id(key_node) in self.anchored:
-                raise self._fail(key_node, path, _ANCHOR)
-            result[key] = self.convert(value_node, key_path, depth + 1, (key_node.start_mark.line + 1, key_node.start_mark.column + 1))
-        return result
-
-
-def _scalar(node: yaml.ScalarNode) -> Scalar:
-    kind = _KINDS[node.tag]
-    raw = node.value
+def _scalar(tag: str, raw: str, mark: Any) -> Scalar:
+    kind = _KINDS.get(tag, "text")  # an unknown tag was noted as a problem already
     value: Any = raw
     if kind == "text":
         pass
@@ -331,7 +352,6 @@ def _scalar(node: yaml.ScalarNode) -> Scalar:
         value = raw.lower() in {"yes", "true", "on", "y"}
     elif kind == "null":
         value = None
-    mark = node.start_mark
     return Scalar(value, kind, raw, mark.line + 1, mark.column + 1)
 
 
