@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from bot.knowledge import schema
 from bot.knowledge.charts_check import check_charts
 from bot.knowledge.model import LANGS, Fact, Figure, Gap, KnowledgeBase, Source, Text, Topic
@@ -190,7 +192,7 @@ class _FileReader:
         self.located = located
         self.problems: list[Problem] = []
 
-    def _entries(self, model: type[schema._Model], key: str, entry_model: type[schema._Model]) -> tuple[Any, list[tuple[int, Any]]]:
+    def _entries(self, model: type[schema.StrictModel], key: str, entry_model: type[schema.StrictModel]) -> tuple[Any, list[tuple[int, Any]]]:
         """The whole file's model if it is valid, and its entries under `key` that are valid
         (each checked on its own when the file is not, so the checks across files still see them)."""
         spec, problems = schema.validate(model, self.doc, self.display, self.located)
@@ -198,12 +200,15 @@ class _FileReader:
         if spec is not None:
             return spec, list(enumerate(getattr(spec, key) or ()))
         raw = self.doc.get(key)
-        bad = {p.path for p in problems}
+        opening = key + "["
+        bad = {int(p.path[len(opening) : p.path.index("]")]) for p in problems if p.path.startswith(opening)}
         entries = []
         for i, item in enumerate(raw if isinstance(raw, list) else ()):
-            prefix = format_path((key, i))
-            if not any(path == prefix or path.startswith((prefix + ".", prefix + "[")) for path in bad):
-                entries.append((i, entry_model.model_validate(schema.as_input(item))))  # valid: no problem named it
+            if i not in bad:
+                try:
+                    entries.append((i, entry_model.model_validate(schema.as_input(item))))
+                except ValidationError:  # reported with the file's problems already
+                    continue
         return None, entries
 
     def _result(self, **values: Any) -> _FileResult:
@@ -243,7 +248,10 @@ class _FileReader:
         else:
             bad = any(p.path == "topic" or p.path.startswith("topic.") for p in self.problems)
             raw = self.doc.get("topic")
-            topic_spec = None if bad or raw is None else schema.TopicSpec.model_validate(schema.as_input(raw))  # valid: no problem named it
+            try:
+                topic_spec = None if bad or raw is None else schema.TopicSpec.model_validate(schema.as_input(raw))
+            except ValidationError:  # reported with the file's problems already
+                topic_spec = None
         if topic_spec is None:
             return self._result()
         topic = Topic(topic_spec.id, Text(topic_spec.title.en, topic_spec.title.ja), self.display)

@@ -60,18 +60,20 @@ Phrasing = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 FigureValue = Annotated[float | str, BeforeValidator(_figure_value), Field(description="a number; an ISO date when unit is date")]
 
 
-class _Model(BaseModel):
+class StrictModel(BaseModel):
+    """A part of a knowledge file: no keys but its fields, no conversion between YAML types."""
+
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-class Bilingual(_Model):
+class Bilingual(StrictModel):
     """Text in English and Japanese."""
 
     en: Text
     ja: Text
 
 
-class Label(_Model):
+class Label(StrictModel):
     """Text in English, and in Japanese when it differs."""
 
     en: Text
@@ -86,17 +88,17 @@ def _text_or_mapping(value: Any) -> str:
 LabelOrText = Annotated[Annotated[Text, Tag("<text>")] | Annotated[Label, Tag("<mapping>")], Discriminator(_text_or_mapping)]
 
 
-class Questions(_Model):
+class Questions(StrictModel):
     en: Annotated[list[Phrasing], Field(min_length=1)]
     ja: Annotated[list[Phrasing], Field(min_length=1)]
 
 
-class Keywords(_Model):
+class Keywords(StrictModel):
     en: list[Text] = []
     ja: list[Text] = []
 
 
-class FigureSpec(_Model):
+class FigureSpec(StrictModel):
     value: FigureValue
     unit: Unit
     counts: LabelOrText
@@ -107,7 +109,7 @@ class FigureSpec(_Model):
     source: Id | None = Field(default=None, description="when it differs from the fact's source")
 
 
-class FactSpec(_Model):
+class FactSpec(StrictModel):
     id: Id
     questions: Questions
     keywords: Keywords | None = None
@@ -118,19 +120,19 @@ class FactSpec(_Model):
     chart: Id | None = None
 
 
-class TopicSpec(_Model):
+class TopicSpec(StrictModel):
     id: Id
     title: Bilingual
 
 
-class TopicFile(_Model):
+class TopicFile(StrictModel):
     """One topic and its facts."""
 
     topic: TopicSpec
     facts: list[FactSpec]
 
 
-class SourceSpec(_Model):
+class SourceSpec(StrictModel):
     id: Id
     publisher: LabelOrText
     title: LabelOrText | None = None
@@ -139,37 +141,37 @@ class SourceSpec(_Model):
     survey_by: LabelOrText | None = None
 
 
-class SourcesFile(_Model):
+class SourcesFile(StrictModel):
     """The sources facts cite."""
 
     sources: list[SourceSpec]
 
 
-class GapSpec(_Model):
+class GapSpec(StrictModel):
     id: Id
     what: Bilingual
     terms: Keywords
 
 
-class NotCoveredFile(_Model):
+class NotCoveredFile(StrictModel):
     """What people ask about that the sources have no figure for."""
 
     not_covered: list[GapSpec]
 
 
-class AdditionSpec(_Model):
+class AdditionSpec(StrictModel):
     fact: Id
     question: Text
     lang: Literal["en", "ja"] | None = None
 
 
-class AdditionsFile(_Model):
+class AdditionsFile(StrictModel):
     """Phrasings the bot added to facts (added_questions.yaml)."""
 
     additions: list[AdditionSpec] | None
 
 
-FILE_MODELS: tuple[type[_Model], ...] = (TopicFile, SourcesFile, NotCoveredFile, AdditionsFile)
+FILE_MODELS: tuple[type[StrictModel], ...] = (TopicFile, SourcesFile, NotCoveredFile, AdditionsFile)
 SCHEMA_PATH = Path(__file__).resolve().parent.parent.parent / "knowledge" / "schema.json"
 
 
@@ -197,7 +199,7 @@ def write_json_schema(path: Path = SCHEMA_PATH) -> Path:
     return path
 
 
-def validate(model: type[_Model], doc: Any, display: str, located: Located) -> tuple[Any, list[Problem]]:
+def validate(model: type[StrictModel], doc: Any, display: str, located: Located) -> tuple[Any, list[Problem]]:
     """The file's model, or None and every problem pydantic found in it."""
     try:
         return model.model_validate(as_input(doc)), []
@@ -219,7 +221,7 @@ def as_input(node: Any) -> Any:
 _LISTS = {"figures": "a list of figures (or [])", "facts": "a list of facts", "sources": "a list of sources", "not_covered": "a list", "additions": "a list"}
 
 
-def problems_from(exc: ValidationError, doc: Any, display: str, located: Located, model: type[_Model]) -> list[Problem]:
+def problems_from(exc: ValidationError, doc: Any, display: str, located: Located, model: type[StrictModel]) -> list[Problem]:
     problems = []
     for error in exc.errors(include_url=False):
         loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and part.startswith("<")))
@@ -234,7 +236,7 @@ def problems_from(exc: ValidationError, doc: Any, display: str, located: Located
     return problems
 
 
-def _message(kind: str, ctx: dict[str, Any], loc: tuple[Any, ...], node: Any, model: type[_Model]) -> str:
+def _message(kind: str, ctx: dict[str, Any], loc: tuple[Any, ...], node: Any, model: type[StrictModel]) -> str:
     name = loc[-1] if loc else ""
     found = describe(node)
     if kind == "missing":
@@ -300,7 +302,7 @@ def _node_at(doc: Any, loc: tuple[Any, ...]) -> Any:
     return doc
 
 
-def _fields_at(model: type[_Model], loc: tuple[Any, ...]) -> dict[str, Any]:
+def _fields_at(model: type[StrictModel], loc: tuple[Any, ...]) -> dict[str, Any]:
     """The fields of the model that describes the mapping at `loc` ({} when none does)."""
     kind: Any = model
     for part in loc:
@@ -317,9 +319,9 @@ def _fields_at(model: type[_Model], loc: tuple[Any, ...]) -> dict[str, Any]:
     return dict(kind.model_fields) if kind is not None else {}
 
 
-def _model_in(kind: Any) -> type[_Model] | None:
+def _model_in(kind: Any) -> type[StrictModel] | None:
     """The model inside a type (optional, a list of it, annotated or a union with text)."""
-    if isinstance(kind, type) and issubclass(kind, _Model):
+    if isinstance(kind, type) and issubclass(kind, StrictModel):
         return kind
     origin = typing.get_origin(kind)
     if origin is Annotated:

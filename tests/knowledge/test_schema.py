@@ -109,3 +109,18 @@ def test_a_fact_is_a_frozen_slotted_dataclass(mini_dir: Path) -> None:
     changed = fact.replace(line=99)
     assert changed.line == 99 and changed.id == fact.id and changed != fact and fact.line != 99
     assert fact.replace() == fact and hash(fact.replace()) == hash(fact)
+
+
+def test_a_fact_with_a_schema_problem_leaves_the_others_checked(mini_dir: Path) -> None:
+    edit(mini_dir / "facts.yaml", "unit: percent", "unit: pct")  # the first fact
+    edit(mini_dir / "facts.yaml", '"It started in 2016."', '"It started in 2017."')  # the second
+    found = problems(mini_dir)
+    assert [p.split(": ")[1] for p in found] == ["facts[0].figures[0].unit", "facts[1].answer.en"], found
+
+
+def test_many_broken_facts_are_each_reported_once(tmp_path: Path) -> None:
+    entry = '  - id: fact-{i}\n    questions: {{en: ["question {i}"], ja: ["質問{i}"]}}\n    answer: {{en: "a", ja: "a"}}\n    figures: []\n    source: s\n    sauce: x\n'
+    text = "topic: {id: t, title: {en: T, ja: T}}\nfacts:\n" + "".join(entry.format(i=i) for i in range(3000))
+    (tmp_path / "t.yaml").write_text(text, encoding="utf-8")
+    found = problems(tmp_path)
+    assert len(found) == 3000 and all("unknown key 'sauce'" in p for p in found)
