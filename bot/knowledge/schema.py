@@ -226,7 +226,7 @@ def problems_from(exc: ValidationError, doc: Any, display: str, located: Located
     for error in exc.errors(include_url=False):
         loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and part.startswith("<")))
         node = _node_at(doc, loc)
-        message = _message(error["type"], error.get("ctx") or {}, loc, node, model)
+        message = _message(error["type"], error.get("ctx") or {}, loc, node, model) or f"{error['msg'][:1].lower()}{error['msg'][1:]}"
         if isinstance(node, Scalar) and error["type"] not in {"literal_error", "extra_forbidden", "missing"}:
             line, column = node.line, node.column
         else:
@@ -236,7 +236,8 @@ def problems_from(exc: ValidationError, doc: Any, display: str, located: Located
     return problems
 
 
-def _message(kind: str, ctx: dict[str, Any], loc: tuple[Any, ...], node: Any, model: type[StrictModel]) -> str:
+def _message(kind: str, ctx: dict[str, Any], loc: tuple[Any, ...], node: Any, model: type[StrictModel]) -> str | None:
+    """The validator's wording of one pydantic error; None for an error it has no words for."""
     name = loc[-1] if loc else ""
     found = describe(node)
     if kind == "missing":
@@ -277,7 +278,7 @@ def _message(kind: str, ctx: dict[str, Any], loc: tuple[Any, ...], node: Any, mo
             return f"expected a mapping with 'en' and 'ja', found {found}"
         required = sorted(k for k, f in _fields_at(model, loc).items() if f.is_required())
         return f"expected a mapping with keys {', '.join(required)}, found {found}"
-    return f"{ctx.get('error', kind)}" if kind == "value_error" else f"is not valid: {kind}"
+    return None
 
 
 def describe(node: Any) -> str:
