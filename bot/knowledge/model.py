@@ -27,7 +27,7 @@ class Text:
 class Source:
     id: str
     publisher: Text
-    title: Text | None  # None when the source has no title worth showing
+    title: Text | None  # None when the file gives none
     url: str
     date: str | None
     survey_by: Text | None
