@@ -61,7 +61,10 @@ FigureValue = Annotated[float | str, BeforeValidator(_figure_value), Field(descr
 
 
 class StrictModel(BaseModel):
-    """A part of a knowledge file: no keys but its fields, no conversion between YAML types."""
+    """A part of a knowledge file: no keys but its fields, no conversion between YAML types.
+
+    An optional field defaults to None but is typed without it: a key given as YAML null is
+    refused ("expected text, found null") rather than read as absent."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -77,7 +80,7 @@ class Label(StrictModel):
     """Text in English, and in Japanese when it differs."""
 
     en: Text
-    ja: Text | None = None
+    ja: Text = None  # type: ignore[assignment]
 
 
 def _text_or_mapping(value: Any) -> str:
@@ -103,21 +106,21 @@ class FigureSpec(StrictModel):
     unit: Unit
     counts: LabelOrText
     as_of: IsoDate
-    qualifier: Qualifier | None = None
-    base: LabelOrText | None = None
-    period: LabelOrText | None = None
-    source: Id | None = Field(default=None, description="when it differs from the fact's source")
+    qualifier: Qualifier = None  # type: ignore[assignment]
+    base: LabelOrText = None  # type: ignore[assignment]
+    period: LabelOrText = None  # type: ignore[assignment]
+    source: Id = Field(default=None, description="when it differs from the fact's source")  # type: ignore[assignment]
 
 
 class FactSpec(StrictModel):
     id: Id
     questions: Questions
-    keywords: Keywords | None = None
+    keywords: Keywords = None  # type: ignore[assignment]
     answer: Bilingual
     figures: list[FigureSpec]
     source: Id
-    series: Id | None = None
-    chart: Id | None = None
+    series: Id = None  # type: ignore[assignment]
+    chart: Id = None  # type: ignore[assignment]
 
 
 class TopicSpec(StrictModel):
@@ -135,10 +138,10 @@ class TopicFile(StrictModel):
 class SourceSpec(StrictModel):
     id: Id
     publisher: LabelOrText
-    title: LabelOrText | None = None
+    title: LabelOrText = None  # type: ignore[assignment]
     url: Link
-    date: IsoDate | None = None
-    survey_by: LabelOrText | None = None
+    date: IsoDate = None  # type: ignore[assignment]
+    survey_by: LabelOrText = None  # type: ignore[assignment]
 
 
 class SourcesFile(StrictModel):
@@ -162,7 +165,7 @@ class NotCoveredFile(StrictModel):
 class AdditionSpec(StrictModel):
     fact: Id
     question: Text
-    lang: Literal["en", "ja"] | None = None
+    lang: Literal["en", "ja"] = None  # type: ignore[assignment]
 
 
 class AdditionsFile(StrictModel):
@@ -261,6 +264,8 @@ def _message(kind: str, ctx: dict[str, Any], loc: tuple[Any, ...], node: Any, mo
         return f"expected an http(s) link, found {value!r}"
     if kind == "literal_error":
         value = node.value if isinstance(node, Scalar) else node
+        if isinstance(node, Scalar) and node.kind != "text":
+            return f"expected text, found {found}"
         if name == "unit":
             return f"unknown unit {value!r}; expected one of: {', '.join(sorted(UNITS))}"
         if name == "qualifier":
@@ -276,8 +281,9 @@ def _message(kind: str, ctx: dict[str, Any], loc: tuple[Any, ...], node: Any, mo
     if kind == "model_type":
         if ctx.get("class_name") == "Bilingual":
             return f"expected a mapping with 'en' and 'ja', found {found}"
-        required = sorted(k for k, f in _fields_at(model, loc).items() if f.is_required())
-        return f"expected a mapping with keys {', '.join(required)}, found {found}"
+        fields = _fields_at(model, loc)
+        keys = sorted(k for k, f in fields.items() if f.is_required()) or sorted(fields)  # else the optional ones
+        return f"expected a mapping with keys {', '.join(keys)}, found {found}"
     return None
 
 

@@ -124,3 +124,8 @@ def test_many_broken_facts_are_each_reported_once(tmp_path: Path) -> None:
     (tmp_path / "t.yaml").write_text(text, encoding="utf-8")
     found = problems(tmp_path)
     assert len(found) == 3000 and all("unknown key 'sauce'" in p for p in found)
+
+
+def test_an_optional_key_given_as_null_is_refused_not_read_as_absent(mini_dir: Path) -> None:
+    edit(mini_dir / "sources.yaml", '    title: "A test source"\n', "    title: ~\n")
+    assert problems(mini_dir) == ["sources.yaml:4:12: sources[0].title: expected text, found null '~'"]
