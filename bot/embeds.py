@@ -21,7 +21,7 @@ from typing import Any
 
 import discord
 
-from bot.answer.format import date_text
+from bot.answer.format import date_text, source_title
 from bot.answer.reply import Reply
 from bot.knowledge.model import KnowledgeBase
 from bot.messages import message
@@ -300,7 +300,7 @@ def sources_embed(kb: KnowledgeBase, lang: str) -> discord.Embed:
     sources = list(kb.sources.values())
     for src in sources[: FIELDS_MAX - 1] if len(sources) > FIELDS_MAX else sources:
         name = src.publisher.get(lang) + (f" ({date_text(src.date, lang)})" if src.date else "")
-        lines = [source_link(src.title.get(lang), src.url)]
+        lines = [source_link(source_title(src, lang), src.url)]
         if src.survey_by is not None:
             lines.append(message("sources.survey_by", lang, who=src.survey_by.get(lang)))
         embed.add_field(name=clip(name, FIELD_NAME_MAX), value=join_within(lines, FIELD_VALUE_MAX), inline=False)

@@ -69,8 +69,14 @@ def value_text(fig: Figure, lang: str) -> str:
     return _QUALIFIER_EN.get(q, "") + core
 
 
+def source_title(src: Source, lang: str) -> str:
+    """The words of the source's link: its title, or its publisher when it has no title."""
+    return (src.title or src.publisher).get(lang)
+
+
 def source_line(src: Source, lang: str) -> str:
-    """Who ran the survey, who reported it, when: one line, without the link."""
+    """Who ran the survey, who reported it, when: one line, without the link or the title
+    (a source without a title reads the same)."""
     parts = []
     if src.survey_by is not None:
         parts.append(("調査: " if lang == "ja" else "Survey: ") + src.survey_by.get(lang))

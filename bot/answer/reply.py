@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.answer.format import date_text, source_line, value_text
+from bot.answer.format import date_text, source_line, source_title, value_text
 from bot.answer.policy import Decision, Thresholds, decide
 from bot.knowledge.model import Fact, Figure, KnowledgeBase
 from bot.messages import message
@@ -179,7 +179,7 @@ class Answerer:
 
     def _source_ref(self, sid: str, lang: str) -> SourceRef:
         src = self.kb.sources[sid]
-        return SourceRef(sid, source_line(src, lang), src.title.get(lang), src.url)
+        return SourceRef(sid, source_line(src, lang), source_title(src, lang), src.url)
 
 
 def _figures_to_show(fact: Fact, query_tokens: tuple[str, ...]) -> list[Figure]:

@@ -129,7 +129,8 @@ def sources(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     for src in kb.sources.values():
         date = f" ({src.date})" if src.date else ""
-        say(f"{src.id}: {src.publisher.get(args.lang)}{date}\n  {src.title.get(args.lang)}\n  {src.url}")
+        title = f"\n  {src.title.get(args.lang)}" if src.title else ""  # no title: the publisher line is all there is
+        say(f"{src.id}: {src.publisher.get(args.lang)}{date}{title}\n  {src.url}")
     return EXIT_OK
 
 

@@ -26,6 +26,7 @@ from discord import app_commands
 from discord.ext import commands
 from rapidfuzz import fuzz
 
+from bot.answer.format import source_title
 from bot.answer.reply import Reply
 from bot.charts import ChartData, ChartError, ChartSpec, NothingToChart, available_charts, chart_data, chart_for_fact, find_chart, render_chart
 from bot.client import SurveyBot
@@ -165,7 +166,7 @@ def _source_blocks(kb: KnowledgeBase, data: ChartData, lang: str) -> tuple[list[
         if src is None:
             blocks.append(line)
             continue
-        blocks.append(f"{line}\n{source_link(src.title.get(lang), src.url)}")
+        blocks.append(f"{line}\n{source_link(source_title(src, lang), src.url)}")
     return blocks, list(data.footer[len(data.source_ids) :])
 
 

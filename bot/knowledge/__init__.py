@@ -6,7 +6,20 @@ from bot.knowledge.loader import LoadCache, LoadResult, load_knowledge
 from bot.knowledge.model import Fact, Figure, KnowledgeBase, Source, Text, Topic
 from bot.knowledge.yamlsafe import Limits, Problem
 
-__all__ = ["Fact", "Figure", "KnowledgeBase", "Limits", "LoadCache", "LoadResult", "Problem", "Source", "Text", "Topic", "default_knowledge_path", "load_knowledge"]
+__all__ = [
+    "Fact",
+    "Figure",
+    "KnowledgeBase",
+    "Limits",
+    "LoadCache",
+    "LoadResult",
+    "Problem",
+    "Source",
+    "Text",
+    "Topic",
+    "default_knowledge_path",
+    "load_knowledge",
+]
 
 
 def default_knowledge_path() -> Path:

@@ -1,27 +1,34 @@
-"""Load and validate knowledge files: every problem in one run, each with file, line and field."""
+"""Load and validate knowledge files: every problem in one run, each with file, line and field.
+
+Each file is read safely (bot.knowledge.yamlsafe), checked against its schema (bot.knowledge.schema)
+and, for facts, checked for numbers in answers that are not among the fact's figures. Then the
+checks across files: duplicate ids, unknown sources, the phrasings the bot added, charts and
+phrasings of different facts that the matcher could not tell apart.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import re
-import sys
-from array import array
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from bot.knowledge import schema
 from bot.knowledge.charts_check import check_charts
-from bot.knowledge.model import LANGS, Fact, Figure, Gap, KnowledgeBase, Source, Text, Topic, pack_facts
+from bot.knowledge.model import LANGS, Fact, Figure, Gap, KnowledgeBase, Source, Text, Topic
 from bot.knowledge.numbers import numbers_in, same_number
+from bot.knowledge.schema import MAX_QUESTION_CHARS, describe
 from bot.knowledge.yamlsafe import Limits, Located, Problem, Scalar, YamlError, decode, format_path, parse_yaml_text, read_bytes
 
-ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-DATE_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?$")
-UNITS = {"percent", "people", "hospitals", "digits", "year", "date", "count", "years"}
-QUALIFIERS = {"about", "more_than", "over", "at_least", "up_to"}
+__all__ = ["ADDITIONS_FILE", "MAX_QUESTION_CHARS", "LoadCache", "LoadResult", "knowledge_files", "load_knowledge"]
+
 ADDITIONS_FILE = "added_questions.yaml"  # the one file the bot itself writes (see bot.knowledge.store)
-MAX_QUESTION_CHARS = 200
+COLLISION_RATIO = 95.0
+FUZZY_COLLISION_MAX = 5000  # phrasings; above it only the exact-signature check runs (all pairs grow as n²)
+
+Position = tuple[int, int]
 
 
 @dataclass
@@ -34,117 +41,17 @@ class LoadResult:
         return self.kb is not None and not self.problems
 
 
-class _Checker:
-    """Schema checks for one file; collects problems instead of stopping at the first."""
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    """A fact of a file with the positions the checks across files report at."""
 
-    def __init__(self, display: str, located: Located, problems: list[Problem]) -> None:
-        self.display = display
-        self.located = located
-        self.problems = problems
-        self._texts: dict[Text, Text] = {}
-
-    def shared(self, text: Text | None) -> Text | None:
-        """One object for labels that repeat (a fact's figures share what they count, many
-        facts share a period): a large knowledge base holds each such label once."""
-        if text is None:
-            return None
-        found = self._texts.get(text)
-        if found is None:
-            found = self._texts[text] = Text(sys.intern(text.en), sys.intern(text.ja))
-        return found
-
-    def problem(self, path: tuple[Any, ...], message: str, node: Any = None) -> None:
-        if isinstance(node, Scalar):
-            line, col = node.line, node.column
-        else:
-            line, col = self.located.at(path)
-        self.problems.append(Problem(self.display, line, col, format_path(path), message))
-
-    def mapping(self, node: Any, path: tuple[Any, ...], required: set[str], optional: set[str]) -> dict[str, Any] | None:
-        if not isinstance(node, dict):
-            self.problem(path, f"expected a mapping with keys {', '.join(sorted(required))}, found {_describe(node)}", node)
-            return None
-        for key in node:
-            if key not in required and key not in optional:
-                allowed = ", ".join(sorted(required | optional))
-                self.problem(path + (key,), f"unknown key {key!r}; expected one of: {allowed}")
-        for key in sorted(required - node.keys()):
-            self.problem(path, f"missing required key {key!r}")
-        return node
-
-    def text(self, node: Any, path: tuple[Any, ...], allow_date: bool = False) -> str | None:
-        if isinstance(node, Scalar) and (node.kind == "text" or (node.kind == "date" and allow_date)):
-            value = node.raw if node.kind == "date" else str(node.value)
-            if not value.strip():
-                self.problem(path, "is empty; expected text", node)
-                return None
-            return value.strip()
-        if isinstance(node, Scalar) and node.kind in {"boolean", "integer", "number", "date", "null"}:
-            hint = "; put it in quotes" if node.kind != "null" else ""
-            self.problem(path, f"expected text, found {node.kind} {node.raw!r}{hint}", node)
-            return None
-        self.problem(path, f"expected text, found {_describe(node)}", node)
-        return None
-
-    def ident(self, node: Any, path: tuple[Any, ...]) -> str | None:
-        value = self.text(node, path)
-        if value is not None and not ID_RE.match(value):
-            self.problem(path, f"expected an id of lowercase letters, digits and hyphens, found {value!r}", node)
-            return None
-        return value
-
-    def date(self, node: Any, path: tuple[Any, ...]) -> str | None:
-        value = self.text(node, path, allow_date=True)
-        if value is not None and not DATE_RE.match(value):
-            self.problem(path, f"expected a date as YYYY-MM-DD or YYYY-MM, found {value!r}", node)
-            return None
-        return value
-
-    def i18n(self, node: Any, path: tuple[Any, ...], both: bool = False) -> Text | None:
-        if isinstance(node, dict):
-            self.mapping(node, path, set(LANGS) if both else {"en"}, set() if both else {"ja"})
-            en = self.text(node["en"], path + ("en",)) if "en" in node else None
-            ja = self.text(node["ja"], path + ("ja",)) if "ja" in node else en
-            return Text(en, ja or en) if en else None
-        if both:
-            self.problem(path, f"expected a mapping with 'en' and 'ja', found {_describe(node)}", node)
-            return None
-        value = self.text(node, path)
-        return Text(value, value) if value else None
-
-    def text_list(self, node: Any, path: tuple[Any, ...]) -> tuple[str, ...]:
-        if not isinstance(node, list):
-            self.problem(path, f"expected a list of text, found {_describe(node)}", node)
-            return ()
-        out = []
-        for i, item in enumerate(node):
-            value = self.text(item, path + (i,))
-            if value is not None:
-                out.append(value)
-        return tuple(out)
-
-    def per_lang_lists(self, node: Any, path: tuple[Any, ...], required: bool) -> dict[str, tuple[str, ...]]:
-        spec = self.mapping(node, path, set(LANGS) if required else set(), set() if required else set(LANGS))
-        if spec is None:
-            return {}
-        result = {}
-        for lang in LANGS:
-            if lang in spec:
-                items = self.text_list(spec[lang], path + (lang,))
-                if required and not items:
-                    self.problem(path + (lang,), "needs at least one entry")
-                result[lang] = items
-        return result
-
-
-def _describe(node: Any) -> str:
-    if isinstance(node, Scalar):
-        return f"{node.kind} {node.raw!r}"
-    if isinstance(node, dict):
-        return "a mapping"
-    if isinstance(node, list):
-        return "a list"
-    return "nothing"
+    fact: Fact
+    entry: int  # its index in the file's `facts`
+    id_at: Position
+    sources: tuple[tuple[tuple[Any, ...], str, Position], ...]  # (path, source id, position) of each source it names
+    # of each of fact.all_questions(): its collision signature (kept with the file's result, so a
+    # reload signs only the phrasings of changed files) and its position
+    phrasings: tuple[tuple[str, Position], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,65 +60,27 @@ class _Addition:
     fact: str
     question: str
     lang: str
-    at: tuple[int, int]
-
-
-class _Phrasings:
-    """One row per question phrasing of a file's facts, in order: which fact, which of its
-    phrasings, a hash of its collision signature and its position. Arrays, not objects: a
-    large knowledge base has hundreds of thousands of phrasings."""
-
-    __slots__ = ("column", "fact", "line", "number", "sig")
-
-    def __init__(self) -> None:
-        self.fact = array("I")
-        self.number = array("I")
-        self.sig = array("q")
-        self.line = array("I")
-        self.column = array("I")
-
-    def add(self, fact: int, number: int, sig: str, at: tuple[int, int]) -> None:
-        self.fact.append(fact)
-        self.number.append(number)
-        self.sig.append(hash(sig))
-        self.line.append(at[0])
-        self.column.append(at[1])
-
-    def compact(self) -> _Phrasings:
-        """Each column in the smallest array type that holds it (numbers and columns are small)."""
-        for name in ("fact", "number", "line", "column"):
-            values = getattr(self, name)
-            top = max(values, default=0)
-            code = "B" if top < 1 << 8 else "H" if top < 1 << 16 else "I"
-            if code != values.typecode:
-                setattr(self, name, array(code, values))
-        return self
+    at: Position
 
 
 @dataclass(frozen=True, slots=True)
 class _FileResult:
-    """What one file holds and what is wrong with it on its own. A pure function of the file's
-    name, bytes and the limits, so a reload can reuse it while the bytes are unchanged; what
-    depends on other files (duplicate ids, unknown sources, collisions) is checked afterwards."""
+    """What one file holds and what is wrong with it on its own: a function of its name, bytes
+    and the limits, so a reload reuses it while the bytes are unchanged."""
 
     problems: tuple[Problem, ...] = ()
-    sources: tuple[tuple[Source, int, tuple[int, int]], ...] = ()  # (source, entry index, position of its id)
+    sources: tuple[tuple[Source, int, Position], ...] = ()  # (source, entry index, position of its id)
     declared: frozenset[str] = frozenset()  # source ids seen, valid or not
     topic: Topic | None = None
-    topic_at: tuple[int, int] = (0, 0)
-    facts: tuple[Fact, ...] = ()
-    # flat arrays, three and four numbers a row: a large base has hundreds of thousands of rows
-    fact_at: array[int] = field(default_factory=lambda: array("I"))  # entry index, line, column of the id; per fact
-    source_refs: array[int] = field(default_factory=lambda: array("i"))  # fact, figure (-1: the fact's own), line, column
-    ref_sources: tuple[str, ...] = ()  # the source id each row of source_refs names
+    topic_at: Position = (0, 0)
+    facts: tuple[_Placed, ...] = ()
     additions: tuple[_Addition, ...] = ()
-    gaps: tuple[tuple[Gap, int, tuple[int, int]], ...] = ()
-    phrasings: _Phrasings | None = None
+    gaps: tuple[tuple[Gap, int, Position], ...] = ()
 
 
 class LoadCache:
     """The per-file results of the last load, reused by the next one for every file whose
-    bytes (by SHA-256) and limits are unchanged. Keeps only the files of the last load."""
+    bytes (by SHA-256) and limits are unchanged; the checks across files run every time."""
 
     def __init__(self) -> None:
         self._entries: dict[str, tuple[bytes, Limits, _FileResult]] = {}
@@ -226,9 +95,6 @@ class LoadCache:
             return entry[2]
         self.misses += 1
         return None
-
-    def _keep(self, entries: dict[str, tuple[bytes, Limits, _FileResult]]) -> None:
-        self._entries = entries
 
 
 def knowledge_files(paths: list[Path]) -> list[Path]:
@@ -253,8 +119,7 @@ def load_knowledge(
 ) -> LoadResult:
     """Read, validate and build a knowledge base. Returns every problem found; kb is None if any.
 
-    With a `cache`, files whose bytes are unchanged since its last load are not parsed or
-    checked again; the checks across files run every time."""
+    With a `cache`, files whose bytes are unchanged since its last load are not read again."""
     if isinstance(paths, Path):
         paths = [paths]
     problems: list[Problem] = []
@@ -270,7 +135,7 @@ def load_knowledge(
     kept: dict[str, tuple[bytes, Limits, _FileResult]] = {}
     for file in files:
         display = str(file)
-        root = next((r for r in roots if _inside(file, r)), None)
+        root = next((r for r in roots if file.is_relative_to(r)), None)
         try:
             data = read_bytes(file, display, limits, root)
         except YamlError as exc:
@@ -285,13 +150,17 @@ def load_knowledge(
         kept[display] = (digest, limits, result)
         results.append((display, result))
     if cache is not None:
-        cache._keep(kept)
-    charts_memo = cache.charts if cache is not None else None
-    kb, merge_problems = _merge(results, version.hexdigest()[:12], tuple(str(f) for f in files), check_collisions, chart_checks, charts_memo)
+        cache._entries = kept
+    kb, merge_problems = _merge(
+        results, version.hexdigest()[:12], tuple(str(f) for f in files), check_collisions, chart_checks, cache.charts if cache else None
+    )
     problems.extend(merge_problems)
     if problems:
         return LoadResult(None, problems)
     return LoadResult(kb, [])
+
+
+# -- one file
 
 
 def _check_file(display: str, data: bytes, limits: Limits) -> _FileResult:
@@ -299,59 +168,182 @@ def _check_file(display: str, data: bytes, limits: Limits) -> _FileResult:
         doc, located = parse_yaml_text(decode(data, display), display, limits)
     except YamlError as exc:
         return _FileResult((exc.problem,))
-    problems: list[Problem] = []
-    checker = _Checker(display, located, problems)
     if doc is None:
         return _FileResult((Problem(display, 0, 0, "", "is empty; expected 'sources', or 'topic' and 'facts'"),))
     if not isinstance(doc, dict):
-        checker.problem((), f"expected a mapping at the top, found {_describe(doc)}", doc)
-        return _FileResult(tuple(problems))
+        line, column = located.at(())
+        return _FileResult((Problem(display, line, column, "", f"expected a mapping at the top, found {describe(doc)}"),))
+    reader = _FileReader(display, doc, located)
     if "sources" in doc:
-        sources, declared = _read_sources(doc, checker)
-        return _FileResult(tuple(problems), sources=sources, declared=declared)
+        return reader.sources()
     if "additions" in doc:
-        return _FileResult(tuple(problems), additions=_read_additions(doc, checker))
+        return reader.additions()
     if "not_covered" in doc:
-        return _FileResult(tuple(problems), gaps=_read_gaps(doc, checker))
-    topic = _read_topic(doc, checker)
-    if topic is None:
-        return _FileResult(tuple(problems))
-    from bot.text.normalise import signature
+        return reader.gaps()
+    return reader.topic()
 
-    facts: list[Fact] = []
-    fact_at = array("I")
-    refs = array("i")
-    ref_sources: list[str] = []
-    phrasings = _Phrasings()
-    raw_facts = doc.get("facts")
-    for i, raw in enumerate(raw_facts if isinstance(raw_facts, list) else []):
-        path = ("facts", i)
-        incomplete: set[str] = set()  # a fact with an invalid figure: its answer numbers are not checked
-        fact = _read_fact(raw, path, topic.id, checker, incomplete)
-        if fact is None:
-            continue
-        if fact.id not in incomplete:
-            _check_answer_numbers(fact, checker, path)
-        n = len(facts)
-        facts.append(fact)
-        fact_at.extend((i, *located.at(path + ("id",))))
+
+class _FileReader:
+    """Builds the values of one file from its validated entries, collecting every problem."""
+
+    def __init__(self, display: str, doc: dict[str, Any], located: Located) -> None:
+        self.display = display
+        self.doc = doc
+        self.located = located
+        self.problems: list[Problem] = []
+
+    def _entries(self, model: type[schema.StrictModel], key: str, entry_model: type[schema.StrictModel]) -> tuple[Any, list[tuple[int, Any]]]:
+        """The whole file's model if it is valid, and its entries under `key` that are valid
+        (each checked on its own when the file is not, so the checks across files still see them)."""
+        spec, problems = schema.validate(model, self.doc, self.display, self.located)
+        self.problems.extend(problems)
+        if spec is not None:
+            return spec, list(enumerate(getattr(spec, key) or ()))
+        raw = self.doc.get(key)
+        opening = key + "["
+        bad = {int(p.path[len(opening) : p.path.index("]")]) for p in problems if p.path.startswith(opening)}
+        entries = []
+        for i, item in enumerate(raw if isinstance(raw, list) else ()):
+            if i not in bad:
+                try:
+                    entries.append((i, entry_model.model_validate(schema.as_input(item))))
+                except ValidationError:  # reported with the file's problems already
+                    continue
+        return None, entries
+
+    def _result(self, **values: Any) -> _FileResult:
+        # the order of the file, whichever check found them
+        return _FileResult(tuple(sorted(self.problems, key=lambda p: (p.line, p.column))), **values)
+
+    def sources(self) -> _FileResult:
+        _, entries = self._entries(schema.SourcesFile, "sources", schema.SourceSpec)
+        raw = self.doc.get("sources")
+        declared = {str(e["id"].value).strip() for e in (raw if isinstance(raw, list) else ()) if isinstance(e, dict) and isinstance(e.get("id"), Scalar)}
+        sources = []
+        for i, spec in entries:
+            source = Source(spec.id, _text(spec.publisher), _text(spec.title), spec.url, spec.date, _text(spec.survey_by), self.display)
+            sources.append((source, i, self.located.at(("sources", i, "id"))))
+        return self._result(sources=tuple(sources), declared=frozenset(declared))
+
+    def gaps(self) -> _FileResult:
+        _, entries = self._entries(schema.NotCoveredFile, "not_covered", schema.GapSpec)
+        gaps = []
+        for i, spec in entries:
+            terms = _per_lang(spec.terms)
+            if terms:
+                gaps.append((Gap(spec.id, Text(spec.what.en, spec.what.ja), terms, self.display), i, self.located.at(("not_covered", i, "id"))))
+        return self._result(gaps=tuple(gaps))
+
+    def additions(self) -> _FileResult:
+        from bot.text.normalise import detect_lang
+
+        _, entries = self._entries(schema.AdditionsFile, "additions", schema.AdditionSpec)
+        out = tuple(_Addition(self.display, s.fact, s.question, s.lang or detect_lang(s.question), self.located.at(("additions", i))) for i, s in entries)
+        return self._result(additions=out)
+
+    def topic(self) -> _FileResult:
+        spec, entries = self._entries(schema.TopicFile, "facts", schema.FactSpec)
+        if spec is not None:
+            topic_spec = spec.topic
+        else:
+            bad = any(p.path == "topic" or p.path.startswith("topic.") for p in self.problems)
+            raw = self.doc.get("topic")
+            try:
+                topic_spec = None if bad or raw is None else schema.TopicSpec.model_validate(schema.as_input(raw))
+            except ValidationError:  # reported with the file's problems already
+                topic_spec = None
+        if topic_spec is None:
+            return self._result()
+        topic = Topic(topic_spec.id, Text(topic_spec.title.en, topic_spec.title.ja), self.display)
+        facts = [placed for i, fact_spec in entries if (placed := self._fact(i, fact_spec, topic.id)) is not None]
+        return self._result(topic=topic, topic_at=self.located.at(("topic", "id")), facts=tuple(facts))
+
+    def _fact(self, i: int, spec: schema.FactSpec, topic: str) -> _Placed | None:
+        path: tuple[Any, ...] = ("facts", i)
+        figures = [self._figure(path + ("figures", j), fig, spec.source) for j, fig in enumerate(spec.figures)]
+        questions = {"en": tuple(spec.questions.en), "ja": tuple(spec.questions.ja)}
+        keywords = _per_lang(spec.keywords) if spec.keywords is not None else {}
+        fact = Fact(
+            spec.id, topic, questions, keywords, Text(spec.answer.en, spec.answer.ja), tuple(f for f in figures if f is not None),
+            spec.source, self.display, self.located.at(path)[0], spec.series, spec.chart,
+        )  # fmt: skip
+        if None in figures:
+            return None  # its answer's numbers are checked once its figures are sound
+        self._check_answer_numbers(fact, path)
         # sources may be declared in another file: keep where each is named, to report an unknown one
-        refs.extend((n, -1, *located.at(path + ("source",))))
-        ref_sources.append(fact.source)
-        for j, fig in enumerate(fact.figures):
-            if fig.source != fact.source:
-                refs.extend((n, j, *located.at(path + ("figures", j, "source"))))
-                ref_sources.append(fig.source)
-        number = 0
+        named = [(path + ("source",), spec.source, self.located.at(path + ("source",)))]
+        named += [
+            (path + ("figures", j, "source"), f.source, self.located.at(path + ("figures", j, "source")))
+            for j, f in enumerate(spec.figures)
+            if f.source not in (None, spec.source)
+        ]
+        from bot.text.normalise import signature
+
+        phrasings = tuple((signature(q), self.located.at(path + ("questions", lang, k))) for lang in LANGS for k, q in enumerate(questions[lang]))
+        return _Placed(fact, i, self.located.at(path + ("id",)), tuple(named), phrasings)
+
+    def _figure(self, path: tuple[Any, ...], spec: schema.FigureSpec, fact_source: str) -> Figure | None:
+        value = spec.value
+        if (spec.unit == "date") != isinstance(value, str) or (isinstance(value, str) and not schema.is_date(value)):
+            node = self._node(path + ("value",))
+            line, column = (node.line, node.column) if isinstance(node, Scalar) else self.located.at(path + ("value",))
+            if spec.unit == "date":
+                message = f"expected a date as YYYY-MM-DD or YYYY-MM, found {node.raw if isinstance(node, Scalar) else value!r}"
+            else:
+                message = f"expected a number, found {describe(node)}"
+            self.problems.append(Problem(self.display, line, column, format_path(path + ("value",)), message))
+            return None
+        return Figure(value, spec.unit, _label(spec.counts), spec.as_of, spec.source or fact_source, spec.qualifier, _text(spec.base), _text(spec.period))
+
+    def _node(self, path: tuple[Any, ...]) -> Any:
+        node: Any = self.doc
+        for part in path:
+            node = node[part]
+        return node
+
+    def _check_answer_numbers(self, fact: Fact, path: tuple[Any, ...]) -> None:
+        allowed = _allowed_numbers(fact)
         for lang in LANGS:
-            for k, question in enumerate(fact.questions.get(lang, ())):
-                sig = signature(question)
-                if sig:
-                    phrasings.add(n, number, sig, located.at(path + ("questions", lang, k)))
-                number += 1
-    if not isinstance(raw_facts, list):
-        checker.problem(("facts",), f"expected a list of facts, found {_describe(raw_facts)}")
-    return _FileResult(tuple(problems), topic=topic, topic_at=located.at(("topic", "id")), facts=pack_facts(facts), fact_at=fact_at, source_refs=refs, ref_sources=tuple(ref_sources), phrasings=phrasings.compact())
+            for written, value in numbers_in(fact.answer.get(lang)):
+                if value not in allowed and not any(same_number(value, a) for a in allowed):
+                    line, column = self.located.at(path + ("answer", lang))
+                    message = f"states the number {written!r}, which is not among this fact's figures, dates, bases or periods; add it as a figure or correct the sentence"
+                    self.problems.append(Problem(self.display, line, column, format_path(path + ("answer", lang)), message))
+
+
+def _label(value: str | schema.Label) -> Text:
+    if isinstance(value, str):
+        return Text(value, value)
+    return Text(value.en, value.ja or value.en)
+
+
+def _text(value: str | schema.Label | None) -> Text | None:
+    return None if value is None else _label(value)
+
+
+def _per_lang(spec: schema.Keywords) -> dict[str, tuple[str, ...]]:
+    """The languages a file gives, each with its entries."""
+    return {lang: tuple(getattr(spec, lang)) for lang in LANGS if lang in spec.model_fields_set}
+
+
+def _allowed_numbers(fact: Fact) -> set[float]:
+    """Every number a fact's answer may state: its figures' values and dates, and the numbers
+    in their bases and periods."""
+    allowed: set[float] = set()
+    for fig in fact.figures:
+        if isinstance(fig.value, float):
+            allowed.add(fig.value)
+        else:
+            allowed.update(float(p) for p in fig.value.split("-"))
+        allowed.update(float(p) for p in fig.as_of.split("-"))
+        for text in (fig.base, fig.period):
+            if text is not None:
+                for lang in LANGS:
+                    allowed.update(v for _, v in numbers_in(text.get(lang)))
+    return allowed
+
+
+# -- across files
 
 
 def _merge(
@@ -368,16 +360,19 @@ def _merge(
     declared: set[str] = set()
     topics: list[Topic] = []
     topic_file: dict[str, str] = {}
-    facts: list[Fact] = []
+    placed: list[_Placed] = []  # the facts taken, first of each id
     origin: dict[str, str] = {}
-    kept: list[tuple[_FileResult, list[bool]]] = []  # which facts of each file were taken
     gaps: list[Gap] = []
     additions: list[_Addition] = []
     for display, res in results:
         problems.extend(res.problems)
         for source, i, (line, col) in res.sources:
             if source.id in sources:
-                problems.append(Problem(display, line, col, format_path(("sources", i, "id")), f"duplicate source id {source.id!r}; also defined in {sources[source.id].file}"))
+                problems.append(
+                    Problem(
+                        display, line, col, format_path(("sources", i, "id")), f"duplicate source id {source.id!r}; also defined in {sources[source.id].file}"
+                    )
+                )
             else:
                 sources[source.id] = source
         declared |= res.declared
@@ -394,201 +389,34 @@ def _merge(
         else:
             topic_file[res.topic.id] = display
         topics.append(res.topic)
-        taken = []
-        for k, fact in enumerate(res.facts):
-            i, line, col = res.fact_at[3 * k : 3 * k + 3]
+        for item in res.facts:
+            fact = item.fact
             if fact.id in origin:
-                problems.append(Problem(display, line, col, format_path(("facts", i, "id")), f"duplicate fact id {fact.id!r}; also defined in {origin[fact.id]}"))
-                taken.append(False)
+                problems.append(
+                    Problem(display, *item.id_at, format_path(("facts", item.entry, "id")), f"duplicate fact id {fact.id!r}; also defined in {origin[fact.id]}")
+                )
                 continue
             origin[fact.id] = f"{display}:{fact.line}"
-            facts.append(fact)
-            taken.append(True)
-        kept.append((res, taken))
-    for res, taken in kept:
-        for row, source in enumerate(res.ref_sources):
-            n, j, line, col = res.source_refs[4 * row : 4 * row + 4]
-            if taken[n] and source not in sources and source not in declared:
-                fact = res.facts[n]
-                path = ("facts", res.fact_at[3 * n], "source") if j < 0 else ("facts", res.fact_at[3 * n], "figures", j, "source")
-                problems.append(Problem(fact.file, line, col, format_path(path), f"unknown source {source!r}; declare it in sources.yaml"))
-    facts, added = _apply_additions(facts, additions, problems)
+            placed.append(item)
+    for item in placed:
+        for path, source, (line, col) in item.sources:
+            if source not in sources and source not in declared:
+                problems.append(Problem(item.fact.file, line, col, format_path(path), f"unknown source {source!r}; declare it in sources.yaml"))
+    facts, gained = _apply_additions([item.fact for item in placed], additions, problems)
     if chart_checks:
         problems.extend(check_charts(facts, charts_memo))
     if check_collisions:
-        problems.extend(_collisions(kept, added))
+        problems.extend(_collisions(_phrasing_rows(placed, gained)))
     if problems:
         return None, problems
     return KnowledgeBase(facts=tuple(facts), topics=tuple(topics), sources=sources, version=version, files=files, gaps=tuple(gaps)), []
 
 
-def _inside(file: Path, root: Path) -> bool:
-    try:
-        file.relative_to(root)
-        return True
-    except ValueError:
-        return False
-
-
-def _read_sources(doc: dict[str, Any], checker: _Checker) -> tuple[tuple[tuple[Source, int, tuple[int, int]], ...], frozenset[str]]:
-    """The valid sources with their entry index and the position of their id, and every id seen."""
-    checker.mapping(doc, (), {"sources"}, set())
-    entries = doc["sources"]
-    if not isinstance(entries, list):
-        checker.problem(("sources",), f"expected a list of sources, found {_describe(entries)}", entries)
-        return (), frozenset()
-    sources: list[tuple[Source, int, tuple[int, int]]] = []
-    declared: set[str] = set()
-    for i, raw in enumerate(entries):
-        path = ("sources", i)
-        spec = checker.mapping(raw, path, {"id", "publisher", "url"}, {"title", "date", "survey_by"})
-        if spec is None:
-            continue
-        sid = checker.ident(spec.get("id"), path + ("id",)) if "id" in spec else None
-        if sid:
-            declared.add(sid)
-        publisher = checker.i18n(spec["publisher"], path + ("publisher",)) if "publisher" in spec else None
-        title = checker.i18n(spec["title"], path + ("title",)) if "title" in spec else None
-        url = checker.text(spec["url"], path + ("url",)) if "url" in spec else None
-        if url is not None and not url.startswith(("https://", "http://")):
-            checker.problem(path + ("url",), f"expected an http(s) link, found {url!r}", spec["url"])
-            url = None
-        date = checker.date(spec["date"], path + ("date",)) if "date" in spec else None
-        survey_by = checker.i18n(spec["survey_by"], path + ("survey_by",)) if "survey_by" in spec else None
-        if sid and publisher and url and (title or "title" not in spec):
-            # a page whose own title could not be read has none: its link reads as its publisher
-            # (the source line beside it already gives publisher and date)
-            title = title or publisher
-            sources.append((Source(sid, publisher, title, url, date, survey_by, checker.display), i, checker.located.at(path + ("id",))))
-    return tuple(sources), frozenset(declared)
-
-
-def _read_topic(doc: dict[str, Any], checker: _Checker) -> Topic | None:
-    checker.mapping(doc, (), {"topic", "facts"}, set())
-    spec = checker.mapping(doc.get("topic"), ("topic",), {"id", "title"}, set()) if "topic" in doc else None
-    if spec is None:
-        return None
-    tid = checker.ident(spec.get("id"), ("topic", "id")) if "id" in spec else None
-    title = checker.i18n(spec["title"], ("topic", "title"), both=True) if "title" in spec else None
-    if tid and title:
-        return Topic(tid, title, checker.display)
-    return None
-
-
-def _read_fact(raw: Any, path: tuple[Any, ...], topic: str, checker: _Checker, incomplete: set[str]) -> Fact | None:
-    spec = checker.mapping(raw, path, {"id", "questions", "answer", "figures", "source"}, {"keywords", "series", "chart"})
-    if spec is None:
-        return None
-    fid = checker.ident(spec.get("id"), path + ("id",)) if "id" in spec else None
-    questions = checker.per_lang_lists(spec["questions"], path + ("questions",), required=True) if "questions" in spec else {}
-    for lang, items in questions.items():
-        for k, q in enumerate(items):
-            if len(q) > MAX_QUESTION_CHARS:
-                checker.problem(path + ("questions", lang, k), f"is {len(q)} characters; a phrasing may have at most {MAX_QUESTION_CHARS}")
-    keywords = checker.per_lang_lists(spec["keywords"], path + ("keywords",), required=False) if "keywords" in spec else {}
-    answer = checker.i18n(spec["answer"], path + ("answer",), both=True) if "answer" in spec else None
-    source = checker.ident(spec["source"], path + ("source",)) if "source" in spec else None
-    series = checker.ident(spec["series"], path + ("series",)) if "series" in spec else None
-    chart = checker.ident(spec["chart"], path + ("chart",)) if "chart" in spec else None
-    figures: list[Figure] = []
-    raw_figures = spec.get("figures")
-    if "figures" in spec and not isinstance(raw_figures, list):
-        checker.problem(path + ("figures",), f"expected a list of figures (or []), found {_describe(raw_figures)}", raw_figures)
-    elif isinstance(raw_figures, list):
-        for j, fraw in enumerate(raw_figures):
-            fig = _read_figure(fraw, path + ("figures", j), source, checker)
-            if fig is not None:
-                figures.append(fig)
-    if not (fid and questions and answer and source):
-        return None
-    if isinstance(raw_figures, list) and len(figures) != len(raw_figures):
-        incomplete.add(fid)
-    line = checker.located.at(path)[0]
-    return Fact(fid, topic, questions, keywords, answer, tuple(figures), sys.intern(source), checker.display, line, series, chart and sys.intern(chart))
-
-
-def _read_figure(raw: Any, path: tuple[Any, ...], fact_source: str | None, checker: _Checker) -> Figure | None:
-    spec = checker.mapping(raw, path, {"value", "unit", "counts", "as_of"}, {"qualifier", "base", "period", "source"})
-    if spec is None:
-        return None
-    unit = checker.text(spec["unit"], path + ("unit",)) if "unit" in spec else None
-    if unit is not None and unit not in UNITS:
-        checker.problem(path + ("unit",), f"unknown unit {unit!r}; expected one of: {', '.join(sorted(UNITS))}")
-        unit = None
-    value: float | str | None = None
-    if "value" in spec:
-        node = spec["value"]
-        if unit == "date":
-            value = checker.date(node, path + ("value",))
-        elif isinstance(node, Scalar) and node.kind in {"integer", "number"} and isinstance(node.value, (int, float)):
-            value = float(node.value)
-        else:
-            checker.problem(path + ("value",), f"expected a number, found {_describe(node)}", node)
-    qualifier = checker.text(spec["qualifier"], path + ("qualifier",)) if "qualifier" in spec else None
-    if qualifier is not None and qualifier not in QUALIFIERS:
-        checker.problem(path + ("qualifier",), f"unknown qualifier {qualifier!r}; expected one of: {', '.join(sorted(QUALIFIERS))}")
-    counts = checker.shared(checker.i18n(spec["counts"], path + ("counts",))) if "counts" in spec else None
-    base = checker.shared(checker.i18n(spec["base"], path + ("base",))) if "base" in spec else None
-    period = checker.shared(checker.i18n(spec["period"], path + ("period",))) if "period" in spec else None
-    as_of = checker.date(spec["as_of"], path + ("as_of",)) if "as_of" in spec else None
-    source = checker.ident(spec["source"], path + ("source",)) if "source" in spec else fact_source
-    if value is None or unit is None or counts is None or as_of is None or source is None:
-        return None
-    return Figure(value, sys.intern(unit), counts, sys.intern(as_of), sys.intern(source), qualifier and sys.intern(qualifier), base, period)
-
-
-def _read_gaps(doc: dict[str, Any], checker: _Checker) -> tuple[tuple[Gap, int, tuple[int, int]], ...]:
-    checker.mapping(doc, (), {"not_covered"}, set())
-    entries = doc["not_covered"]
-    if not isinstance(entries, list):
-        checker.problem(("not_covered",), f"expected a list, found {_describe(entries)}", entries)
-        return ()
-    out: list[tuple[Gap, int, tuple[int, int]]] = []
-    for i, raw in enumerate(entries):
-        path = ("not_covered", i)
-        spec = checker.mapping(raw, path, {"id", "what", "terms"}, set())
-        if spec is None:
-            continue
-        gid = checker.ident(spec.get("id"), path + ("id",)) if "id" in spec else None
-        what = checker.i18n(spec["what"], path + ("what",), both=True) if "what" in spec else None
-        terms = checker.per_lang_lists(spec["terms"], path + ("terms",), required=False) if "terms" in spec else {}
-        if gid and what and terms:
-            out.append((Gap(gid, what, terms, checker.display), i, checker.located.at(path + ("id",))))
-    return tuple(out)
-
-
-def _read_additions(doc: dict[str, Any], checker: _Checker) -> tuple[_Addition, ...]:
-    checker.mapping(doc, (), {"additions"}, set())
-    entries = doc["additions"]
-    if entries is None:
-        return ()
-    if not isinstance(entries, list):
-        checker.problem(("additions",), f"expected a list, found {_describe(entries)}", entries)
-        return ()
-    out: list[_Addition] = []
-    for i, raw in enumerate(entries):
-        path = ("additions", i)
-        spec = checker.mapping(raw, path, {"fact", "question"}, {"lang"})
-        if spec is None:
-            continue
-        fid = checker.ident(spec.get("fact"), path + ("fact",)) if "fact" in spec else None
-        question = checker.text(spec["question"], path + ("question",)) if "question" in spec else None
-        lang = checker.text(spec["lang"], path + ("lang",)) if "lang" in spec else None
-        if lang is not None and lang not in LANGS:
-            checker.problem(path + ("lang",), f"expected one of {', '.join(LANGS)}, found {lang!r}")
-            continue
-        if fid and question:
-            from bot.text.normalise import detect_lang
-
-            out.append(_Addition(checker.display, fid, question, lang or detect_lang(question), checker.located.at(path)))
-    return tuple(out)
-
-
-def _apply_additions(facts: list[Fact], additions: list[_Addition], problems: list[Problem]) -> tuple[list[Fact], dict[str, tuple[Fact, tuple[str, ...]]]]:
-    """The facts with the bot-written phrasings merged in, and for each fact that gained any,
-    the fact as its own file has it and the phrasings it gained."""
+def _apply_additions(facts: list[Fact], additions: list[_Addition], problems: list[Problem]) -> tuple[list[Fact], list[tuple[Fact, str]]]:
+    """The facts with the bot-written phrasings merged in, and each phrasing a fact gained
+    (with the fact as its own file has it)."""
     if not additions:
-        return facts, {}
+        return facts, []
     by_id = {f.id: f for f in facts}
     extra: dict[str, dict[str, list[str]]] = {}
     for add in additions:
@@ -597,118 +425,38 @@ def _apply_additions(facts: list[Fact], additions: list[_Addition], problems: li
             continue
         extra.setdefault(add.fact, {}).setdefault(add.lang, []).append(add.question)
     out = []
-    added: dict[str, tuple[Fact, tuple[str, ...]]] = {}
+    gained: list[tuple[Fact, str]] = []
     for fact in facts:
         if fact.id in extra:
             new = {lang: tuple(q for q in dict.fromkeys(extra[fact.id].get(lang, [])) if q not in fact.questions.get(lang, ())) for lang in LANGS}
-            merged = {lang: tuple(fact.questions.get(lang, ())) + new[lang] for lang in LANGS}
-            added[fact.id] = (fact, tuple(q for lang in LANGS for q in new[lang]))
-            fact = fact.replace(questions=merged)
+            gained.extend((fact, q) for lang in LANGS for q in new[lang])
+            fact = fact.replace(questions={lang: tuple(fact.questions.get(lang, ())) + new[lang] for lang in LANGS})
         out.append(fact)
-    return out, added
+    return out, gained
 
 
-def _allowed_numbers(fact: Fact) -> set[float]:
-    allowed: set[float] = set()
-    texts: set[str] = set()  # figures of one fact often share a base or period: read each once
-    for fig in fact.figures:
-        if isinstance(fig.value, float):
-            allowed.add(fig.value)
-        else:
-            allowed.update(float(p) for p in fig.value.split("-"))
-        allowed.update(float(p) for p in fig.as_of.split("-"))
-        for text in (fig.base, fig.period):
-            if text is not None:
-                texts.update(text.get(lang) for lang in LANGS)
-    for text in texts:
-        allowed.update(v for _, v in numbers_in(text))
-    return allowed
-
-
-def _check_answer_numbers(fact: Fact, checker: _Checker, path: tuple[Any, ...]) -> None:
-    allowed = _allowed_numbers(fact)
-    for lang in LANGS:
-        for written, value in numbers_in(fact.answer.get(lang)):
-            if value not in allowed and not any(same_number(value, a) for a in allowed):
-                checker.problem(
-                    path + ("answer", lang),
-                    f"states the number {written!r}, which is not among this fact's figures, dates, bases or periods; add it as a figure or correct the sentence",
-                )
-
-
-COLLISION_RATIO = 95.0
-
-
-def _collisions(files: list[tuple[_FileResult, list[bool]]], added: dict[str, tuple[Fact, tuple[str, ...]]]) -> list[Problem]:
-    """Question phrasings of different facts that are the same, or nearly, after normalisation.
-
-    Signatures were hashed file by file; a shared hash is confirmed on the texts themselves,
-    and a phrasing's text is looked up only then."""
+def _phrasing_rows(placed: list[_Placed], gained: list[tuple[Fact, str]]) -> list[tuple[Fact, str, int, int, str]]:
+    """Every phrasing with a signature of the facts taken, with its position and signature:
+    those in the files, then those the bot added (reported at their fact)."""
     from bot.text.normalise import signature
 
-    gained = [(fact, q) for res, _taken in files for fact, qs in (added[f.id] for f in res.facts if f.id in added) for q in qs]
-    # Only a hash that occurs twice can be a collision. The hashes go into eight arrays by their
-    # low bits and each is sorted on its own: no dictionary of every phrasing, and the sort's
-    # list of numbers is an eighth of them at a time.
-    buckets = [array("q") for _ in range(8)]
-    rows = 0
-    for sigs in [res.phrasings.sig for res, _taken in files if res.phrasings is not None] + [array("q", [hash(signature(q)) for _f, q in gained])]:
-        rows += len(sigs)
-        for h in sigs:
-            buckets[h & 7].append(h)
-    repeated: set[int] = set()
-    while buckets:
-        ordered = sorted(buckets.pop())
-        repeated.update(a for a, b in zip(ordered, ordered[1:], strict=False) if a == b)
+    rows = [(item.fact, question, *at, sig) for item in placed for (_lang, question), (sig, at) in zip(item.fact.all_questions(), item.phrasings, strict=True)]
+    rows += [(fact, question, fact.line, 0, signature(question)) for fact, question in gained]
+    return [row for row in rows if row[4]]
+
+
+def _collisions(signed: list[tuple[Fact, str, int, int, str]]) -> list[Problem]:
+    """Question phrasings of different facts that are the same, or nearly, after normalisation."""
     problems: list[Problem] = []
-    seen: dict[int, tuple[str, str]] = {}  # hash -> (fact id, phrasing) of its first phrasing
-    for row in _phrasing_rows(files, gained, repeated):
-        other = seen.get(row.sig)
-        if other is None:
-            seen[row.sig] = (row.fact.id, row.text())
-        elif other[0] != row.fact.id and signature(other[1]) == signature(row.text()):
-            message = f"phrasing {row.text()!r} collides with {other[1]!r} of fact {other[0]!r}; the bot could not tell them apart"
-            problems.append(Problem(row.fact.file, row.line, row.column, f"{row.fact.id}.questions", message))
-    # Fuzzy near-duplicates: all pairs is fine for hand-written knowledge bases; very large
-    # generated ones rely on the exact signature check above.
-    if rows <= FUZZY_COLLISION_MAX:
-        problems.extend(_near_duplicates([(row.fact, row.text(), row.line, row.column) for row in _phrasing_rows(files, gained)]))
+    first: dict[str, tuple[str, str]] = {}  # signature -> (fact id, phrasing) of its first phrasing
+    for fact, question, line, col, sig in signed:
+        other = first.setdefault(sig, (fact.id, question))
+        if other[0] != fact.id:
+            message = f"phrasing {question!r} collides with {other[1]!r} of fact {other[0]!r}; the bot could not tell them apart"
+            problems.append(Problem(fact.file, line, col, f"{fact.id}.questions", message))
+    if len(signed) <= FUZZY_COLLISION_MAX:
+        problems.extend(_near_duplicates([(fact, question, line, col) for fact, question, line, col, _sig in signed]))
     return problems
-
-
-@dataclass(frozen=True, slots=True)
-class _Row:
-    fact: Fact
-    sig: int  # hash of the signature
-    number: int  # which of the fact's phrasings; -1 for one the bot added (then in `added`)
-    line: int
-    column: int
-    added: str = ""
-
-    def text(self) -> str:
-        return self.added if self.number < 0 else self.fact.all_questions()[self.number][1]
-
-
-def _phrasing_rows(files: list[tuple[_FileResult, list[bool]]], gained: list[tuple[Fact, str]], only: set[int] | None = None) -> Iterator[_Row]:
-    """Every phrasing with a signature of the facts taken into the knowledge base, in order:
-    those in the files, then those the bot added (placed at their fact); with `only`, just
-    those whose signature hash is in it."""
-    from bot.text.normalise import signature
-
-    for res, taken in files:
-        table = res.phrasings
-        if table is None:
-            continue
-        for r in range(len(table.fact)):
-            if taken[table.fact[r]] and (only is None or table.sig[r] in only):
-                yield _Row(res.facts[table.fact[r]], table.sig[r], table.number[r], table.line[r], table.column[r])
-    for fact, question in gained:
-        sig = signature(question)
-        if sig and (only is None or hash(sig) in only):
-            yield _Row(fact, hash(sig), -1, fact.line, 0, question)
-
-
-FUZZY_COLLISION_MAX = 5000
 
 
 def _near_duplicates(rows: list[tuple[Fact, str, int, int]]) -> list[Problem]:
@@ -727,5 +475,13 @@ def _near_duplicates(rows: list[tuple[Fact, str, int, int]]) -> list[Problem]:
             if (original, other_original) in reported:
                 continue
             reported.add((original, other_original))
-            problems.append(Problem(other.file, line, col, f"{other.id}.questions", f"phrasing {other_original!r} is nearly identical to {original!r} of fact {fact.id!r}; make it say what sets this fact apart"))
+            problems.append(
+                Problem(
+                    other.file,
+                    line,
+                    col,
+                    f"{other.id}.questions",
+                    f"phrasing {other_original!r} is nearly identical to {original!r} of fact {fact.id!r}; make it say what sets this fact apart",
+                )
+            )
     return problems

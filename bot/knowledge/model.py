@@ -1,12 +1,11 @@
-"""The knowledge base as typed, immutable values. Built only by the loader, after validation."""
+"""The knowledge base as typed, immutable values (frozen dataclasses). Built only by the loader, after validation."""
 
 from __future__ import annotations
 
-import marshal
+import dataclasses
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
@@ -28,7 +27,7 @@ class Text:
 class Source:
     id: str
     publisher: Text
-    title: Text
+    title: Text | None  # None when the file gives none
     url: str
     date: str | None
     survey_by: Text | None
@@ -54,117 +53,34 @@ class Topic:
     file: str
 
 
-_Body = tuple[Mapping[str, tuple[str, ...]], Mapping[str, tuple[str, ...]], Text, tuple[Figure, ...]]
-
-
+@dataclass(frozen=True, slots=True, repr=False)
 class Fact:
-    """One answerable fact. Immutable.
+    """One answerable fact: the phrasings people ask it by, its answer and its figures."""
 
-    Its body (phrasings, keywords, answer, figures) is most of its size and is read only when
-    a fact is indexed, answered or drawn, so the loader packs it (`pack_facts`): compressed
-    against a dictionary drawn from the facts of the same file, it takes about a tenth of the
-    memory of the objects. A packed body is unpacked on reading, with a small cache (`_unpack`).
-    """
-
-    __slots__ = ("_body", "_packer", "chart", "file", "id", "line", "series", "source", "topic")
     id: str
     topic: str
+    questions: Mapping[str, tuple[str, ...]]  # by language
+    keywords: Mapping[str, tuple[str, ...]]  # by language
+    answer: Text
+    figures: tuple[Figure, ...]
     source: str
     file: str
     line: int
-    series: str | None
-    chart: str | None
-
-    def __init__(
-        self,
-        id: str,
-        topic: str,
-        questions: Mapping[str, tuple[str, ...]],
-        keywords: Mapping[str, tuple[str, ...]],
-        answer: Text,
-        figures: tuple[Figure, ...],
-        source: str,
-        file: str,
-        line: int,
-        series: str | None = None,
-        chart: str | None = None,
-    ) -> None:
-        body: _Body = (questions, keywords, answer, tuple(figures))
-        self._init(id, topic, source, file, line, series, chart, body, None)
-
-    def _init(self, id: str, topic: str, source: str, file: str, line: int, series: str | None, chart: str | None, body: object, packer: DeflateDictionary | None) -> None:
-        for name, value in (("id", id), ("topic", topic), ("source", source), ("file", file), ("line", line), ("series", series), ("chart", chart), ("_body", body), ("_packer", packer)):
-            object.__setattr__(self, name, value)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"Fact is immutable; use fact.replace({name}=...)")
-
-    def _parts(self) -> _Body:
-        if self._packer is None:
-            return self._body  # type: ignore[return-value]
-        return _unpack(self._packer, self._body)  # type: ignore[arg-type]
-
-    @property
-    def questions(self) -> Mapping[str, tuple[str, ...]]:
-        return self._parts()[0]
-
-    @property
-    def keywords(self) -> Mapping[str, tuple[str, ...]]:
-        return self._parts()[1]
-
-    @property
-    def answer(self) -> Text:
-        return self._parts()[2]
-
-    @property
-    def figures(self) -> tuple[Figure, ...]:
-        return self._parts()[3]
+    series: str | None = None
+    chart: str | None = None
 
     def all_questions(self) -> list[tuple[str, str]]:
-        questions = self.questions
-        return [(lang, q) for lang in LANGS for q in questions.get(lang, ())]
+        return [(lang, q) for lang in LANGS for q in self.questions.get(lang, ())]
 
     def replace(self, **changes: object) -> Fact:
-        """A copy with some fields changed (as dataclasses.replace)."""
-        questions, keywords, answer, figures = self._parts()
-        fields = {
-            "id": self.id, "topic": self.topic, "questions": questions, "keywords": keywords, "answer": answer, "figures": figures,
-            "source": self.source, "file": self.file, "line": self.line, "series": self.series, "chart": self.chart,
-        }  # fmt: skip
-        unknown = changes.keys() - fields.keys()
-        if unknown:
-            raise TypeError(f"Fact has no field {sorted(unknown)[0]!r}")
-        fields.update(changes)
-        return Fact(**fields)  # type: ignore[arg-type]
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
-    def _key(self) -> tuple[object, ...]:
-        questions, keywords, answer, figures = self._parts()
-        return (self.id, self.topic, _frozen(questions), _frozen(keywords), answer, figures, self.source, self.file, self.line, self.series, self.chart)
-
-    def __eq__(self, other: object) -> bool:
-        if other is self:
-            return True
-        if not isinstance(other, Fact):
-            return NotImplemented
-        return self._key() == other._key()
-
-    def __hash__(self) -> int:
+    def __hash__(self) -> int:  # the mappings are not hashable; id, file and line tell facts apart
         return hash((self.id, self.file, self.line))
 
     def __repr__(self) -> str:
         return f"Fact(id={self.id!r}, topic={self.topic!r}, file={self.file!r}, line={self.line})"
-
-
-def _frozen(mapping: Mapping[str, tuple[str, ...]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    return tuple(sorted((k, tuple(v)) for k, v in mapping.items()))
-
-
-def _plain_text(text: Text | None) -> tuple[str, str] | None:
-    return None if text is None else (text.en, text.ja)
-
-
-def _text(pair: tuple[str, str] | None) -> Text | None:
-    return None if pair is None else Text(*pair)
 
 
 class DeflateDictionary:
@@ -198,48 +114,6 @@ class DeflateDictionary:
 
     def unpack(self, blob: bytes) -> bytes:
         return zlib.decompressobj(self.WBITS, zdict=self.zdict).decompress(blob)
-
-
-def _raw_body(body: _Body) -> bytes:
-    questions, keywords, answer, figures = body
-    return marshal.dumps(
-        (
-            tuple((lang, tuple(items)) for lang, items in questions.items()),
-            tuple((lang, tuple(items)) for lang, items in keywords.items()),
-            (answer.en, answer.ja),
-            tuple((f.value, f.unit, _plain_text(f.counts), f.as_of, f.source, f.qualifier, _plain_text(f.base), _plain_text(f.period)) for f in figures),
-        )
-    )
-
-
-# Small on purpose: the objects of an unpacked body are ones the cycle collector walks, and a
-# cache of a thousand bodies kept ~10,000 of them in the young generations after each reload,
-# so a collection pass could take 5 ms in the middle of a question. Readers take a fact's
-# fields one after another (indexing, answering, charts), so a few entries catch them all.
-@lru_cache(maxsize=32)
-def _unpack(packer: DeflateDictionary, blob: bytes) -> _Body:
-    questions, keywords, (en, ja), figures = marshal.loads(packer.unpack(blob))
-    return (  # read-only views: the cache hands the same body to every reader
-        MappingProxyType(dict(questions)),
-        MappingProxyType(dict(keywords)),
-        Text(en, ja),
-        tuple(Figure(value, unit, Text(*counts), as_of, source, qualifier, _text(base), _text(period)) for value, unit, counts, as_of, source, qualifier, base, period in figures),
-    )
-
-
-def pack_facts(facts: Sequence[Fact]) -> tuple[Fact, ...]:
-    """The same facts with their bodies packed (see `Fact`); reading them gives equal values."""
-    raws = [_raw_body(f._parts()) for f in facts]
-    if not raws:
-        return ()
-    packer = DeflateDictionary(raws)
-    out = []
-    for fact, raw in zip(facts, raws, strict=True):
-        packed = Fact.__new__(Fact)
-        packed._init(fact.id, fact.topic, fact.source, fact.file, fact.line, fact.series, fact.chart, packer.pack(raw), packer)
-        out.append(packed)
-    packer.done_packing()
-    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)

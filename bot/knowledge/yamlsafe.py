@@ -1,18 +1,17 @@
 """Safe YAML reading that keeps line numbers and refuses what a knowledge file never needs.
 
-PyYAML's loaders silently keep the last of two duplicate keys and, unless told otherwise,
-expand aliases without limit. We read the parser's event stream ourselves, once, and build
-plain values from it as the events arrive (no node graph, no Python object a tag asks for):
-every value keeps its position, every limit is enforced before anything over it is built, and
-every problem is reported with its file, line and column.
+PyYAML's loaders silently keep the last of two duplicate keys and expand aliases. Here a
+subclass of PyYAML's composer, on libyaml's parser when PyYAML has it, composes plain dicts
+and lists of `Scalar`s straight from the parser's events (no node graph), counting values and
+nesting as they come, so a hostile file costs at most the limits. It refuses aliases, tags,
+anchors, merge keys, keys that are not text, repeated keys and mappings with too many keys.
+Every value's position is kept in a table by path, so every problem names its file, line and
+column.
 
-When a file has several problems, the one reported is, as it always was: an alias, too many
-values, or lists and mappings nested too deeply, wherever they are (refused at once, before
-more is read); else the first syntax error, second document or repeated anchor; else the first
-problem with a value (a tag, a merge key, a key that is not text, a repeated key, a scalar
-nested too deeply), except that a mapping with too many keys is named before anything inside
-it. After the first problem with a value nothing more is built: the rest of the stream is only
-read for what would take precedence.
+A file with several problems reports one: an alias, too many values or collections nested too
+deeply as soon as they are met; else a syntax error, a second document or a repeated anchor
+anywhere in the file; else the first other problem in the file (a mapping with too many keys
+before anything inside it).
 """
 
 from __future__ import annotations
@@ -20,17 +19,19 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from sys import intern
-from typing import Any, NoReturn
+from typing import Any
 
 import yaml
+from yaml.composer import Composer, ComposerError
 
-# libyaml's parser when PyYAML was built with it (several times faster), else the pure-Python one;
-# both give the same events, marks and syntax errors.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's parser when PyYAML was built with it (several times faster), else the pure-Python
+# one; both give the same events and marks. The composer on top is always PyYAML's Python one,
+# so that it can count and refuse as it goes.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-# What PyYAML's safe resolver produces, and what we call each kind in messages.
+# The tags PyYAML's safe resolver gives, and what we call each kind in messages.
 _KINDS = {
     "tag:yaml.org,2002:str": "text",
     "tag:yaml.org,2002:int": "integer",
@@ -42,18 +43,9 @@ _KINDS = {
     "tag:yaml.org,2002:seq": "list",
 }
 _MERGE = "tag:yaml.org,2002:merge"
-_PLAIN = (True, False)  # the `implicit` of a plain scalar without a tag
-_COLUMN = (1 << 32) - 1  # a packed position is line << 32 | column
-
-_Scalar = yaml.ScalarEvent
-_MappingStart = yaml.MappingStartEvent
-_SequenceStart = yaml.SequenceStartEvent
-_MappingEnd = yaml.MappingEndEvent
-_SequenceEnd = yaml.SequenceEndEvent
-
+_STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 _ALIAS = "uses a YAML alias (*name); anchors and aliases are not allowed in knowledge files"
-_MERGE_KEY = "uses a YAML merge key (<<); not allowed in knowledge files"
-_NOT_TEXT_KEY = "has a key that is not plain text"
+_ANCHOR = "uses a YAML anchor (&name); anchors and aliases are not allowed in knowledge files"
 
 
 @dataclass(frozen=True)
@@ -95,65 +87,22 @@ class Scalar:
     column: int
 
 
-class _Mapping(dict[str, Any]):
-    """A mapping as read: a plain dict that also knows where it starts and where each key is
-    (`key_at[i]` is the position of its i-th key, packed as line << 32 | column)."""
-
-    __slots__ = ("line", "column", "key_at")
-
-    line: int
-    column: int
-    key_at: list[int]
-
-
-class _Sequence(list[Any]):
-    """A list as read: a plain list that also knows where it starts."""
-
-    __slots__ = ("line", "column")
-
-    line: int
-    column: int
-
-
 class Located:
-    """Positions of the values of a document read here, by field path.
+    """Positions of the values of a read document, by field path.
 
-    The position of a path is that of its value; for a mapping entry it is that of the key,
-    which is where a moderator looks. A path that does not exist falls back to the nearest
-    enclosing one that does; (0, 0) when the document is empty. The positions are read from
-    the document itself, so it must not be changed afterwards.
-    """
+    The position of a mapping entry is that of its key (where a moderator looks); of a list
+    item, where the item starts. A path that does not exist falls back to the nearest enclosing
+    one that does; (0, 0) when the document is empty."""
 
-    __slots__ = ("_root",)
+    __slots__ = ("positions",)
 
-    def __init__(self, root: Any = None) -> None:
-        self._root = root
+    def __init__(self, positions: dict[tuple[Any, ...], tuple[int, int]] | None = None) -> None:
+        self.positions = positions if positions is not None else {}
 
     def at(self, path: tuple[Any, ...]) -> tuple[int, int]:
-        node = self._root
-        if node is None:
-            return (0, 0)
-        where = (node.line, node.column)
-        for part in path:
-            if isinstance(node, _Mapping):
-                if part not in node:
-                    break
-                packed = node.key_at[_index(node, part)]
-                where, node = (packed >> 32, packed & _COLUMN), node[part]
-            elif isinstance(node, _Sequence) and isinstance(part, int) and 0 <= part < len(node):
-                node = node[part]
-                where = (node.line, node.column)
-            else:
-                break
-        return where
-
-
-def _index(mapping: dict[Any, Any], key: Any) -> int:
-    """Where `key` (which must be there) comes in the mapping's order."""
-    for i, name in enumerate(mapping):
-        if name == key:
-            return i
-    raise KeyError(key)
+        while path and path not in self.positions:
+            path = path[:-1]
+        return self.positions.get(path, (0, 0))
 
 
 class YamlError(Exception):
@@ -220,16 +169,157 @@ def read_yaml(path: Path, display: str, limits: Limits = Limits(), root: Path | 
     return parse_yaml_text(decode(data, display), display, limits)
 
 
+class _Composing(Composer):
+    """PyYAML's composer, made to compose values (dicts, lists and `Scalar`s) instead of nodes.
+
+    It counts values and nesting as they come and refuses an alias, too many values or too
+    deep a nesting at once. A problem with a value (a tag, an anchor, a merge key, a key that
+    is not text, a repeated key, a scalar nested too deeply, a mapping with too many keys) is
+    kept and reported once the whole file has been read, unless a problem the parser or
+    composer finds later takes precedence; the first such problem in the file is the one kept,
+    except that a mapping with too many keys is named before anything inside it."""
+
+    def start(self, display: str, limits: Limits) -> None:
+        self.anchors = {}  # anchor -> where it was first met; the C parser does not set it up
+        self.display = display
+        self.limits = limits
+        self.nodes = 0
+        self.positions: dict[tuple[Any, ...], tuple[int, int]] = {}
+        self.first_problem: Problem | None = None
+
+    def _refuse(self, mark: Any, message: str) -> YamlError:
+        return YamlError(Problem(self.display, mark.line + 1, mark.column + 1, "", message))
+
+    def _note(self, mark: Any, path: tuple[Any, ...], message: str) -> None:
+        if self.first_problem is None:
+            self.first_problem = Problem(self.display, mark.line + 1, mark.column + 1, format_path(path), message)
+
+    def _count(self, event: Any) -> None:
+        """Count a value and note an anchor on it; refuse an alias or one value too many."""
+        if event.__class__ is yaml.AliasEvent:  # refused before it could be expanded
+            raise self._refuse(event.start_mark, _ALIAS)
+        self.nodes += 1
+        if self.nodes > self.limits.max_nodes:
+            raise self._refuse(event.start_mark, f"has more than {self.limits.max_nodes:,} values")
+        anchor = event.anchor
+        if anchor is not None:
+            if anchor in self.anchors:  # worded as PyYAML's composer words it
+                raise ComposerError(f"found duplicate anchor {anchor!r}; first occurrence", self.anchors[anchor], "second occurrence", event.start_mark)
+            self.anchors[anchor] = event.start_mark
+
+    def _scalar_tag(self, event: Any) -> str:
+        tag = event.tag
+        if tag is None and not event.implicit[0]:
+            return _STR  # quoted or a block: text, as the resolver would say
+        if tag is None or tag == "!":
+            return self.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-any-return]
+        return tag  # type: ignore[no-any-return]
+
+    def get_single_node(self) -> Any:
+        """The one document's value (None for an empty stream), as PyYAML's composer reads it."""
+        self.get_event()  # the stream's start
+        value = None
+        if not self.check_event(yaml.StreamEndEvent):
+            value = self.compose_document()
+        if not self.check_event(yaml.StreamEndEvent):
+            raise ComposerError("expected a single document in the stream", None, "but found another document", self.get_event().start_mark)
+        self.get_event()
+        return value
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        return self._value(self.get_event(), (), 0, None)
+
+    def _value(self, event: Any, path: tuple[Any, ...], depth: int, at: tuple[int, int] | None) -> Any:
+        """The value that starts with `event`; `at` is the position to record for its path (a
+        mapping entry's key), else where the value starts."""
+        self._count(event)
+        mark = event.start_mark
+        is_scalar = event.__class__ is yaml.ScalarEvent
+        if is_scalar:
+            tag = self._scalar_tag(event)
+        else:
+            if depth > self.limits.max_depth:
+                raise self._refuse(mark, f"is nested more than {self.limits.max_depth} levels deep")
+            tag = event.tag
+            if tag is None or tag == "!":  # what the resolver gives an untagged collection
+                tag = _MAP if event.__class__ is yaml.MappingStartEvent else _SEQ
+        if tag not in _KINDS:
+            self._note(mark, path, f"uses the YAML tag {tag!r}; tags are not allowed in knowledge files")
+        if event.anchor is not None:
+            self._note(mark, path, _ANCHOR)
+        self.positions[path] = at or (mark.line + 1, mark.column + 1)
+        if is_scalar:
+            if depth > self.limits.max_depth:
+                self._note(mark, path, f"is nested more than {self.limits.max_depth} levels deep")
+            return _scalar(tag, event.value, mark)
+        if event.__class__ is yaml.SequenceStartEvent:
+            items: list[Any] = []
+            child = self.get_event()
+            while child.__class__ is not yaml.SequenceEndEvent:
+                items.append(self._value(child, path + (len(items),), depth + 1, None))
+                child = self.get_event()
+            return items
+        return self._mapping(mark, path, depth)
+
+    def _mapping(self, start: Any, path: tuple[Any, ...], depth: int) -> dict[str, Any]:
+        had_problem = self.first_problem is not None
+        result: dict[str, Any] = {}
+        keys = 0
+        event = self.get_event()
+        while event.__class__ is not yaml.MappingEndEvent:
+            keys += 1
+            key_mark = event.start_mark
+            key = None
+            if event.__class__ is yaml.ScalarEvent:
+                self._count(event)
+                if self._scalar_tag(event) == _MERGE:
+                    self._note(key_mark, path, "uses a YAML merge key (<<); not allowed in knowledge files")
+                elif event.anchor is not None:
+                    self._note(key_mark, path, _ANCHOR)
+                key = event.value
+            else:  # a list or mapping as a key: composed only to count it
+                if event.__class__ is not yaml.AliasEvent:
+                    self._note(key_mark, path, "has a key that is not plain text")
+                self._value(event, path + (None,), depth + 1, None)
+            key_path = path + (key,)
+            if key is not None and key in result:
+                first = self.positions[key_path][0]
+                self._note(key_mark, key_path, f"duplicate key {key!r} (first defined on line {first}); YAML would silently keep only the last one")
+                self._value(self.get_event(), path + (None,), depth + 1, None)  # counted, not kept
+            else:
+                value = self._value(self.get_event(), key_path, depth + 1, (key_mark.line + 1, key_mark.column + 1))
+                if key is not None:
+                    result[key] = value
+            event = self.get_event()
+        if keys > self.limits.max_mapping_keys and not had_problem:
+            # the mapping's own problem, named before anything found inside it
+            self.first_problem = Problem(
+                self.display, start.line + 1, start.column + 1, format_path(path), f"has {keys:,} keys, over the limit of {self.limits.max_mapping_keys:,}"
+            )
+        return result
+
+
+@cache
+def _loader_class(base: Any) -> Any:
+    # the composing methods first, the parser's own set-up
+    return type(f"Knowledge{base.__name__}", (_Composing, base), {"__init__": base.__init__})
+
+
 def parse_yaml_text(text: str, display: str, limits: Limits = Limits()) -> tuple[Any, Located]:
     try:
-        loader = _Loader(text.removeprefix("\ufeff"))
+        loader = _loader_class(_Loader)(text.removeprefix("\ufeff"))
     except yaml.YAMLError as exc:  # the pure-Python reader checks the characters up front
         raise _syntax_error(exc, display) from None
+    loader.start(display, limits)
     try:
-        root = _Reader(loader, display, limits).read()
+        value = loader.get_single_node()
+    except yaml.YAMLError as exc:
+        raise _syntax_error(exc, display) from None
     finally:
         loader.dispose()
-    return root, Located(root)
+    if loader.first_problem is not None:
+        raise YamlError(loader.first_problem)
+    return value, Located(loader.positions)
 
 
 def _syntax_error(exc: yaml.YAMLError, display: str) -> YamlError:
@@ -243,13 +333,12 @@ def _syntax_error(exc: yaml.YAMLError, display: str) -> YamlError:
     return YamlError(Problem(display, 0, 0, "", f"YAML error: {exc}"))
 
 
-def _typed(tag: str, raw: str) -> tuple[str | None, Any]:
-    """The kind and value of a scalar with this tag; (None, tag) for a tag we do not accept."""
-    kind = _KINDS.get(tag)
-    if kind is None:
-        return None, tag
+def _scalar(tag: str, raw: str, mark: Any) -> Scalar:
+    kind = _KINDS.get(tag, "text")  # an unknown tag was noted as a problem already
     value: Any = raw
-    if kind == "integer":
+    if kind == "text":
+        pass
+    elif kind == "integer":
         try:
             value = int(raw.replace("_", ""), 0)
         except ValueError:
@@ -263,290 +352,7 @@ def _typed(tag: str, raw: str) -> tuple[str | None, Any]:
         value = raw.lower() in {"yes", "true", "on", "y"}
     elif kind == "null":
         value = None
-    return kind, value
-
-
-class _Open:
-    """A mapping still open when the first problem with a value was met: if it turns out to
-    have too many keys, that is the problem to report instead (it is the mapping's own)."""
-
-    __slots__ = ("keys", "want_key", "line", "column", "path")
-
-    def __init__(self, keys: int, want_key: bool, line: int, column: int, path: tuple[Any, ...]) -> None:
-        self.keys = keys
-        self.want_key = want_key
-        self.line = line
-        self.column = column
-        self.path = path
-
-
-_NO_KEY = object()  # the open mapping waits for a key, not for the value of one
-
-
-class _Reader:
-    """One pass over the event stream: the limits, the refusals and the values as they come."""
-
-    def __init__(self, loader: Any, display: str, limits: Limits) -> None:
-        self.loader = loader
-        self.display = display
-        self.limits = limits
-        self.nodes = 0  # scalars and collections seen, keys included
-        self.anchors: dict[str, Any] = {}  # only to report a repeated anchor as the composer did
-
-    # -- problems
-
-    def _problem(self, mark: Any, path: tuple[Any, ...], message: str) -> Problem:
-        return Problem(self.display, mark.line + 1, mark.column + 1, format_path(path), message)
-
-    def _count(self, event: Any, depth: int) -> None:
-        """The checks on the stream itself, which come before anything else."""
-        self.nodes += 1
-        if self.nodes > self.limits.max_nodes:
-            raise YamlError(self._problem(event.start_mark, (), f"has more than {self.limits.max_nodes:,} values"))
-        if depth > self.limits.max_depth and event.__class__ is not _Scalar:
-            raise YamlError(self._problem(event.start_mark, (), f"is nested more than {self.limits.max_depth} levels deep"))
-
-    def _repeated_anchor(self, event: Any) -> Problem | None:
-        anchor = event.anchor
-        first = self.anchors.get(anchor)
-        if first is None:
-            self.anchors[anchor] = event.start_mark
-            return None
-        name = "" if _Loader is not yaml.SafeLoader else f" {anchor!r}"
-        return self._problem(event.start_mark, (), f"YAML syntax error: found duplicate anchor{name}; first occurrence: second occurrence")
-
-    def _second_document(self, event: Any) -> Problem:
-        return self._problem(event.start_mark, (), "YAML syntax error: expected a single document in the stream: but found another document")
-
-    def _key_problem(self, event: Any) -> str | None:
-        """What is wrong with a key other than its repetition, if anything."""
-        tag = event.tag
-        is_scalar = event.__class__ is _Scalar
-        if tag is None or tag == "!":
-            if not is_scalar:
-                return _NOT_TEXT_KEY
-            tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
-        if tag == _MERGE:
-            return _MERGE_KEY
-        return None if is_scalar else _NOT_TEXT_KEY
-
-    # -- the pass
-
-    def read(self) -> Any:
-        next_event = self.loader.get_event
-        resolve = self.loader.resolve
-        limits = self.limits
-        max_nodes, max_depth, max_keys = limits.max_nodes, limits.max_depth, limits.max_mapping_keys
-        plain: dict[str, tuple[str | None, Any]] = {}  # resolution of plain scalars, by text
-        top: list[Any] = []  # holds the document's value
-        # the containers around the current one: (container, its key positions or None, where
-        # the open child is in it); the path of the current container is made of those places
-        stack: list[tuple[Any, Any, Any]] = []
-        current: Any = top
-        key_at: list[int] | None = None  # the current container's key positions, if a mapping
-        key: Any = _NO_KEY
-        nodes = documents = 0
-        # module names as locals: this loop runs once per event
-        no_key, new_scalar, new_mapping, new_sequence, kinds = _NO_KEY, Scalar, _Mapping, _Sequence, _KINDS
-        scalar_event, mapping_start, sequence_start, mapping_end, sequence_end = _Scalar, _MappingStart, _SequenceStart, _MappingEnd, _SequenceEnd
-        # on a problem: (is the event a key, does it open a container, a composer's problem, the
-        # first problem with a value (None when a mapping got one key too many))
-        failure: tuple[bool, bool, Problem | None, Problem | None]
-        while True:
-            try:
-                event = next_event()
-            except yaml.YAMLError as exc:
-                raise _syntax_error(exc, self.display) from None
-            cls = event.__class__
-            if cls is scalar_event:
-                nodes += 1
-                if nodes > max_nodes:
-                    raise YamlError(self._problem(event.start_mark, (), f"has more than {max_nodes:,} values"))
-                if event.anchor is not None:
-                    repeated = self._repeated_anchor(event)
-                    if repeated is not None:
-                        failure = (False, False, repeated, None)
-                        break
-                value = event.value
-                mark = event.start_mark
-                if key is no_key and key_at is not None:  # a key
-                    if len(current) >= max_keys:
-                        failure = (True, False, None, None)
-                        break
-                    if event.tag is not None or value == "<<":
-                        wrong = self._key_problem(event)
-                        if wrong is not None:
-                            failure = (True, False, None, self._problem(mark, self._path(stack), wrong))
-                            break
-                    if value in current:
-                        first = key_at[_index(current, value)] >> 32
-                        message = f"duplicate key {value!r} (first defined on line {first}); YAML would silently keep only the last one"
-                        failure = (True, False, None, self._problem(mark, self._path(stack) + (value,), message))
-                        break
-                    key = intern(value)  # the same few names, thousands of times over
-                    key_at.append((mark.line + 1) << 32 | (mark.column + 1))
-                    continue
-                if len(stack) > max_depth:
-                    failure = (False, False, None, self._problem(mark, self._child_path(stack, current, key), f"is nested more than {max_depth} levels deep"))
-                    break
-                tag = event.tag
-                if tag is None:
-                    if event.implicit[0]:
-                        resolved = plain.get(value)
-                        if resolved is None:
-                            resolved = plain[value] = _typed(resolve(yaml.ScalarNode, value, _PLAIN), value)
-                        kind, typed = resolved
-                    else:  # quoted or a block: always text
-                        kind, typed = "text", value
-                else:
-                    if tag == "!":
-                        tag = resolve(yaml.ScalarNode, value, event.implicit)
-                    kind, typed = _typed(tag, value)
-                if kind is None:
-                    message = f"uses the YAML tag {typed!r}; tags are not allowed in knowledge files"
-                    failure = (False, False, None, self._problem(mark, self._child_path(stack, current, key), message))
-                    break
-                item = new_scalar(typed, kind, value, mark.line + 1, mark.column + 1)
-                if key_at is not None:
-                    current[key] = item
-                    key = no_key
-                else:
-                    current.append(item)
-            elif cls is mapping_end or cls is sequence_end:
-                current, key_at, _ = stack.pop()
-                key = no_key
-            elif cls is mapping_start or cls is sequence_start:
-                nodes += 1
-                if nodes > max_nodes:
-                    raise YamlError(self._problem(event.start_mark, (), f"has more than {max_nodes:,} values"))
-                if len(stack) > max_depth:
-                    raise YamlError(self._problem(event.start_mark, (), f"is nested more than {max_depth} levels deep"))
-                if event.anchor is not None:
-                    repeated = self._repeated_anchor(event)
-                    if repeated is not None:
-                        failure = (False, True, repeated, None)
-                        break
-                mark = event.start_mark
-                if key is no_key and key_at is not None:  # a list or mapping as a key
-                    if len(current) >= max_keys:
-                        failure = (True, True, None, None)
-                    else:
-                        failure = (True, True, None, self._problem(mark, self._path(stack), self._key_problem(event) or _NOT_TEXT_KEY))
-                    break
-                tag = event.tag
-                if tag is not None and tag != "!" and tag not in kinds:
-                    message = f"uses the YAML tag {tag!r}; tags are not allowed in knowledge files"
-                    failure = (False, True, None, self._problem(mark, self._child_path(stack, current, key), message))
-                    break
-                if cls is mapping_start:
-                    new: Any = new_mapping()
-                    new_key_at: Any = []
-                    new.key_at = new_key_at
-                else:
-                    new = new_sequence()
-                    new_key_at = None
-                new.line = mark.line + 1
-                new.column = mark.column + 1
-                if key_at is not None:
-                    current[key] = new
-                    stack.append((current, key_at, key))
-                else:
-                    stack.append((current, None, len(current)))
-                    current.append(new)
-                current, key_at, key = new, new_key_at, no_key
-            elif cls is yaml.AliasEvent:
-                raise YamlError(self._problem(event.start_mark, (), _ALIAS))
-            elif cls is yaml.DocumentStartEvent:
-                documents += 1
-                if documents > 1:
-                    failure = (False, False, self._second_document(event), None)
-                    break
-            elif cls is yaml.StreamEndEvent:
-                return top[0] if top else None
-        self.nodes = nodes
-        is_key, opens, composing, found = failure
-        self._finish(stack, current, key, is_key, opens, composing, found)
-
-    @staticmethod
-    def _path(stack: list[tuple[Any, Any, Any]]) -> tuple[Any, ...]:
-        """The path of the current container (the first entry is the document's holder)."""
-        return tuple(place for _, _, place in stack[1:])
-
-    @classmethod
-    def _child_path(cls, stack: list[tuple[Any, Any, Any]], current: Any, key: Any) -> tuple[Any, ...]:
-        """The path of the value that comes next in the current container."""
-        if not stack:
-            return ()  # the document's own value
-        return cls._path(stack) + ((key,) if isinstance(current, _Mapping) else (len(current),))
-
-    def _finish(
-        self, stack: list[tuple[Any, Any, Any]], current: Any, key: Any, is_key: bool, opens: bool, composing: Problem | None, found: Problem | None
-    ) -> NoReturn:
-        """Stop building at a problem met in the current event and read the rest of the stream
-        for what takes precedence over it; raise the problem to report.
-
-        `composing`: a problem the composer would have met (a repeated anchor, a second
-        document), else `found`: the first problem with a value, or None when the current
-        mapping just got one key too many. `is_key`: the event is a key of the current mapping;
-        `opens`: it starts a list or mapping.
-        """
-        frames: list[_Open | None] = []
-        if composing is None:
-            containers = [entry[0] for entry in stack[1:]] + ([current] if stack else [])
-            places = [entry[2] for entry in stack[1:]]
-            for depth, container in enumerate(containers):
-                if not isinstance(container, _Mapping):
-                    frames.append(None)
-                    continue
-                keys = len(container)
-                if container is current and (key is not _NO_KEY or is_key):
-                    keys += 1  # a key whose value is not in the mapping yet
-                frames.append(_Open(keys, not (container is current and is_key), container.line, container.column, tuple(places[:depth])))
-        else:
-            frames = [None] * len(stack)
-        if opens:
-            frames.append(None)
-        self._drain(frames, composing, found)
-
-    def _drain(self, frames: list[_Open | None], composing: Problem | None, found: Problem | None) -> NoReturn:
-        limits = self.limits
-        documents_ended = False
-        while True:
-            try:
-                event = self.loader.get_event()
-            except yaml.YAMLError as exc:
-                if composing is not None:
-                    raise YamlError(composing) from None  # the composer stopped before this point
-                raise _syntax_error(exc, self.display) from None
-            cls = event.__class__
-            if cls is _Scalar or cls is _MappingStart or cls is _SequenceStart:
-                self._count(event, len(frames))
-                if composing is None:
-                    if event.anchor is not None and not documents_ended:
-                        composing = self._repeated_anchor(event)
-                    parent = frames[-1] if frames else None
-                    if parent is not None:
-                        if parent.want_key:
-                            parent.keys += 1
-                        parent.want_key = not parent.want_key
-                if cls is not _Scalar:
-                    frames.append(None)
-            elif cls is _MappingEnd or cls is _SequenceEnd:
-                frame = frames.pop()
-                if frame is not None and frame.keys > limits.max_mapping_keys:
-                    message = f"has {frame.keys:,} keys, over the limit of {limits.max_mapping_keys:,}"
-                    found = Problem(self.display, frame.line, frame.column, format_path(frame.path), message)
-            elif cls is yaml.AliasEvent:
-                raise YamlError(self._problem(event.start_mark, (), _ALIAS))
-            elif cls is yaml.DocumentEndEvent:
-                documents_ended = True
-            elif cls is yaml.DocumentStartEvent:
-                if composing is None:
-                    composing = self._second_document(event)
-            elif cls is yaml.StreamEndEvent:
-                problem = composing or found
-                assert problem is not None
-                raise YamlError(problem)
+    return Scalar(value, kind, raw, mark.line + 1, mark.column + 1)
 
 
 def plain(value: Any) -> Any:
