@@ -71,6 +71,12 @@ COMMANDS: tuple[Command, ...] = (
         "check knowledge files; exit 1 if there is a problem",
         (arg("paths", nargs="*", help="files or folders (default: the project's knowledge/)"),),
     ),
+    Command(
+        "schema",
+        core.schema,
+        "print the JSON Schema of knowledge files (for editors), or write it",
+        (arg("-o", "--output", type=Path, default=None, metavar="FILE", help="write it to FILE instead (knowledge/schema.json is the committed copy)"),),
+    ),
     Command("topics", core.topics, "list what the bot knows, by topic", (LANG, KNOWLEDGE)),
     Command("sources", core.sources, "list every source", (LANG, KNOWLEDGE)),
     Command("fact", core.fact, "show one fact with all its figures", (arg("fact_id"), LANG, KNOWLEDGE)),

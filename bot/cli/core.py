@@ -110,6 +110,16 @@ def validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def schema(args: argparse.Namespace) -> int:
+    from bot.knowledge.schema import json_schema_text, write_json_schema
+
+    if args.output is None:
+        say(json_schema_text().rstrip("\n"))
+    else:
+        say(f"wrote {write_json_schema(args.output)}")
+    return EXIT_OK
+
+
 def topics(args: argparse.Namespace) -> int:
     kb = _load(args.knowledge)
     if kb is None:

@@ -58,6 +58,15 @@ def test_chat_answers_piped_lines() -> None:
     assert proc.returncode == 0 and "12 digits" in proc.stdout
 
 
+def test_schema_prints_the_committed_json_schema(tmp_path: Path) -> None:
+    proc = run("schema")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == json.loads((ROOT / "knowledge" / "schema.json").read_text(encoding="utf-8"))
+    out = tmp_path / "schema.json"
+    assert run("schema", "-o", str(out)).returncode == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["title"] == "Knowledge file"
+
+
 def test_validate_exit_codes(tmp_path: Path) -> None:
     assert run("validate").returncode == 0
     (tmp_path / "bad.yaml").write_text("sources:\n  - id: x\n    publisher: yes\n", encoding="utf-8")
