@@ -9,7 +9,6 @@ knowledge base, never a mix. On any problem the old one stays.
 from __future__ import annotations
 
 import asyncio
-import gc
 import threading
 import time
 from dataclasses import dataclass, field
@@ -106,12 +105,6 @@ class KnowledgeService:
             indexed = time.perf_counter()
             old = self._answerer.kb if self._answerer else None
             self._answerer = answerer  # the atomic swap
-            # The knowledge base lives until the next reload. Moved out of the cyclic garbage
-            # collector's sight, a full collection no longer walks it in the middle of a
-            # question (at 10,000 facts such a pause took 12-15 ms, three times a question's
-            # budget). It holds no reference cycles, so the old one is still freed by reference
-            # counting as soon as the last question using it is done.
-            gc.freeze()
             return ReloadResult(True, (), diff_knowledge(old, result.kb), result.kb.version, loaded - start, indexed - loaded)
 
     async def reload_async(self) -> ReloadResult:
