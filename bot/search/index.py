@@ -232,10 +232,16 @@ class SearchIndex:
     ) -> Candidate:
         """Stage 2: one fact scored in full (`present`: every known word the question may match)."""
         fields = doc.fields
-        matched = 0.0
+        # per question token (in order): its weight and those of its words the fact holds; a
+        # token the fact does not hold adds nothing to either score
+        held = []
         for tok, options in expansions.items():
-            best = max((sim * fields.get(word, 0.0) for word, sim in options), default=0.0)
-            matched += weights[tok] * best
+            mine = [(word, sim) for word, sim in options if word in fields]
+            if mine:
+                held.append((weights[tok], mine))
+        matched = 0.0
+        for weight, mine in held:
+            matched += weight * max(sim * fields[word] for word, sim in mine)
         coverage = matched / total if total else 0.0
         best_phrase = 0.0
         best_text = doc.phrasings[0].text if doc.phrasings else ""
@@ -244,13 +250,13 @@ class SearchIndex:
                 return Candidate(doc.fact.id, 1.0, 1.0, 1.0, phr.text, True)
             hit_q = 0.0  # question weight explained by this phrasing
             hit_p: set[str] = set()  # the phrasing's tokens the question holds
-            for tok, options in expansions.items():
+            for weight, mine in held:
                 best = 0.0
-                for word, sim in options:
-                    if word in phr.tokens and sim > best:
+                for word, sim in mine:
+                    if sim > best and word in phr.tokens:
                         best = sim
                         hit_p.add(word)
-                hit_q += weights[tok] * best
+                hit_q += weight * best
             recall = hit_q / total if total else 0.0
             precision = sum(self.idf[w] for w in hit_p) / phrase_total
             f1 = 2 * recall * precision / (recall + precision) if recall + precision else 0.0
