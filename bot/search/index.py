@@ -5,15 +5,15 @@ Scoring, not deciding: `SearchIndex.search` returns ranked candidates with score
 
 How a question is scored against the facts (the README's "How the bot decides" explains why):
 - Each distinct question token weighs its inverse document frequency over facts,
-  log(1 + facts / facts holding it). A token no fact holds weighs half of what a token in
-  0.75 facts would (about half the rarest known word), less in a message of more than six
-  tokens, so an unknown topic word ("pharmacies", "cost") pulls every score down.
-- Typos (`typos.TypoRepair`): an unknown word is read as at most two known words within
-  rapidfuzz's OSA similarity 0.78, at their repair's similarity; one closest to a stop word is
-  dropped.
+  log(1 + facts / facts holding it). A token no fact holds weighs half of what a token held by
+  0.75 facts would (about half the rarest known token), less when the message has more than six
+  distinct tokens, so an unknown topic word ("pharmacies", "cost") pulls every score down.
+- Typos (`typos.TypoRepair`): an unknown English word of four letters or more is read as at
+  most two known words with rapidfuzz's OSA similarity of at least 0.78 (or, failing that,
+  sharing its first six letters); a word closest to a stop word is dropped.
 - Stage 1, candidates: every fact holding one of the question's words (or repairs) gains that
-  word's weight, from the postings of words held by at most 5% of the facts only; the 40 facts
-  with the most, plus the fact with an exact phrasing, go on.
+  word's weight, reading only the postings of words held by at most 5% of the facts (at least
+  40); the 40 facts with the most, plus the first fact with the exact phrasing, go on.
 - Stage 2, full scoring of those: `coverage` is the share of the question's weight found
   anywhere in the fact, each field weighted (`facts.W_*`: phrasings and keywords 1.0, answer
   0.7, figure values 0.8, ...); `phrase` is the best single phrasing's F1 of recall (the share

@@ -83,6 +83,8 @@ def _canonical(norm: str) -> str:
     return norm
 
 
+# cached: every English word of every text goes through it, mostly the same few thousand words
+# (an index build takes about a tenth longer without)
 @lru_cache(maxsize=1 << 16)
 def _stem(word: str) -> str:
     if len(word) <= 4:
