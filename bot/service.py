@@ -98,7 +98,8 @@ class KnowledgeService:
             loaded = time.perf_counter()
             if result.kb is None:
                 return ReloadResult(False, tuple(result.problems), load_s=loaded - start)
-            # facts from unchanged files are the same objects as before: their analysis is reused
+            # facts from unchanged files are the same objects as before: the new index takes over
+            # their analysis (reading every fact again takes seconds at 10,000 facts, this a fraction)
             previous = self._answerer.index if self._answerer else None
             index = SearchIndex(result.kb, previous=previous)
             answerer = Answerer(result.kb, index=index, thresholds=self.thresholds, max_chars=self.max_chars)

@@ -22,21 +22,21 @@ W_FIGURE_TEXT = W_FIGURE * 0.6  # what a figure counts, its base and period, the
 W_TOPIC = 0.5
 
 
-@dataclass(frozen=True, slots=True)
-class Phrasing:
-    lang: str
-    text: str
-    norm: str  # `normalise(text)`: a question equal to it is an exact match
-    tokens: tuple[str, ...]  # distinct tokens
+# A question phrasing: (language, text, normalised text, distinct tokens). Plain tuples of
+# strings, like an index's postings (tuples of ints), drop out of the cycle collector's sight
+# after its first pass over them, so its full collections do not walk the tens of thousands a
+# large knowledge base has (at 10,000 facts, walking them held the interpreter lock for tens of
+# milliseconds, stalling the event loop while a reload ran).
+Phrasing = tuple[str, str, str, tuple[str, ...]]
 
 
 @dataclass(frozen=True, slots=True)
 class FactDoc:
     fact: Fact
     topic: Topic | None
-    langs: frozenset[str]  # languages the fact has phrasings in
+    langs: tuple[str, ...]  # languages the fact has phrasings in
     fields: dict[str, float]  # token -> the best weight of a field it occurs in
-    phrasings: tuple[Phrasing, ...]  # as `Fact.all_questions` gives them
+    phrasings: tuple[Phrasing, ...]  # in the order `Fact.all_questions` gives them
     key_phrases: tuple[tuple[str, ...], ...]  # multi-word keywords, as their distinct tokens
     key_texts: tuple[str, ...]  # the same as normalised text, function words kept ("patients said", "病院にとって")
 
@@ -60,10 +60,10 @@ def analyse_fact(fact: Fact, topic: Topic | None, analysed: dict[str, tuple[str,
             if fields.get(token, 0.0) < weight:
                 fields[token] = weight
 
-    phrasings = []
+    phrasings: list[Phrasing] = []
     for lang, question in fact.all_questions():
         norm, words = analyse(question)
-        phrasings.append(Phrasing(lang, question, norm, tuple(set(words))))
+        phrasings.append((lang, question, norm, tuple(set(words))))
         add(words, W_QUESTION)
     key_phrases: list[tuple[str, ...]] = []
     key_texts: list[str] = []
@@ -87,5 +87,5 @@ def analyse_fact(fact: Fact, topic: Topic | None, analysed: dict[str, tuple[str,
         value = fig.value
         add(tokenise(f"{value:g}" if isinstance(value, float) else value.replace("-", " ")), W_FIGURE)
         add(tokenise(fig.as_of[:4]), W_FIGURE_TEXT)
-    langs = frozenset(fact.questions)
+    langs = tuple(fact.questions)
     return FactDoc(fact, topic, langs, fields, tuple(phrasings), tuple(key_phrases), tuple(key_texts))

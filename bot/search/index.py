@@ -102,17 +102,18 @@ class SearchIndex:
         for idx, doc in enumerate(self.docs):
             for token in doc.fields:
                 postings[token].append(idx)
-        self.postings: dict[str, list[int]] = dict(postings)  # token -> positions of the facts that hold it
+        # token -> positions of the facts that hold it (tuples: see `facts.Phrasing`)
+        self.postings: dict[str, tuple[int, ...]] = {token: tuple(p) for token, p in postings.items()}
         n = max(1, len(self.docs))
         self.idf: dict[str, float] = {t: math.log(1 + n / len(p)) for t, p in self.postings.items()}
         self.unknown_weight = math.log(1 + n / 0.75) if n > 1 else 1.0
         self.candidate_cap = max(SHORTLIST, int(CANDIDATE_DF_CAP * n))
         # per fact, per phrasing: the sum of its tokens' weights (a phrasing's precision divides by it)
-        self._phrase_totals = [[sum(self.idf[t] for t in phr.tokens) or 1.0 for phr in doc.phrasings] for doc in self.docs]
+        self._phrase_totals = [tuple(sum(self.idf[t] for t in toks) or 1.0 for _lang, _text, _norm, toks in doc.phrasings) for doc in self.docs]
         self.exact: dict[str, int] = {}  # normalised phrasing -> the first fact that has it
         for idx, doc in enumerate(self.docs):
-            for phr in doc.phrasings:
-                self.exact.setdefault(phr.norm, idx)
+            for _lang, _text, norm, _toks in doc.phrasings:
+                self.exact.setdefault(norm, idx)
         self._phrasing_count = sum(len(doc.phrasings) for doc in self.docs)
         self._typos = TypoRepair(self.postings)
         self._gaps = _gap_matchers(kb)
@@ -223,7 +224,7 @@ class SearchIndex:
     def _score(
         self,
         doc: FactDoc,
-        phrase_totals: list[float],
+        phrase_totals: tuple[float, ...],
         expansions: _Expansions,
         weights: dict[str, float],
         total: float,
@@ -244,16 +245,16 @@ class SearchIndex:
             matched += weight * max(sim * fields[word] for word, sim in mine)
         coverage = matched / total if total else 0.0
         best_phrase = 0.0
-        best_text = doc.phrasings[0].text if doc.phrasings else ""
-        for phr, phrase_total in zip(doc.phrasings, phrase_totals, strict=True):
-            if phr.norm == norm:
-                return Candidate(doc.fact.id, 1.0, 1.0, 1.0, phr.text, True)
+        best_text = doc.phrasings[0][1] if doc.phrasings else ""
+        for (_lang, text, phrasing_norm, toks), phrase_total in zip(doc.phrasings, phrase_totals, strict=True):
+            if phrasing_norm == norm:
+                return Candidate(doc.fact.id, 1.0, 1.0, 1.0, text, True)
             hit_q = 0.0  # question weight explained by this phrasing
             hit_p: set[str] = set()  # the phrasing's tokens the question holds
             for weight, mine in held:
                 best = 0.0
                 for word, sim in mine:
-                    if sim > best and word in phr.tokens:
+                    if sim > best and word in toks:
                         best = sim
                         hit_p.add(word)
                 hit_q += weight * best
@@ -261,7 +262,7 @@ class SearchIndex:
             precision = sum(self.idf[w] for w in hit_p) / phrase_total
             f1 = 2 * recall * precision / (recall + precision) if recall + precision else 0.0
             if f1 > best_phrase:
-                best_phrase, best_text = f1, phr.text
+                best_phrase, best_text = f1, text
         score = W_COVERAGE * coverage + (1 - W_COVERAGE) * best_phrase
         # a moderator's multi-word keyword found whole in the question is a distinguishing cue
         padded = f" {norm} "
@@ -311,9 +312,9 @@ class SearchIndex:
         out: dict[str, str] = {}  # phrasing -> fact id
         if len(typed_norm) >= 2 and self._phrasing_count <= PREFIX_SCAN_MAX:
             for doc in self.docs:
-                for phr in doc.phrasings:
-                    if phr.norm.startswith(typed_norm) and phr.text not in out and (phr.lang == lang or lang not in doc.langs):
-                        out[phr.text] = doc.fact.id
+                for phrasing_lang, text, norm, _toks in doc.phrasings:
+                    if norm.startswith(typed_norm) and text not in out and (phrasing_lang == lang or lang not in doc.langs):
+                        out[text] = doc.fact.id
                         if len(out) >= limit:
                             return [(fid, text) for text, fid in out.items()]
         for cand in self.rank_typed(typed, limit):
