@@ -110,4 +110,7 @@ class KnowledgeService:
 
     async def reload_async(self) -> ReloadResult:
         """`reload` in a worker thread, so the event loop keeps answering meanwhile."""
+        # A thread, not a process: the new knowledge base and index must end up in this
+        # process, and unpickling them holds the interpreter lock in one piece (the index
+        # alone of 10,000 facts takes over 100 ms), longer than the build ever holds it.
         return await asyncio.to_thread(self.reload)

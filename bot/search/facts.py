@@ -24,9 +24,9 @@ W_TOPIC = 0.5
 
 # A question phrasing: (language, text, normalised text, distinct tokens). Plain tuples of
 # strings, like an index's postings (tuples of ints), drop out of the cycle collector's sight
-# after its first pass over them, so its full collections do not walk the tens of thousands a
-# large knowledge base has (at 10,000 facts, walking them held the interpreter lock for tens of
-# milliseconds, stalling the event loop while a reload ran).
+# after its first pass over them, so its full collections, which hold the interpreter lock,
+# do not walk the tens of thousands a large knowledge base has (while a reload runs in a worker
+# thread, the event loop would wait that long).
 Phrasing = tuple[str, str, str, tuple[str, ...]]
 
 
