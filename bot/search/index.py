@@ -244,11 +244,14 @@ class SearchIndex:
         for weight, mine in held:
             matched += weight * max(sim * fields[word] for word, sim in mine)
         coverage = matched / total if total else 0.0
+        held_words = {word for _weight, mine in held for word, _sim in mine}
         best_phrase = 0.0
         best_text = doc.phrasings[0][1] if doc.phrasings else ""
         for (_lang, text, phrasing_norm, toks), phrase_total in zip(doc.phrasings, phrase_totals, strict=True):
             if phrasing_norm == norm:
                 return Candidate(doc.fact.id, 1.0, 1.0, 1.0, text, True)
+            if held_words.isdisjoint(toks):
+                continue  # shares no word with the question: its F1 is 0
             hit_q = 0.0  # question weight explained by this phrasing
             hit_p: set[str] = set()  # the phrasing's tokens the question holds
             for weight, mine in held:
