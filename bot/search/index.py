@@ -269,7 +269,7 @@ class SearchIndex:
         score = W_COVERAGE * coverage + (1 - W_COVERAGE) * best_phrase
         # a moderator's multi-word keyword found whole in the question is a distinguishing cue
         padded = f" {norm} "
-        if any(all(word in present for word in phrase) for phrase in doc.key_phrases) or any(text in padded for text in doc.key_texts):
+        if any(map(present.issuperset, doc.key_phrases)) or any(map(padded.__contains__, doc.key_texts)):
             score += KEYPHRASE_BONUS
         score = min(score, 0.99)  # 1.0 is kept for an exact phrasing, which must rank first
         return Candidate(doc.fact.id, round(score, 4), round(coverage, 4), round(best_phrase, 4), best_text)
