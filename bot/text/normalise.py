@@ -144,7 +144,7 @@ def tokenise_normalised(norm: str) -> tuple[str, ...]:
 
 
 # cached: a text is mostly words and numbers seen before (building an index of 10,000 facts
-# reads over a million of them, and takes about a third longer without)
+# reads over a million of them, and takes about a quarter longer without)
 @lru_cache(maxsize=1 << 16)
 def _chunk_tokens(chunk: str) -> tuple[str, ...]:
     """Tokens of a piece of text between spaces, after the phrase rules."""
@@ -168,7 +168,7 @@ def analyse(text: str) -> tuple[str, tuple[str, ...]]:
 
 
 def tokenise(text: str) -> tuple[str, ...]:
-    """Content tokens of a text, in order, duplicates kept; not cached (see `tokens`)."""
+    """Content tokens of a text, in order, duplicates kept; the text itself is not cached (see `tokens`)."""
     return tokenise_normalised(normalise(text))
 
 
