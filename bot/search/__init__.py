@@ -1,1 +1,1 @@
-"""Text normalisation, the search index and scoring. The only user of rapidfuzz; no discord here."""
+"""The search index: facts ranked against a question, with scores and evidence. The only user of rapidfuzz; no discord here."""

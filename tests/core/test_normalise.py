@@ -63,3 +63,22 @@ def test_signature_ignores_order_case_and_punctuation() -> None:
 def test_hostile_text_does_not_raise() -> None:
     for text in ("", " ", "\x00\x01", "👍" * 50, "?!.,", "\u202e" * 10, "a\u0301" * 1000, "x" * 100_000):
         tokens(text)
+
+
+def test_the_word_lists_are_package_data() -> None:
+    """The word lists live in bot/text/words.yaml: it must ship with the package, and every
+    rule and list in it must be in use (a typo in a key would silently drop a whole list)."""
+    import tomllib
+    from pathlib import Path
+
+    import yaml
+
+    from bot.text import normalise as module
+
+    root = Path(module.__file__).parents[2]
+    package_data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
+    assert "words.yaml" in package_data["bot.text"]
+    lists = yaml.safe_load((Path(module.__file__).parent / "words.yaml").read_text(encoding="utf-8"))
+    assert set(lists) == {"stopwords", "synonyms", "english_rules", "japanese_rules"}
+    assert "the" in module.STOPWORDS and tokens("usefulness") == ("merit",)
+    assert tokens("riyouritsu") == ("use", "rate") and tokens("しかくかくにんしょ") == tokens("資格確認書")

@@ -1,0 +1,91 @@
+"""What one fact contributes to the search index: its tokens with the weight of the field they
+come from, its question phrasings, and its multi-word keywords.
+
+A fact's analysis depends only on the fact and its topic's title, never on the rest of the
+knowledge base, so an index built after a reload can take it over unchanged for every fact
+that is the very same object as before (see `SearchIndex`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.knowledge.model import LANGS, Fact, Topic
+from bot.text.normalise import analyse as analyse_text
+
+# Field weights: how much a token found in this part of a fact counts as evidence.
+W_QUESTION = 1.0
+W_KEYWORD = 1.0
+W_ANSWER = 0.7
+W_FIGURE = 0.8  # a figure's value
+W_FIGURE_TEXT = W_FIGURE * 0.6  # what a figure counts, its base and period, the year it is as of
+W_TOPIC = 0.5
+
+
+# A question phrasing: (language, text, normalised text, distinct tokens). Plain tuples of
+# strings, like an index's postings (tuples of ints), drop out of the cycle collector's sight
+# after its first pass over them, so its full collections, which hold the interpreter lock,
+# do not walk the tens of thousands a large knowledge base has (while a reload runs in a worker
+# thread, the event loop would wait that long).
+Phrasing = tuple[str, str, str, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class FactDoc:
+    fact: Fact
+    topic: Topic | None
+    langs: tuple[str, ...]  # languages the fact has phrasings in
+    fields: dict[str, float]  # token -> the best weight of a field it occurs in
+    phrasings: tuple[Phrasing, ...]  # in the order `Fact.all_questions` gives them
+    key_phrases: tuple[tuple[str, ...], ...]  # multi-word keywords, as their distinct tokens
+    key_texts: tuple[str, ...]  # the same as normalised text, function words kept ("patients said", "病院にとって")
+
+
+def analyse_fact(fact: Fact, topic: Topic | None, analysed: dict[str, tuple[str, tuple[str, ...]]]) -> FactDoc:
+    """`analysed`: texts already read in this build, as `normalise.analyse` gives them (a
+    figure's wording, its base and period, a topic's title recur across many facts)."""
+    fields: dict[str, float] = {}
+
+    def analyse(text: str) -> tuple[str, tuple[str, ...]]:
+        found = analysed.get(text)
+        if found is None:
+            found = analysed[text] = analyse_text(text)
+        return found
+
+    def tokenise(text: str) -> tuple[str, ...]:
+        return analyse(text)[1]
+
+    def add(words: tuple[str, ...], weight: float) -> None:
+        for token in words:
+            if fields.get(token, 0.0) < weight:
+                fields[token] = weight
+
+    phrasings: list[Phrasing] = []
+    for lang, question in fact.all_questions():
+        norm, words = analyse(question)
+        phrasings.append((lang, question, norm, tuple(set(words))))
+        add(words, W_QUESTION)
+    key_phrases: list[tuple[str, ...]] = []
+    key_texts: list[str] = []
+    for lang in LANGS:
+        for keyword in fact.keywords.get(lang, ()):
+            text, words = analyse(keyword)
+            add(words, W_KEYWORD)
+            if len(set(words)) >= 2:
+                key_phrases.append(tuple(set(words)))
+            if (" " in text) if lang == "en" else len(text) >= 3:
+                key_texts.append(f" {text} " if lang == "en" else text)
+        add(tokenise(fact.answer.get(lang)), W_ANSWER)
+        for fig in fact.figures:
+            add(tokenise(fig.counts.get(lang)), W_FIGURE_TEXT)
+            for part in (fig.base, fig.period):
+                if part is not None:
+                    add(tokenise(part.get(lang)), W_FIGURE_TEXT)
+        if topic is not None:
+            add(tokenise(topic.title.get(lang)), W_TOPIC)
+    for fig in fact.figures:
+        value = fig.value
+        add(tokenise(f"{value:g}" if isinstance(value, float) else value.replace("-", " ")), W_FIGURE)
+        add(tokenise(fig.as_of[:4]), W_FIGURE_TEXT)
+    langs = tuple(fact.questions)
+    return FactDoc(fact, topic, langs, fields, tuple(phrasings), tuple(key_phrases), tuple(key_texts))
