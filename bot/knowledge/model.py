@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
 
 LANGS = ("en", "ja")
 
@@ -81,39 +79,6 @@ class Fact:
 
     def __repr__(self) -> str:
         return f"Fact(id={self.id!r}, topic={self.topic!r}, file={self.file!r}, line={self.line})"
-
-
-class DeflateDictionary:
-    """Raw deflate (no header or checksum: the bytes never leave the process) against a
-    dictionary drawn from the texts being packed, so each small text costs a fraction of its
-    size. Used for facts' bodies (one per file) and the index's phrasings (one per index).
-
-    Packing copies a compressor primed with the dictionary (priming a new one per text costs
-    four times as much); `done_packing` lets it go when no more texts will come."""
-
-    __slots__ = ("_primed", "zdict")
-    DICT_BYTES = 16_384  # zlib reads at most 32 KiB of dictionary; a smaller one is set up faster
-    SAMPLES = 64
-    WBITS = -15
-
-    def __init__(self, samples: Sequence[bytes]) -> None:
-        # zlib finds matches best near the end of its dictionary: the dictionary is the tail of
-        # an even sample of the texts, so it holds the words, names and labels they share
-        step = max(1, len(samples) // self.SAMPLES)
-        self.zdict = b"".join(samples[::step])[-self.DICT_BYTES :]
-        self._primed: Any = None
-
-    def pack(self, raw: bytes) -> bytes:
-        if self._primed is None:
-            self._primed = zlib.compressobj(6, zlib.DEFLATED, self.WBITS, zdict=self.zdict)
-        squeezer = self._primed.copy()
-        return squeezer.compress(raw) + squeezer.flush()  # type: ignore[no-any-return]
-
-    def done_packing(self) -> None:
-        self._primed = None  # a primed compressor holds about 256 KiB
-
-    def unpack(self, blob: bytes) -> bytes:
-        return zlib.decompressobj(self.WBITS, zdict=self.zdict).decompress(blob)
 
 
 @dataclass(frozen=True, slots=True)
