@@ -25,6 +25,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "not_covered": {"en": "I have no sourced figure about {what}.", "ja": "{what}について出典のある数字はありません。"},
     "knows": {"en": "I can answer questions about:", "ja": "答えられる話題："},
     "latest": {"en": "latest", "ja": "最新"},
+    "latest_on": {"en": "latest, {basis}", "ja": "最新・{basis}"},
+    "as_of.lead": {"en": "As of {date}: {values}", "ja": "{date}時点：{values}"},
+    "sources.lead": {"en": "Sources of that answer:", "ja": "この回答の出典："},
     "article": {"en": "at the time of the 2023 survey report", "ja": "2023年の調査報道の時点"},
     "as_of": {"en": "as of {date}", "ja": "{date}時点"},
     # ---- reply embeds (bot/embeds.py)

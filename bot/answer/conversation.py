@@ -1,0 +1,302 @@
+"""Questions in a conversation: follow-ups answered in the context of the previous question,
+and two-part questions answered with both facts.
+
+Built on `Answerer.ask` and the index's ranked candidates; nothing here scores a question.
+
+- A two-part question ("usage rate and registrations please", 「登録者数と利用率を両方教えて」)
+  is split at a coordinator into two parts; when both parts point confidently at two
+  different facts, and the whole question does not stand for a third one, the reply holds
+  both facts (`Reply.parts`). Otherwise the question gets the reply it gets alone.
+- A follow-up ("and 2024?", "what about the hospitals?", "source?", 「それいつの数字？」,
+  "in Japanese please") is read against the last turn of the same conversation: a request
+  about the previous answer (its sources, its dates, the other language) re-renders it; a
+  fragment is asked again joined to the previous question. A question that stands alone is
+  answered alone. Without a previous turn, or after the window, a fragment is answered (or
+  declined) as it would be alone.
+- `Conversations` keeps the last turn per conversation key (the command line's conversation
+  id, Discord's (channel, user)): bounded, expiring, in memory only, and it keeps only the
+  question text needed to read the next fragment.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, replace
+
+from bot.answer.reply import Answerer, Reply
+from bot.text.normalise import clean, detect_lang
+
+FOLLOW_UP_SECONDS = 300.0  # a follow-up is read in context for this long after the previous answer
+MAX_CONVERSATIONS = 10_000  # the least recently used are forgotten beyond this
+MAX_PARTS = 2  # a reply holds at most this many facts
+MAX_SPLITS = 4  # coordinators tried per question, so a long list costs a bounded number of searches
+
+# A part of a two-part question that is not answered on its own (one word, "registrations")
+# still names its fact when that fact leads the part's candidates by this much.
+PART_MIN_SCORE = 0.6
+PART_MARGIN = 0.03
+
+# ---------------------------------------------------------------- reading a message
+
+_EN_COORDINATORS = re.compile(r"\s*,?\s*\b(?:and also|and then|as well as|along with|and|plus|also)\b\s*|\s*[&+]\s*|\s*[,;]\s*", re.IGNORECASE)
+_JA_COORDINATORS = re.compile(r"\s*(?:それと|あと|および|及び|並びに|ならびに|と|や|、|,)\s*")
+# words that only ask for both and add no subject: taken off a part before it is asked
+_BOTH = re.compile(r"\b(?:both|the two|please|pls|thanks|tell me)\b|両方とも|両方|どちらも|両方を?|を?教えて(?:ください)?|お願いします?", re.IGNORECASE)
+
+_CUE_EN = re.compile(
+    r"^\s*(?:and|also|plus|or|but|so|then|what about|how about|what of|same for|same question for|and what about|and how about)\b", re.IGNORECASE
+)
+_CUE_JA = re.compile(r"^\s*(?:それ|そっち|じゃあ|じゃ|では|で[、,]|でも|あと|ちなみに|なら|それで|じゃあ)|(?:は|も|なら)\s*[?？]?\s*$")
+_SHORT_WORDS = 6  # an English follow-up fragment has at most this many words
+_SHORT_JA_CHARS = 14  # a Japanese one at most this many characters
+
+_ASK_SOURCES = re.compile(
+    r"^\s*(?:and\s+)?(?:the\s+|your\s+|a\s+)?(?:source|sources|link|links|citation|reference|references)\s*(?:please|pls)?\s*[?？!]*\s*$"
+    r"|\bwhere\s+(?:is|does|did)\s+(?:that|this|it)\b.*\bfrom\b|\bwhere\s+did\s+you\s+get\s+(?:that|this|it)\b|\bwhat(?:'s| is)\s+(?:the|your)\s+source\b"
+    r"|出典|ソース|情報源|どこ情報|根拠",
+    re.IGNORECASE,
+)
+_ASK_DATES = re.compile(
+    r"\bwhen\s+(?:is|was)\s+(?:that|this|it)\b|\bhow\s+(?:old|recent|current|up to date)\s+is\s+(?:that|this|it)\b"
+    r"|\bas\s+of\s+when\b|\bwhat\s+date\s+is\s+(?:that|this|it)\b|\bis\s+(?:that|this|it)\s+(?:current|recent|up to date)\b"
+    r"|いつの|いつ時点|何年の(?:数字|データ)|いつ現在",
+    re.IGNORECASE,
+)
+_ASK_JAPANESE = re.compile(r"\b(?:in|into)\s+japanese\b|^\s*japanese\s*(?:please|pls)?\s*[?？!.]*\s*$|日本語で|日本語に", re.IGNORECASE)
+_ASK_ENGLISH = re.compile(r"\b(?:in|into)\s+english\b|^\s*english\s*(?:please|pls)?\s*[?？!.]*\s*$|英語で|英語に", re.IGNORECASE)
+
+
+def _is_short(question: str) -> bool:
+    if detect_lang(question) == "ja":
+        return len("".join(question.split())) <= _SHORT_JA_CHARS
+    return len(question.split()) <= _SHORT_WORDS
+
+
+def _request_about_previous(question: str) -> str | None:
+    """"sources", "dates", "ja" or "en" when a short message asks about the previous answer itself."""
+    if not _is_short(question):
+        return None
+    text = clean(question)
+    if _ASK_JAPANESE.search(text):
+        return "ja"
+    if _ASK_ENGLISH.search(text):
+        return "en"
+    if _ASK_SOURCES.search(text):
+        return "sources"
+    if _ASK_DATES.search(text):
+        return "dates"
+    return None
+
+
+def has_follow_up_cue(question: str) -> bool:
+    """Starts like a follow-up ("and ...", "what about ...", 「それ…」) or is a bare 「〜は？」."""
+    text = clean(question)
+    return bool(_CUE_EN.search(text) or _CUE_JA.search(text))
+
+
+def _split_points(question: str) -> list[tuple[str, str]]:
+    """(left, right) at each coordinator of the question, both sides with something in them."""
+    pattern = _JA_COORDINATORS if detect_lang(question) == "ja" else _EN_COORDINATORS
+    pairs = []
+    for match in pattern.finditer(question):
+        left, right = question[: match.start()].strip(), question[match.end() :].strip()
+        if left and right and any(c.isalnum() for c in left) and any(c.isalnum() for c in right):
+            pairs.append((left, right))
+        if len(pairs) >= MAX_SPLITS:
+            break
+    return pairs
+
+
+# ---------------------------------------------------------------- two-part questions
+
+
+def _part_fact(answerer: Answerer, part: str, taken: str | None) -> str | None:
+    """The fact one part of a two-part question names: the fact it is answered with alone, or,
+    for a part too short to be answered alone, the candidate that clearly leads the others
+    (the fact the other part already took left out)."""
+    part = " ".join(_BOTH.sub(" ", part).split()).strip(" ?？。.!！")
+    if not part:
+        return None
+    alone = answerer.ask(part)
+    if alone.answered and alone.fact_id != taken:
+        return alone.fact_id
+    result = answerer.search(part)
+    if result.gaps or not result.tokens:
+        return None
+    cands = [c for c in result.candidates if c.fact_id != taken]
+    if not cands or cands[0].score < PART_MIN_SCORE:
+        return None
+    runner = cands[1].score if len(cands) > 1 else 0.0
+    return cands[0].fact_id if cands[0].score - runner >= PART_MARGIN else None
+
+
+def two_part_facts(answerer: Answerer, question: str, whole: Reply) -> tuple[str, str] | None:
+    """The two facts a two-part question asks about, or None when it is one question.
+
+    `whole` is the question's reply on its own: when it is an exact phrasing of a fact, or
+    a confident answer with a fact neither part names, the question is one question."""
+    if whole.reason == "exact" or len(question) > answerer.max_chars:
+        return None
+    for left, right in _split_points(question):
+        first = _part_fact(answerer, left, None)
+        if first is None:
+            continue
+        second = _part_fact(answerer, right, first)
+        if second is None or second == first:
+            continue
+        if whole.answered and whole.fact_id not in (first, second):
+            continue
+        return first, second
+    return None
+
+
+def _facts_reply(answerer: Answerer, fact_ids: tuple[str, ...], lang: str, question: str, *, reason: str, date_first: bool | None = None) -> Reply | None:
+    """One fact's reply, or several facts' replies joined into one (each part keeps its figures and sources)."""
+    facts = [f for f in (answerer.kb.fact(fid) for fid in fact_ids[:MAX_PARTS]) if f is not None]
+    if not facts:
+        return None
+    parts = [answerer.fact_reply(fact, lang, question if i == 0 else "", reason=reason, date_first=date_first) for i, fact in enumerate(facts)]
+    if len(parts) == 1:
+        return parts[0]
+    return replace(parts[0], parts=tuple(parts))
+
+
+def answer_alone(answerer: Answerer, question: str, strict: bool = False) -> Reply:
+    """A question without context: its own reply, or both facts of a two-part question."""
+    whole = answerer.ask(question, strict=strict)
+    if whole.reason == "too_long":
+        return whole
+    pair = two_part_facts(answerer, question, whole)
+    if pair is None:
+        return whole
+    joined = _facts_reply(answerer, pair, whole.lang, question, reason="two_part")
+    return joined or whole
+
+
+# ---------------------------------------------------------------- follow-ups
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What a conversation remembers of its last answered question."""
+
+    question: str  # the last question that stood alone (a follow-up is read against it)
+    lang: str
+    fact_ids: tuple[str, ...]  # the facts of the last reply (none after a decline)
+    at: float  # clock time of the reply
+
+
+def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool) -> tuple[Reply, bool] | None:
+    """The reply to a follow-up read against `previous`, and whether it was a fragment joined to
+    the previous question; None when the message is not a follow-up."""
+    request = _request_about_previous(question)
+    if request in ("ja", "en"):
+        if previous.fact_ids:
+            joined = _facts_reply(answerer, previous.fact_ids, request, question, reason="follow_up_language")
+            if joined is not None:
+                return joined, False
+        again = answerer.ask(previous.question, strict=strict)
+        result = answerer.search(previous.question)
+        if again.kind != "answer":
+            # the same suggestion or decline, in the language asked for
+            return replace(answerer.reply_for(question, replace(result, lang=request), _decision_of(again)), question=question), False
+        return replace(answerer.fact_reply(answerer.kb.fact(again.fact_id), request, question, reason="follow_up_language"), question=question), False  # type: ignore[arg-type]
+    if request in ("sources", "dates") and previous.fact_ids:
+        joined = _facts_reply(answerer, previous.fact_ids, detect_lang(question), question, reason=f"follow_up_{request}", date_first=request == "dates")
+        if joined is not None:
+            return (replace(joined, focus=request), False)
+    if not _is_short(question):
+        return None
+    own = answer_alone(answerer, question, strict)
+    if own.answered and not has_follow_up_cue(question):
+        return None  # it stands alone
+    combined = f"{previous.question} {question}"
+    if len(combined) > answerer.max_chars:
+        return None
+    ctx = answerer.ask(combined, strict=strict)
+    if ctx.answered:
+        return replace(ctx, question=question, reason=f"follow_up:{ctx.reason}"), True
+    if own.answered:
+        return None
+    if ctx.kind == "suggest" and own.kind != "suggest":
+        return replace(ctx, question=question), True
+    return None
+
+
+def _decision_of(reply: Reply):  # noqa: ANN202 - a policy Decision rebuilt from a reply
+    from bot.answer.policy import Decision
+
+    return Decision(reply.kind, reply.fact_id, reply.score, tuple(s.fact_id for s in reply.suggestions), reply.reason, reply.closest_fact)
+
+
+def answer_turn(answerer: Answerer, question: str, previous: Turn | None, now: float, strict: bool = False) -> tuple[Reply, Turn | None]:
+    """The reply to `question` after `previous` (None: no conversation yet), and the turn to
+    remember next (None: keep `previous`)."""
+    if not isinstance(question, str):
+        question = str(question)
+    if previous is not None and len(question) <= answerer.max_chars:
+        found = _in_context(answerer, question, previous, strict)
+        if found is not None:
+            reply, _joined = found
+            # the context stays the question that stood alone, so "and 2024?" then "and 2023?" both read against it
+            return reply, Turn(previous.question, reply.lang, reply.fact_ids or previous.fact_ids, now)
+    reply = answer_alone(answerer, question, strict)
+    if not reply.answered and previous is not None and (has_follow_up_cue(question) or _request_about_previous(question)):
+        return reply, None  # a fragment that could not be read: the context it may belong to stays
+    return reply, Turn(question, reply.lang, reply.fact_ids, now)
+
+
+class Conversations:
+    """The last turn of each conversation, by key, for `window` seconds.
+
+    Bounded: at most `limit` conversations (the least recently used dropped first), and a turn
+    older than the window is dropped when it is next looked up or when the store is full.
+    Kept in memory only. Safe to use from several threads (Discord answers in worker threads)."""
+
+    def __init__(self, window: float = FOLLOW_UP_SECONDS, limit: int = MAX_CONVERSATIONS, clock: Callable[[], float] = time.monotonic) -> None:
+        self.window = window
+        self.limit = limit
+        self.clock = clock
+        self._turns: OrderedDict[Hashable, Turn] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._turns)
+
+    def last(self, key: Hashable) -> Turn | None:
+        """The conversation's last turn, if it is recent enough."""
+        now = self.clock()
+        with self._lock:
+            turn = self._turns.get(key)
+            if turn is not None and now - turn.at > self.window:
+                del self._turns[key]
+                return None
+            return turn
+
+    def remember(self, key: Hashable, turn: Turn) -> None:
+        with self._lock:
+            self._turns[key] = turn
+            self._turns.move_to_end(key)
+            if len(self._turns) > self.limit:
+                self._drop_expired(turn.at)
+            while len(self._turns) > self.limit:
+                self._turns.popitem(last=False)
+
+    def forget(self, key: Hashable) -> None:
+        with self._lock:
+            self._turns.pop(key, None)
+
+    def _drop_expired(self, now: float) -> None:
+        for key in [k for k, t in self._turns.items() if now - t.at > self.window]:
+            del self._turns[key]
+
+    def ask(self, answerer: Answerer, key: Hashable, question: str, strict: bool = False) -> Reply:
+        """Answer `question` in conversation `key` and remember it."""
+        reply, turn = answer_turn(answerer, question, self.last(key), self.clock(), strict)
+        if turn is not None:
+            self.remember(key, turn)
+        return reply
