@@ -73,6 +73,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "about.topics": {"en": "Topics", "ja": "話題"},
     "about.sources": {"en": "Sources", "ja": "出典"},
     "about.version": {"en": "Knowledge version", "ja": "知識ベースの版"},
+    "about.newest": {"en": "Newest figure", "ja": "最新の数字"},
+    "newest_figure": {"en": "Newest figure in the knowledge base: {date}", "ja": "知識ベースで最も新しい数字：{date}時点"},
     # ---- charts (bot/exts/charts.py)
     "chart.button": {"en": "Chart", "ja": "グラフ"},
     "chart.unknown": {

@@ -27,6 +27,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 
+from bot.answer.policy import Decision
 from bot.answer.reply import Answerer, Reply
 from bot.text.normalise import clean, detect_lang
 
@@ -39,6 +40,7 @@ MAX_SPLITS = 4  # coordinators tried per question, so a long list costs a bounde
 # still names its fact when that fact leads the part's candidates by this much.
 PART_MIN_SCORE = 0.6
 PART_MARGIN = 0.03
+FRAGMENT_WINDOW = 0.05  # a fragment's candidates this close to its best are all read as what it may name
 
 # ---------------------------------------------------------------- reading a message
 
@@ -52,7 +54,7 @@ _CUE_EN = re.compile(
 )
 _CUE_JA = re.compile(r"^\s*(?:それ|そっち|じゃあ|じゃ|では|で[、,]|でも|あと|ちなみに|なら|それで|じゃあ)|(?:は|も|なら)\s*[?？]?\s*$")
 _SHORT_WORDS = 6  # an English follow-up fragment has at most this many words
-_SHORT_JA_CHARS = 14  # a Japanese one at most this many characters
+_SHORT_JA_CHARS = 16  # a Japanese one at most this many characters
 
 _ASK_SOURCES = re.compile(
     r"^\s*(?:and\s+)?(?:the\s+|your\s+|a\s+)?(?:source|sources|link|links|citation|reference|references)\s*(?:please|pls)?\s*[?？!]*\s*$"
@@ -66,6 +68,13 @@ _ASK_DATES = re.compile(
     r"|いつの|いつ時点|何年の(?:数字|データ)|いつ現在",
     re.IGNORECASE,
 )
+# "how many don't?": the rest of the previous figure, which the previous answer already gives
+_ASK_REST = re.compile(
+    r"^\s*(?:and\s+|but\s+|so\s+)?(?:how\s+many|what\s+share|what\s+percentage|what\s+about\s+those\s+who|who|and\s+those\s+who)\s+(?:people\s+|of\s+them\s+)?"
+    r"(?:don'?t|do\s+not|didn'?t|did\s+not|haven'?t|have\s+not|aren'?t|are\s+not|isn'?t|won'?t)\b|^\s*(?:and\s+)?the\s+(?:rest|others)\s*[?？]*\s*$"
+    r"|(?:して|使って|登録して)(?:い)?ない人|残りは",
+    re.IGNORECASE,
+)
 _ASK_JAPANESE = re.compile(r"\b(?:in|into)\s+japanese\b|^\s*japanese\s*(?:please|pls)?\s*[?？!.]*\s*$|日本語で|日本語に", re.IGNORECASE)
 _ASK_ENGLISH = re.compile(r"\b(?:in|into)\s+english\b|^\s*english\s*(?:please|pls)?\s*[?？!.]*\s*$|英語で|英語に", re.IGNORECASE)
 
@@ -77,7 +86,7 @@ def _is_short(question: str) -> bool:
 
 
 def _request_about_previous(question: str) -> str | None:
-    """"sources", "dates", "ja" or "en" when a short message asks about the previous answer itself."""
+    """ "sources", "dates", "ja" or "en" when a short message asks about the previous answer itself."""
     if not _is_short(question):
         return None
     text = clean(question)
@@ -89,6 +98,8 @@ def _request_about_previous(question: str) -> str | None:
         return "sources"
     if _ASK_DATES.search(text):
         return "dates"
+    if _ASK_REST.search(text):
+        return "same"
     return None
 
 
@@ -190,46 +201,61 @@ class Turn:
     at: float  # clock time of the reply
 
 
-def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool) -> tuple[Reply, bool] | None:
-    """The reply to a follow-up read against `previous`, and whether it was a fragment joined to
-    the previous question; None when the message is not a follow-up."""
+def _fragment_subject(answerer: Answerer, question: str, combined: str, previous: Turn) -> tuple[str, float] | None:
+    """The fact a fragment names by itself ("how many registered?" after the usage rate), if
+    it names one other than the previous answer's: one of the fragment's leading candidates
+    (not a previous fact, the top not a previous fact either), the one that ranks best when the
+    fragment is read with the previous question. Its score there is returned with it."""
+    own = answerer.search(question)
+    if own.gaps or not own.candidates:
+        return None
+    top = own.candidates[0]
+    if top.fact_id in previous.fact_ids or top.score < PART_MIN_SCORE:
+        return None
+    near = {c.fact_id for c in own.candidates if c.score >= top.score - FRAGMENT_WINDOW and c.fact_id not in previous.fact_ids}
+    if len(near) > 2:
+        return None  # it names no one subject: read it with the previous question instead
+    for cand in answerer.search(combined).candidates:
+        if cand.fact_id in near:
+            return cand.fact_id, cand.score
+    return None
+
+
+def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool) -> Reply | None:
+    """The reply to a follow-up read against `previous`; None when the message is not one."""
     request = _request_about_previous(question)
     if request in ("ja", "en"):
         if previous.fact_ids:
-            joined = _facts_reply(answerer, previous.fact_ids, request, question, reason="follow_up_language")
-            if joined is not None:
-                return joined, False
+            return _facts_reply(answerer, previous.fact_ids, request, question, reason="follow_up_language")
+        # the same suggestion or decline, in the language asked for
         again = answerer.ask(previous.question, strict=strict)
         result = answerer.search(previous.question)
-        if again.kind != "answer":
-            # the same suggestion or decline, in the language asked for
-            return replace(answerer.reply_for(question, replace(result, lang=request), _decision_of(again)), question=question), False
-        return replace(answerer.fact_reply(answerer.kb.fact(again.fact_id), request, question, reason="follow_up_language"), question=question), False  # type: ignore[arg-type]
-    if request in ("sources", "dates") and previous.fact_ids:
+        return answerer.reply_for(question, replace(result, lang=request), _decision_of(again))
+    if request in ("sources", "dates", "same") and previous.fact_ids:
         joined = _facts_reply(answerer, previous.fact_ids, detect_lang(question), question, reason=f"follow_up_{request}", date_first=request == "dates")
         if joined is not None:
-            return (replace(joined, focus=request), False)
+            return replace(joined, focus="" if request == "same" else request)
     if not _is_short(question):
         return None
     own = answer_alone(answerer, question, strict)
-    if own.answered and not has_follow_up_cue(question):
+    if own.answered:
         return None  # it stands alone
     combined = f"{previous.question} {question}"
     if len(combined) > answerer.max_chars:
         return None
+    subject = _fragment_subject(answerer, question, combined, previous)
+    if subject is not None and (fact := answerer.kb.fact(subject[0])) is not None:
+        return answerer.fact_reply(fact, detect_lang(question), question, subject[1], "follow_up_subject", answerer.search(combined).tokens)
     ctx = answerer.ask(combined, strict=strict)
     if ctx.answered:
-        return replace(ctx, question=question, reason=f"follow_up:{ctx.reason}"), True
-    if own.answered:
-        return None
+        return replace(ctx, question=question, reason=f"follow_up:{ctx.reason}")
     if ctx.kind == "suggest" and own.kind != "suggest":
-        return replace(ctx, question=question), True
+        return replace(ctx, question=question)
     return None
 
 
-def _decision_of(reply: Reply):  # noqa: ANN202 - a policy Decision rebuilt from a reply
-    from bot.answer.policy import Decision
-
+def _decision_of(reply: Reply) -> Decision:
+    """The policy's decision a reply was built from, to build it again in another language."""
     return Decision(reply.kind, reply.fact_id, reply.score, tuple(s.fact_id for s in reply.suggestions), reply.reason, reply.closest_fact)
 
 
@@ -239,9 +265,9 @@ def answer_turn(answerer: Answerer, question: str, previous: Turn | None, now: f
     if not isinstance(question, str):
         question = str(question)
     if previous is not None and len(question) <= answerer.max_chars:
-        found = _in_context(answerer, question, previous, strict)
-        if found is not None:
-            reply, _joined = found
+        in_context = _in_context(answerer, question, previous, strict)
+        if in_context is not None:
+            reply = in_context
             # the context stays the question that stood alone, so "and 2024?" then "and 2023?" both read against it
             return reply, Turn(previous.question, reply.lang, reply.fact_ids or previous.fact_ids, now)
     reply = answer_alone(answerer, question, strict)
@@ -294,9 +320,17 @@ class Conversations:
         for key in [k for k, t in self._turns.items() if now - t.at > self.window]:
             del self._turns[key]
 
+    def answer(self, answerer: Answerer, key: Hashable, question: str, strict: bool = False) -> tuple[Reply, Turn | None]:
+        """The reply to `question` in conversation `key`, and the turn to `remember` once the
+        reply has been given (None: nothing to remember)."""
+        reply, turn = answer_turn(answerer, question, self.last(key), self.clock(), strict)
+        if strict and not reply.answered:
+            return reply, None  # an unprompted message that gets no answer is not kept
+        return reply, turn
+
     def ask(self, answerer: Answerer, key: Hashable, question: str, strict: bool = False) -> Reply:
         """Answer `question` in conversation `key` and remember it."""
-        reply, turn = answer_turn(answerer, question, self.last(key), self.clock(), strict)
+        reply, turn = self.answer(answerer, key, question, strict)
         if turn is not None:
             self.remember(key, turn)
         return reply

@@ -213,6 +213,15 @@ class Answerer:
         return SourceRef(sid, source_line(src, lang), source_title(src, lang), src.url)
 
 
+def newest_figure_date(kb: KnowledgeBase) -> str | None:
+    """The date of the newest figure in the knowledge base (ISO; "2025-10" is that month)."""
+    return max((fig.as_of for fact in kb.facts for fig in fact.figures), key=_date_key, default=None)
+
+
+def _date_key(iso: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in iso.split("-"))
+
+
 _ASKS_LATEST = re.compile(
     r"\b(?:now|nowadays|latest|current|currently|newest|most recent|these days|up to date)\b|最新|今|現在|いま|直近|足元",
     re.IGNORECASE,
