@@ -40,21 +40,33 @@ MAX_SPLITS = 4  # coordinators tried per question, so a long list costs a bounde
 # still names its fact when that fact leads the part's candidates by this much.
 PART_MIN_SCORE = 0.6
 PART_MARGIN = 0.03
+SUBJECT_WORDS = 4  # a bare subject: at most this many words (after "please", "both" ... are taken off)
+SUBJECT_JA_CHARS = 8
 FRAGMENT_WINDOW = 0.05  # a fragment's candidates this close to its best are all read as what it may name
 
 # ---------------------------------------------------------------- reading a message
 
 _EN_COORDINATORS = re.compile(r"\s*,?\s*\b(?:and also|and then|as well as|along with|and|plus|also)\b\s*|\s*[&+]\s*|\s*[,;]\s*", re.IGNORECASE)
-_JA_COORDINATORS = re.compile(r"\s*(?:それと|あと|および|及び|並びに|ならびに|と|や|、|,)\s*")
+# Japanese joins words with と/や/、 everywhere ("病院と診療所ごとの利用率"): they split a
+# question only when it asks for both (両方, どちらも, それぞれ); a second question after a
+# first one's end ("…何桁？あと…") splits at its opening word.
+_JA_COORDINATORS = re.compile(r"(?<=[?？。!！])\s*(?:それと|あと|それから|また|および|及び|で)[、,]?\s*|\s*(?:および|及び|並びに|ならびに)\s*")
+_JA_COORDINATORS_BOTH = re.compile(r"\s*(?:と|や|、|,)\s*")
+_JA_ASKS_BOTH = re.compile(r"両方|どちらも|どっちも|それぞれ|ともに|二つとも|2つとも")
 # words that only ask for both and add no subject: taken off a part before it is asked
 _BOTH = re.compile(r"\b(?:both|the two|please|pls|thanks|tell me)\b|両方とも|両方|どちらも|両方を?|を?教えて(?:ください)?|お願いします?", re.IGNORECASE)
 
+_ASKS = re.compile(
+    r"^\s*(?:what|what's|how|when|why|who|which|where|is|are|was|were|can|could|do|does|did|will|has|have)\b"
+    r"|何|いつ|どの|どれ|どう|なぜ|誰|いくら|か[?？]?\s*$|の[?？]?\s*$",
+    re.IGNORECASE,
+)
 _CUE_EN = re.compile(
     r"^\s*(?:and|also|plus|or|but|so|then|what about|how about|what of|same for|same question for|and what about|and how about)\b", re.IGNORECASE
 )
 _CUE_JA = re.compile(r"^\s*(?:それ|そっち|じゃあ|じゃ|では|で[、,]|でも|あと|ちなみに|なら|それで|じゃあ)|(?:は|も|なら)\s*[?？]?\s*$")
-_SHORT_WORDS = 6  # an English follow-up fragment has at most this many words
-_SHORT_JA_CHARS = 16  # a Japanese one at most this many characters
+_SHORT_WORDS = 6  # an English follow-up fragment (or a short part of a two-part question) has at most this many words
+_SHORT_JA_CHARS = 12  # a Japanese one at most this many characters
 
 _ASK_SOURCES = re.compile(
     r"^\s*(?:and\s+)?(?:the\s+|your\s+|a\s+)?(?:source|sources|link|links|citation|reference|references)\s*(?:please|pls)?\s*[?？!]*\s*$"
@@ -80,9 +92,11 @@ _ASK_ENGLISH = re.compile(r"\b(?:in|into)\s+english\b|^\s*english\s*(?:please|pl
 
 
 def _is_short(question: str) -> bool:
+    """Short enough to be a follow-up: a few words, twice as many when it starts like one ("and until when ...")."""
+    factor = 2 if has_follow_up_cue(question) else 1
     if detect_lang(question) == "ja":
-        return len("".join(question.split())) <= _SHORT_JA_CHARS
-    return len(question.split()) <= _SHORT_WORDS
+        return len("".join(question.split())) <= _SHORT_JA_CHARS * factor
+    return len(question.split()) <= _SHORT_WORDS * factor
 
 
 def _request_about_previous(question: str) -> str | None:
@@ -111,7 +125,10 @@ def has_follow_up_cue(question: str) -> bool:
 
 def _split_points(question: str) -> list[tuple[str, str]]:
     """(left, right) at each coordinator of the question, both sides with something in them."""
-    pattern = _JA_COORDINATORS if detect_lang(question) == "ja" else _EN_COORDINATORS
+    if detect_lang(question) == "ja":
+        pattern = _JA_COORDINATORS_BOTH if _JA_ASKS_BOTH.search(question) else _JA_COORDINATORS
+    else:
+        pattern = _EN_COORDINATORS
     pairs = []
     for match in pattern.finditer(question):
         left, right = question[: match.start()].strip(), question[match.end() :].strip()
@@ -125,16 +142,34 @@ def _split_points(question: str) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------- two-part questions
 
 
+def _strip_filler(part: str) -> str:
+    return " ".join(_BOTH.sub(" ", part).split()).strip(" ?？。.!！")
+
+
+def _is_subject(part: str) -> bool:
+    """A bare subject rather than a question: "registrations", "the usage rate", 「登録者数」."""
+    if detect_lang(part) == "ja":
+        return len("".join(part.split())) <= SUBJECT_JA_CHARS
+    return len(part.split()) <= SUBJECT_WORDS
+
+
+def _asks(part: str) -> bool:
+    """A part that asks something: it starts with a question word (or holds one, in Japanese)."""
+    return bool(_ASKS.search(clean(part)))
+
+
 def _part_fact(answerer: Answerer, part: str, taken: str | None) -> str | None:
     """The fact one part of a two-part question names: the fact it is answered with alone, or,
-    for a part too short to be answered alone, the candidate that clearly leads the others
-    (the fact the other part already took left out)."""
-    part = " ".join(_BOTH.sub(" ", part).split()).strip(" ?？。.!！")
+    for a short part (too short to be answered alone: "registrations", "how many registered"),
+    the candidate that clearly leads the others (the fact the other part already took left out)."""
+    part = _strip_filler(part)
     if not part:
         return None
     alone = answerer.ask(part)
     if alone.answered and alone.fact_id != taken:
         return alone.fact_id
+    if not _is_short(part):
+        return None
     result = answerer.search(part)
     if result.gaps or not result.tokens:
         return None
@@ -148,11 +183,18 @@ def _part_fact(answerer: Answerer, part: str, taken: str | None) -> str | None:
 def two_part_facts(answerer: Answerer, question: str, whole: Reply) -> tuple[str, str] | None:
     """The two facts a two-part question asks about, or None when it is one question.
 
-    `whole` is the question's reply on its own: when it is an exact phrasing of a fact, or
-    a confident answer with a fact neither part names, the question is one question."""
-    if whole.reason == "exact" or len(question) > answerer.max_chars:
+    Two questions in one ("how many digits does it have, and when did it start?") each answer
+    alone; two bare subjects ("usage rate and registrations please") each lead their own
+    candidates. `whole` is the question's reply on its own: when it is a confident answer with
+    a fact neither part names, the question is one question."""
+    if len(question) > answerer.max_chars:
         return None
     for left, right in _split_points(question):
+        subjects = all(_is_subject(_strip_filler(p)) for p in (left, right))
+        if not subjects and not (_asks(left) and _asks(right)):
+            # two bare subjects, or two questions: not a clause that tells ("my grandma refuses
+            # to get the card, she says ...") nor a list inside one question ("at hospitals and clinics")
+            continue
         first = _part_fact(answerer, left, None)
         if first is None:
             continue
