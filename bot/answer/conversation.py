@@ -313,8 +313,8 @@ def answer_turn(answerer: Answerer, question: str, previous: Turn | None, now: f
             # the context stays the question that stood alone, so "and 2024?" then "and 2023?" both read against it
             return reply, Turn(previous.question, reply.lang, reply.fact_ids or previous.fact_ids, now)
     reply = answer_alone(answerer, question, strict)
-    if not reply.answered and previous is not None and (has_follow_up_cue(question) or _request_about_previous(question)):
-        return reply, None  # a fragment that could not be read: the context it may belong to stays
+    if not reply.answered and (has_follow_up_cue(question) or _request_about_previous(question)):
+        return reply, None  # a fragment that could not be read is no context; one the previous turn may have stays
     return reply, Turn(question, reply.lang, reply.fact_ids, now)
 
 
