@@ -198,6 +198,10 @@ def answer_embed(reply: Reply, total_max: int = EMBED_TOTAL_MAX) -> discord.Embe
     fit_embed(embed, total_max)
     while embed.fields and len(embed) + len(source_name) + len(source_value) > total_max:
         embed.remove_field(-1)
+    excess = len(embed) + len(source_name) + len(source_value) - total_max
+    if excess > 0 and embed.description:
+        # an embed sharing a message's 6,000 characters may need the description shortened too
+        embed.description = clip(embed.description, max(1, len(embed.description) - excess))
     if len(embed.fields) >= FIELDS_MAX:
         embed.remove_field(-1)
     embed.add_field(name=source_name, value=source_value, inline=False)
