@@ -123,10 +123,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "privacy.never.title": {"en": "Never kept", "ja": "保存しないもの"},
     "privacy.never": {
         "en": (
-            "Your user name and user id; questions the bot answered (they only add to daily counts that name nobody); "
+            "Your user name and user id; questions the bot answered (they only add to daily counts that name nobody; "
+            "your last question is held in memory for 5 minutes to read a follow-up, never written down); "
             "messages not addressed to the bot; attachments, avatars, roles."
         ),
-        "ja": "ユーザー名とユーザーID、回答できた質問（誰のものか分からない日ごとの件数に加算するだけ）、ボット宛てでないメッセージ、添付ファイル、アイコン、ロール。",
+        "ja": "ユーザー名とユーザーID、回答できた質問（誰のものか分からない日ごとの件数に加算するだけ。続けての質問を読むため直前の質問を5分間だけメモリに置き、書き込みはしません）、ボット宛てでないメッセージ、添付ファイル、アイコン、ロール。",
     },
     "privacy.delete.button": {"en": "Delete my data", "ja": "データを削除"},
     "privacy.confirm": {

@@ -321,9 +321,9 @@ def answer_turn(answerer: Answerer, question: str, previous: Turn | None, now: f
 class Conversations:
     """The last turn of each conversation, by key, for `window` seconds.
 
-    Bounded: at most `limit` conversations (the least recently used dropped first), and a turn
-    older than the window is dropped when it is next looked up or when the store is full.
-    Kept in memory only. Safe to use from several threads (Discord answers in worker threads)."""
+    Bounded: at most `limit` conversations (the least recently used dropped first), and every
+    turn older than the window is dropped whenever the store is used, so no question text is
+    kept longer than the window. Kept in memory only. Safe to use from several threads (Discord answers in worker threads)."""
 
     def __init__(self, window: float = FOLLOW_UP_SECONDS, limit: int = MAX_CONVERSATIONS, clock: Callable[[], float] = time.monotonic) -> None:
         self.window = window
@@ -339,18 +339,14 @@ class Conversations:
         """The conversation's last turn, if it is recent enough."""
         now = self.clock()
         with self._lock:
-            turn = self._turns.get(key)
-            if turn is not None and now - turn.at > self.window:
-                del self._turns[key]
-                return None
-            return turn
+            self._drop_expired(now)
+            return self._turns.get(key)
 
     def remember(self, key: Hashable, turn: Turn) -> None:
         with self._lock:
             self._turns[key] = turn
             self._turns.move_to_end(key)
-            if len(self._turns) > self.limit:
-                self._drop_expired(turn.at)
+            self._drop_expired(turn.at)
             while len(self._turns) > self.limit:
                 self._turns.popitem(last=False)
 
@@ -359,7 +355,12 @@ class Conversations:
             self._turns.pop(key, None)
 
     def _drop_expired(self, now: float) -> None:
-        for key in [k for k, t in self._turns.items() if now - t.at > self.window]:
+        # turns are kept in the order they were made (each is moved to the end when
+        # remembered), so the expired ones are at the front: no text outlives the window
+        while self._turns:
+            key, oldest = next(iter(self._turns.items()))
+            if now - oldest.at <= self.window:
+                break
             del self._turns[key]
 
     def answer(self, answerer: Answerer, key: Hashable, question: str, strict: bool = False) -> tuple[Reply, Turn | None]:

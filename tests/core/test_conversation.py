@@ -81,8 +81,9 @@ def test_memory_is_bounded_and_expires() -> None:
         talk.remember(n, Turn(f"question {n}", "en", (), clock.now))
     assert len(talk) == 3 and talk.last(0) is None and talk.last(4) is not None  # the oldest went first
     clock.now += 61
+    assert talk.last("someone else") is None and len(talk) == 0  # no question outlives the window, asked about or not
     talk.remember("new", Turn("q", "en", (), clock.now))
-    assert len(talk) == 1  # expired turns are dropped when the store is full
+    assert len(talk) == 1
     talk.forget("new")
     assert len(talk) == 0
 
