@@ -68,6 +68,8 @@ _CUE_JA = re.compile(r"^\s*(?:それ|そっち|じゃあ|じゃ|では|で[、,]
 _SHORT_WORDS = 6  # an English follow-up fragment (or a short part of a two-part question) has at most this many words
 _SHORT_JA_CHARS = 12  # a Japanese one at most this many characters
 
+# words that point back at the previous answer ("is that", 「それ」)
+_REFERS_BACK = re.compile(r"\b(?:that|this|it|those|these|them|they)\b|それ|これ|その|この|そっち", re.IGNORECASE)
 _ASK_SOURCES = re.compile(
     r"^\s*(?:and\s+)?(?:the\s+|your\s+|a\s+)?(?:source|sources|link|links|citation|reference|references)\s*(?:please|pls)?\s*[?？!]*\s*$"
     r"|\bwhere\s+(?:is|does|did)\s+(?:that|this|it)\b.*\bfrom\b|\bwhere\s+did\s+you\s+get\s+(?:that|this|it)\b|\bwhat(?:'s| is)\s+(?:the|your)\s+source\b"
@@ -254,6 +256,8 @@ def _fragment_subject(answerer: Answerer, question: str, combined: str, previous
     top = own.candidates[0]
     if top.fact_id in previous.fact_ids or top.score < PART_MIN_SCORE:
         return None
+    if _REFERS_BACK.search(clean(question)) and any(c.fact_id in previous.fact_ids for c in own.candidates):
+        return None  # "what share of cardholders is that?": about the previous answer, which it may fit
     near = {c.fact_id for c in own.candidates if c.score >= top.score - FRAGMENT_WINDOW and c.fact_id not in previous.fact_ids}
     if len(near) > 2:
         return None  # it names no one subject: read it with the previous question instead
