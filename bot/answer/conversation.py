@@ -10,8 +10,9 @@ Built on `Answerer.ask` and the index's ranked candidates; nothing here scores a
 - A follow-up ("and 2024?", "what about the hospitals?", "source?", 「それいつの数字？」,
   "in Japanese please") is read against the last turn of the same conversation: a request
   about the previous answer (its sources, its dates, the other language) re-renders it; a
-  fragment is asked again joined to the previous question. A question that stands alone is
-  answered alone. Without a previous turn, or after the window, a fragment is answered (or
+  fragment that names a subject of its own ("how many registered?" after the usage rate) gets
+  that subject, one that does not ("and 2024?") is asked again joined to the previous question.
+  A question that stands alone is answered alone. Without a previous turn, or after the window, a fragment is answered (or
   declined) as it would be alone.
 - `Conversations` keeps the last turn per conversation key (the command line's conversation
   id, Discord's (channel, user)): bounded, expiring, in memory only, and it keeps only the
@@ -54,7 +55,7 @@ _JA_COORDINATORS = re.compile(r"(?<=[?？。!！])\s*(?:それと|あと|それ�
 _JA_COORDINATORS_BOTH = re.compile(r"\s*(?:と|や|、|,)\s*")
 _JA_ASKS_BOTH = re.compile(r"両方|どちらも|どっちも|それぞれ|ともに|二つとも|2つとも")
 # words that only ask for both and add no subject: taken off a part before it is asked
-_BOTH = re.compile(r"\b(?:both|the two|please|pls|thanks|tell me)\b|両方とも|両方|どちらも|両方を?|を?教えて(?:ください)?|お願いします?", re.IGNORECASE)
+_BOTH = re.compile(r"\b(?:both|the two|please|pls|thanks|tell me)\b|両方(?:とも|を)?|どちらも|を?教えて(?:ください)?|お願いします?", re.IGNORECASE)
 
 _ASKS = re.compile(
     r"^\s*(?:what|what's|how|when|why|who|which|where|is|are|was|were|can|could|do|does|did|will|has|have)\b"
@@ -64,7 +65,7 @@ _ASKS = re.compile(
 _CUE_EN = re.compile(
     r"^\s*(?:and|also|plus|or|but|so|then|what about|how about|what of|same for|same question for|and what about|and how about)\b", re.IGNORECASE
 )
-_CUE_JA = re.compile(r"^\s*(?:それ|そっち|じゃあ|じゃ|では|で[、,]|でも|あと|ちなみに|なら|それで|じゃあ)|(?:は|も|なら)\s*[?？]?\s*$")
+_CUE_JA = re.compile(r"^\s*(?:それ|そっち|じゃあ|じゃ|では|で[、,]|でも|あと|ちなみに|なら)|(?:は|も|なら)\s*[?？]?\s*$")
 _SHORT_WORDS = 6  # an English follow-up fragment (or a short part of a two-part question) has at most this many words
 _SHORT_JA_CHARS = 12  # a Japanese one at most this many characters
 
@@ -89,8 +90,10 @@ _ASK_REST = re.compile(
     r"|(?:して|使って|登録して)(?:い)?ない人|残りは",
     re.IGNORECASE,
 )
-_ASK_JAPANESE = re.compile(r"\b(?:in|into)\s+japanese\b|^\s*japanese\s*(?:please|pls)?\s*[?？!.]*\s*$|日本語で|日本語に", re.IGNORECASE)
-_ASK_ENGLISH = re.compile(r"\b(?:in|into)\s+english\b|^\s*english\s*(?:please|pls)?\s*[?？!.]*\s*$|英語で|英語に", re.IGNORECASE)
+# "in Japanese please", "can you say that in English?", 「日本語で」: at the end, so "usage rate in
+# Japanese hospitals" is not read as one
+_ASK_JAPANESE = re.compile(r"(?:\b(?:in|into)\s+|^\s*)japanese\s*(?:please|pls)?\s*[?？!.]*\s*$|日本語で|日本語に", re.IGNORECASE)
+_ASK_ENGLISH = re.compile(r"(?:\b(?:in|into)\s+|^\s*)english\s*(?:please|pls)?\s*[?？!.]*\s*$|英語で|英語に", re.IGNORECASE)
 
 
 def _is_short(question: str) -> bool:
@@ -102,7 +105,8 @@ def _is_short(question: str) -> bool:
 
 
 def _request_about_previous(question: str) -> str | None:
-    """ "sources", "dates", "ja" or "en" when a short message asks about the previous answer itself."""
+    """What a short message asks of the previous answer itself: its "sources", its "dates", the
+    "same" figures ("how many don't?"), or the answer in "ja" or "en"; None for anything else."""
     if not _is_short(question):
         return None
     text = clean(question)
@@ -289,7 +293,8 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
     combined = f"{previous.question} {question}"
     if len(combined) > answerer.max_chars:
         return None
-    subject = _fragment_subject(answerer, question, combined, previous)
+    # unprompted (strict), a fragment is only read with the previous question, under the stricter rule
+    subject = None if strict else _fragment_subject(answerer, question, combined, previous)
     if subject is not None and (fact := answerer.kb.fact(subject[0])) is not None:
         return answerer.fact_reply(fact, detect_lang(question), question, subject[1], "follow_up_subject", answerer.search(combined).tokens)
     ctx = answerer.ask(combined, strict=strict)
@@ -317,6 +322,8 @@ def answer_turn(answerer: Answerer, question: str, previous: Turn | None, now: f
             # the context stays the question that stood alone, so "and 2024?" then "and 2023?" both read against it
             return reply, Turn(previous.question, reply.lang, reply.fact_ids or previous.fact_ids, now)
     reply = answer_alone(answerer, question, strict)
+    if len(question) > answerer.max_chars:
+        return reply, None  # declined for its length: nothing to read a follow-up against, and not kept
     if not reply.answered and (has_follow_up_cue(question) or _request_about_previous(question)):
         return reply, None  # a fragment that could not be read is no context; one the previous turn may have stays
     return reply, Turn(question, reply.lang, reply.fact_ids, now)
