@@ -290,6 +290,13 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
     own = answer_alone(answerer, question, strict)
     if own.answered:
         return None  # it stands alone
+    if not has_follow_up_cue(question):
+        # without "and ...", "what about ..." it must name something the knowledge base knows (a
+        # word or a year), or chatter ("good morning everyone") would repeat the previous answer;
+        # unprompted, in an answer channel, only a message that starts like a follow-up is one
+        result = answerer.search(question)
+        if strict or not (result.known_words or any(t.startswith("#") for t in result.tokens)):
+            return None
     combined = f"{previous.question} {question}"
     if len(combined) > answerer.max_chars:
         return None

@@ -13,7 +13,7 @@ from bot.answer.reply import Reply
 from bot.embeds import EMBED_TOTAL_MAX, reply_embeds
 from bot.service import KnowledgeService
 from tests.discord.conftest import mention
-from tests.discord.test_chat import embed_text
+from tests.discord.test_chat import CHATTER, embed_text
 from tests.discord.test_render import assert_within_limits
 
 USAGE_Q = "What is the usage rate of the My Number card at clinics these days?"
@@ -34,6 +34,16 @@ async def test_a_follow_up_in_a_channel_is_answered_in_context(make_guild) -> No
         await g.alice.send(g.answers, "source?")
         answers = g.bot_messages(g.answers)
         assert len(answers) == 2 and "Sources of that answer:" in answers[1].embeds[0].description
+
+
+async def test_chatter_after_an_answer_in_an_answer_channel_gets_nothing(make_guild) -> None:
+    async with make_guild() as g:
+        await g.alice.send(g.answers, USAGE_Q)
+        for line in CHATTER:
+            await g.alice.send(g.answers, line)
+        assert len(g.bot_messages(g.answers)) == 1  # the answer only: chatter is not read as a follow-up
+        await g.alice.send(g.answers, "and in 2024?")
+        assert len(g.bot_messages(g.answers)) == 2  # a message that starts like a follow-up is one
 
 
 async def test_the_fragment_from_someone_else_or_after_the_window_is_declined(make_guild, loaded_service: KnowledgeService) -> None:
