@@ -15,6 +15,7 @@ from bot.service import KnowledgeService
 from tests.discord.conftest import mention
 from tests.discord.test_chat import CHATTER, embed_text
 from tests.discord.test_render import assert_within_limits
+from tests.support.live_bot import is_reply_to, running_bot, strings_in
 
 USAGE_Q = "What is the usage rate of the My Number card at clinics these days?"
 TWO_PART_Q = "usage rate and registrations please"
@@ -111,3 +112,20 @@ async def test_a_figure_question_gets_the_fact_holding_the_figure(make_guild, lo
         await g.alice.send(g.general, mention(g, "what is 29.6%?"))
         embed = g.bot_messages(g.general)[0].embeds[0]
         assert "29.6%" in embed.title
+
+
+async def test_over_real_sockets_a_follow_up_and_a_two_part_question(loaded_service: KnowledgeService) -> None:
+    """The same through the loopback stand-in (tests/support/live_bot.py): the real client over HTTP and websocket."""
+    async with running_bot(loaded_service) as live:
+        s = live.stand_in
+        first = await s.send_message(live.general, live.alice, live.mention(USAGE_Q), mention_bot=True)
+        await s.wait_for_call(is_reply_to(first["id"]))
+        follow_up = await s.send_message(live.general, live.alice, live.mention("and 2024?"), mention_bot=True)
+        call = await s.wait_for_call(is_reply_to(follow_up["id"]))
+        assert "18.52%" in "\n".join(strings_in(call.embeds))
+        other = await s.send_message(live.general, live.user(1), live.mention("and 2024?"), mention_bot=True)
+        call = await s.wait_for_call(is_reply_to(other["id"]))
+        assert "18.52%" not in "\n".join(strings_in(call.embeds))  # another member's fragment has no context
+        both = await s.send_message(live.general, live.alice, live.mention(TWO_PART_Q), mention_bot=True)
+        call = await s.wait_for_call(is_reply_to(both["id"]))
+        assert len(call.embeds) == 2 and "47.26%" in call.embeds[0]["title"] and "87.3 million" in call.embeds[1]["title"]
