@@ -18,6 +18,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.answer.conversation import Conversations
 from bot.answer.reply import Reply
 from bot.config import Config
 from bot.embeds import ReplyRenderer, apology_text, lang_of_locale
@@ -140,6 +141,7 @@ class SurveyBot(commands.Bot):
         self.renderer = ReplyRenderer()
         self.extension_names = tuple(extensions)
         self.cooldowns = ChatCooldowns(config.chat.user_cooldown_seconds, config.chat.channel_cooldown_seconds, clock)
+        self.conversations = Conversations(clock=clock)  # per (channel, user): follow-ups read against the last question
         self.defer_after = defer_after
         self.storage = storage
         self.watch_knowledge = watch_knowledge
@@ -212,9 +214,8 @@ class SurveyBot(commands.Bot):
             return
         if record:
             self.record_reply(reply, interaction.channel_id, interaction.user.id)
-        embed = self.renderer.embed(reply)
         view = self.renderer.view(reply)
-        kwargs = {"embed": embed, "ephemeral": ephemeral, "allowed_mentions": discord.AllowedMentions.none()}
+        kwargs = {"embeds": self.renderer.embeds(reply), "ephemeral": ephemeral, "allowed_mentions": discord.AllowedMentions.none()}
         if view is not None:
             kwargs["view"] = view
         if interaction.response.is_done():

@@ -22,7 +22,7 @@ from typing import Any
 import discord
 
 from bot.answer.format import date_text, source_title
-from bot.answer.reply import Reply
+from bot.answer.reply import Reply, newest_figure_date
 from bot.knowledge.model import KnowledgeBase
 from bot.messages import message
 
@@ -37,7 +37,8 @@ FIELD_NAME_MAX = 256
 FIELD_VALUE_MAX = 1024
 FOOTER_MAX = 2048
 AUTHOR_MAX = 256
-EMBED_TOTAL_MAX = 6000
+EMBED_TOTAL_MAX = 6000  # all the embeds of one message together
+EMBEDS_MAX = 10  # embeds in one message
 BUTTON_LABEL_MAX = 80
 CUSTOM_ID_MAX = 100
 CHOICE_MAX = 100
@@ -125,8 +126,9 @@ def join_within(lines: Iterable[str], limit: int, sep: str = "\n") -> str:
 # ---------------------------------------------------------------- the limits
 
 
-def fit_embed(embed: discord.Embed) -> discord.Embed:
-    """Clip every part of an embed to Discord's limit, then the whole to 6,000 characters.
+def fit_embed(embed: discord.Embed, total_max: int = EMBED_TOTAL_MAX) -> discord.Embed:
+    """Clip every part of an embed to Discord's limit, then the whole to `total_max` characters
+    (6,000, or its share of the 6,000 when a message carries several embeds).
 
     Trailing fields go first (they are the least important by construction), then the
     description is shortened; the title and footer are small and stay.
@@ -143,10 +145,10 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
         embed.remove_field(-1)
     for i, f in enumerate(embed.fields):
         embed.set_field_at(i, name=clip(f.name or "-", FIELD_NAME_MAX) or "-", value=clip(f.value or "-", FIELD_VALUE_MAX) or "-", inline=bool(f.inline))
-    while len(embed) > EMBED_TOTAL_MAX and embed.fields:
+    while len(embed) > total_max and embed.fields:
         embed.remove_field(-1)
-    if len(embed) > EMBED_TOTAL_MAX and embed.description:
-        embed.description = clip(embed.description, max(1, len(embed.description) - (len(embed) - EMBED_TOTAL_MAX)))
+    if len(embed) > total_max and embed.description:
+        embed.description = clip(embed.description, max(1, len(embed.description) - (len(embed) - total_max)))
     return embed
 
 
@@ -162,7 +164,7 @@ def _footer(embed: discord.Embed, reply: Reply) -> None:
         embed.set_footer(text=message("version", reply.lang, v=reply.knowledge_version))
 
 
-def answer_embed(reply: Reply) -> discord.Embed:
+def answer_embed(reply: Reply, total_max: int = EMBED_TOTAL_MAX) -> discord.Embed:
     lang = reply.lang
     title = reply.headline or message("title.answer", lang)
     embed = discord.Embed(title=clip(title, TITLE_MAX), colour=COLOUR["answer"])
@@ -170,6 +172,10 @@ def answer_embed(reply: Reply) -> discord.Embed:
     if first_url:
         embed.url = _link_url(first_url)
     embed.description = _echo(reply) + reply.sentence
+    if reply.focus == "sources" and reply.sources:
+        # "source?" after an answer: the sources lead, before the answer they back
+        lead = "\n".join(f"{src.line}\n{source_link(src.title, src.url)}" for src in reply.sources)
+        embed.description = _echo(reply) + message("sources.lead", lang) + "\n" + lead + "\n\n" + reply.sentence
     shown = reply.figures[:FIGURE_FIELDS_MAX]
     for line in shown:
         name = line.value + (f" · {line.label}" if line.label else "")
@@ -184,18 +190,22 @@ def answer_embed(reply: Reply) -> discord.Embed:
         embed.add_field(name="…", value=message("more_figures", lang, n=len(reply.figures) - len(shown)), inline=False)
     _footer(embed, reply)
     if not reply.sources:
-        return fit_embed(embed)
-    # The source must survive the 6,000-character total: figure fields give way first.
+        return fit_embed(embed, total_max)
+    # The source must survive the total: figure fields give way first.
     blocks = [f"{src.line}\n{source_link(src.title, src.url)}" for src in reply.sources]
     source_name = message("source" if len(blocks) == 1 else "sources", lang)
-    source_value = join_within(blocks, FIELD_VALUE_MAX, "\n\n")
-    fit_embed(embed)
-    while embed.fields and len(embed) + len(source_name) + len(source_value) > EMBED_TOTAL_MAX:
+    source_value = join_within(blocks, min(FIELD_VALUE_MAX, total_max // 3), "\n\n")
+    fit_embed(embed, total_max)
+    while embed.fields and len(embed) + len(source_name) + len(source_value) > total_max:
         embed.remove_field(-1)
+    excess = len(embed) + len(source_name) + len(source_value) - total_max
+    if excess > 0 and embed.description:
+        # an embed sharing a message's 6,000 characters may need the description shortened too
+        embed.description = clip(embed.description, max(1, len(embed.description) - excess))
     if len(embed.fields) >= FIELDS_MAX:
         embed.remove_field(-1)
     embed.add_field(name=source_name, value=source_value, inline=False)
-    return fit_embed(embed)
+    return fit_embed(embed, total_max)
 
 
 def suggest_embed(reply: Reply) -> discord.Embed:
@@ -224,6 +234,16 @@ def reply_embed(reply: Reply) -> discord.Embed:
     if reply.kind == "suggest":
         return suggest_embed(reply)
     return decline_embed(reply)
+
+
+def reply_embeds(reply: Reply) -> list[discord.Embed]:
+    """The embeds of one message: one per fact of a reply about several facts (a two-part
+    question), each given an equal share of the 6,000 characters a message's embeds may hold."""
+    if not reply.parts:
+        return [reply_embed(reply)]
+    parts = reply.parts[:EMBEDS_MAX]
+    share = EMBED_TOTAL_MAX // len(parts)
+    return [answer_embed(part, share) for part in parts]
 
 
 def apology_text(lang: str) -> str:
@@ -256,7 +276,12 @@ class ReplyRenderer:
             self.button_makers.remove(maker)
 
     def embed(self, reply: Reply) -> discord.Embed:
-        return reply_embed(reply)
+        """The reply's first (for most replies, only) embed."""
+        return reply_embed(reply.answers[0])
+
+    def embeds(self, reply: Reply) -> list[discord.Embed]:
+        """Every embed of the reply's message: one per fact."""
+        return reply_embeds(reply)
 
     def view(self, reply: Reply) -> discord.ui.View | None:
         items: list[discord.ui.Item[Any]] = []
@@ -291,7 +316,9 @@ def topics_embed(kb: KnowledgeBase, lang: str) -> discord.Embed:
                 lines.append(f"• {phrasings[0]}")
         if lines:
             embed.add_field(name=clip(topic.title.get(lang), FIELD_NAME_MAX), value=join_within(lines, FIELD_VALUE_MAX), inline=False)
-    embed.set_footer(text=f"{message('topics.footer', lang)} · {message('version', lang, v=kb.version)}")
+    newest = newest_figure_date(kb)
+    fresh = f" · {message('newest_figure', lang, date=date_text(newest, lang))}" if newest else ""
+    embed.set_footer(text=f"{message('topics.footer', lang)} · {message('version', lang, v=kb.version)}{fresh}")
     return fit_embed(embed)
 
 
@@ -307,13 +334,22 @@ def sources_embed(kb: KnowledgeBase, lang: str) -> discord.Embed:
     if len(sources) > FIELDS_MAX:
         more = len(sources) - (FIELDS_MAX - 1)
         embed.add_field(name="…", value=message("sources.more", lang, n=more), inline=False)
-    embed.set_footer(text=message("version", lang, v=kb.version))
+    newest = newest_figure_date(kb)
+    fresh = f" · {message('newest_figure', lang, date=date_text(newest, lang))}" if newest else ""
+    embed.set_footer(text=message("version", lang, v=kb.version) + fresh)
     return fit_embed(embed)
 
 
 def about_embed(kb: KnowledgeBase, lang: str) -> discord.Embed:
     embed = discord.Embed(title=message("about.title", lang), description=message("about.text", lang), colour=COLOUR["info"])
-    counts = (("about.facts", len(kb.facts)), ("about.topics", len(kb.topics)), ("about.sources", len(kb.sources)), ("about.version", kb.version))
+    newest = newest_figure_date(kb)
+    counts = (
+        ("about.facts", len(kb.facts)),
+        ("about.topics", len(kb.topics)),
+        ("about.sources", len(kb.sources)),
+        ("about.version", kb.version),
+        ("about.newest", date_text(newest, lang) if newest else "-"),
+    )
     for key, value in counts:
         embed.add_field(name=message(key, lang), value=str(value), inline=True)
     return fit_embed(embed)

@@ -25,6 +25,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "not_covered": {"en": "I have no sourced figure about {what}.", "ja": "{what}について出典のある数字はありません。"},
     "knows": {"en": "I can answer questions about:", "ja": "答えられる話題："},
     "latest": {"en": "latest", "ja": "最新"},
+    "latest_on": {"en": "latest, {basis}", "ja": "最新・{basis}"},
+    "as_of.lead": {"en": "As of {date}: {values}", "ja": "{date}時点：{values}"},
+    "sources.lead": {"en": "Sources of that answer:", "ja": "この回答の出典："},
     "article": {"en": "at the time of the 2023 survey report", "ja": "2023年の調査報道の時点"},
     "as_of": {"en": "as of {date}", "ja": "{date}時点"},
     # ---- reply embeds (bot/embeds.py)
@@ -70,6 +73,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "about.topics": {"en": "Topics", "ja": "話題"},
     "about.sources": {"en": "Sources", "ja": "出典"},
     "about.version": {"en": "Knowledge version", "ja": "知識ベースの版"},
+    "about.newest": {"en": "Newest figure", "ja": "最新の数字"},
+    "newest_figure": {"en": "Newest figure in the knowledge base: {date}", "ja": "知識ベースで最も新しい数字：{date}時点"},
     # ---- charts (bot/exts/charts.py)
     "chart.button": {"en": "Chart", "ja": "グラフ"},
     "chart.unknown": {
@@ -118,10 +123,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "privacy.never.title": {"en": "Never kept", "ja": "保存しないもの"},
     "privacy.never": {
         "en": (
-            "Your user name and user id; questions the bot answered (they only add to daily counts that name nobody); "
+            "Your user name and user id; questions the bot answered (they only add to daily counts that name nobody; "
+            "your last question is held in memory for 5 minutes to read a follow-up, never written down); "
             "messages not addressed to the bot; attachments, avatars, roles."
         ),
-        "ja": "ユーザー名とユーザーID、回答できた質問（誰のものか分からない日ごとの件数に加算するだけ）、ボット宛てでないメッセージ、添付ファイル、アイコン、ロール。",
+        "ja": "ユーザー名とユーザーID、回答できた質問（誰のものか分からない日ごとの件数に加算するだけ。続けての質問を読むため直前の質問を5分間だけメモリに置き、書き込みはしません）、ボット宛てでないメッセージ、添付ファイル、アイコン、ロール。",
     },
     "privacy.delete.button": {"en": "Delete my data", "ja": "データを削除"},
     "privacy.confirm": {

@@ -7,7 +7,8 @@ bot/messages.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.answer.format import date_text, source_line, source_title, value_text
@@ -63,10 +64,27 @@ class Reply:
     # the best candidate's fact whatever the kind (its score is `score`): for a decline, the
     # fact that came nearest, which the moderators' inbox shows next to the question
     closest_fact: str | None = None
+    # a reply about two facts (a two-part question): one answer Reply per fact, the first of
+    # which is also this reply's own content, so a front end that shows one fact shows the first
+    parts: tuple[Reply, ...] = ()
+    # what a follow-up asked of the previous answer: "sources" or "dates" first; "" otherwise
+    focus: str = ""
 
     @property
     def answered(self) -> bool:
         return self.kind == "answer"
+
+    @property
+    def fact_ids(self) -> tuple[str, ...]:
+        """Every fact the reply answers with: one, two for a two-part question, none unless answered."""
+        if self.parts:
+            return tuple(p.fact_id for p in self.parts if p.fact_id)
+        return (self.fact_id,) if self.kind == "answer" and self.fact_id else ()
+
+    @property
+    def answers(self) -> tuple[Reply, ...]:
+        """The reply per fact: its parts, or itself."""
+        return self.parts or (self,)
 
 
 class Answerer:
@@ -134,16 +152,35 @@ class Answerer:
         return Suggestion(fact_id, qs[0])
 
     def fact_reply(
-        self, fact: Fact, lang: str, question: str = "", score: float = 1.0, reason: str = "", query_tokens: tuple[str, ...] = (), all_figures: bool = False
+        self,
+        fact: Fact,
+        lang: str,
+        question: str = "",
+        score: float = 1.0,
+        reason: str = "",
+        query_tokens: tuple[str, ...] = (),
+        all_figures: bool = False,
+        date_first: bool | None = None,
     ) -> Reply:
+        """The answer with `fact`. `date_first`: lead with the date of the newest figure shown
+        (None: when the question asks for the latest or current figure)."""
         shown = list(fact.figures) if all_figures else _figures_to_show(fact, query_tokens)
-        lines = tuple(self._figure_line(fact, fig, lang) for fig in shown)
+        if date_first is None:
+            date_first = bool(question) and asks_for_latest(question)
+        if date_first:
+            shown.sort(key=lambda f: f.as_of, reverse=True)  # stable: figures of one date keep their order
+        labels = _series_labels(fact, shown, lang)
+        lines = tuple(self._figure_line(fig, lang, labels.get(id(fig), "")) for fig in shown)
         source_ids: list[str] = [fact.source]
         for fig in shown:
             if fig.source not in source_ids:
                 source_ids.append(fig.source)
         sources = tuple(self._source_ref(sid, lang) for sid in source_ids if sid in self.kb.sources)
         headline = " / ".join(dict.fromkeys(line.value for line in lines[:3]))
+        if date_first and shown:
+            newest = shown[0].as_of
+            values = " / ".join(dict.fromkeys(line.value for fig, line in zip(shown, lines, strict=True) if fig.as_of == newest))
+            headline = message("as_of.lead", lang, date=date_text(newest, lang), values=values)
         return Reply(
             "answer",
             lang,
@@ -157,16 +194,10 @@ class Answerer:
             reason=reason,
             knowledge_version=self.kb.version,
             closest_fact=fact.id,
+            focus="dates" if date_first else "",
         )
 
-    def _figure_line(self, fact: Fact, fig: Figure, lang: str) -> FigureLine:
-        label = ""
-        if fact.series and len({f.as_of for f in fact.figures}) > 1:
-            dates = sorted({f.as_of for f in fact.figures})
-            if fig.as_of == dates[-1]:
-                label = message("latest", lang)
-            elif fig.as_of == dates[0]:
-                label = message("article", lang)
+    def _figure_line(self, fig: Figure, lang: str, label: str = "") -> FigureLine:
         return FigureLine(
             value=value_text(fig, lang),
             counts=fig.counts.get(lang),
@@ -182,22 +213,105 @@ class Answerer:
         return SourceRef(sid, source_line(src, lang), source_title(src, lang), src.url)
 
 
+def newest_figure_date(kb: KnowledgeBase) -> str | None:
+    """The date of the newest figure in the knowledge base (ISO; "2025-10" is that month)."""
+    return max((fig.as_of for fact in kb.facts for fig in fact.figures), key=_date_key, default=None)
+
+
+def _date_key(iso: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in iso.split("-"))
+
+
+_ASKS_LATEST = re.compile(
+    r"\b(?:now|nowadays|latest|current|currently|newest|most recent|these days|up to date)\b|最新|今|現在|いま|直近|足元",
+    re.IGNORECASE,
+)
+
+
+def asks_for_latest(question: str) -> bool:
+    """Does the question ask for the figure as it is now ("now", "latest", 「最新」, 「今」)?"""
+    return bool(_ASKS_LATEST.search(clean(question)))
+
+
+def _basis(fig: Figure) -> tuple[str, str | None]:
+    """A series' figures fall in groups that are never joined: same unit, same base."""
+    return (fig.unit, fig.base.get("en") if fig.base else None)
+
+
+def _basis_name(fig: Figure, lang: str) -> str:
+    """A base's short name: its text up to the first colon, without a bracketed note
+    ("new basis (main figure from ...): insurance claims" -> "new basis", 「旧基準」)."""
+    text = fig.base.get(lang) if fig.base else ""
+    name = re.split(r"[:：]", text, maxsplit=1)[0]
+    return re.sub(r"\s*[(（][^()（）]*[)）]\s*$", "", name).strip()
+
+
+def _newest_in_group(figures: list[Figure] | tuple[Figure, ...]) -> dict[tuple[str, str | None], str]:
+    newest: dict[tuple[str, str | None], str] = {}
+    for fig in figures:
+        key = _basis(fig)
+        if fig.as_of > newest.get(key, ""):
+            newest[key] = fig.as_of
+    return newest
+
+
 def _figures_to_show(fact: Fact, query_tokens: tuple[str, ...]) -> list[Figure]:
-    """All figures; for a dated series, the latest and the earliest (the article's), plus any year asked about."""
+    """All figures; for a dated series, the latest of each base (the usage rate's old and new
+    bases are separate lines), the earliest (the article's), and any year asked about."""
     if not fact.series or len({f.as_of for f in fact.figures}) <= 2:
         return list(fact.figures)
     dates = sorted({f.as_of for f in fact.figures})
     years = {t[1:] for t in query_tokens if t.startswith("#") and len(t) == 5}
-    keep = {dates[-1], dates[0]} | {d for d in dates if d[:4] in years}
-    shown = [f for f in fact.figures if f.as_of in keep]
+    newest = _newest_in_group(fact.figures)
+    shown = [f for f in fact.figures if f.as_of in (dates[0], newest[_basis(f)]) or f.as_of[:4] in years]
     return sorted(shown, key=lambda f: f.as_of, reverse=True)
 
 
+def _series_labels(fact: Fact, shown: list[Figure], lang: str) -> dict[int, str]:
+    """Labels of a dated series' figures, by figure object id: the newest of each base says
+    "latest", or, when bases of one unit stand side by side, "latest, old basis"; the
+    earliest says it is the 2023 article's."""
+    if not fact.series or len({f.as_of for f in fact.figures}) <= 1:
+        return {}
+    dates = sorted({f.as_of for f in fact.figures})
+    newest = _newest_in_group(fact.figures)
+    heads = [f for f in shown if f.as_of == newest[_basis(f)]]
+    bases_per_unit: dict[str, set[str | None]] = {}
+    for fig in heads:
+        bases_per_unit.setdefault(fig.unit, set()).add(_basis(fig)[1])
+    labels: dict[int, str] = {}
+    for fig in shown:
+        if fig.as_of == newest[_basis(fig)]:
+            if len(bases_per_unit.get(fig.unit, ())) > 1 and _basis_name(fig, lang):
+                labels[id(fig)] = message("latest_on", lang, basis=_basis_name(fig, lang))
+            elif fig.as_of == dates[-1]:
+                labels[id(fig)] = message("latest", lang)
+        elif fig.as_of == dates[0]:
+            labels[id(fig)] = message("article", lang)
+    return labels
+
+
+def _sources_text(reply: Reply) -> list[str]:
+    out = []
+    for src in reply.sources:
+        out.append(f"  {src.line}")
+        out.append(f"    {src.title} <{src.url}>")
+    return out
+
+
 def render_text(reply: Reply) -> str:
-    """The reply as plain text, the way a person reads it in a terminal."""
+    """The reply as plain text, the way a person reads it in a terminal; a reply about two
+    facts reads as both answers, one after the other."""
+    if reply.parts:
+        return "\n\n".join(render_text(replace(part, parts=(), focus=reply.focus)) for part in reply.parts)
     ja = reply.lang == "ja"
     out: list[str] = []
     if reply.kind == "answer":
+        if reply.focus == "sources":
+            out.append(message("sources.lead", reply.lang))
+            out.extend(_sources_text(reply))
+        if reply.focus == "dates" and reply.headline:
+            out.append(reply.headline)
         out.append(reply.sentence)
         for line in reply.figures:
             label = f"[{line.label}] " if line.label else ""
@@ -205,9 +319,8 @@ def render_text(reply: Reply) -> str:
             details.append(message("as_of", reply.lang, date=line.as_of))
             sep = "、" if ja else "; "
             out.append(f"  • {label}{line.value}: {line.counts} ({sep.join(details)})")
-        for src in reply.sources:
-            out.append(f"  {src.line}")
-            out.append(f"    {src.title} <{src.url}>")
+        if reply.focus != "sources":
+            out.extend(_sources_text(reply))
     elif reply.kind == "suggest":
         out.append(reply.sentence)
         for i, s in enumerate(reply.suggestions, 1):

@@ -38,6 +38,7 @@ def _reply_json(reply: Any) -> str:
             "kind": reply.kind,
             "text": render_text(reply),
             "fact_id": reply.fact_id,
+            "fact_ids": list(reply.fact_ids),
             "score": round(reply.score, 4),
             "suggestions": [s.fact_id for s in reply.suggestions],
             "lang": reply.lang,
@@ -47,37 +48,68 @@ def _reply_json(reply: Any) -> str:
     )
 
 
+def _json_request(line: str) -> tuple[str, str | None] | str:
+    """A line of `ask --json` input: (question, conversation id or None), or a one-line problem.
+    A line starting with "{" is a JSON object {"question": ..., "conversation": ...}; any
+    other line is a question on its own."""
+    if not line.lstrip().startswith("{"):
+        return line, None
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return f"not a JSON object ({exc.msg} at column {exc.colno})"
+    if not isinstance(data, dict) or not isinstance(data.get("question"), str):
+        return 'expected {"question": "...", "conversation": "any id"}: "question" must be text'
+    conversation = data.get("conversation")
+    if conversation is not None and not isinstance(conversation, str | int):
+        return '"conversation" must be text or a number'
+    return data["question"], None if conversation is None else str(conversation)
+
+
 def ask(args: argparse.Namespace) -> int:
+    from bot.answer.conversation import Conversations, answer_alone
     from bot.answer.reply import Answerer, render_text
 
     kb = _load(args.knowledge)
     if kb is None:
         return EXIT_PROBLEMS
     answerer = Answerer(kb)
+    conversations = Conversations()
 
-    def one(question: str) -> None:
-        reply = answerer.ask(question)
+    def one(question: str, conversation: str | None = None) -> None:
+        reply = answer_alone(answerer, question) if conversation is None else conversations.ask(answerer, conversation, question)
         say(_reply_json(reply) if args.json else render_text(reply))
 
     if args.question:
         one(" ".join(args.question))
         return EXIT_OK
     first = True
-    for line in sys.stdin:
+    for number, line in enumerate(sys.stdin, 1):
         if not args.json and not first:
             say("")
         first = False
-        one(line.rstrip("\r\n"))
+        text = line.rstrip("\r\n")
+        if not args.json:
+            one(text)
+            continue
+        request = _json_request(text)
+        if isinstance(request, str):
+            warn(f"line {number}: {request}")
+            say(json.dumps({"error": request, "line": number}, ensure_ascii=False))
+            continue
+        one(*request)
     return EXIT_OK
 
 
 def chat(args: argparse.Namespace) -> int:
+    from bot.answer.conversation import Conversations
     from bot.answer.reply import Answerer, render_text
 
     kb = _load(args.knowledge)
     if kb is None:
         return EXIT_PROBLEMS
     answerer = Answerer(kb)
+    conversation = Conversations()  # the whole session is one conversation: follow-ups read against the last question
     interactive = sys.stdin.isatty()
     if interactive:
         say(f"Ask about My Number health insurance cards ({len(kb.facts)} facts). Empty line or Ctrl-D to quit.")
@@ -91,7 +123,7 @@ def chat(args: argparse.Namespace) -> int:
             break
         if not line.strip() and interactive:
             break
-        say(render_text(answerer.ask(line)))
+        say(render_text(conversation.ask(answerer, "chat", line)))
         say("")
     return EXIT_OK
 
@@ -120,11 +152,21 @@ def schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _newest_figure_line(kb: KnowledgeBase, lang: str) -> str:
+    from bot.answer.format import date_text
+    from bot.answer.reply import newest_figure_date
+    from bot.messages import message
+
+    newest = newest_figure_date(kb)
+    return message("newest_figure", lang, date=date_text(newest, lang) if newest else "-")
+
+
 def topics(args: argparse.Namespace) -> int:
     kb = _load(args.knowledge)
     if kb is None:
         return EXIT_PROBLEMS
     lang = args.lang
+    say(_newest_figure_line(kb, lang))
     for topic in kb.topics:
         say(topic.title.get(lang))
         for fact in kb.facts:
@@ -137,6 +179,7 @@ def sources(args: argparse.Namespace) -> int:
     kb = _load(args.knowledge)
     if kb is None:
         return EXIT_PROBLEMS
+    say(_newest_figure_line(kb, args.lang))
     for src in kb.sources.values():
         date = f" ({src.date})" if src.date else ""
         title = f"\n  {src.title.get(args.lang)}" if src.title else ""  # no title: the publisher line is all there is

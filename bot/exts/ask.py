@@ -110,8 +110,11 @@ class Ask(commands.Cog):
     @app_commands.command(name="ask", description="Ask a question about My Number health insurance cards.")
     @app_commands.describe(question="Your question, in English or Japanese", private="Only you see the answer (default: everyone in the channel)")
     async def ask(self, interaction: discord.Interaction, question: str, private: bool = False) -> None:
+        key = (interaction.channel_id, interaction.user.id)
+
         def compute() -> Reply:
-            return self.bot.service.answerer.ask(question)
+            # the same conversation as chat: a follow-up with /ask reads against the last question here
+            return self.bot.conversations.ask(self.bot.service.answerer, key, question)
 
         await self.bot.respond(interaction, compute, ephemeral=private, record=True)
 

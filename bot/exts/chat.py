@@ -73,7 +73,9 @@ class Chat(commands.Cog):
         ctx = await self.bot.get_context(message)
         if ctx.valid:
             return  # a text command such as "@bot sync": the command handles it
-        reply = self.bot.service.answerer.ask(question, strict=not addressed)
+        # the same person in the same channel (or DM) is one conversation: follow-ups read in context
+        key = (message.channel.id, message.author.id)
+        reply, turn = self.bot.conversations.answer(self.bot.service.answerer, key, question, strict=not addressed)
         if not addressed and reply.kind != "answer":
             return  # unprompted: only confident answers, never suggestions or declines
         wait = self.bot.cooldowns.retry_after(message.author.id, message.channel.id)
@@ -82,9 +84,11 @@ class Chat(commands.Cog):
                 await self._quiet_cooldown(message)
             return
         self.bot.cooldowns.record(message.author.id, message.channel.id)
+        if turn is not None:
+            self.bot.conversations.remember(key, turn)  # only what was answered becomes the context
         self.bot.record_reply(reply, message.channel.id, message.author.id)
         view = self.bot.renderer.view(reply)
-        kwargs: dict = {"embed": self.bot.renderer.embed(reply), "mention_author": False, "allowed_mentions": discord.AllowedMentions.none()}
+        kwargs: dict = {"embeds": self.bot.renderer.embeds(reply), "mention_author": False, "allowed_mentions": discord.AllowedMentions.none()}
         if view is not None:
             kwargs["view"] = view
         await message.reply(**kwargs)

@@ -30,7 +30,9 @@ def test_dated_series_shows_latest_and_the_articles_figure(answerer: Answerer) -
     assert values[1] == "37.14%"  # the same month on the old basis, beside it
     assert "about 4%" in values  # the 2023 article's figure, with its date
     labels = {line.value: line.label for line in reply.figures}
-    assert labels["47.26%"] == "latest" and "2023" in labels["about 4%"]
+    # one "latest" per basis, each named: the two bases are never read as one series
+    assert labels["47.26%"] == "latest, new basis" and labels["37.14%"] == "latest, old basis"
+    assert "2023" in labels["about 4%"]
     assert {s.id for s in reply.sources} >= {"kobe-journal-3788428582", "kyodo-2023-12-03"}
 
 

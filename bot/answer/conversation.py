@@ -1,0 +1,397 @@
+"""Questions in a conversation: follow-ups answered in the context of the previous question,
+and two-part questions answered with both facts.
+
+Built on `Answerer.ask` and the index's ranked candidates; nothing here scores a question.
+
+- A two-part question ("usage rate and registrations please", 「登録者数と利用率を両方教えて」)
+  is split at a coordinator into two parts; when both parts point confidently at two
+  different facts, and the whole question does not stand for a third one, the reply holds
+  both facts (`Reply.parts`). Otherwise the question gets the reply it gets alone.
+- A follow-up ("and 2024?", "what about the hospitals?", "source?", 「それいつの数字？」,
+  "in Japanese please") is read against the last turn of the same conversation: a request
+  about the previous answer (its sources, its dates, the other language) re-renders it; a
+  fragment that names a subject of its own ("how many registered?" after the usage rate) gets
+  that subject, one that does not ("and 2024?") is asked again joined to the previous question.
+  A question that stands alone is answered alone. Without a previous turn, or after the window, a fragment is answered (or
+  declined) as it would be alone.
+- `Conversations` keeps the last turn per conversation key (the command line's conversation
+  id, Discord's (channel, user)): bounded, expiring, in memory only, and it keeps only the
+  question text needed to read the next fragment.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, replace
+
+from bot.answer.policy import Decision
+from bot.answer.reply import Answerer, Reply
+from bot.text.normalise import clean, detect_lang
+
+FOLLOW_UP_SECONDS = 300.0  # a follow-up is read in context for this long after the previous answer
+MAX_CONVERSATIONS = 10_000  # the least recently used are forgotten beyond this
+MAX_PARTS = 2  # a reply holds at most this many facts
+MAX_SPLITS = 4  # coordinators tried per question, so a long list costs a bounded number of searches
+
+# A part of a two-part question that is not answered on its own (one word, "registrations")
+# still names its fact when that fact leads the part's candidates by this much.
+PART_MIN_SCORE = 0.6
+PART_MARGIN = 0.03
+SUBJECT_WORDS = 4  # a bare subject: at most this many words (after "please", "both" ... are taken off)
+SUBJECT_JA_CHARS = 8
+FRAGMENT_WINDOW = 0.05  # a fragment's candidates this close to its best are all read as what it may name
+
+# ---------------------------------------------------------------- reading a message
+
+_EN_COORDINATORS = re.compile(r"\s*,?\s*\b(?:and also|and then|as well as|along with|and|plus|also)\b\s*|\s*[&+]\s*|\s*[,;]\s*", re.IGNORECASE)
+# Japanese joins words with と/や/、 everywhere ("病院と診療所ごとの利用率"): they split a
+# question only when it asks for both (両方, どちらも, それぞれ); a second question after a
+# first one's end ("…何桁？あと…") splits at its opening word.
+_JA_COORDINATORS = re.compile(r"(?<=[?？。!！])\s*(?:それと|あと|それから|また|および|及び|で)[、,]?\s*|\s*(?:および|及び|並びに|ならびに)\s*")
+_JA_COORDINATORS_BOTH = re.compile(r"\s*(?:と|や|、|,)\s*")
+_JA_ASKS_BOTH = re.compile(r"両方|どちらも|どっちも|それぞれ|ともに|二つとも|2つとも")
+# words that only ask for both and add no subject: taken off a part before it is asked
+_BOTH = re.compile(r"\b(?:both|the two|please|pls|thanks|tell me)\b|両方(?:とも|を)?|どちらも|を?教えて(?:ください)?|お願いします?", re.IGNORECASE)
+
+_ASKS = re.compile(
+    r"^\s*(?:what|what's|how|when|why|who|which|where|is|are|was|were|can|could|do|does|did|will|has|have)\b"
+    r"|何|いつ|どの|どれ|どう|なぜ|誰|いくら|か[?？]?\s*$|の[?？]?\s*$",
+    re.IGNORECASE,
+)
+_CUE_EN = re.compile(
+    r"^\s*(?:and|also|plus|or|but|so|then|what about|how about|what of|same for|same question for|and what about|and how about)\b", re.IGNORECASE
+)
+_CUE_JA = re.compile(r"^\s*(?:それ|そっち|じゃあ|じゃ|では|で[、,]|でも|あと|ちなみに|なら)|(?:は|も|なら)\s*[?？]?\s*$")
+_SHORT_WORDS = 6  # an English follow-up fragment (or a short part of a two-part question) has at most this many words
+_SHORT_JA_CHARS = 12  # a Japanese one at most this many characters
+
+# words that point back at the previous answer ("is that", 「それ」)
+_REFERS_BACK = re.compile(r"\b(?:that|this|it|those|these|them|they)\b|それ|これ|その|この|そっち", re.IGNORECASE)
+_ASK_SOURCES = re.compile(
+    r"^\s*(?:and\s+)?(?:the\s+|your\s+|a\s+)?(?:source|sources|link|links|citation|reference|references)\s*(?:please|pls)?\s*[?？!]*\s*$"
+    r"|\bwhere\s+(?:is|does|did)\s+(?:that|this|it)\b.*\bfrom\b|\bwhere\s+did\s+you\s+get\s+(?:that|this|it)\b|\bwhat(?:'s| is)\s+(?:the|your)\s+source\b"
+    r"|出典|ソース|情報源|どこ情報|根拠",
+    re.IGNORECASE,
+)
+_ASK_DATES = re.compile(
+    r"\bwhen\s+(?:is|was)\s+(?:that|this|it)\b|\bhow\s+(?:old|recent|current|up to date)\s+is\s+(?:that|this|it)\b"
+    r"|\bas\s+of\s+when\b|\bwhat\s+date\s+is\s+(?:that|this|it)\b|\bis\s+(?:that|this|it)\s+(?:current|recent|up to date)\b"
+    r"|いつの|いつ時点|何年の(?:数字|データ)|いつ現在",
+    re.IGNORECASE,
+)
+# "how many don't?": the rest of the previous figure, which the previous answer already gives
+_ASK_REST = re.compile(
+    r"^\s*(?:and\s+|but\s+|so\s+)?(?:how\s+many|what\s+share|what\s+percentage|what\s+about\s+those\s+who|who|and\s+those\s+who)\s+(?:people\s+|of\s+them\s+)?"
+    r"(?:don'?t|do\s+not|didn'?t|did\s+not|haven'?t|have\s+not|aren'?t|are\s+not|isn'?t|won'?t)\b|^\s*(?:and\s+)?the\s+(?:rest|others)\s*[?？]*\s*$"
+    r"|(?:して|使って|登録して)(?:い)?ない人|残りは",
+    re.IGNORECASE,
+)
+# "in Japanese please", "can you say that in English?", 「日本語で」: at the end, so "usage rate in
+# Japanese hospitals" is not read as one
+_ASK_JAPANESE = re.compile(r"(?:\b(?:in|into)\s+|^\s*)japanese\s*(?:please|pls)?\s*[?？!.]*\s*$|日本語で|日本語に", re.IGNORECASE)
+_ASK_ENGLISH = re.compile(r"(?:\b(?:in|into)\s+|^\s*)english\s*(?:please|pls)?\s*[?？!.]*\s*$|英語で|英語に", re.IGNORECASE)
+
+
+def _is_short(question: str) -> bool:
+    """Short enough to be a follow-up: a few words, twice as many when it starts like one ("and until when ...")."""
+    factor = 2 if has_follow_up_cue(question) else 1
+    if detect_lang(question) == "ja":
+        return len("".join(question.split())) <= _SHORT_JA_CHARS * factor
+    return len(question.split()) <= _SHORT_WORDS * factor
+
+
+def _request_about_previous(question: str) -> str | None:
+    """What a short message asks of the previous answer itself: its "sources", its "dates", the
+    "same" figures ("how many don't?"), or the answer in "ja" or "en"; None for anything else."""
+    if not _is_short(question):
+        return None
+    text = clean(question)
+    if _ASK_JAPANESE.search(text):
+        return "ja"
+    if _ASK_ENGLISH.search(text):
+        return "en"
+    if _ASK_SOURCES.search(text):
+        return "sources"
+    if _ASK_DATES.search(text):
+        return "dates"
+    if _ASK_REST.search(text):
+        return "same"
+    return None
+
+
+def has_follow_up_cue(question: str) -> bool:
+    """Starts like a follow-up ("and ...", "what about ...", 「それ…」) or is a bare 「〜は？」."""
+    text = clean(question)
+    return bool(_CUE_EN.search(text) or _CUE_JA.search(text))
+
+
+def _split_points(question: str) -> list[tuple[str, str]]:
+    """(left, right) at each coordinator of the question, both sides with something in them."""
+    if detect_lang(question) == "ja":
+        pattern = _JA_COORDINATORS_BOTH if _JA_ASKS_BOTH.search(question) else _JA_COORDINATORS
+    else:
+        pattern = _EN_COORDINATORS
+    pairs = []
+    for match in pattern.finditer(question):
+        left, right = question[: match.start()].strip(), question[match.end() :].strip()
+        if left and right and any(c.isalnum() for c in left) and any(c.isalnum() for c in right):
+            pairs.append((left, right))
+        if len(pairs) >= MAX_SPLITS:
+            break
+    return pairs
+
+
+# ---------------------------------------------------------------- two-part questions
+
+
+def _strip_filler(part: str) -> str:
+    return " ".join(_BOTH.sub(" ", part).split()).strip(" ?？。.!！")
+
+
+def _is_subject(part: str) -> bool:
+    """A bare subject rather than a question: "registrations", "the usage rate", 「登録者数」."""
+    if detect_lang(part) == "ja":
+        return len("".join(part.split())) <= SUBJECT_JA_CHARS
+    return len(part.split()) <= SUBJECT_WORDS
+
+
+def _asks(part: str) -> bool:
+    """A part that asks something: it starts with a question word (or holds one, in Japanese)."""
+    return bool(_ASKS.search(clean(part)))
+
+
+def _part_fact(answerer: Answerer, part: str, taken: str | None) -> str | None:
+    """The fact one part of a two-part question names: the fact it is answered with alone, or,
+    for a short part (too short to be answered alone: "registrations", "how many registered"),
+    the candidate that clearly leads the others (the fact the other part already took left out)."""
+    part = _strip_filler(part)
+    if not part:
+        return None
+    alone = answerer.ask(part)
+    if alone.answered and alone.fact_id != taken:
+        return alone.fact_id
+    if not _is_short(part):
+        return None
+    result = answerer.search(part)
+    if result.gaps or not result.tokens:
+        return None
+    cands = [c for c in result.candidates if c.fact_id != taken]
+    if not cands or cands[0].score < PART_MIN_SCORE:
+        return None
+    runner = cands[1].score if len(cands) > 1 else 0.0
+    return cands[0].fact_id if cands[0].score - runner >= PART_MARGIN else None
+
+
+def two_part_facts(answerer: Answerer, question: str, whole: Reply) -> tuple[str, str] | None:
+    """The two facts a two-part question asks about, or None when it is one question.
+
+    Two questions in one ("how many digits does it have, and when did it start?") each answer
+    alone; two bare subjects ("usage rate and registrations please") each lead their own
+    candidates. `whole` is the question's reply on its own: when it is a confident answer with
+    a fact neither part names, the question is one question."""
+    if len(question) > answerer.max_chars:
+        return None
+    for left, right in _split_points(question):
+        subjects = all(_is_subject(_strip_filler(p)) for p in (left, right))
+        if not subjects and not (_asks(left) and _asks(right)):
+            # two bare subjects, or two questions: not a clause that tells ("my grandma refuses
+            # to get the card, she says ...") nor a list inside one question ("at hospitals and clinics")
+            continue
+        first = _part_fact(answerer, left, None)
+        if first is None:
+            continue
+        second = _part_fact(answerer, right, first)
+        if second is None or second == first:
+            continue
+        if whole.answered and whole.fact_id not in (first, second):
+            continue
+        return first, second
+    return None
+
+
+def _facts_reply(answerer: Answerer, fact_ids: tuple[str, ...], lang: str, question: str, *, reason: str, date_first: bool | None = None) -> Reply | None:
+    """One fact's reply, or several facts' replies joined into one (each part keeps its figures and sources)."""
+    facts = [f for f in (answerer.kb.fact(fid) for fid in fact_ids[:MAX_PARTS]) if f is not None]
+    if not facts:
+        return None
+    parts = [answerer.fact_reply(fact, lang, question if i == 0 else "", reason=reason, date_first=date_first) for i, fact in enumerate(facts)]
+    if len(parts) == 1:
+        return parts[0]
+    return replace(parts[0], parts=tuple(parts))
+
+
+def answer_alone(answerer: Answerer, question: str, strict: bool = False) -> Reply:
+    """A question without context: its own reply, or both facts of a two-part question."""
+    whole = answerer.ask(question, strict=strict)
+    if whole.reason == "too_long":
+        return whole
+    pair = two_part_facts(answerer, question, whole)
+    if pair is None:
+        return whole
+    joined = _facts_reply(answerer, pair, whole.lang, question, reason="two_part")
+    return joined or whole
+
+
+# ---------------------------------------------------------------- follow-ups
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What a conversation remembers of its last answered question."""
+
+    question: str  # the last question that stood alone (a follow-up is read against it)
+    lang: str
+    fact_ids: tuple[str, ...]  # the facts of the last reply (none after a decline)
+    at: float  # clock time of the reply
+
+
+def _fragment_subject(answerer: Answerer, question: str, combined: str, previous: Turn) -> tuple[str, float] | None:
+    """The fact a fragment names by itself ("how many registered?" after the usage rate), if
+    it names one other than the previous answer's: one of the fragment's leading candidates
+    (not a previous fact, the top not a previous fact either), the one that ranks best when the
+    fragment is read with the previous question. Its score there is returned with it."""
+    own = answerer.search(question)
+    if own.gaps or not own.candidates:
+        return None
+    top = own.candidates[0]
+    if top.fact_id in previous.fact_ids or top.score < PART_MIN_SCORE:
+        return None
+    if _REFERS_BACK.search(clean(question)) and any(c.fact_id in previous.fact_ids for c in own.candidates):
+        return None  # "what share of cardholders is that?": about the previous answer, which it may fit
+    near = {c.fact_id for c in own.candidates if c.score >= top.score - FRAGMENT_WINDOW and c.fact_id not in previous.fact_ids}
+    if len(near) > 2:
+        return None  # it names no one subject: read it with the previous question instead
+    for cand in answerer.search(combined).candidates:
+        if cand.fact_id in near:
+            return cand.fact_id, cand.score
+    return None
+
+
+def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool) -> Reply | None:
+    """The reply to a follow-up read against `previous`; None when the message is not one."""
+    request = _request_about_previous(question)
+    if request in ("ja", "en"):
+        if previous.fact_ids:
+            return _facts_reply(answerer, previous.fact_ids, request, question, reason="follow_up_language")
+        # the same suggestion or decline, in the language asked for
+        again = answerer.ask(previous.question, strict=strict)
+        result = answerer.search(previous.question)
+        return answerer.reply_for(question, replace(result, lang=request), _decision_of(again))
+    if request in ("sources", "dates", "same") and previous.fact_ids:
+        joined = _facts_reply(answerer, previous.fact_ids, detect_lang(question), question, reason=f"follow_up_{request}", date_first=request == "dates")
+        if joined is not None:
+            return replace(joined, focus="" if request == "same" else request)
+    if not _is_short(question):
+        return None
+    own = answer_alone(answerer, question, strict)
+    if own.answered:
+        return None  # it stands alone
+    if not has_follow_up_cue(question):
+        # without "and ...", "what about ..." it must name something the knowledge base knows (a
+        # word or a year), or chatter ("good morning everyone") would repeat the previous answer;
+        # unprompted, in an answer channel, only a message that starts like a follow-up is one
+        result = answerer.search(question)
+        if strict or not (result.known_words or any(t.startswith("#") for t in result.tokens)):
+            return None
+    combined = f"{previous.question} {question}"
+    if len(combined) > answerer.max_chars:
+        return None
+    # unprompted (strict), a fragment is only read with the previous question, under the stricter rule
+    subject = None if strict else _fragment_subject(answerer, question, combined, previous)
+    if subject is not None and (fact := answerer.kb.fact(subject[0])) is not None:
+        return answerer.fact_reply(fact, detect_lang(question), question, subject[1], "follow_up_subject", answerer.search(combined).tokens)
+    ctx = answerer.ask(combined, strict=strict)
+    if ctx.answered:
+        return replace(ctx, question=question, reason=f"follow_up:{ctx.reason}")
+    if ctx.kind == "suggest" and own.kind != "suggest":
+        return replace(ctx, question=question)
+    return None
+
+
+def _decision_of(reply: Reply) -> Decision:
+    """The policy's decision a reply was built from, to build it again in another language."""
+    return Decision(reply.kind, reply.fact_id, reply.score, tuple(s.fact_id for s in reply.suggestions), reply.reason, reply.closest_fact)
+
+
+def answer_turn(answerer: Answerer, question: str, previous: Turn | None, now: float, strict: bool = False) -> tuple[Reply, Turn | None]:
+    """The reply to `question` after `previous` (None: no conversation yet), and the turn to
+    remember next (None: keep `previous`)."""
+    if not isinstance(question, str):
+        question = str(question)
+    if previous is not None and len(question) <= answerer.max_chars:
+        in_context = _in_context(answerer, question, previous, strict)
+        if in_context is not None:
+            reply = in_context
+            # the context stays the question that stood alone, so "and 2024?" then "and 2023?" both read against it
+            return reply, Turn(previous.question, reply.lang, reply.fact_ids or previous.fact_ids, now)
+    reply = answer_alone(answerer, question, strict)
+    if len(question) > answerer.max_chars:
+        return reply, None  # declined for its length: nothing to read a follow-up against, and not kept
+    if not reply.answered and (has_follow_up_cue(question) or _request_about_previous(question)):
+        return reply, None  # a fragment that could not be read is no context; one the previous turn may have stays
+    return reply, Turn(question, reply.lang, reply.fact_ids, now)
+
+
+class Conversations:
+    """The last turn of each conversation, by key, for `window` seconds.
+
+    Bounded: at most `limit` conversations (the least recently used dropped first), and every
+    turn older than the window is dropped whenever the store is used, so no question text is
+    kept longer than the window. Kept in memory only. Safe to use from several threads (Discord answers in worker threads)."""
+
+    def __init__(self, window: float = FOLLOW_UP_SECONDS, limit: int = MAX_CONVERSATIONS, clock: Callable[[], float] = time.monotonic) -> None:
+        self.window = window
+        self.limit = limit
+        self.clock = clock
+        self._turns: OrderedDict[Hashable, Turn] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._turns)
+
+    def last(self, key: Hashable) -> Turn | None:
+        """The conversation's last turn, if it is recent enough."""
+        now = self.clock()
+        with self._lock:
+            self._drop_expired(now)
+            return self._turns.get(key)
+
+    def remember(self, key: Hashable, turn: Turn) -> None:
+        with self._lock:
+            self._turns[key] = turn
+            self._turns.move_to_end(key)
+            self._drop_expired(turn.at)
+            while len(self._turns) > self.limit:
+                self._turns.popitem(last=False)
+
+    def forget(self, key: Hashable) -> None:
+        with self._lock:
+            self._turns.pop(key, None)
+
+    def _drop_expired(self, now: float) -> None:
+        # turns are kept in the order they were made (each is moved to the end when
+        # remembered), so the expired ones are at the front: no text outlives the window
+        while self._turns:
+            key, oldest = next(iter(self._turns.items()))
+            if now - oldest.at <= self.window:
+                break
+            del self._turns[key]
+
+    def answer(self, answerer: Answerer, key: Hashable, question: str, strict: bool = False) -> tuple[Reply, Turn | None]:
+        """The reply to `question` in conversation `key`, and the turn to `remember` once the
+        reply has been given (None: nothing to remember)."""
+        reply, turn = answer_turn(answerer, question, self.last(key), self.clock(), strict)
+        if strict and not reply.answered:
+            return reply, None  # an unprompted message that gets no answer is not kept
+        return reply, turn
+
+    def ask(self, answerer: Answerer, key: Hashable, question: str, strict: bool = False) -> Reply:
+        """Answer `question` in conversation `key` and remember it."""
+        reply, turn = self.answer(answerer, key, question, strict)
+        if turn is not None:
+            self.remember(key, turn)
+        return reply

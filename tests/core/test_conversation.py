@@ -1,0 +1,153 @@
+"""Follow-ups and two-part questions in the core (bot/answer/conversation.py), with the
+shipped knowledge base and no mocks; the command line's conversations (ask --json, chat)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.answer.conversation import Conversations, Turn, answer_alone
+from bot.answer.reply import Answerer, newest_figure_date, render_text
+
+ROOT = Path(__file__).resolve().parents[2]
+USAGE_Q = "what is the usage rate of the card at clinics these days?"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_fragment_is_read_against_the_previous_question(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "a", USAGE_Q).fact_ids == ("usage-rate",)
+    reply = talk.ask(answerer, "a", "and 2024?")
+    assert reply.fact_ids == ("usage-rate",) and reply.question == "and 2024?"
+    values = [line.value for line in reply.figures]
+    assert "18.52%" in values and "15.67%" in values  # the 2024 figures, asked for by the fragment
+    # alone, the same fragment is not answered
+    assert not answerer.ask("and 2024?").answered
+
+
+def test_requests_about_the_previous_answer(answerer: Answerer) -> None:
+    talk = Conversations()
+    talk.ask(answerer, "a", "How many people have registered the card as their insurance card?")
+    sources = talk.ask(answerer, "a", "source?")
+    assert sources.fact_ids == ("registrations",) and sources.focus == "sources"
+    assert render_text(sources).splitlines()[0] == "Sources of that answer:"
+    japanese = talk.ask(answerer, "a", "in Japanese please")
+    assert japanese.lang == "ja" and japanese.fact_ids == ("registrations",) and "万人" in japanese.headline
+    dates = talk.ask(answerer, "a", "それいつの数字？")
+    assert dates.lang == "ja" and dates.focus == "dates" and dates.headline.startswith("2025年10月時点")
+    rest = talk.ask(answerer, "a", "how many don't?")
+    assert rest.fact_ids == ("registrations",)
+
+
+def test_a_fragment_naming_another_subject_gets_that_subject(answerer: Answerer) -> None:
+    talk = Conversations()
+    talk.ask(answerer, "a", "How many digits does the My Number have?")
+    assert talk.ask(answerer, "a", "and when did the system start?").fact_ids == ("system-launch",)
+    talk.ask(answerer, "b", "usage rate of the card?")
+    assert talk.ask(answerer, "b", "how many registered?").fact_ids == ("registrations",)
+
+
+def test_a_full_question_is_answered_on_its_own(answerer: Answerer) -> None:
+    talk = Conversations()
+    talk.ask(answerer, "a", USAGE_Q)
+    alone = answerer.ask("When did Japan stop issuing new health insurance cards?")
+    followed = talk.ask(answerer, "a", "When did Japan stop issuing new health insurance cards?")
+    assert followed.fact_ids == (alone.fact_id,) == ("issuance-stopped",)
+
+
+def test_no_context_after_the_window_or_in_another_conversation(answerer: Answerer) -> None:
+    clock = Clock()
+    talk = Conversations(window=300, clock=clock)
+    talk.ask(answerer, ("channel", "alice"), USAGE_Q)
+    assert not talk.ask(answerer, ("channel", "bob"), "source?").answered  # another person
+    clock.now += 301
+    assert not talk.ask(answerer, ("channel", "alice"), "source?").answered  # too late
+    assert talk.last(("channel", "alice")) is None
+
+
+def test_memory_is_bounded_and_expires() -> None:
+    clock = Clock()
+    talk = Conversations(window=60, limit=3, clock=clock)
+    for n in range(5):
+        talk.remember(n, Turn(f"question {n}", "en", (), clock.now))
+    assert len(talk) == 3 and talk.last(0) is None and talk.last(4) is not None  # the oldest went first
+    clock.now += 61
+    assert talk.last("someone else") is None and len(talk) == 0  # no question outlives the window, asked about or not
+    talk.remember("new", Turn("q", "en", (), clock.now))
+    assert len(talk) == 1
+    talk.forget("new")
+    assert len(talk) == 0
+
+
+def test_two_part_questions_get_both_facts(answerer: Answerer) -> None:
+    reply = answer_alone(answerer, "usage rate and registrations please")
+    assert set(reply.fact_ids) == {"usage-rate", "registrations"} and reply.fact_id == reply.fact_ids[0]
+    text = render_text(reply)
+    assert "47.26%" in text and "87.3 million people" in text  # each fact with its figures
+    assert text.count("japantimes.co.jp") == 2  # and its sources
+    both = answer_alone(answerer, "マイナンバーは何桁？あと制度はいつ始まった？")
+    assert set(both.fact_ids) == {"my-number-digits", "system-launch"}
+
+
+def test_one_question_with_and_stays_one_question(answerer: Answerer) -> None:
+    for question in (
+        "What is the usage rate of My Number health insurance cards at hospitals and clinics?",
+        "病院と診療所と薬局の利用率は？",
+        "My grandma refuses to get the card, she says she saw on TV that data leaked. Is that true?",
+    ):
+        reply = answer_alone(answerer, question)
+        assert len(reply.fact_ids) <= 1, question
+        assert (reply.kind, reply.fact_id) == (answerer.ask(question).kind, answerer.ask(question).fact_id)
+
+
+def test_latest_question_leads_with_the_date_and_each_basis_is_labelled(answerer: Answerer) -> None:
+    reply = answerer.ask("what is the usage rate now?")
+    assert reply.headline == "As of October 2025: 47.26% / 37.14%"
+    assert render_text(reply).splitlines()[0] == reply.headline
+    labels = [line.label for line in reply.figures]
+    assert labels.count("latest") == 0 and "latest, new basis" in labels and "latest, old basis" in labels
+    assert not answerer.ask("What is the usage rate of the My Number health insurance card?").headline.startswith("As of")
+
+
+def test_newest_figure_date(answerer: Answerer) -> None:
+    newest = newest_figure_date(answerer.kb)
+    assert newest == max((fig.as_of for fact in answerer.kb.facts for fig in fact.figures), key=lambda d: [int(p) for p in d.split("-")])
+
+
+def _run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=120, encoding="utf-8")
+
+
+def test_ask_json_reads_conversations_one_per_line() -> None:
+    lines = [
+        {"question": USAGE_Q, "conversation": "a"},
+        {"question": "and 2024?", "conversation": "b"},  # another conversation: no context
+        {"question": "and 2024?", "conversation": "a"},
+    ]
+    stdin = "\n".join(json.dumps(line) for line in lines) + "\n{not json\nusage rate and registrations please\n"
+    proc = _run("ask", "--json", stdin=stdin)
+    assert proc.returncode == 0, proc.stderr
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(out) == 5
+    assert out[0]["fact_ids"] == ["usage-rate"]
+    assert not out[1]["answered"] and out[1]["fact_ids"] == []
+    assert out[2]["fact_ids"] == ["usage-rate"] and "18.52%" in out[2]["text"]
+    assert out[3] == {"error": out[3]["error"], "line": 4} and "line 4" in proc.stderr and "Traceback" not in proc.stderr
+    assert set(out[4]["fact_ids"]) == {"usage-rate", "registrations"} and out[4]["fact_id"] == out[4]["fact_ids"][0]
+
+
+def test_chat_is_one_conversation_and_topics_give_the_newest_figure() -> None:
+    proc = _run("chat", stdin="how many digits does my number have\nsource?\n")
+    assert proc.returncode == 0
+    assert "Sources of that answer:" in proc.stdout
+    assert _run("topics").stdout.splitlines()[0].startswith("Newest figure in the knowledge base: ")
+    assert _run("sources", "--lang", "ja").stdout.splitlines()[0].startswith("知識ベースで最も新しい数字：")
