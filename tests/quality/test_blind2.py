@@ -1,0 +1,63 @@
+"""The second blind set (questions_blind2.yaml), asked as a user would: conversations in order,
+two-part questions needing both facts. Its figures are printed with the quality report.
+
+A reply is right when it answers with only facts that answer the question and, for a two-part
+question, with every fact asked for; a question with no fact in the knowledge base is right when it
+is not answered. A "did you mean" is never right for an answerable question. The bars of
+tests/quality/test_quality.py apply to that file's sets; this set is reported, not tuned on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from bot.answer.conversation import Conversations
+from bot.answer.reply import Answerer
+from tests.quality.evaluate import Report
+
+BLIND2 = Path(__file__).with_name("questions_blind2.yaml")
+REPORTS: dict[str, Report] = {}
+
+
+def blind2_report(answerer: Answerer) -> Report:
+    items = yaml.safe_load(BLIND2.read_text(encoding="utf-8"))
+    report = Report()
+    talk = Conversations()
+    for number, item in enumerate(items, 1):
+        reply = talk.ask(answerer, item.get("conversation") or f"alone-{number}", item["q"])
+        need = set(item["facts"])
+        ok = need | set(item.get("accept") or [])
+        got = set(reply.fact_ids) if reply.answered else set()
+        if need:
+            enough = need <= got if len(need) > 1 else bool(got)
+            good = reply.answered and enough and got <= ok
+        else:
+            good = not reply.answered
+        bad = reply.answered and not got <= ok
+        group = report.answerable if need else report.must_decline
+        for tally in (report.categories[item["category"]], group):
+            tally.total += 1
+            tally.correct += good
+            tally.wrong += bad
+            tally.suggested += reply.kind == "suggest"
+            tally.declined += reply.kind == "decline"
+        if not good:
+            shown = sorted(got) if reply.answered else f"{reply.kind}{[s.fact_id for s in reply.suggestions] or ''}"
+            report.misses.append(f"#{number} [{item['category']}] {item['q'][:100]!r}: expected {sorted(need) or 'no answer'}, got {shown}")
+    return report
+
+
+def test_blind2_is_labelled_with_known_facts(answerer: Answerer) -> None:
+    ids = {f.id for f in answerer.kb.facts}
+    items = yaml.safe_load(BLIND2.read_text(encoding="utf-8"))
+    assert len(items) >= 150
+    for item in items:
+        assert set(item["facts"]) | set(item.get("accept") or []) <= ids, item
+
+
+def test_blind2_figures(answerer: Answerer) -> None:
+    report = blind2_report(answerer)
+    REPORTS["blind2"] = report
+    assert report.answerable.total + report.must_decline.total == len(yaml.safe_load(BLIND2.read_text(encoding="utf-8")))
