@@ -84,7 +84,6 @@ class LoadCache:
 
     def __init__(self) -> None:
         self._entries: dict[str, tuple[bytes, Limits, _FileResult]] = {}
-        self.charts: dict[tuple[str, str], tuple[Fact, ...]] = {}  # chart groups and series found sound, by members
         self.hits = 0
         self.misses = 0
 
@@ -152,7 +151,7 @@ def load_knowledge(
     if cache is not None:
         cache._entries = kept
     kb, merge_problems = _merge(
-        results, version.hexdigest()[:12], tuple(str(f) for f in files), check_collisions, chart_checks, cache.charts if cache else None
+        results, version.hexdigest()[:12], tuple(str(f) for f in files), check_collisions, chart_checks
     )
     problems.extend(merge_problems)
     if problems:
@@ -352,7 +351,6 @@ def _merge(
     files: tuple[str, ...],
     check_collisions: bool,
     chart_checks: bool,
-    charts_memo: dict[tuple[str, str], tuple[Fact, ...]] | None = None,
 ) -> tuple[KnowledgeBase | None, list[Problem]]:
     """The checks across files, in file order, and the knowledge base if nothing is wrong."""
     problems: list[Problem] = []
@@ -404,7 +402,7 @@ def _merge(
                 problems.append(Problem(item.fact.file, line, col, format_path(path), f"unknown source {source!r}; declare it in sources.yaml"))
     facts, gained = _apply_additions([item.fact for item in placed], additions, problems)
     if chart_checks:
-        problems.extend(check_charts(facts, charts_memo))
+        problems.extend(check_charts(facts))
     if check_collisions:
         problems.extend(_collisions(_phrasing_rows(placed, gained)))
     if problems:
@@ -435,53 +433,64 @@ def _apply_additions(facts: list[Fact], additions: list[_Addition], problems: li
     return out, gained
 
 
-def _phrasing_rows(placed: list[_Placed], gained: list[tuple[Fact, str]]) -> list[tuple[Fact, str, int, int, str]]:
+# A phrasing to check for collisions: (fact id, file, phrasing, line, column, signature). Plain
+# tuples of text and numbers: the cycle collector stops watching them at its first pass, so the
+# tens of thousands a large knowledge base has never pile up into full collections, which hold
+# the interpreter lock (a reload runs in a worker thread beside the event loop).
+_Row = tuple[str, str, str, int, int, str]
+
+
+def _phrasing_rows(placed: list[_Placed], gained: list[tuple[Fact, str]]) -> list[_Row]:
     """Every phrasing with a signature of the facts taken, with its position and signature:
     those in the files, then those the bot added (reported at their fact)."""
     from bot.text.normalise import signature
 
-    rows = [(item.fact, question, *at, sig) for item in placed for (_lang, question), (sig, at) in zip(item.fact.all_questions(), item.phrasings, strict=True)]
-    rows += [(fact, question, fact.line, 0, signature(question)) for fact, question in gained]
-    return [row for row in rows if row[4]]
+    rows = [
+        (item.fact.id, item.fact.file, question, *at, sig)
+        for item in placed
+        for (_lang, question), (sig, at) in zip(item.fact.all_questions(), item.phrasings, strict=True)
+    ]
+    rows += [(fact.id, fact.file, question, fact.line, 0, signature(question)) for fact, question in gained]
+    return [row for row in rows if row[5]]
 
 
-def _collisions(signed: list[tuple[Fact, str, int, int, str]]) -> list[Problem]:
+def _collisions(signed: list[_Row]) -> list[Problem]:
     """Question phrasings of different facts that are the same, or nearly, after normalisation."""
     problems: list[Problem] = []
     first: dict[str, tuple[str, str]] = {}  # signature -> (fact id, phrasing) of its first phrasing
-    for fact, question, line, col, sig in signed:
-        other = first.setdefault(sig, (fact.id, question))
-        if other[0] != fact.id:
+    for fact_id, file, question, line, col, sig in signed:
+        other = first.setdefault(sig, (fact_id, question))
+        if other[0] != fact_id:
             message = f"phrasing {question!r} collides with {other[1]!r} of fact {other[0]!r}; the bot could not tell them apart"
-            problems.append(Problem(fact.file, line, col, f"{fact.id}.questions", message))
+            problems.append(Problem(file, line, col, f"{fact_id}.questions", message))
     if len(signed) <= FUZZY_COLLISION_MAX:
-        problems.extend(_near_duplicates([(fact, question, line, col) for fact, question, line, col, _sig in signed]))
+        problems.extend(_near_duplicates(signed))
     return problems
 
 
-def _near_duplicates(rows: list[tuple[Fact, str, int, int]]) -> list[Problem]:
+def _near_duplicates(rows: list[_Row]) -> list[Problem]:
     from rapidfuzz import fuzz, process
 
     from bot.text.normalise import normalise, signature
 
-    texts = [normalise(question) for _fact, question, *_ in rows]
+    texts = [normalise(question) for _id, _file, question, *_ in rows]
     problems: list[Problem] = []
     reported: set[tuple[str, str]] = set()
-    for i, (fact, original, *_rest) in enumerate(rows):
+    for i, (fact_id, _file, original, *_rest) in enumerate(rows):
         for _match, _score, j in process.extract(texts[i], texts, scorer=fuzz.ratio, score_cutoff=COLLISION_RATIO, limit=None):
-            other, other_original, line, col = rows[j]
-            if j <= i or other.id == fact.id or signature(original) == signature(other_original):
+            other_id, other_file, other_original, line, col, _sig = rows[j]
+            if j <= i or other_id == fact_id or signature(original) == signature(other_original):
                 continue
             if (original, other_original) in reported:
                 continue
             reported.add((original, other_original))
             problems.append(
                 Problem(
-                    other.file,
+                    other_file,
                     line,
                     col,
-                    f"{other.id}.questions",
-                    f"phrasing {other_original!r} is nearly identical to {original!r} of fact {fact.id!r}; make it say what sets this fact apart",
+                    f"{other_id}.questions",
+                    f"phrasing {other_original!r} is nearly identical to {original!r} of fact {fact_id!r}; make it say what sets this fact apart",
                 )
             )
     return problems
