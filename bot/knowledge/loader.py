@@ -41,17 +41,13 @@ class LoadResult:
         return self.kb is not None and not self.problems
 
 
-@dataclass(frozen=True, slots=True)
-class _Placed:
-    """A fact of a file with the positions the checks across files report at."""
-
-    fact: Fact
-    entry: int  # its index in the file's `facts`
-    id_at: Position
-    sources: tuple[tuple[tuple[Any, ...], str, Position], ...]  # (path, source id, position) of each source it names
-    # of each of fact.all_questions(): its collision signature (kept with the file's result, so a
-    # reload signs only the phrasings of changed files) and its position
-    phrasings: tuple[tuple[str, Position], ...]
+# Where a fact stands in its file, for the checks across files: (its index in the file's `facts`,
+# the position of its id, (path, source id, position) of each source it names, and for each of
+# fact.all_questions() its collision signature and position). The signatures are kept with the
+# file's result, so a reload signs only the phrasings of changed files. Plain tuples of text and
+# numbers, not objects: the cycle collector stops tracking them at its first pass over them (see
+# `_Row`).
+_Placement = tuple[int, Position, tuple[tuple[tuple[Any, ...], str, Position], ...], tuple[tuple[str, Position], ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +69,8 @@ class _FileResult:
     declared: frozenset[str] = frozenset()  # source ids seen, valid or not
     topic: Topic | None = None
     topic_at: Position = (0, 0)
-    facts: tuple[_Placed, ...] = ()
+    facts: tuple[Fact, ...] = ()
+    placements: tuple[_Placement, ...] = ()  # of each fact, in the same order
     additions: tuple[_Addition, ...] = ()
     gaps: tuple[tuple[Gap, int, Position], ...] = ()
 
@@ -150,9 +147,7 @@ def load_knowledge(
         results.append((display, result))
     if cache is not None:
         cache._entries = kept
-    kb, merge_problems = _merge(
-        results, version.hexdigest()[:12], tuple(str(f) for f in files), check_collisions, chart_checks
-    )
+    kb, merge_problems = _merge(results, version.hexdigest()[:12], tuple(str(f) for f in files), check_collisions, chart_checks)
     problems.extend(merge_problems)
     if problems:
         return LoadResult(None, problems)
@@ -190,6 +185,7 @@ class _FileReader:
         self.doc = doc
         self.located = located
         self.problems: list[Problem] = []
+        self._texts: dict[tuple[str, str], Text] = {}
 
     def _entries(self, model: type[schema.StrictModel], key: str, entry_model: type[schema.StrictModel]) -> tuple[Any, list[tuple[int, Any]]]:
         """The whole file's model if it is valid, and its entries under `key` that are valid
@@ -220,7 +216,9 @@ class _FileReader:
         declared = {str(e["id"].value).strip() for e in (raw if isinstance(raw, list) else ()) if isinstance(e, dict) and isinstance(e.get("id"), Scalar)}
         sources = []
         for i, spec in entries:
-            source = Source(spec.id, _text(spec.publisher), _text(spec.title), spec.url, spec.date, _text(spec.survey_by), self.display)
+            source = Source(
+                spec.id, self._label(spec.publisher), self._maybe_label(spec.title), spec.url, spec.date, self._maybe_label(spec.survey_by), self.display
+            )
             sources.append((source, i, self.located.at(("sources", i, "id"))))
         return self._result(sources=tuple(sources), declared=frozenset(declared))
 
@@ -230,7 +228,7 @@ class _FileReader:
         for i, spec in entries:
             terms = _per_lang(spec.terms)
             if terms:
-                gaps.append((Gap(spec.id, Text(spec.what.en, spec.what.ja), terms, self.display), i, self.located.at(("not_covered", i, "id"))))
+                gaps.append((Gap(spec.id, self._text(spec.what.en, spec.what.ja), terms, self.display), i, self.located.at(("not_covered", i, "id"))))
         return self._result(gaps=tuple(gaps))
 
     def additions(self) -> _FileResult:
@@ -253,17 +251,23 @@ class _FileReader:
                 topic_spec = None
         if topic_spec is None:
             return self._result()
-        topic = Topic(topic_spec.id, Text(topic_spec.title.en, topic_spec.title.ja), self.display)
-        facts = [placed for i, fact_spec in entries if (placed := self._fact(i, fact_spec, topic.id)) is not None]
-        return self._result(topic=topic, topic_at=self.located.at(("topic", "id")), facts=tuple(facts))
+        topic = Topic(topic_spec.id, self._text(topic_spec.title.en, topic_spec.title.ja), self.display)
+        facts: list[Fact] = []
+        placements: list[_Placement] = []
+        for i, fact_spec in entries:
+            placed = self._fact(i, fact_spec, topic.id)
+            if placed is not None:
+                facts.append(placed[0])
+                placements.append(placed[1])
+        return self._result(topic=topic, topic_at=self.located.at(("topic", "id")), facts=tuple(facts), placements=tuple(placements))
 
-    def _fact(self, i: int, spec: schema.FactSpec, topic: str) -> _Placed | None:
+    def _fact(self, i: int, spec: schema.FactSpec, topic: str) -> tuple[Fact, _Placement] | None:
         path: tuple[Any, ...] = ("facts", i)
         figures = [self._figure(path + ("figures", j), fig, spec.source) for j, fig in enumerate(spec.figures)]
         questions = {"en": tuple(spec.questions.en), "ja": tuple(spec.questions.ja)}
         keywords = _per_lang(spec.keywords) if spec.keywords is not None else {}
         fact = Fact(
-            spec.id, topic, questions, keywords, Text(spec.answer.en, spec.answer.ja), tuple(f for f in figures if f is not None),
+            spec.id, topic, questions, keywords, self._text(spec.answer.en, spec.answer.ja), tuple(f for f in figures if f is not None),
             spec.source, self.display, self.located.at(path)[0], spec.series, spec.chart,
         )  # fmt: skip
         if None in figures:
@@ -279,7 +283,7 @@ class _FileReader:
         from bot.text.normalise import signature
 
         phrasings = tuple((signature(q), self.located.at(path + ("questions", lang, k))) for lang in LANGS for k, q in enumerate(questions[lang]))
-        return _Placed(fact, i, self.located.at(path + ("id",)), tuple(named), phrasings)
+        return fact, (i, self.located.at(path + ("id",)), tuple(named), phrasings)
 
     def _figure(self, path: tuple[Any, ...], spec: schema.FigureSpec, fact_source: str) -> Figure | None:
         value = spec.value
@@ -292,7 +296,28 @@ class _FileReader:
                 message = f"expected a number, found {describe(node)}"
             self.problems.append(Problem(self.display, line, column, format_path(path + ("value",)), message))
             return None
-        return Figure(value, spec.unit, _label(spec.counts), spec.as_of, spec.source or fact_source, spec.qualifier, _text(spec.base), _text(spec.period))
+        return Figure(
+            value, spec.unit, self._label(spec.counts), spec.as_of, spec.source or fact_source, spec.qualifier,
+            self._maybe_label(spec.base), self._maybe_label(spec.period),
+        )  # fmt: skip
+
+    def _text(self, en: str, ja: str) -> Text:
+        """The file's one `Text` of this wording: a file's figures repeat what they count, their
+        bases and periods, and each object kept is one more for the cycle collector to walk."""
+        key = (en, ja)
+        text = self._texts.get(key)
+        if text is None:
+            text = self._texts[key] = Text(en, ja)
+        return text
+
+    def _label(self, value: str | schema.Label) -> Text:
+        """One text for both languages, or English and Japanese (Japanese defaults to English)."""
+        if isinstance(value, str):
+            return self._text(value, value)
+        return self._text(value.en, value.ja or value.en)
+
+    def _maybe_label(self, value: str | schema.Label | None) -> Text | None:
+        return None if value is None else self._label(value)
 
     def _node(self, path: tuple[Any, ...]) -> Any:
         node: Any = self.doc
@@ -308,16 +333,6 @@ class _FileReader:
                     line, column = self.located.at(path + ("answer", lang))
                     message = f"states the number {written!r}, which is not among this fact's figures, dates, bases or periods; add it as a figure or correct the sentence"
                     self.problems.append(Problem(self.display, line, column, format_path(path + ("answer", lang)), message))
-
-
-def _label(value: str | schema.Label) -> Text:
-    if isinstance(value, str):
-        return Text(value, value)
-    return Text(value.en, value.ja or value.en)
-
-
-def _text(value: str | schema.Label | None) -> Text | None:
-    return None if value is None else _label(value)
 
 
 def _per_lang(spec: schema.Keywords) -> dict[str, tuple[str, ...]]:
@@ -358,7 +373,8 @@ def _merge(
     declared: set[str] = set()
     topics: list[Topic] = []
     topic_file: dict[str, str] = {}
-    placed: list[_Placed] = []  # the facts taken, first of each id
+    taken: list[Fact] = []  # the facts taken, first of each id
+    placements: list[_Placement] = []  # of each fact taken
     origin: dict[str, str] = {}
     gaps: list[Gap] = []
     additions: list[_Addition] = []
@@ -387,24 +403,25 @@ def _merge(
         else:
             topic_file[res.topic.id] = display
         topics.append(res.topic)
-        for item in res.facts:
-            fact = item.fact
+        for fact, placement in zip(res.facts, res.placements, strict=True):
+            entry, id_at, _named, _phrasings = placement
             if fact.id in origin:
                 problems.append(
-                    Problem(display, *item.id_at, format_path(("facts", item.entry, "id")), f"duplicate fact id {fact.id!r}; also defined in {origin[fact.id]}")
+                    Problem(display, *id_at, format_path(("facts", entry, "id")), f"duplicate fact id {fact.id!r}; also defined in {origin[fact.id]}")
                 )
                 continue
             origin[fact.id] = f"{display}:{fact.line}"
-            placed.append(item)
-    for item in placed:
-        for path, source, (line, col) in item.sources:
+            taken.append(fact)
+            placements.append(placement)
+    for fact, (_entry, _id_at, named, _phrasings) in zip(taken, placements, strict=True):
+        for path, source, (line, col) in named:
             if source not in sources and source not in declared:
-                problems.append(Problem(item.fact.file, line, col, format_path(path), f"unknown source {source!r}; declare it in sources.yaml"))
-    facts, gained = _apply_additions([item.fact for item in placed], additions, problems)
+                problems.append(Problem(fact.file, line, col, format_path(path), f"unknown source {source!r}; declare it in sources.yaml"))
+    facts, gained = _apply_additions(taken, additions, problems)
     if chart_checks:
         problems.extend(check_charts(facts))
     if check_collisions:
-        problems.extend(_collisions(_phrasing_rows(placed, gained)))
+        problems.extend(_collisions(_phrasing_rows(taken, placements, gained)))
     if problems:
         return None, problems
     return KnowledgeBase(facts=tuple(facts), topics=tuple(topics), sources=sources, version=version, files=files, gaps=tuple(gaps)), []
@@ -440,15 +457,15 @@ def _apply_additions(facts: list[Fact], additions: list[_Addition], problems: li
 _Row = tuple[str, str, str, int, int, str]
 
 
-def _phrasing_rows(placed: list[_Placed], gained: list[tuple[Fact, str]]) -> list[_Row]:
+def _phrasing_rows(facts: list[Fact], placements: list[_Placement], gained: list[tuple[Fact, str]]) -> list[_Row]:
     """Every phrasing with a signature of the facts taken, with its position and signature:
     those in the files, then those the bot added (reported at their fact)."""
     from bot.text.normalise import signature
 
     rows = [
-        (item.fact.id, item.fact.file, question, *at, sig)
-        for item in placed
-        for (_lang, question), (sig, at) in zip(item.fact.all_questions(), item.phrasings, strict=True)
+        (fact.id, fact.file, question, *at, sig)
+        for fact, (_entry, _id_at, _named, phrasings) in zip(facts, placements, strict=True)
+        for (_lang, question), (sig, at) in zip(fact.all_questions(), phrasings, strict=True)
     ]
     rows += [(fact.id, fact.file, question, fact.line, 0, signature(question)) for fact, question in gained]
     return [row for row in rows if row[5]]
