@@ -9,6 +9,12 @@ phrasings of different facts that the matcher could not tell apart.
 from __future__ import annotations
 
 import hashlib
+import itertools
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +33,10 @@ __all__ = ["ADDITIONS_FILE", "MAX_QUESTION_CHARS", "LoadCache", "LoadResult", "k
 ADDITIONS_FILE = "added_questions.yaml"  # the one file the bot itself writes (see bot.knowledge.store)
 COLLISION_RATIO = 95.0
 FUZZY_COLLISION_MAX = 5000  # phrasings; above it only the exact-signature check runs (all pairs grow as n²)
+# Files to check holding at least this many bytes (about 2,000 facts) are checked in worker
+# processes, one per core, when the calling process runs no other thread: the first load of a
+# large knowledge base, before the bot connects. A reload after an edit checks few files.
+PARALLEL_MIN_BYTES = 4_000_000
 
 Position = tuple[int, int]
 
@@ -127,7 +137,8 @@ def load_knowledge(
     if not files and not problems:
         problems.append(Problem(", ".join(str(p) for p in paths), 0, 0, "", "holds no .yaml knowledge files"))
     version = hashlib.sha256()
-    results: list[tuple[str, _FileResult]] = []
+    results: list[tuple[str, _FileResult | None]] = []  # None: to be checked
+    to_check: list[tuple[int, str, bytes, bytes]] = []  # (its place in results, name, bytes, digest)
     kept: dict[str, tuple[bytes, Limits, _FileResult]] = {}
     for file in files:
         display = str(file)
@@ -142,12 +153,23 @@ def load_knowledge(
         version.update(display.encode() + b"\0" + digest)
         result = cache._get(display, digest, limits) if cache is not None else None
         if result is None:
-            result = _check_file(display, data, limits)
-        kept[display] = (digest, limits, result)
+            to_check.append((len(results), display, data, digest))
+        else:
+            kept[display] = (digest, limits, result)
         results.append((display, result))
+    checked = _check_files([(display, data) for _i, display, data, _digest in to_check], limits)
+    for (i, display, _data, digest), result in zip(to_check, checked, strict=True):
+        kept[display] = (digest, limits, result)
+        results[i] = (display, result)
     if cache is not None:
         cache._entries = kept
-    kb, merge_problems = _merge(results, version.hexdigest()[:12], tuple(str(f) for f in files), check_collisions, chart_checks)
+    kb, merge_problems = _merge(
+        [(display, result) for display, result in results if result is not None],
+        version.hexdigest()[:12],
+        tuple(str(f) for f in files),
+        check_collisions,
+        chart_checks,
+    )
     problems.extend(merge_problems)
     if problems:
         return LoadResult(None, problems)
@@ -155,6 +177,26 @@ def load_knowledge(
 
 
 # -- one file
+
+
+def _check_files(files: list[tuple[str, bytes]], limits: Limits) -> list[_FileResult]:
+    """`_check_file` of each (name, bytes), in order."""
+    workers = min(len(files), os.cpu_count() or 1)
+    if (
+        workers > 1
+        and sum(len(data) for _display, data in files) >= PARALLEL_MIN_BYTES
+        and threading.active_count() == 1
+        and "fork" in multiprocessing.get_all_start_methods()
+    ):
+        # Processes, not threads: the checks are Python code, which holds the interpreter lock.
+        # Forked, so they start in milliseconds with everything imported and never run the
+        # caller's main module again; forking is safe only while no other thread runs.
+        try:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                return list(pool.map(_check_file, [display for display, _ in files], [data for _, data in files], itertools.repeat(limits)))
+        except (OSError, BrokenProcessPool):  # no processes to be had: check them in this one
+            pass
+    return [_check_file(display, data, limits) for display, data in files]
 
 
 def _check_file(display: str, data: bytes, limits: Limits) -> _FileResult:
