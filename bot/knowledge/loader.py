@@ -228,6 +228,7 @@ class _FileReader:
         self.located = located
         self.problems: list[Problem] = []
         self._texts: dict[tuple[str, str], Text] = {}
+        self._numbers: dict[Text, set[float]] = {}  # the numbers in each base and period of the file
 
     def _entries(self, model: type[schema.StrictModel], key: str, entry_model: type[schema.StrictModel]) -> tuple[Any, list[tuple[int, Any]]]:
         """The whole file's model if it is valid, and its entries under `key` that are valid
@@ -343,6 +344,24 @@ class _FileReader:
             self._maybe_label(spec.base), self._maybe_label(spec.period),
         )  # fmt: skip
 
+    def _allowed_numbers(self, fact: Fact) -> set[float]:
+        """Every number a fact's answer may state: its figures' values and dates, and the numbers
+        in their bases and periods."""
+        allowed: set[float] = set()
+        for fig in fact.figures:
+            if isinstance(fig.value, float):
+                allowed.add(fig.value)
+            else:
+                allowed.update(float(p) for p in fig.value.split("-"))
+            allowed.update(float(p) for p in fig.as_of.split("-"))
+            for text in (fig.base, fig.period):
+                if text is not None:
+                    numbers = self._numbers.get(text)
+                    if numbers is None:
+                        numbers = self._numbers[text] = {value for lang in LANGS for _, value in numbers_in(text.get(lang))}
+                    allowed |= numbers
+        return allowed
+
     def _text(self, en: str, ja: str) -> Text:
         """The file's one `Text` of this wording: a file's figures repeat what they count, their
         bases and periods, and each object kept is one more for the cycle collector to walk."""
@@ -368,7 +387,7 @@ class _FileReader:
         return node
 
     def _check_answer_numbers(self, fact: Fact, path: tuple[Any, ...]) -> None:
-        allowed = _allowed_numbers(fact)
+        allowed = self._allowed_numbers(fact)
         for lang in LANGS:
             for written, value in numbers_in(fact.answer.get(lang)):
                 if value not in allowed and not any(same_number(value, a) for a in allowed):
@@ -380,23 +399,6 @@ class _FileReader:
 def _per_lang(spec: schema.Keywords) -> dict[str, tuple[str, ...]]:
     """The languages a file gives, each with its entries."""
     return {lang: tuple(getattr(spec, lang)) for lang in LANGS if lang in spec.model_fields_set}
-
-
-def _allowed_numbers(fact: Fact) -> set[float]:
-    """Every number a fact's answer may state: its figures' values and dates, and the numbers
-    in their bases and periods."""
-    allowed: set[float] = set()
-    for fig in fact.figures:
-        if isinstance(fig.value, float):
-            allowed.add(fig.value)
-        else:
-            allowed.update(float(p) for p in fig.value.split("-"))
-        allowed.update(float(p) for p in fig.as_of.split("-"))
-        for text in (fig.base, fig.period):
-            if text is not None:
-                for lang in LANGS:
-                    allowed.update(v for _, v in numbers_in(text.get(lang)))
-    return allowed
 
 
 # -- across files
