@@ -12,6 +12,7 @@ import hashlib
 import itertools
 import multiprocessing
 import os
+import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -187,10 +188,12 @@ def _check_files(files: list[tuple[str, bytes]], limits: Limits) -> list[_FileRe
         and sum(len(data) for _display, data in files) >= PARALLEL_MIN_BYTES
         and threading.active_count() == 1
         and "fork" in multiprocessing.get_all_start_methods()
+        and sys.platform != "darwin"
     ):
         # Processes, not threads: the checks are Python code, which holds the interpreter lock.
         # Forked, so they start in milliseconds with everything imported and never run the
-        # caller's main module again; forking is safe only while no other thread runs.
+        # caller's main module again; forking is safe only while no other thread runs (and not
+        # on macOS, whose system libraries may not survive it).
         try:
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
                 return list(pool.map(_check_file, [display for display, _ in files], [data for _, data in files], itertools.repeat(limits)))

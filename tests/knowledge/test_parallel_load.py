@@ -29,7 +29,7 @@ def _texts(result: loader.LoadResult) -> list[str]:
     return [str(p) for p in result.problems]
 
 
-@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="worker processes are forked")
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods() or sys.platform == "darwin", reason="worker processes are forked")
 def test_worker_processes_check_the_files_as_this_process_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if threading.active_count() > 1:
         pytest.skip("another thread runs in this test process: the loader does not fork then")
