@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import sys
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -233,24 +234,23 @@ class _FileReader:
         self._texts: dict[tuple[str, str], Text] = {}
         self._numbers: dict[Text, set[float]] = {}  # the numbers in each base and period of the file
 
-    def _entries(self, model: type[schema.StrictModel], key: str, entry_model: type[schema.StrictModel]) -> tuple[Any, list[tuple[int, Any]]]:
-        """The whole file's model if it is valid, and its entries under `key` that are valid
-        (each checked on its own when the file is not, so the checks across files still see them)."""
-        spec, problems = schema.validate(model, self.doc, self.display, self.located)
-        self.problems.extend(problems)
-        if spec is not None:
-            return spec, list(enumerate(getattr(spec, key) or ()))
+    def _entries(self, model: type[schema.StrictModel], key: str, entry_model: type[schema.StrictModel]) -> tuple[Any, Iterator[tuple[int, Any]]]:
+        """The file's model without its entries under `key` (None if that is not valid), and its
+        valid entries, each checked when it is taken, its problems noted: the models of one entry
+        are gone before the next is read, so a large file's models never pile up for the cycle
+        collector. Every entry is checked, valid file or not, so the checks across files see them."""
         raw = self.doc.get(key)
-        opening = key + "["
-        bad = {int(p.path[len(opening) : p.path.index("]")]) for p in problems if p.path.startswith(opening)}
-        entries = []
-        for i, item in enumerate(raw if isinstance(raw, list) else ()):
-            if i not in bad:
-                try:
-                    entries.append((i, entry_model.model_validate(schema.as_input(item))))
-                except ValidationError:  # reported with the file's problems already
-                    continue
-        return None, entries
+        shell = dict(self.doc, **{key: []}) if isinstance(raw, list) else self.doc
+        spec, problems = schema.validate(model, shell, self.display, self.located)
+        self.problems.extend(problems)
+        return spec, self._valid_entries(raw if isinstance(raw, list) else [], model, key, entry_model)
+
+    def _valid_entries(self, items: list[Any], model: type[schema.StrictModel], key: str, entry_model: type[schema.StrictModel]) -> Iterator[tuple[int, Any]]:
+        for i, item in enumerate(items):
+            entry, problems = schema.validate(entry_model, item, self.display, self.located, model, (key, i))
+            self.problems.extend(problems)
+            if entry is not None:
+                yield i, entry
 
     def _result(self, **values: Any) -> _FileResult:
         # the order of the file, whichever check found them
@@ -296,6 +296,8 @@ class _FileReader:
             except ValidationError:  # reported with the file's problems already
                 topic_spec = None
         if topic_spec is None:
+            for _entry in entries:  # still checked, for their problems
+                pass
             return self._result()
         topic = Topic(topic_spec.id, self._text(topic_spec.title.en, topic_spec.title.ja), self.display)
         facts: list[Fact] = []
