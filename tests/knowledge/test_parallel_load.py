@@ -14,12 +14,12 @@ import pytest
 from bot.knowledge import default_knowledge_path, loader
 from bot.knowledge.yamlsafe import Limits
 
-_CHECK_FILE = loader._check_file
+_CHECK_FILE = loader.check_file
 _PIDS_FILE = Path(os.devnull)  # where _check_noting_the_process notes the process that ran it
 
 
 def _check_noting_the_process(display: str, data: bytes, limits: Limits):  # type: ignore[no-untyped-def]
-    """`loader._check_file` (worker processes find it by name, so it lives at the top)."""
+    """`loader.check_file` (worker processes find it by name, so it lives at the top)."""
     with _PIDS_FILE.open("a") as out:
         out.write(f"{os.getpid()}\n")
     return _CHECK_FILE(display, data, limits)
@@ -43,7 +43,7 @@ def test_worker_processes_check_the_files_as_this_process_does(tmp_path: Path, m
 
     pids = tmp_path / "pids"
     monkeypatch.setattr(sys.modules[__name__], "_PIDS_FILE", pids)
-    monkeypatch.setattr(loader, "_check_file", _check_noting_the_process)
+    monkeypatch.setattr(loader, "check_file", _check_noting_the_process)
     monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     in_workers = loader.load_knowledge([folder])
