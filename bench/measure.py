@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import json
 import math
@@ -125,6 +126,7 @@ def measure(knowledge: Path, questions: list[Question], baseline_count: int, pro
     kb = answerer.kb
     _say(f"  loaded and validated {len(kb.facts):,} facts in {load_s:.2f} s, built the index in {index_s:.2f} s")
     rss_index = _current_rss_mb()
+    collector = _collector_after_load()
     for text in WARM_UP:
         answerer.ask(text)
 
@@ -186,7 +188,8 @@ def measure(knowledge: Path, questions: list[Question], baseline_count: int, pro
     reload_s, edited = _timed_reload(service, knowledge, profile)
     _say(f"  reloaded after an edit of {edited} in {reload_s:.2f} s")
     reload_peak = _peak_rss_mb()
-    during = _loop_during_reload(service, knowledge, questions)
+    with _full_collections() as pauses:
+        during = _loop_during_reload(service, knowledge, questions)
     _say(f"  while reloading in a worker thread, the loop waited at most {during['reload_loop_wait_max_ms']:.1f} ms for the interpreter")
     return {
         "facts": len(kb.facts),
@@ -219,6 +222,9 @@ def measure(knowledge: Path, questions: list[Question], baseline_count: int, pro
         "first": {kind: round(first[kind] / total[kind], 4) for kind in KINDS if total[kind] and kind != "offtopic"},
         "baseline_top1": {kind: round(base_right[kind] / base_total[kind], 4) for kind in KINDS if base_total[kind]},
         **during,
+        **collector,
+        "reload_full_collections": len(pauses),
+        "reload_full_collection_max_ms": round(max(pauses, default=0.0), 2),
         "profiled": profile,
     }
 
@@ -266,6 +272,37 @@ def measure_shipped(knowledge: Path | None = None, rounds: int = SHIPPED_ROUNDS)
         "p99_ms": round(percentile(ms, 0.99), 3),
         "max_ms": round(ms[-1], 3),
     }
+
+
+def _collector_after_load() -> dict[str, Any]:
+    """The objects the cycle collector tracks once the knowledge base is loaded and indexed, and
+    how long one full collection of them takes (it holds the interpreter lock throughout)."""
+    gc.collect()
+    tracked = len(gc.get_objects())
+    start = time.perf_counter()
+    gc.collect()
+    return {"gc_tracked_objects": tracked, "gc_full_collection_ms": round((time.perf_counter() - start) * 1e3, 2)}
+
+
+@contextmanager
+def _full_collections() -> Iterator[list[float]]:
+    """The duration in ms of every full (generation 2) collection, in any thread, while inside."""
+    pauses: list[float] = []
+    started: list[float] = []
+
+    def note(phase: str, info: dict[str, Any]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            started[:] = [time.perf_counter()]
+        elif started:
+            pauses.append((time.perf_counter() - started[0]) * 1e3)
+
+    gc.callbacks.append(note)
+    try:
+        yield pauses
+    finally:
+        gc.callbacks.remove(note)
 
 
 @contextmanager

@@ -198,6 +198,11 @@ def _table(result: dict[str, Any]) -> str:
                 f"{r['facts']:>8,}: waited for the interpreter at most {r['reload_loop_wait_max_ms']:.1f} ms (p99 {r['reload_loop_wait_p99_ms']:.1f});"
                 f" slowest question, start to end, {r['reload_ask_max_ms']:.1f} ms ({r['reload_loop_samples']} questions over {r['reload_loop_rounds']} reloads)"
             )
+        if "gc_tracked_objects" in r:
+            lines.append(
+                f"{'':>8}  the cycle collector tracks {r['gc_tracked_objects']:,} objects once loaded; a full collection of them took {r['gc_full_collection_ms']:.1f} ms;"
+                f" {r['reload_full_collections']} ran during those reloads, the longest {r['reload_full_collection_max_ms']:.1f} ms"
+            )
     lines += ["", "Quality: answered with the right fact (right fact first, as the answer or the first suggestion; baseline: right fact's phrasing best):"]
     for r in rows:
         parts = []

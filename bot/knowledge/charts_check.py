@@ -10,7 +10,7 @@ different dates, and no two on the same line at the same date.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from bot.knowledge.model import Fact, Figure
 from bot.knowledge.yamlsafe import Problem
@@ -114,32 +114,14 @@ def _check_series(key: str, members: list[Fact]) -> list[Problem]:
     return problems
 
 
-def check_charts(facts: Sequence[Fact], memo: dict[tuple[str, str], tuple[Fact, ...]] | None = None) -> list[Problem]:
+def check_charts(facts: Sequence[Fact]) -> list[Problem]:
     """Every problem with the chart groups and dated series of these facts: groups first, then
-    series, each in the order its first fact appears.
-
-    `memo` (kept by the caller between loads) remembers the groups that had no problem, by
-    their member facts: a group made of the very same fact objects is not checked again, so a
-    reload reads the figures only of the facts that changed. It is refilled on every call."""
+    series, each in the order its first fact appears."""
     charts = _groups(facts, "chart")
     series = _groups(facts, "series")
-    earlier = dict(memo) if memo is not None else {}
-    if memo is not None:
-        memo.clear()
     problems: list[Problem] = []
-
-    def checked(kind: str, key: str, members: list[Fact], check: Callable[[str, list[Fact]], list[Problem]]) -> list[Problem]:
-        before = earlier.get((kind, key))
-        if before is not None and len(before) == len(members) and all(a is b for a, b in zip(before, members, strict=True)):
-            found: list[Problem] = []
-        else:
-            found = check(key, members)
-        if memo is not None and not found:
-            memo[(kind, key)] = tuple(members)
-        return found
-
     for key, members in charts.items():
-        problems.extend(checked("chart", key, members, _check_chart_group))
+        problems.extend(_check_chart_group(key, members))
         if key in series:
             problems.append(
                 _problem(
@@ -149,5 +131,5 @@ def check_charts(facts: Sequence[Fact], memo: dict[tuple[str, str], tuple[Fact, 
                 )
             )
     for key, members in series.items():
-        problems.extend(checked("series", key, members, _check_series))
+        problems.extend(_check_series(key, members))
     return problems

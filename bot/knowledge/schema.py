@@ -202,12 +202,15 @@ def write_json_schema(path: Path = SCHEMA_PATH) -> Path:
     return path
 
 
-def validate(model: type[StrictModel], doc: Any, display: str, located: Located) -> tuple[Any, list[Problem]]:
-    """The file's model, or None and every problem pydantic found in it."""
+def validate(
+    model: type[StrictModel], doc: Any, display: str, located: Located, file_model: type[StrictModel] | None = None, at: tuple[Any, ...] = ()
+) -> tuple[Any, list[Problem]]:
+    """The model of `doc`, or None and every problem pydantic found in it. `doc` may be a part of
+    a file, at path `at` in it, described by `model` inside the file's `file_model`."""
     try:
         return model.model_validate(as_input(doc)), []
     except ValidationError as exc:
-        return None, problems_from(exc, doc, display, located, model)
+        return None, problems_from(exc, doc, display, located, file_model or model, at)
 
 
 def as_input(node: Any) -> Any:
@@ -224,11 +227,13 @@ def as_input(node: Any) -> Any:
 _LISTS = {"figures": "a list of figures (or [])", "facts": "a list of facts", "sources": "a list of sources", "not_covered": "a list", "additions": "a list"}
 
 
-def problems_from(exc: ValidationError, doc: Any, display: str, located: Located, model: type[StrictModel]) -> list[Problem]:
+def problems_from(exc: ValidationError, doc: Any, display: str, located: Located, model: type[StrictModel], at: tuple[Any, ...] = ()) -> list[Problem]:
+    """`exc`'s errors as problems; `doc` is the part of the file at path `at`, `model` the file's."""
     problems = []
     for error in exc.errors(include_url=False):
-        loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and part.startswith("<")))
-        node = _node_at(doc, loc)
+        inside = tuple(part for part in error["loc"] if not (isinstance(part, str) and part.startswith("<")))
+        node = _node_at(doc, inside)
+        loc = at + inside
         message = _message(error["type"], error.get("ctx") or {}, loc, node, model) or f"{error['msg'][:1].lower()}{error['msg'][1:]}"
         if isinstance(node, Scalar) and error["type"] not in {"literal_error", "extra_forbidden", "missing"}:
             line, column = node.line, node.column
