@@ -34,7 +34,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from bot.knowledge.model import KnowledgeBase, Topic
+from bot.search.confidence import confidence
 from bot.search.facts import FactDoc, analyse_fact
+from bot.search.learned import CentroidModel, build_model
 from bot.search.typos import TypoRepair
 from bot.text.normalise import detect_lang, normalise, question_type, tokens
 
@@ -44,6 +46,7 @@ SENTENCE_DISCOUNT = 0.95
 UNKNOWN_FACTOR = 0.5  # weight of a word the knowledge base has never seen, relative to its rarest word
 CANDIDATE_DF_CAP = 0.05  # tokens in more than this share of facts do not generate candidates
 SHORTLIST = 40  # facts fully scored per question
+W_LEXICAL = 0.5  # score = W_LEXICAL * lexical + (1 - W_LEXICAL) * learned, with a learned model
 PREFIX_SCAN_MAX = 20_000  # autocomplete scans phrasings for a typed prefix only up to this many
 
 # Sentences end at punctuation, line breaks, and emoji (chat users punctuate with them).
@@ -54,6 +57,18 @@ _ASKS_RE = re.compile(
     re.IGNORECASE,
 )
 
+# what a quantity question counts: the words after its cue, to the end of the sentence
+_COUNTED_RE = re.compile(
+    r"\b(?:how\s+many|number\s+of|(?:percentage|percent|share|proportion)\s+of|what\s+percent(?:age)?\s+of)\s+([^.?!]*)",
+    re.IGNORECASE,
+)
+
+
+def _counted_clause(question: str) -> str:
+    match = _COUNTED_RE.search(question)
+    return match.group(1) if match else ""
+
+
 # a question token -> the known tokens it may stand for, with their similarity (1.0 for itself)
 _Expansions = dict[str, tuple[tuple[str, float], ...]]
 
@@ -61,11 +76,13 @@ _Expansions = dict[str, tuple[tuple[str, float], ...]]
 @dataclass(frozen=True)
 class Candidate:
     fact_id: str
-    score: float
+    score: float  # what the ranking uses: the lexical and learned scores combined
     coverage: float
     phrase: float
     question: str  # the phrasing that matched best
     exact: bool = False
+    lexical: float = 0.0  # 0.4 * coverage + 0.6 * phrase (+ keyword bonus)
+    learned: float = 0.0  # cosine with the fact's centroid in the learned model (0 without one)
 
 
 @dataclass(frozen=True)
@@ -80,6 +97,8 @@ class SearchResult:
     known_words: int = 0  # known non-number tokens in the question (exact or typo-repaired)
     exact_words: int = 0  # known non-number tokens spelled as the knowledge base spells them
     gaps: tuple[str, ...] = ()  # ids of declared not-covered subjects the question mentions
+    confidence: float = 0.0  # estimated probability that `top` is the right fact (`confidence.py`)
+    uncovered: tuple[str, ...] = ()  # words of what the question counts that the top fact lacks
 
     @property
     def top(self) -> Candidate | None:
@@ -117,11 +136,35 @@ class SearchIndex:
         self._phrasing_count = sum(len(doc.phrasings) for doc in self.docs)
         self._typos = TypoRepair(self.postings)
         self._gaps = _gap_matchers(kb)
+        self.model: CentroidModel | None = build_model(self.docs)
+        self._position = {doc.fact.id: idx for idx, doc in reversed(list(enumerate(self.docs)))}
 
     def search(self, question: str, limit: int = 5) -> SearchResult:
         """Rank facts for a question. A long message is also scored sentence by sentence, and
         each fact keeps its best score: the question in a chatty message is usually one sentence
         of it, and the rest is context that would otherwise dilute every score."""
+        result = self._search_all(question, limit)
+        return replace(result, confidence=round(confidence(result, self.model is not None), 4), uncovered=self._uncovered(question, result))
+
+    def _uncovered(self, question: str, result: SearchResult) -> tuple[str, ...]:
+        """The words of what a "how many / what share" question counts (the clause after the cue)
+        that the top fact does not hold although another fact does: "how many clinics were
+        surveyed" is not answered by the fact about the hospitals surveyed. The first content word
+        after the cue names what is counted and must be in one of the top fact's figure texts."""
+        top = result.top
+        if top is None or top.exact or result.qtype != "quantity":
+            return ()
+        clause = _counted_clause(question)
+        if not clause:
+            return ()
+        doc = self.docs[self._position[top.fact_id]]
+        words = [t for t in tokens(clause) if t in self.idf and not t.startswith("#")]
+        missing = [t for t in dict.fromkeys(words) if t not in doc.fields]
+        if words and words[0] not in doc.counted and words[0] not in missing:
+            missing.insert(0, words[0])
+        return tuple(missing)
+
+    def _search_all(self, question: str, limit: int) -> SearchResult:
         full = self._search_one(question, limit)
         parts = [p for p in _SENTENCE_RE.split(question) if p.strip()]
         if len(parts) < 2:
@@ -190,13 +233,17 @@ class SearchIndex:
         if not expansions:
             cands: tuple[Candidate, ...] = ()
             if exact_idx is not None:
-                cands = (Candidate(self.docs[exact_idx].fact.id, 1.0, 1.0, 1.0, question, True),)
+                cands = (Candidate(self.docs[exact_idx].fact.id, 1.0, 1.0, 1.0, question, True, 1.0, 1.0),)
             return SearchResult(question, lang, query, tuple(unknown), cands, known_share, qtype, known_words, exact_words, self.gaps_in(norm))
         candidates = self._shortlist(expansions, weights)
         if exact_idx is not None:
             candidates.add(exact_idx)
         present = {word for options in expansions.values() for word, _sim in options}
-        scored = [self._score(self.docs[idx], self._phrase_totals[idx], expansions, weights, total, norm, present) for idx in candidates]
+        order = sorted(candidates)
+        scored = [self._score(self.docs[idx], self._phrase_totals[idx], expansions, weights, total, norm, present) for idx in order]
+        if self.model is not None:
+            sims = self.model.similarity(question, order)
+            scored = [c if c.exact else replace(c, score=round(W_LEXICAL * c.lexical + (1 - W_LEXICAL) * sim, 4), learned=round(sim, 4)) for c, sim in zip(scored, sims, strict=True)]
         scored.sort(key=lambda c: (-c.score, c.fact_id))
         return SearchResult(question, lang, query, tuple(unknown), tuple(scored[:limit]), known_share, qtype, known_words, exact_words, self.gaps_in(norm))
 
@@ -249,7 +296,7 @@ class SearchIndex:
         best_text = doc.phrasings[0][1] if doc.phrasings else ""
         for (_lang, text, phrasing_norm, toks), phrase_total in zip(doc.phrasings, phrase_totals, strict=True):
             if phrasing_norm == norm:
-                return Candidate(doc.fact.id, 1.0, 1.0, 1.0, text, True)
+                return Candidate(doc.fact.id, 1.0, 1.0, 1.0, text, True, 1.0, 1.0)
             if held_words.isdisjoint(toks):
                 continue  # shares no word with the question: its F1 is 0
             hit_q = 0.0  # question weight explained by this phrasing
@@ -272,7 +319,8 @@ class SearchIndex:
         if any(map(present.issuperset, doc.key_phrases)) or any(map(padded.__contains__, doc.key_texts)):
             score += KEYPHRASE_BONUS
         score = min(score, 0.99)  # 1.0 is kept for an exact phrasing, which must rank first
-        return Candidate(doc.fact.id, round(score, 4), round(coverage, 4), round(best_phrase, 4), best_text)
+        score = round(score, 4)
+        return Candidate(doc.fact.id, score, round(coverage, 4), round(best_phrase, 4), best_text, lexical=score)
 
     def exact_fact(self, norm: str) -> int | None:
         """The first fact (by position) with a phrasing whose normalised text is `norm`."""
