@@ -47,6 +47,7 @@ UNKNOWN_FACTOR = 0.5  # weight of a word the knowledge base has never seen, rela
 CANDIDATE_DF_CAP = 0.05  # tokens in more than this share of facts do not generate candidates
 SHORTLIST = 40  # facts fully scored per question
 W_LEXICAL = 0.5  # score = W_LEXICAL * lexical + (1 - W_LEXICAL) * learned, with a learned model
+RARE_SHARE = 0.08  # a word held by at most this share of the facts names a subject of its own
 PREFIX_SCAN_MAX = 20_000  # autocomplete scans phrasings for a typed prefix only up to this many
 
 # Sentences end at punctuation, line breaks, and emoji (chat users punctuate with them).
@@ -150,7 +151,7 @@ class SearchIndex:
         """The words of what a "how many / what share" question counts (the clause after the cue)
         that the top fact does not hold although another fact does: "how many clinics were
         surveyed" is not answered by the fact about the hospitals surveyed. The first content word
-        after the cue names what is counted and must be in one of the top fact's figure texts."""
+        after the cue names what is counted: the top fact must hold it, however common it is."""
         top = result.top
         if top is None or top.exact or result.qtype != "quantity":
             return ()
@@ -159,8 +160,9 @@ class SearchIndex:
             return ()
         doc = self.docs[self._position[top.fact_id]]
         words = [t for t in tokens(clause) if t in self.idf and not t.startswith("#")]
-        missing = [t for t in dict.fromkeys(words) if t not in doc.fields]
-        if words and words[0] not in doc.counted and words[0] not in missing:
+        rare = max(1, int(RARE_SHARE * len(self.docs)))
+        missing = [t for t in dict.fromkeys(words) if t not in doc.fields and len(self.postings[t]) <= rare]
+        if words and words[0] not in doc.fields and words[0] not in missing:
             missing.insert(0, words[0])
         return tuple(missing)
 
