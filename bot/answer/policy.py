@@ -7,7 +7,10 @@ Kept apart from scoring so each can be tested and tuned on its own. The rule:
 - suggest ("did you mean") the two best facts when they are genuinely close (the runner-up
   within `ambiguous_lead` of the best, both plausible), or the best alone when the confidence
   is at least `suggest`;
-- decline otherwise, and also when the question is about a declared gap in the sources.
+- decline otherwise, and also when the question is about a declared gap in the sources, or
+  counts something the best fact's figures do not (`SearchResult.uncovered`);
+- a question about a figure ("what is 29.6%?") is answered with the fact holding it, and
+  declined when no fact does.
 """
 
 from __future__ import annotations
@@ -77,6 +80,12 @@ def decide(result: SearchResult, t: Thresholds = Thresholds(), facts: dict[str, 
     cands = result.candidates
     if not result.tokens:
         return Decision("decline", None, 0.0, reason="no_content")
+    if result.figure:
+        # "what is 29.6%?": the fact that holds the figure, or a decline saying we have none
+        if result.figure_facts:
+            fid = result.figure_facts[0]
+            return Decision("answer", fid, cands[0].score if cands else 0.0, reason="figure", closest_fact=fid, confidence=1.0)
+        return Decision("decline", None, 0.0, reason="unknown_figure", closest_fact=cands[0].fact_id if cands else None)
     if not cands:
         return Decision("decline", None, 0.0, reason="no_match")
     top = cands[0]

@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 from bot.knowledge.model import KnowledgeBase, Topic
 from bot.search.confidence import confidence
 from bot.search.facts import FactDoc, analyse_fact
+from bot.search.figures import asked_figure, figure_holders
 from bot.search.learned import CentroidModel, build_model
 from bot.search.typos import TypoRepair
 from bot.text.normalise import detect_lang, normalise, question_type, tokens
@@ -100,6 +101,8 @@ class SearchResult:
     gaps: tuple[str, ...] = ()  # ids of declared not-covered subjects the question mentions
     confidence: float = 0.0  # estimated probability that `top` is the right fact (`confidence.py`)
     uncovered: tuple[str, ...] = ()  # words of what the question counts that the top fact lacks
+    figure: str = ""  # the figure a "what is 29.6%?" question asks about, as shown to the user
+    figure_facts: tuple[str, ...] = ()  # the facts holding that figure, best ranked first
 
     @property
     def top(self) -> Candidate | None:
@@ -138,6 +141,7 @@ class SearchIndex:
         self._typos = TypoRepair(self.postings)
         self._gaps = _gap_matchers(kb)
         self.model: CentroidModel | None = build_model(self.docs)
+        self._figures = figure_holders(self.docs)
         self._position = {doc.fact.id: idx for idx, doc in reversed(list(enumerate(self.docs)))}
 
     def search(self, question: str, limit: int = 5) -> SearchResult:
@@ -145,7 +149,14 @@ class SearchIndex:
         each fact keeps its best score: the question in a chatty message is usually one sentence
         of it, and the rest is context that would otherwise dilute every score."""
         result = self._search_all(question, limit)
-        return replace(result, confidence=round(confidence(result, self.model is not None), 4), uncovered=self._uncovered(question, result))
+        result = replace(result, confidence=round(confidence(result, self.model is not None), 4), uncovered=self._uncovered(question, result))
+        asked = asked_figure(question) if len(question) <= 200 else None
+        if asked is None:
+            return result
+        shown, key = asked
+        holders = [self.docs[i].fact.id for i in self._figures.get(key, ())]
+        ranked = [c.fact_id for c in result.candidates if c.fact_id in holders]
+        return replace(result, figure=shown, figure_facts=tuple(dict.fromkeys(ranked + holders)))
 
     def _uncovered(self, question: str, result: SearchResult) -> tuple[str, ...]:
         """The words of what a "how many / what share" question counts (the clause after the cue)
