@@ -30,7 +30,7 @@ Kind = Literal["answer", "suggest", "decline"]
 class Thresholds:
     answer: float = 0.6  # confidence needed to answer
     suggest: float = 0.30  # confidence needed to offer the best fact as "did you mean"
-    ambiguous_lead: float = 0.04  # the runner-up this close (in score) to the best: ambiguous
+    ambiguous_lead: float = 0.02  # the runner-up this close (in score) to the best: ambiguous
     plausible: float = 0.35  # score both facts of an ambiguous pair need
     min_known_share: float = 0.70  # below: never answer (at most suggest)
     max_suggestions: int = 2
@@ -101,13 +101,14 @@ def decide(result: SearchResult, t: Thresholds = Thresholds(), facts: dict[str, 
     lead = top.score - (runner.score if runner else 0.0)
     fact = facts.get(top.fact_id) if facts else None
     conf = result.confidence
-    if conf >= t.answer and result.known_share >= t.min_known_share and _enough_words(result, t):
+    ambiguous = runner is not None and lead < t.ambiguous_lead and runner.score >= t.plausible
+    if conf >= t.answer and not ambiguous and result.known_share >= t.min_known_share and _enough_words(result, t):
         if fits(fact, result.qtype):
             return Decision("answer", top.fact_id, top.score, reason="confident", closest_fact=top.fact_id, confidence=conf)
         # the words match but the fact holds no figure of the kind asked for ("how many
         # eligibility certificates were issued?" and the fact about them counts nothing)
         return Decision("decline", None, top.score, reason="type_mismatch", closest_fact=top.fact_id, confidence=conf)
-    if runner is not None and lead < t.ambiguous_lead and runner.score >= t.plausible and conf >= t.suggest / 2:
+    if ambiguous and conf >= t.suggest / 2:
         picks = tuple(c.fact_id for c in cands if top.score - c.score < t.ambiguous_lead and c.score >= t.plausible)
         return Decision("suggest", None, top.score, picks[: t.max_suggestions], reason="close", closest_fact=top.fact_id, confidence=conf)
     if conf >= t.suggest:
