@@ -17,10 +17,10 @@ if TYPE_CHECKING:  # the index imports this module
     from bot.search.index import SearchResult
 
 # (combined score, lead over the runner-up, learned score, lexical score, known share)
-LEARNED_COEF = (1.887, 3.346, 0.086, 4.03, 2.052)
-LEARNED_INTERCEPT = -4.655
-LEXICAL_COEF = (1.569, 4.466, 0.0, 1.787, 8.032)
-LEXICAL_INTERCEPT = -9.406
+LEARNED_COEF = (1.731, 5.883, 0.145, 3.095, 0.44)
+LEARNED_INTERCEPT = -2.981
+LEXICAL_COEF = (1.529, 5.556, 0.0, 1.729, 5.156)
+LEXICAL_INTERCEPT = -6.926
 
 
 def features(result: "SearchResult") -> tuple[float, float, float, float, float]:

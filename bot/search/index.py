@@ -47,7 +47,7 @@ SENTENCE_DISCOUNT = 0.95
 UNKNOWN_FACTOR = 0.5  # weight of a word the knowledge base has never seen, relative to its rarest word
 CANDIDATE_DF_CAP = 0.05  # tokens in more than this share of facts do not generate candidates
 SHORTLIST = 40  # facts fully scored per question
-W_LEXICAL = 0.5  # score = W_LEXICAL * lexical + (1 - W_LEXICAL) * learned, with a learned model
+W_LEXICAL = 0.6  # score = W_LEXICAL * lexical + (1 - W_LEXICAL) * learned, with a learned model
 RARE_SHARE = 0.08  # a word held by at most this share of the facts names a subject of its own
 PREFIX_SCAN_MAX = 20_000  # autocomplete scans phrasings for a typed prefix only up to this many
 
