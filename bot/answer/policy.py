@@ -39,7 +39,9 @@ class Thresholds:
     def stricter(self) -> Thresholds:
         """For unprompted answers in chat channels: only when clearly confident, and never
         on a single word ("same", "lunch" read as "launch")."""
-        return Thresholds(min(0.95, self.answer + 0.25), self.suggest + 0.3, self.ambiguous_lead, self.plausible + 0.15, self.min_known_share + 0.1, self.max_suggestions, 2)
+        return Thresholds(
+            min(0.95, self.answer + 0.25), self.suggest + 0.3, self.ambiguous_lead, self.plausible + 0.15, self.min_known_share + 0.1, self.max_suggestions, 2
+        )
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ LEXICAL_COEF = (1.529, 5.556, 0.0, 1.729, 5.156)
 LEXICAL_INTERCEPT = -6.926
 
 
-def features(result: "SearchResult") -> tuple[float, float, float, float, float]:
+def features(result: SearchResult) -> tuple[float, float, float, float, float]:
     cands = result.candidates
     if not cands:
         return (0.0, 0.0, 0.0, 0.0, result.known_share)
@@ -32,7 +32,7 @@ def features(result: "SearchResult") -> tuple[float, float, float, float, float]
     return (top.score, lead, top.learned, top.lexical, result.known_share)
 
 
-def confidence(result: "SearchResult", learned: bool) -> float:
+def confidence(result: SearchResult, learned: bool) -> float:
     """Probability that `result.top` is right: 1.0 for an exact phrasing, 0.0 with no candidate."""
     top = result.top
     if top is None:

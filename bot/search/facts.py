@@ -39,14 +39,12 @@ class FactDoc:
     phrasings: tuple[Phrasing, ...]  # in the order `Fact.all_questions` gives them
     key_phrases: tuple[tuple[str, ...], ...]  # multi-word keywords, as their distinct tokens
     key_texts: tuple[str, ...]  # the same as normalised text, function words kept ("patients said", "病院にとって")
-    counted: frozenset[str] = frozenset()  # tokens of what its figures count and their bases
 
 
 def analyse_fact(fact: Fact, topic: Topic | None, analysed: dict[str, tuple[str, tuple[str, ...]]]) -> FactDoc:
     """`analysed`: texts already read in this build, as `normalise.analyse` gives them (a
     figure's wording, its base and period, a topic's title recur across many facts)."""
     fields: dict[str, float] = {}
-    counted: set[str] = set()
 
     def analyse(text: str) -> tuple[str, tuple[str, ...]]:
         found = analysed.get(text)
@@ -80,11 +78,9 @@ def analyse_fact(fact: Fact, topic: Topic | None, analysed: dict[str, tuple[str,
         add(tokenise(fact.answer.get(lang)), W_ANSWER)
         for fig in fact.figures:
             add(tokenise(fig.counts.get(lang)), W_FIGURE_TEXT)
-            counted.update(tokenise(fig.counts.get(lang)))
             for part in (fig.base, fig.period):
                 if part is not None:
                     add(tokenise(part.get(lang)), W_FIGURE_TEXT)
-                    counted.update(tokenise(part.get(lang)))
         if topic is not None:
             add(tokenise(topic.title.get(lang)), W_TOPIC)
     for fig in fact.figures:
@@ -92,4 +88,4 @@ def analyse_fact(fact: Fact, topic: Topic | None, analysed: dict[str, tuple[str,
         add(tokenise(f"{value:g}" if isinstance(value, float) else value.replace("-", " ")), W_FIGURE)
         add(tokenise(fig.as_of[:4]), W_FIGURE_TEXT)
     langs = tuple(fact.questions)
-    return FactDoc(fact, topic, langs, fields, tuple(phrasings), tuple(key_phrases), tuple(key_texts), frozenset(counted))
+    return FactDoc(fact, topic, langs, fields, tuple(phrasings), tuple(key_phrases), tuple(key_texts))

@@ -256,7 +256,14 @@ class SearchIndex:
         scored = [self._score(self.docs[idx], self._phrase_totals[idx], expansions, weights, total, norm, present) for idx in order]
         if self.model is not None:
             sims = self.model.similarity(question, order)
-            scored = [c if c.exact else replace(c, score=round(W_LEXICAL * c.lexical + (1 - W_LEXICAL) * sim, 4), learned=round(sim, 4)) for c, sim in zip(scored, sims, strict=True)]
+            scored = [
+                c
+                if c.exact
+                else Candidate(
+                    c.fact_id, round(W_LEXICAL * c.lexical + (1 - W_LEXICAL) * sim, 4), c.coverage, c.phrase, c.question, False, c.lexical, round(sim, 4)
+                )
+                for c, sim in zip(scored, sims, strict=True)
+            ]
         scored.sort(key=lambda c: (-c.score, c.fact_id))
         return SearchResult(question, lang, query, tuple(unknown), tuple(scored[:limit]), known_share, qtype, known_words, exact_words, self.gaps_in(norm))
 

@@ -9,7 +9,9 @@ from bot.search.index import Candidate, SearchResult
 T = Thresholds(answer=0.6, suggest=0.3, ambiguous_lead=0.02, plausible=0.35, min_known_share=0.7)
 
 
-def result(*scores: float, conf: float = 0.0, known: float = 1.0, qtype: str = "other", gaps: tuple[str, ...] = (), exact: bool = False, **extra: object) -> SearchResult:
+def result(
+    *scores: float, conf: float = 0.0, known: float = 1.0, qtype: str = "other", gaps: tuple[str, ...] = (), exact: bool = False, **extra: object
+) -> SearchResult:
     cands = tuple(Candidate(f"f{i}", s, s, s, "q", exact and i == 0) for i, s in enumerate(scores))
     return SearchResult("q", "en", ("tok", "tok2"), (), cands, known, qtype, 2, 2, gaps, confidence=conf, **extra)  # type: ignore[arg-type]
 
