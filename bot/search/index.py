@@ -18,16 +18,24 @@ How a question is scored against the facts (the README's "How the bot decides" e
   anywhere in the fact, each field weighted (`facts.W_*`: phrasings and keywords 1.0, answer
   0.7, figure values 0.8, ...); `phrase` is the best single phrasing's F1 of recall (the share
   of the question's weight it holds) and precision (the share of its own weight the question
-  holds). score = 0.4 * coverage + 0.6 * phrase, + 0.06 when a multi-word keyword of the fact
-  is in the question, at most 0.99; 1.0 when the question is a phrasing once normalised.
+  holds). lexical = 0.4 * coverage + 0.6 * phrase, + 0.06 when a multi-word keyword of the
+  fact is in the question, at most 0.99; 1.0 when the question is a phrasing once normalised.
+- The learned model (`learned.CentroidModel`, trained on the facts' texts when the index is
+  built, up to `learned.LEARNED_MAX_FACTS` facts) gives each shortlisted fact its cosine
+  similarity; score = 0.6 * lexical + 0.4 * learned (the lexical score alone without a model).
 - A message of several sentences is also scored sentence by sentence (those that ask), at 0.95
   of their score, and each fact keeps its best.
+- The result carries the confidence (`confidence.py`: the estimated probability that the top
+  fact is right), for a "how many / what share" question the words of what it counts that the
+  top fact lacks (`uncovered`), and for a question about a figure ("what is 29.6%?") the facts
+  holding it (`figures.py`).
 """
 
 from __future__ import annotations
 
 import heapq
 import math
+import operator
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -140,7 +148,10 @@ class SearchIndex:
         self._phrasing_count = sum(len(doc.phrasings) for doc in self.docs)
         self._typos = TypoRepair(self.postings)
         self._gaps = _gap_matchers(kb)
-        self.model: CentroidModel | None = build_model(self.docs)
+        if previous is not None and len(previous.docs) == len(self.docs) and all(map(operator.is_, previous.docs, self.docs)):
+            self.model: CentroidModel | None = previous.model  # the very same facts: the same model
+        else:
+            self.model = build_model(self.docs)
         self._figures = figure_holders(self.docs)
         self._position = {doc.fact.id: idx for idx, doc in reversed(list(enumerate(self.docs)))}
 
