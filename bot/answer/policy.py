@@ -35,12 +35,21 @@ class Thresholds:
     min_known_share: float = 0.70  # below: never answer (at most suggest)
     max_suggestions: int = 2
     min_exact_words: int = 1  # words spelled as in the knowledge base; a typo repair alone never answers
+    figure_questions: bool = True  # answer "what is 29.6%?" with the fact holding the figure
 
     def stricter(self) -> Thresholds:
         """For unprompted answers in chat channels: only when clearly confident, and never
-        on a single word ("same", "lunch" read as "launch")."""
+        on a single word ("same", "lunch" read as "launch"), nor on a number alone ("lol 42% of
+        my day" in a chat channel is not a figure question)."""
         return Thresholds(
-            min(0.95, self.answer + 0.25), self.suggest + 0.3, self.ambiguous_lead, self.plausible + 0.15, self.min_known_share + 0.1, self.max_suggestions, 2
+            min(0.95, self.answer + 0.25),
+            self.suggest + 0.3,
+            self.ambiguous_lead,
+            self.plausible + 0.15,
+            self.min_known_share + 0.1,
+            self.max_suggestions,
+            2,
+            False,
         )
 
 
@@ -82,7 +91,7 @@ def decide(result: SearchResult, t: Thresholds = Thresholds(), facts: dict[str, 
     cands = result.candidates
     if not result.tokens:
         return Decision("decline", None, 0.0, reason="no_content")
-    if result.figure:
+    if result.figure and t.figure_questions:
         # "what is 29.6%?": the fact that holds the figure, or a decline saying we have none
         if result.figure_facts:
             fid = result.figure_facts[0]

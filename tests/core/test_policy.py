@@ -79,6 +79,12 @@ def test_stricter_thresholds_are_stricter() -> None:
     assert decide(result(0.7, 0.3, conf=0.7), strict).kind != "answer"
 
 
+def test_figure_questions_are_not_answered_unprompted() -> None:
+    figure = result(0.3, 0.1, conf=0.2, figure="42%", figure_facts=("f0",))
+    assert decide(figure, T).kind == "answer"
+    assert decide(figure, T.stricter()).kind == "decline"
+
+
 def test_one_word_or_one_typo_never_answers() -> None:
     one_typo = SearchResult("q", "en", ("tok",), (), (Candidate("f0", 0.9, 0.9, 0.9, "q"),), 1.0, "other", 1, 0, confidence=0.95)
     assert decide(one_typo, T).kind == "suggest"
