@@ -181,9 +181,11 @@ class SearchIndex:
         if not clause:
             return ()
         doc = self.docs[self._position[top.fact_id]]
-        words = [t for t in tokens(clause) if t in self.idf and not t.startswith("#")]
+        known = [t for t in tokens(clause) if t in self.idf]
         rare = max(1, int(RARE_SHARE * len(self.docs)))
-        missing = [t for t in dict.fromkeys(words) if t not in doc.fields and len(self.postings[t]) <= rare]
+        # a rare number counts too ("how many people over 75 ..." is about an age group)
+        missing = [t for t in dict.fromkeys(known) if t not in doc.fields and len(self.postings[t]) <= rare]
+        words = [t for t in known if not t.startswith("#")]
         if words and words[0] not in doc.fields and words[0] not in missing:
             missing.insert(0, words[0])
         return tuple(missing)
