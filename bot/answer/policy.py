@@ -6,7 +6,7 @@ Kept apart from scoring so each can be tested and tuned on its own. The rule:
   the question is known to the knowledge base, and the fact holds a figure of the kind asked;
 - suggest ("did you mean") the two best facts when they are genuinely close (the runner-up
   within `ambiguous_lead` of the best, both plausible), or the best alone when the confidence
-  is at least `suggest`;
+  is at least `suggest`, it is plausible (`plausible`) and at least half the question is known;
 - decline otherwise, and also when the question is about a declared gap in the sources, or
   counts something the best fact's figures do not (`SearchResult.uncovered`);
 - a question about a figure ("what is 29.6%?") is answered with the fact holding it, and
@@ -15,7 +15,7 @@ Kept apart from scoring so each can be tested and tuned on its own. The rule:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.knowledge.model import Fact
@@ -31,8 +31,9 @@ class Thresholds:
     answer: float = 0.6  # confidence needed to answer
     suggest: float = 0.30  # confidence needed to offer the best fact as "did you mean"
     ambiguous_lead: float = 0.02  # the runner-up this close (in score) to the best: ambiguous
-    plausible: float = 0.35  # score both facts of an ambiguous pair need
+    plausible: float = 0.35  # score a fact needs to be offered at all (both, for an ambiguous pair)
     min_known_share: float = 0.70  # below: never answer (at most suggest)
+    min_suggest_share: float = 0.50  # below: not even a "did you mean" (most of the question is unknown)
     max_suggestions: int = 2
     min_exact_words: int = 1  # words spelled as in the knowledge base; a typo repair alone never answers
     figure_questions: bool = True  # answer "what is 29.6%?" with the fact holding the figure
@@ -41,15 +42,15 @@ class Thresholds:
         """For unprompted answers in chat channels: only when clearly confident, and never
         on a single word ("same", "lunch" read as "launch"), nor on a number alone ("lol 42% of
         my day" in a chat channel is not a figure question)."""
-        return Thresholds(
-            min(0.95, self.answer + 0.25),
-            self.suggest + 0.3,
-            self.ambiguous_lead,
-            self.plausible + 0.15,
-            self.min_known_share + 0.1,
-            self.max_suggestions,
-            2,
-            False,
+        return replace(
+            self,
+            answer=min(0.95, self.answer + 0.25),
+            suggest=self.suggest + 0.3,
+            plausible=self.plausible + 0.15,
+            min_known_share=self.min_known_share + 0.1,
+            min_suggest_share=self.min_suggest_share + 0.1,
+            min_exact_words=2,
+            figure_questions=False,
         )
 
 
@@ -122,6 +123,6 @@ def decide(result: SearchResult, t: Thresholds = Thresholds(), facts: dict[str, 
     if ambiguous and conf >= t.suggest / 2:
         picks = tuple(c.fact_id for c in cands if top.score - c.score < t.ambiguous_lead and c.score >= t.plausible)
         return Decision("suggest", None, top.score, picks[: t.max_suggestions], reason="close", closest_fact=top.fact_id, confidence=conf)
-    if conf >= t.suggest:
+    if conf >= t.suggest and top.score >= t.plausible and result.known_share >= t.min_suggest_share:
         return Decision("suggest", None, top.score, (top.fact_id,), reason="unsure", closest_fact=top.fact_id, confidence=conf)
     return Decision("decline", None, top.score, reason="no_match", closest_fact=top.fact_id, confidence=conf)

@@ -27,6 +27,8 @@ def result(
         (result(0.3, 0.29, conf=0.9), "answer", "confident"),  # close but the runner-up is not plausible
         (result(0.5, 0.2, conf=0.29), "decline", "no_match"),
         (result(0.9, 0.3, conf=0.95, known=0.5), "suggest", "unsure"),  # half the question is unknown
+        (result(0.9, 0.3, conf=0.95, known=0.4), "decline", "no_match"),  # most of it is unknown
+        (result(0.3, conf=0.5), "decline", "no_match"),  # unsure, and the fact is not even plausible
         (result(0.9, 0.3, conf=0.95, gaps=("pharmacies",)), "decline", "not_covered"),
         (result(0.9, 0.3, conf=0.95, uncovered=("clinic",)), "decline", "subject_not_covered"),
         (result(0.9, 0.3, conf=0.95, figure="55.5%"), "decline", "unknown_figure"),
