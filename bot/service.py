@@ -1,7 +1,8 @@
 """The live knowledge base: one `Answerer` at a time, replaced whole on reload.
 
 Front ends read `service.answerer` for every question; a reload validates and builds the
-new index away from the caller (in a worker thread when asked from the event loop), then
+new index, which trains the learned matcher (`bot.search.learned`), away from the caller (in a
+worker thread when asked from the event loop), then
 swaps the reference in one assignment, so a question sees either the old or the new
 knowledge base, never a mix. On any problem the old one stays.
 """
@@ -47,7 +48,7 @@ class ReloadResult:
     diff: KnowledgeDiff = field(default_factory=KnowledgeDiff)
     version: str = ""
     load_s: float = 0.0  # reading and validating the files
-    index_s: float = 0.0  # building the search index
+    index_s: float = 0.0  # building the search index, training the learned matcher included
 
 
 def diff_knowledge(old: KnowledgeBase | None, new: KnowledgeBase) -> KnowledgeDiff:

@@ -1,16 +1,21 @@
 """Answer, suggest or decline: a small pure function over ranked candidates.
 
 Kept apart from scoring so each can be tested and tuned on its own. The rule:
-- answer when the best fact is confident (score >= answer) and clearly ahead of the
-  runner-up (margin), or when the question is one of its phrasings exactly;
-- suggest up to three facts when the best is plausible (score >= suggest) but not both;
-- decline otherwise, and also when too little of the question is known to the knowledge
-  base at all (an unknown topic word must not be answered with a neighbouring figure).
+- answer when the question is one of a fact's phrasings exactly, or when the matcher's
+  confidence (the estimated probability that its top fact is right) reaches `answer`, enough of
+  the question is known to the knowledge base, and the fact holds a figure of the kind asked;
+- suggest ("did you mean") the two best facts when they are genuinely close (the runner-up
+  within `ambiguous_lead` of the best, both plausible), or the best alone when the confidence
+  is at least `suggest`, it is plausible (`plausible`) and at least half the question is known;
+- decline otherwise, and also when the question is about a declared gap in the sources, or
+  counts something the best fact's figures do not (`SearchResult.uncovered`);
+- a question about a figure ("what is 29.6%?") is answered with the fact holding it, and
+  declined when no fact does.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.knowledge.model import Fact
@@ -23,18 +28,30 @@ Kind = Literal["answer", "suggest", "decline"]
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer: float = 0.50
-    margin: float = 0.03
-    suggest: float = 0.35
-    suggest_window: float = 0.20  # suggestions within this distance of the best
+    answer: float = 0.6  # confidence needed to answer
+    suggest: float = 0.30  # confidence needed to offer the best fact as "did you mean"
+    ambiguous_lead: float = 0.02  # the runner-up this close (in score) to the best: ambiguous
+    plausible: float = 0.35  # score a fact needs to be offered at all (both, for an ambiguous pair)
     min_known_share: float = 0.70  # below: never answer (at most suggest)
-    max_suggestions: int = 3
+    min_suggest_share: float = 0.50  # below: not even a "did you mean" (most of the question is unknown)
+    max_suggestions: int = 2
     min_exact_words: int = 1  # words spelled as in the knowledge base; a typo repair alone never answers
+    figure_questions: bool = True  # answer "what is 29.6%?" with the fact holding the figure
 
     def stricter(self) -> Thresholds:
         """For unprompted answers in chat channels: only when clearly confident, and never
-        on a single word ("same", "lunch" read as "launch")."""
-        return Thresholds(self.answer + 0.1, self.margin + 0.04, self.suggest + 0.15, self.suggest_window, self.min_known_share + 0.1, self.max_suggestions, 2)
+        on a single word ("same", "lunch" read as "launch"), nor on a number alone ("lol 42% of
+        my day" in a chat channel is not a figure question)."""
+        return replace(
+            self,
+            answer=min(0.95, self.answer + 0.25),
+            suggest=self.suggest + 0.3,
+            plausible=self.plausible + 0.15,
+            min_known_share=self.min_known_share + 0.1,
+            min_suggest_share=self.min_suggest_share + 0.1,
+            min_exact_words=2,
+            figure_questions=False,
+        )
 
 
 @dataclass(frozen=True)
@@ -48,6 +65,7 @@ class Decision:
     suggestions: tuple[str, ...] = ()
     reason: str = ""
     closest_fact: str | None = None
+    confidence: float = 0.0  # the matcher's estimate that `closest_fact` is right
 
 
 def _enough_words(result: SearchResult, t: Thresholds) -> bool:
@@ -74,6 +92,12 @@ def decide(result: SearchResult, t: Thresholds = Thresholds(), facts: dict[str, 
     cands = result.candidates
     if not result.tokens:
         return Decision("decline", None, 0.0, reason="no_content")
+    if result.figure and t.figure_questions:
+        # "what is 29.6%?": the fact that holds the figure, or a decline saying we have none
+        if result.figure_facts:
+            fid = result.figure_facts[0]
+            return Decision("answer", fid, cands[0].score if cands else 0.0, reason="figure", closest_fact=fid, confidence=1.0)
+        return Decision("decline", None, 0.0, reason="unknown_figure", closest_fact=cands[0].fact_id if cands else None)
     if not cands:
         return Decision("decline", None, 0.0, reason="no_match")
     top = cands[0]
@@ -81,16 +105,24 @@ def decide(result: SearchResult, t: Thresholds = Thresholds(), facts: dict[str, 
         # the question is about something the sources have no figure for (declared in not_covered)
         return Decision("decline", None, top.score, reason="not_covered", closest_fact=top.fact_id)
     if top.exact:
-        return Decision("answer", top.fact_id, top.score, reason="exact", closest_fact=top.fact_id)
+        return Decision("answer", top.fact_id, top.score, reason="exact", closest_fact=top.fact_id, confidence=1.0)
+    if result.uncovered:
+        # what the question counts is not what the best fact's figures count ("how many clinics")
+        return Decision("decline", None, top.score, reason="subject_not_covered", closest_fact=top.fact_id, confidence=result.confidence)
     runner: Candidate | None = cands[1] if len(cands) > 1 else None
-    margin = top.score - (runner.score if runner else 0.0)
+    lead = top.score - (runner.score if runner else 0.0)
     fact = facts.get(top.fact_id) if facts else None
-    if top.score >= t.answer and margin >= t.margin and result.known_share >= t.min_known_share and _enough_words(result, t):
+    conf = result.confidence
+    ambiguous = runner is not None and lead < t.ambiguous_lead and runner.score >= t.plausible
+    if conf >= t.answer and not ambiguous and result.known_share >= t.min_known_share and _enough_words(result, t):
         if fits(fact, result.qtype):
-            return Decision("answer", top.fact_id, top.score, reason="confident", closest_fact=top.fact_id)
-        # the words match but the fact holds no figure of the kind asked for ("how many ... cancelled")
-        return Decision("suggest", None, top.score, (top.fact_id,), reason="type_mismatch", closest_fact=top.fact_id)
-    if top.score >= t.suggest:
-        picks = tuple(c.fact_id for c in cands if c.score >= t.suggest and top.score - c.score <= t.suggest_window)
-        return Decision("suggest", None, top.score, picks[: t.max_suggestions], reason="close" if margin < t.margin else "unsure", closest_fact=top.fact_id)
-    return Decision("decline", None, top.score, reason="no_match", closest_fact=top.fact_id)
+            return Decision("answer", top.fact_id, top.score, reason="confident", closest_fact=top.fact_id, confidence=conf)
+        # the words match but the fact holds no figure of the kind asked for ("how many
+        # eligibility certificates were issued?" and the fact about them counts nothing)
+        return Decision("decline", None, top.score, reason="type_mismatch", closest_fact=top.fact_id, confidence=conf)
+    if ambiguous and conf >= t.suggest / 2:
+        picks = tuple(c.fact_id for c in cands if top.score - c.score < t.ambiguous_lead and c.score >= t.plausible)
+        return Decision("suggest", None, top.score, picks[: t.max_suggestions], reason="close", closest_fact=top.fact_id, confidence=conf)
+    if conf >= t.suggest and top.score >= t.plausible and result.known_share >= t.min_suggest_share:
+        return Decision("suggest", None, top.score, (top.fact_id,), reason="unsure", closest_fact=top.fact_id, confidence=conf)
+    return Decision("decline", None, top.score, reason="no_match", closest_fact=top.fact_id, confidence=conf)

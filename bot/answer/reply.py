@@ -132,6 +132,8 @@ class Answerer:
                 knowledge_version=self.kb.version,
                 closest_fact=decision.closest_fact,
             )
+        if decision.reason == "unknown_figure" and result.figure:
+            return self._decline(question, lang, decision.reason, message("not_covered", lang, what=result.figure), decision.score, decision.closest_fact)
         if decision.reason == "not_covered" and result.gaps:
             whats = [g.what.get(lang) for g in self.kb.gaps if g.id in result.gaps]
             text = message("not_covered", lang, what=("、" if lang == "ja" else ", ").join(whats))

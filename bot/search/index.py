@@ -18,23 +18,34 @@ How a question is scored against the facts (the README's "How the bot decides" e
   anywhere in the fact, each field weighted (`facts.W_*`: phrasings and keywords 1.0, answer
   0.7, figure values 0.8, ...); `phrase` is the best single phrasing's F1 of recall (the share
   of the question's weight it holds) and precision (the share of its own weight the question
-  holds). score = 0.4 * coverage + 0.6 * phrase, + 0.06 when a multi-word keyword of the fact
-  is in the question, at most 0.99; 1.0 when the question is a phrasing once normalised.
+  holds). lexical = 0.4 * coverage + 0.6 * phrase, + 0.06 when a multi-word keyword of the
+  fact is in the question, at most 0.99; 1.0 when the question is a phrasing once normalised.
+- The learned model (`learned.CentroidModel`, trained on the facts' texts when the index is
+  built, up to `learned.LEARNED_MAX_FACTS` facts) gives each shortlisted fact its cosine
+  similarity; score = 0.6 * lexical + 0.4 * learned (the lexical score alone without a model).
 - A message of several sentences is also scored sentence by sentence (those that ask), at 0.95
   of their score, and each fact keeps its best.
+- The result carries the confidence (`confidence.py`: the estimated probability that the top
+  fact is right), for a "how many / what share" question the words of what it counts that the
+  top fact lacks (`uncovered`), and for a question about a figure ("what is 29.6%?") the facts
+  holding it (`figures.py`).
 """
 
 from __future__ import annotations
 
 import heapq
 import math
+import operator
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from bot.knowledge.model import KnowledgeBase, Topic
+from bot.search.confidence import confidence
 from bot.search.facts import FactDoc, analyse_fact
+from bot.search.figures import asked_figure, figure_holders
+from bot.search.learned import CentroidModel, build_model
 from bot.search.typos import TypoRepair
 from bot.text.normalise import detect_lang, normalise, question_type, tokens
 
@@ -44,6 +55,8 @@ SENTENCE_DISCOUNT = 0.95
 UNKNOWN_FACTOR = 0.5  # weight of a word the knowledge base has never seen, relative to its rarest word
 CANDIDATE_DF_CAP = 0.05  # tokens in more than this share of facts do not generate candidates
 SHORTLIST = 40  # facts fully scored per question
+W_LEXICAL = 0.6  # score = W_LEXICAL * lexical + (1 - W_LEXICAL) * learned, with a learned model
+RARE_SHARE = 0.08  # a word held by at most this share of the facts names a subject of its own
 PREFIX_SCAN_MAX = 20_000  # autocomplete scans phrasings for a typed prefix only up to this many
 
 # Sentences end at punctuation, line breaks, and emoji (chat users punctuate with them).
@@ -54,6 +67,18 @@ _ASKS_RE = re.compile(
     re.IGNORECASE,
 )
 
+# what a quantity question counts: the words after its cue, to the end of the sentence
+_COUNTED_RE = re.compile(
+    r"\b(?:how\s+many|number\s+of|(?:percentage|percent|share|proportion)\s+of|what\s+percent(?:age)?\s+of)\s+([^.?!]*)",
+    re.IGNORECASE,
+)
+
+
+def _counted_clause(question: str) -> str:
+    match = _COUNTED_RE.search(question)
+    return match.group(1) if match else ""
+
+
 # a question token -> the known tokens it may stand for, with their similarity (1.0 for itself)
 _Expansions = dict[str, tuple[tuple[str, float], ...]]
 
@@ -61,11 +86,13 @@ _Expansions = dict[str, tuple[tuple[str, float], ...]]
 @dataclass(frozen=True)
 class Candidate:
     fact_id: str
-    score: float
+    score: float  # what the ranking uses: the lexical and learned scores combined
     coverage: float
     phrase: float
     question: str  # the phrasing that matched best
     exact: bool = False
+    lexical: float = 0.0  # 0.4 * coverage + 0.6 * phrase (+ keyword bonus)
+    learned: float = 0.0  # cosine with the fact's centroid in the learned model (0 without one)
 
 
 @dataclass(frozen=True)
@@ -80,6 +107,10 @@ class SearchResult:
     known_words: int = 0  # known non-number tokens in the question (exact or typo-repaired)
     exact_words: int = 0  # known non-number tokens spelled as the knowledge base spells them
     gaps: tuple[str, ...] = ()  # ids of declared not-covered subjects the question mentions
+    confidence: float = 0.0  # estimated probability that `top` is the right fact (`confidence.py`)
+    uncovered: tuple[str, ...] = ()  # words of what the question counts that the top fact lacks
+    figure: str = ""  # the figure a "what is 29.6%?" question asks about, as shown to the user
+    figure_facts: tuple[str, ...] = ()  # the facts holding that figure, best ranked first
 
     @property
     def top(self) -> Candidate | None:
@@ -117,11 +148,49 @@ class SearchIndex:
         self._phrasing_count = sum(len(doc.phrasings) for doc in self.docs)
         self._typos = TypoRepair(self.postings)
         self._gaps = _gap_matchers(kb)
+        if previous is not None and len(previous.docs) == len(self.docs) and all(map(operator.is_, previous.docs, self.docs)):
+            self.model: CentroidModel | None = previous.model  # the very same facts: the same model
+        else:
+            self.model = build_model(self.docs)
+        self._figures = figure_holders(self.docs)
+        self._position = {doc.fact.id: idx for idx, doc in reversed(list(enumerate(self.docs)))}
 
     def search(self, question: str, limit: int = 5) -> SearchResult:
         """Rank facts for a question. A long message is also scored sentence by sentence, and
         each fact keeps its best score: the question in a chatty message is usually one sentence
         of it, and the rest is context that would otherwise dilute every score."""
+        result = self._search_all(question, limit)
+        result = replace(result, confidence=round(confidence(result, self.model is not None), 4), uncovered=self._uncovered(question, result))
+        asked = asked_figure(question) if len(question) <= 200 else None
+        if asked is None:
+            return result
+        shown, key = asked
+        holders = [self.docs[i].fact.id for i in self._figures.get(key, ())]
+        ranked = [c.fact_id for c in result.candidates if c.fact_id in holders]
+        return replace(result, figure=shown, figure_facts=tuple(dict.fromkeys(ranked + holders)))
+
+    def _uncovered(self, question: str, result: SearchResult) -> tuple[str, ...]:
+        """The words of what a "how many / what share" question counts (the clause after the cue)
+        that the top fact does not hold although another fact does: "how many clinics were
+        surveyed" is not answered by the fact about the hospitals surveyed. The first content word
+        after the cue names what is counted: the top fact must hold it, however common it is."""
+        top = result.top
+        if top is None or top.exact or result.qtype != "quantity":
+            return ()
+        clause = _counted_clause(question)
+        if not clause:
+            return ()
+        doc = self.docs[self._position[top.fact_id]]
+        known = [t for t in tokens(clause) if t in self.idf]
+        rare = max(1, int(RARE_SHARE * len(self.docs)))
+        # a rare number counts too ("how many people over 75 ..." is about an age group)
+        missing = [t for t in dict.fromkeys(known) if t not in doc.fields and len(self.postings[t]) <= rare]
+        words = [t for t in known if not t.startswith("#")]
+        if words and words[0] not in doc.fields and words[0] not in missing:
+            missing.insert(0, words[0])
+        return tuple(missing)
+
+    def _search_all(self, question: str, limit: int) -> SearchResult:
         full = self._search_one(question, limit)
         parts = [p for p in _SENTENCE_RE.split(question) if p.strip()]
         if len(parts) < 2:
@@ -190,13 +259,24 @@ class SearchIndex:
         if not expansions:
             cands: tuple[Candidate, ...] = ()
             if exact_idx is not None:
-                cands = (Candidate(self.docs[exact_idx].fact.id, 1.0, 1.0, 1.0, question, True),)
+                cands = (Candidate(self.docs[exact_idx].fact.id, 1.0, 1.0, 1.0, question, True, 1.0, 1.0),)
             return SearchResult(question, lang, query, tuple(unknown), cands, known_share, qtype, known_words, exact_words, self.gaps_in(norm))
         candidates = self._shortlist(expansions, weights)
         if exact_idx is not None:
             candidates.add(exact_idx)
         present = {word for options in expansions.values() for word, _sim in options}
-        scored = [self._score(self.docs[idx], self._phrase_totals[idx], expansions, weights, total, norm, present) for idx in candidates]
+        order = sorted(candidates)
+        scored = [self._score(self.docs[idx], self._phrase_totals[idx], expansions, weights, total, norm, present) for idx in order]
+        if self.model is not None:
+            sims = self.model.similarity(question, order)
+            scored = [
+                c
+                if c.exact
+                else Candidate(
+                    c.fact_id, round(W_LEXICAL * c.lexical + (1 - W_LEXICAL) * sim, 4), c.coverage, c.phrase, c.question, False, c.lexical, round(sim, 4)
+                )
+                for c, sim in zip(scored, sims, strict=True)
+            ]
         scored.sort(key=lambda c: (-c.score, c.fact_id))
         return SearchResult(question, lang, query, tuple(unknown), tuple(scored[:limit]), known_share, qtype, known_words, exact_words, self.gaps_in(norm))
 
@@ -249,7 +329,7 @@ class SearchIndex:
         best_text = doc.phrasings[0][1] if doc.phrasings else ""
         for (_lang, text, phrasing_norm, toks), phrase_total in zip(doc.phrasings, phrase_totals, strict=True):
             if phrasing_norm == norm:
-                return Candidate(doc.fact.id, 1.0, 1.0, 1.0, text, True)
+                return Candidate(doc.fact.id, 1.0, 1.0, 1.0, text, True, 1.0, 1.0)
             if held_words.isdisjoint(toks):
                 continue  # shares no word with the question: its F1 is 0
             hit_q = 0.0  # question weight explained by this phrasing
@@ -272,7 +352,8 @@ class SearchIndex:
         if any(map(present.issuperset, doc.key_phrases)) or any(map(padded.__contains__, doc.key_texts)):
             score += KEYPHRASE_BONUS
         score = min(score, 0.99)  # 1.0 is kept for an exact phrasing, which must rank first
-        return Candidate(doc.fact.id, round(score, 4), round(coverage, 4), round(best_phrase, 4), best_text)
+        score = round(score, 4)
+        return Candidate(doc.fact.id, score, round(coverage, 4), round(best_phrase, 4), best_text, lexical=score)
 
     def exact_fact(self, norm: str) -> int | None:
         """The first fact (by position) with a phrasing whose normalised text is `norm`."""

@@ -191,3 +191,45 @@ def test_a_search_reads_no_fact(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPat
         result = index.search(question)
         assert all(c.question for c in result.candidates)
     assert reads == []
+
+
+def test_reload_trains_the_learned_model_off_the_event_loop(tmp_path) -> None:
+    """The model is trained inside `reload` (`reload_async` runs it in a worker thread)."""
+    import asyncio
+    import shutil
+    import threading
+
+    from bot.knowledge import default_knowledge_path
+    from bot.search import learned
+    from bot.service import KnowledgeService
+
+    shutil.copytree(default_knowledge_path(), tmp_path / "kb")
+    service = KnowledgeService(tmp_path / "kb")
+    trained_in: list[threading.Thread] = []
+    original = learned.CentroidModel.__init__
+
+    def spy(self, docs):  # type: ignore[no-untyped-def]
+        trained_in.append(threading.current_thread())
+        original(self, docs)
+
+    learned.CentroidModel.__init__ = spy  # type: ignore[method-assign]
+    try:
+        assert asyncio.run(service.reload_async()).ok
+    finally:
+        learned.CentroidModel.__init__ = original  # type: ignore[method-assign]
+    assert trained_in and trained_in[0] is not threading.main_thread()
+    assert service.answerer.index.model is not None
+
+
+def test_learned_model_is_kept_for_the_same_facts_and_skipped_when_too_many(kb, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from bot.search import learned
+    from bot.search.index import SearchIndex
+
+    first = SearchIndex(kb)
+    assert first.model is not None
+    assert SearchIndex(kb, previous=first).model is first.model  # nothing changed: nothing retrained
+    monkeypatch.setattr(learned, "LEARNED_MAX_FACTS", len(kb.facts) - 1)
+    lexical = SearchIndex(kb)
+    assert lexical.model is None
+    result = lexical.search("how many people have registered the card for health insurance")
+    assert result.top is not None and result.top.learned == 0.0 and result.top.score == result.top.lexical

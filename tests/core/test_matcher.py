@@ -1,5 +1,8 @@
 """The index ranks facts; these use the shipped knowledge base, no mocks."""
 
+import pytest
+
+from bot.answer.reply import Answerer
 from bot.knowledge import KnowledgeBase
 from bot.search.index import SearchIndex
 
@@ -56,3 +59,31 @@ def test_completion_offers_phrasings_for_a_half_typed_question(kb: KnowledgeBase
     assert ja[0] == ("usage-rate", "マイナ保険証の利用率は？")
     assert len(index.complete("usage", "en", 25)) <= 25
     assert index.complete("x", "en", 25) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "fact_id"),
+    [
+        ("what is 29.6%?", "hospitals-using-system"),
+        ("２９．６％って何の数字？", "hospitals-using-system"),
+        ("where does 68.2 percent come from", "hospitals-using-system"),
+        ("is 892 hospitals or patients?", "survey-overview"),
+        ("8730万人って何？", "registrations"),
+        ("what is 87.30 million", "registrations"),
+    ],
+)
+def test_figure_questions_get_the_fact_holding_the_figure(answerer: Answerer, question: str, fact_id: str) -> None:
+    reply = answerer.ask(question)
+    assert (reply.kind, reply.fact_id, reply.reason) == ("answer", fact_id, "figure")
+
+
+def test_an_unknown_figure_is_declined_saying_so(answerer: Answerer) -> None:
+    reply = answerer.ask("what is 55.5%?")
+    assert reply.kind == "decline" and reply.reason == "unknown_figure" and "55.5%" in reply.sentence
+
+
+def test_learned_model_is_trained_with_the_index_and_ranks_with_it(kb: KnowledgeBase) -> None:
+    index = SearchIndex(kb)
+    assert index.model is not None
+    result = index.search("did patients themselves find the card worth it?")
+    assert result.top is not None and result.top.learned > 0 and 0 < result.confidence < 1

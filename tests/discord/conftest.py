@@ -107,6 +107,7 @@ SUGGEST_CANDIDATES = (
     "do patiants think the card is usefull",
     "can it stop dubble prescriptions",
     "What happens if I don't register my My Number card as a health insurance card?",
+    "can it stop dubble prescriptons or bad drug mixes?",
 )
 
 

@@ -1,0 +1,83 @@
+"""Figures as questions: "what is 29.6%?", "２９．６％って何の数字？", "is 892 hospitals or patients?".
+
+A question that is mostly a number (a cue such as "what is", "where does ... come from",
+"何の数字", or hardly any other words) asks which fact holds that figure. Numbers are read after
+NFKC (full-width digits and "％" become ASCII), with their unit words: "68.2 percent" = "68.2%",
+"87.30 million" = "8730万" = 87,300,000. A bare year ("2024") is not read as a figure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+
+from bot.search.facts import FactDoc
+from bot.text.normalise import clean
+
+_MULTIPLIERS = {"million": 1e6, "m": 1e6, "billion": 1e9, "万": 1e4, "億": 1e8, "千": 1e3, "thousand": 1e3}
+_NUMBER_RE = re.compile(r"(?<![\d.])(\d+(?:,\d{3})*(?:\.\d+)?)\s*(%|percent|パーセント|million|billion|thousand|m\b|万|億|千)?", re.IGNORECASE)
+_CUE_RE = re.compile(
+    r"\bwhat(?:'s|\s+is|\s+does|\s+was)\b|\bwhere\s+(?:does|did|is)\b.*\bfrom\b|\bcome\s+from\b|\bmean\b|\bstand\s+for\b|\bor\b"
+    r"|何の数字|なんの数字|何の数|って何|とは|何を表|どこから",
+    re.IGNORECASE,
+)
+_WORD_RE = re.compile(r"[a-z]{3,}|[\u3400-\u9fff\u30a0-\u30ff]{2,}")
+MAX_OTHER_WORDS = 6  # more words than this besides the number: a question about a subject, not a figure
+
+
+def figure_key(value: float) -> str:
+    """A figure's value as a comparable key (87.30 and 87.3 are the same figure)."""
+    return f"{round(value, 6):g}"
+
+
+def _read_numbers(text: str) -> list[tuple[str, str, float]]:
+    """(as typed, unit, value) of every number in a cleaned text."""
+    found = []
+    for match in _NUMBER_RE.finditer(text):
+        digits, unit = match.group(1), (match.group(2) or "").lower()
+        value = float(digits.replace(",", ""))
+        value *= _MULTIPLIERS.get(unit, 1.0)
+        if unit in ("percent", "パーセント"):
+            unit = "%"
+        found.append((f"{digits}%" if unit == "%" else match.group(0).strip(), unit, value))
+    return found
+
+
+def asked_figure(question: str) -> tuple[str, str] | None:
+    """(the figure as shown to the user, its key) when the question asks what a figure is."""
+    text = clean(question)
+    numbers = _read_numbers(text)
+    if len(numbers) != 1:
+        return None
+    typed, unit, value = numbers[0]
+    if not unit and value.is_integer() and 1900 <= value <= 2100:
+        return None  # a year: a question about a date, not about a figure
+    rest = _NUMBER_RE.sub(" ", text)
+    if len(_WORD_RE.findall(rest)) > MAX_OTHER_WORDS:
+        return None
+    if not _CUE_RE.search(rest) and len(_WORD_RE.findall(rest)) > 2:
+        return None
+    return typed, figure_key(value)
+
+
+def _keys(value: float) -> set[str]:
+    """The keys a figure answers to: its value, and its value rounded the way people quote it
+    (47.26% as "47%" or "47.3%", 87,300,000 as "87 million" or "8730万")."""
+    keys = {figure_key(value)} | {figure_key(round(value, d)) for d in (0, 1)}
+    if value >= 1000:
+        magnitude = 10 ** (len(str(int(value))) - 1)
+        keys |= {figure_key(round(value / magnitude, d) * magnitude) for d in (1, 2, 3)}
+    return keys
+
+
+def figure_holders(docs: Sequence[FactDoc]) -> dict[str, tuple[int, ...]]:
+    """Figure key -> positions of the facts holding a figure of that value (dates are not figures)."""
+    holders: defaultdict[str, list[int]] = defaultdict(list)
+    for idx, doc in enumerate(docs):
+        for fig in doc.fact.figures:
+            if isinstance(fig.value, (int, float)):
+                for key in _keys(float(fig.value)):
+                    if not holders[key] or holders[key][-1] != idx:
+                        holders[key].append(idx)
+    return {key: tuple(p) for key, p in holders.items()}
