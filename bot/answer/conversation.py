@@ -39,8 +39,8 @@ MAX_SPLITS = 4  # coordinators tried per question, so a long list costs a bounde
 
 # A part of a two-part question that is not answered on its own (one word, "registrations")
 # still names its fact when that fact leads the part's candidates by this much.
-PART_MIN_SCORE = 0.6
-PART_MARGIN = 0.03
+PART_MIN_SCORE = 0.5
+PART_MARGIN = 0.02
 SUBJECT_WORDS = 4  # a bare subject: at most this many words (after "please", "both" ... are taken off)
 SUBJECT_JA_CHARS = 8
 FRAGMENT_WINDOW = 0.05  # a fragment's candidates this close to its best are all read as what it may name
