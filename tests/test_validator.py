@@ -104,7 +104,9 @@ def test_near_colliding_phrasing(mini_dir: Path) -> None:
 
 def test_object_constructing_tag(mini_dir: Path) -> None:
     (mini_dir / "evil.yaml").write_text("topic: !!python/object/apply:os.system ['echo hi']\nfacts: []\n", encoding="utf-8")
-    assert problems(mini_dir) == ["evil.yaml:1:8: topic: uses the YAML tag 'tag:yaml.org,2002:python/object/apply:os.system'; tags are not allowed in knowledge files"]
+    assert problems(mini_dir) == [
+        "evil.yaml:1:8: topic: uses the YAML tag 'tag:yaml.org,2002:python/object/apply:os.system'; tags are not allowed in knowledge files"
+    ]
 
 
 def test_every_problem_in_one_run(mini_dir: Path) -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
-
 from bot.answer.conversation import answer_alone
 from bot.answer.reply import Reply
 from bot.embeds import EMBED_TOTAL_MAX, reply_embeds
@@ -104,7 +102,6 @@ async def test_about_gives_the_newest_figure(make_guild) -> None:
         assert values["Newest figure"] == "18 December 2025"
 
 
-@pytest.mark.xfail(reason="figure questions come from the matcher branch", strict=False)
 async def test_a_figure_question_gets_the_fact_holding_the_figure(make_guild, loaded_service: KnowledgeService) -> None:
     reply: Reply = loaded_service.answerer.ask("what is 29.6%?")
     assert reply.fact_id == "hospitals-using-system"
@@ -112,6 +109,8 @@ async def test_a_figure_question_gets_the_fact_holding_the_figure(make_guild, lo
         await g.alice.send(g.general, mention(g, "what is 29.6%?"))
         embed = g.bot_messages(g.general)[0].embeds[0]
         assert "29.6%" in embed.title
+        await g.alice.send(g.general, mention(g, "what is 55.5%?"))
+        assert "55.5%" in g.bot_messages(g.general)[1].embeds[0].description  # a figure no fact holds: declined, saying which
 
 
 async def test_over_real_sockets_a_follow_up_and_a_two_part_question(loaded_service: KnowledgeService) -> None:
