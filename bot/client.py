@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import discord
@@ -143,6 +144,10 @@ class SurveyBot(commands.Bot):
         self.cooldowns = ChatCooldowns(config.chat.user_cooldown_seconds, config.chat.channel_cooldown_seconds, clock)
         self.conversations = Conversations(clock=clock)  # per (channel, user): follow-ups read against the last question
         self.defer_after = defer_after
+        # One thread answers interactions, in turn: answering is pure Python, so more threads would
+        # not answer faster, only take the interpreter lock from the event loop more often (150 /ask
+        # at once on six threads starved the loop until deferrals missed Discord's 3 seconds).
+        self._answering = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answer")
         self.storage = storage
         self.watch_knowledge = watch_knowledge
 
@@ -157,6 +162,7 @@ class SurveyBot(commands.Bot):
         try:
             await super().close()  # unloads the extensions first: the watcher stops, no more records
         finally:
+            self._answering.shutdown(wait=False, cancel_futures=True)
             if self.storage is not None:
                 await self.storage.close_async()  # writes what is queued; logs what could not be
 
@@ -193,13 +199,13 @@ class SurveyBot(commands.Bot):
     async def respond(self, interaction: discord.Interaction, compute: Callable[[], Reply | str], *, ephemeral: bool, record: bool = False) -> None:
         """Answer an interaction with the Reply `compute` returns (a str: a private notice instead).
 
-        `compute` runs in a worker thread; if it has not finished after `defer_after`
+        `compute` runs in the bot's answering thread; if it has not finished after `defer_after`
         seconds the interaction is deferred, so Discord's 3-second deadline always holds.
         `record`: the Reply answers someone's question (/ask, a did-you-mean click), so its
         outcome is counted for the moderators.
         """
         started = time.perf_counter()
-        work = asyncio.ensure_future(asyncio.to_thread(compute))
+        work = asyncio.get_running_loop().run_in_executor(self._answering, compute)
         done, _ = await asyncio.wait({work}, timeout=self.defer_after)
         if not done:
             try:
