@@ -7,8 +7,9 @@ Kept apart from scoring so each can be tested and tuned on its own. The rule:
 - suggest ("did you mean") the two best facts when they are genuinely close (the runner-up
   within `ambiguous_lead` of the best, both plausible), or the best alone when the confidence
   is at least `suggest`, it is plausible (`plausible`) and at least half the question is known;
-- decline otherwise, and also when the question is about a declared gap in the sources, or
-  counts something the best fact's figures do not (`SearchResult.uncovered`);
+- decline otherwise, and also when the question is about a declared gap in the sources, counts
+  something the best fact's figures do not (`SearchResult.uncovered`), or names a month or year
+  the best fact has no figure for (`SearchResult.undated`);
 - a question about a figure ("what is 29.6%?") is answered with the fact holding it, and
   declined when no fact does.
 """
@@ -109,6 +110,9 @@ def decide(result: SearchResult, t: Thresholds = Thresholds(), facts: dict[str, 
     if result.uncovered:
         # what the question counts is not what the best fact's figures count ("how many clinics")
         return Decision("decline", None, top.score, reason="subject_not_covered", closest_fact=top.fact_id, confidence=result.confidence)
+    if result.undated:
+        # a month or year the best fact has no figure for ("the usage rate in July 2025")
+        return Decision("decline", None, top.score, reason="no_figure_for_date", closest_fact=top.fact_id, confidence=result.confidence)
     runner: Candidate | None = cands[1] if len(cands) > 1 else None
     lead = top.score - (runner.score if runner else 0.0)
     fact = facts.get(top.fact_id) if facts else None

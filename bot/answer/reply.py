@@ -15,6 +15,7 @@ from bot.answer.format import date_text, source_line, source_title, value_text
 from bot.answer.policy import Decision, Thresholds, decide
 from bot.knowledge.model import Fact, Figure, KnowledgeBase
 from bot.messages import message
+from bot.search.dates import shown as shown_date
 from bot.search.index import SearchIndex, SearchResult
 from bot.text.normalise import clean, detect_lang
 
@@ -134,6 +135,9 @@ class Answerer:
             )
         if decision.reason == "unknown_figure" and result.figure:
             return self._decline(question, lang, decision.reason, message("not_covered", lang, what=result.figure), decision.score, decision.closest_fact)
+        if decision.reason == "no_figure_for_date":
+            when = ("、" if lang == "ja" else ", ").join(shown_date(key, lang) for key in result.undated)
+            return self._decline(question, lang, decision.reason, message("not_covered", lang, what=when), decision.score, decision.closest_fact)
         if decision.reason == "not_covered" and result.gaps:
             whats = [g.what.get(lang) for g in self.kb.gaps if g.id in result.gaps]
             text = message("not_covered", lang, what=("、" if lang == "ja" else ", ").join(whats))

@@ -23,6 +23,12 @@ _CUE_RE = re.compile(
     re.IGNORECASE,
 )
 _WORD_RE = re.compile(r"[a-z]{3,}|[\u3400-\u9fff\u30a0-\u30ff]{2,}")
+# a number followed by one of these is an age ("75歳以上", "75+", "over 75s"), not a figure
+_AGE_RE = re.compile(r"\s*(?:歳|才|\+|years?\s+old|yo\b|and\s+over|or\s+older|s\b)", re.IGNORECASE)
+# the question asks for another number, with this one as context ("of the 892 hospitals, what
+# share ...", 「８９２の病院のうち何％？」), unless it also asks what the number is
+_OTHER_NUMBER_RE = re.compile(r"何[％%割人件]|なんぱーせんと|\bhow\s+many\b|\bwhat\s+(?:percent(?:age)?|share|proportion)\b", re.IGNORECASE)
+_WHAT_FIGURE_RE = re.compile(r"何の|なんの|って何|とは|\bmean\b|\bstand\s+for\b|\bcome\s+from\b|\brefer", re.IGNORECASE)
 MAX_OTHER_WORDS = 6  # more words than this besides the number: a question about a subject, not a figure
 
 
@@ -31,8 +37,8 @@ def figure_key(value: float) -> str:
     return f"{round(value, 6):g}"
 
 
-def _read_numbers(text: str) -> list[tuple[str, str, float]]:
-    """(as typed, unit, value) of every number in a cleaned text."""
+def _read_numbers(text: str) -> list[tuple[str, str, float, int]]:
+    """(as typed, unit, value, where it ends) of every number in a cleaned text."""
     found = []
     for match in _NUMBER_RE.finditer(text):
         digits, unit = match.group(1), (match.group(2) or "").lower()
@@ -40,23 +46,25 @@ def _read_numbers(text: str) -> list[tuple[str, str, float]]:
         value *= _MULTIPLIERS.get(unit, 1.0)
         if unit in ("percent", "パーセント"):
             unit = "%"
-        found.append((f"{digits}%" if unit == "%" else match.group(0).strip(), unit, value))
+        found.append((f"{digits}%" if unit == "%" else match.group(0).strip(), unit, value, match.end()))
     return found
 
 
 def asked_figure(question: str) -> tuple[str, str] | None:
     """(the figure as shown to the user, its key) when the question asks what a figure is."""
     text = clean(question)
-    numbers = _read_numbers(text)
+    numbers = [n for n in _read_numbers(text) if not _AGE_RE.match(text, n[3])]
     if len(numbers) != 1:
         return None
-    typed, unit, value = numbers[0]
+    typed, unit, value, _end = numbers[0]
     if not unit and value.is_integer() and 1900 <= value <= 2100:
         return None  # a year: a question about a date, not about a figure
     rest = _NUMBER_RE.sub(" ", text)
     if len(_WORD_RE.findall(rest)) > MAX_OTHER_WORDS:
         return None
     if not _CUE_RE.search(rest) and len(_WORD_RE.findall(rest)) > 2:
+        return None
+    if _OTHER_NUMBER_RE.search(rest) and not _WHAT_FIGURE_RE.search(rest):
         return None
     return typed, figure_key(value)
 
@@ -71,13 +79,18 @@ def _keys(value: float) -> set[str]:
     return keys
 
 
-def figure_holders(docs: Sequence[FactDoc]) -> dict[str, tuple[int, ...]]:
-    """Figure key -> positions of the facts holding a figure of that value (dates are not figures)."""
-    holders: defaultdict[str, list[int]] = defaultdict(list)
+def figure_holders(docs: Sequence[FactDoc]) -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]:
+    """Figure key -> positions of the facts holding a figure of that value, and figure key ->
+    positions of those with that number in a figure's base ("993 pharmacies that answered").
+    Dates are not figures."""
+    values: defaultdict[str, list[int]] = defaultdict(list)
+    bases: defaultdict[str, list[int]] = defaultdict(list)
     for idx, doc in enumerate(docs):
         for fig in doc.fact.figures:
-            if isinstance(fig.value, (int, float)):
-                for key in _keys(float(fig.value)):
-                    if not holders[key] or holders[key][-1] != idx:
-                        holders[key].append(idx)
-    return {key: tuple(p) for key, p in holders.items()}
+            found = [float(fig.value)] if isinstance(fig.value, (int, float)) else []
+            in_base = [value for _typed, _unit, value, _end in _read_numbers(clean(fig.base.get("en")))] if fig.base is not None else []
+            for table, numbers in ((values, found), (bases, in_base)):
+                for key in {k for value in numbers for k in _keys(value)}:
+                    if not table[key] or table[key][-1] != idx:
+                        table[key].append(idx)
+    return {key: tuple(p) for key, p in values.items()}, {key: tuple(p) for key, p in bases.items()}

@@ -43,6 +43,7 @@ from dataclasses import dataclass, replace
 
 from bot.knowledge.model import KnowledgeBase, Topic
 from bot.search.confidence import confidence
+from bot.search.dates import asked_dates, fact_dates, holds
 from bot.search.facts import FactDoc, analyse_fact
 from bot.search.figures import asked_figure, figure_holders
 from bot.search.learned import CentroidModel, build_model
@@ -56,6 +57,7 @@ UNKNOWN_FACTOR = 0.5  # weight of a word the knowledge base has never seen, rela
 CANDIDATE_DF_CAP = 0.05  # tokens in more than this share of facts do not generate candidates
 SHORTLIST = 40  # facts fully scored per question
 W_LEXICAL = 0.6  # score = W_LEXICAL * lexical + (1 - W_LEXICAL) * learned, with a learned model
+DATE_BONUS = 0.1  # a fact with a figure for the month or year asked about, over one without
 RARE_SHARE = 0.08  # a word held by at most this share of the facts names a subject of its own
 PREFIX_SCAN_MAX = 20_000  # autocomplete scans phrasings for a typed prefix only up to this many
 
@@ -111,6 +113,7 @@ class SearchResult:
     uncovered: tuple[str, ...] = ()  # words of what the question counts that the top fact lacks
     figure: str = ""  # the figure a "what is 29.6%?" question asks about, as shown to the user
     figure_facts: tuple[str, ...] = ()  # the facts holding that figure, best ranked first
+    undated: tuple[str, ...] = ()  # months or years asked about ("2025-07", "2027") the top fact has no figure for
 
     @property
     def top(self) -> Candidate | None:
@@ -160,14 +163,34 @@ class SearchIndex:
         each fact keeps its best score: the question in a chatty message is usually one sentence
         of it, and the rest is context that would otherwise dilute every score."""
         result = self._search_all(question, limit)
+        asked_when = asked_dates(" ".join(self._asking_sentences(question)))
+        if asked_when:
+            result = self._by_date(result, asked_when)
         result = replace(result, confidence=round(confidence(result, self.model is not None), 4), uncovered=self._uncovered(question, result))
         asked = asked_figure(question) if len(question) <= 200 else None
         if asked is None:
             return result
         shown, key = asked
-        holders = [self.docs[i].fact.id for i in self._figures.get(key, ())]
-        ranked = [c.fact_id for c in result.candidates if c.fact_id in holders]
-        return replace(result, figure=shown, figure_facts=tuple(dict.fromkeys(ranked + holders)))
+        # the facts holding the figure as a value first, then those with it in a base, each
+        # in the matcher's order
+        found: list[str] = []
+        for table in self._figures:
+            holders = [self.docs[i].fact.id for i in table.get(key, ())]
+            found += [c.fact_id for c in result.candidates if c.fact_id in holders] + holders
+        return replace(result, figure=shown, figure_facts=tuple(dict.fromkeys(found)))
+
+    def _by_date(self, result: SearchResult, asked: tuple[str, ...]) -> SearchResult:
+        """Facts with a figure for every month or year the question names rank above those
+        without (`DATE_BONUS`); `undated` says what the top fact then still lacks."""
+        cands = result.candidates
+        if not cands or cands[0].exact:
+            return result
+        dated = {c.fact_id for c in cands if holds(fact_dates(self.docs[self._position[c.fact_id]].fact), asked)}
+        ranked = sorted(
+            (replace(c, score=round(min(0.99, c.score + DATE_BONUS), 4)) if c.fact_id in dated else c for c in cands), key=lambda c: (-c.score, c.fact_id)
+        )
+        top_dates = fact_dates(self.docs[self._position[ranked[0].fact_id]].fact)
+        return replace(result, candidates=tuple(ranked), undated=tuple(k for k in asked if k not in top_dates))
 
     def _uncovered(self, question: str, result: SearchResult) -> tuple[str, ...]:
         """The words of what a "how many / what share" question counts (the clause after the cue)
@@ -184,20 +207,25 @@ class SearchIndex:
         known = [t for t in tokens(clause) if t in self.idf]
         rare = max(1, int(RARE_SHARE * len(self.docs)))
         # a rare number counts too ("how many people over 75 ..." is about an age group)
-        missing = [t for t in dict.fromkeys(known) if t not in doc.fields and len(self.postings[t]) <= rare]
+        missing = [t for t in dict.fromkeys(known) if t.startswith("#") and t not in doc.fields and len(self.postings[t]) <= rare]
         words = [t for t in known if not t.startswith("#")]
         if words and words[0] not in doc.fields and words[0] not in missing:
             missing.insert(0, words[0])
         return tuple(missing)
+
+    @staticmethod
+    def _asking_sentences(question: str) -> list[str]:
+        """The sentences of a message that ask something, and its last one: a statement such as
+        "I don't have a My Number card" or "I moved here in 2022" is context, not the question."""
+        parts = [p for p in _SENTENCE_RE.split(question) if p.strip()]
+        return [p for i, p in enumerate(parts) if i == len(parts) - 1 or _ASKS_RE.search(p)]
 
     def _search_all(self, question: str, limit: int) -> SearchResult:
         full = self._search_one(question, limit)
         parts = [p for p in _SENTENCE_RE.split(question) if p.strip()]
         if len(parts) < 2:
             return full
-        # only the sentences that ask something (and the last one): a statement such as
-        # "I don't have a My Number card" is context, not the question
-        asked = [p for i, p in enumerate(parts) if i == len(parts) - 1 or _ASKS_RE.search(p)]
+        asked = self._asking_sentences(question)
         sentences = [p for p in asked if len(set(tokens(p))) >= 3]
         best = full
         merged: dict[str, Candidate] = {c.fact_id: c for c in full.candidates}

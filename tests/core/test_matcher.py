@@ -70,6 +70,7 @@ def test_completion_offers_phrasings_for_a_half_typed_question(kb: KnowledgeBase
         ("is 892 hospitals or patients?", "survey-overview"),
         ("8730万人って何？", "registrations"),
         ("what is 87.30 million", "registrations"),
+        ("pharmacy survey 993", "pharmacies-using-shared-data"),  # a number of a figure's base
     ],
 )
 def test_figure_questions_get_the_fact_holding_the_figure(answerer: Answerer, question: str, fact_id: str) -> None:
@@ -80,6 +81,19 @@ def test_figure_questions_get_the_fact_holding_the_figure(answerer: Answerer, qu
 def test_an_unknown_figure_is_declined_saying_so(answerer: Answerer) -> None:
     reply = answerer.ask("what is 55.5%?")
     assert reply.kind == "decline" and reply.reason == "unknown_figure" and "55.5%" in reply.sentence
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "７５歳以上のじいちゃんばあちゃんには何が届くの？",  # an age, not a figure
+        "８９２の病院のうち、使ってないのは何％？",  # asks for another number, 892 is context
+        "of the 892 hospitals, how many look at patient data?",
+    ],
+)
+def test_a_number_that_is_context_is_not_a_figure_question(answerer: Answerer, question: str) -> None:
+    assert answerer.search(question).figure == ""
+    assert answerer.ask(question).reason not in ("figure", "unknown_figure")
 
 
 def test_learned_model_is_trained_with_the_index_and_ranks_with_it(kb: KnowledgeBase) -> None:

@@ -1,0 +1,85 @@
+"""Dates a question asks about, and the dates a fact has figures for.
+
+"What was the usage rate in July 2025?", 「2024年10月の利用率」, "registrations oct 2024": the
+question names a month or a year. A fact answers it only if one of its figures is dated then
+(its `as_of`, or a date in its period or in what it counts). The index ranks the facts that hold
+the asked date above those that do not, and the policy declines a question about a month or a
+year for which the best fact has no figure, instead of giving a figure from another date as if
+it answered ("the usage rate in December 2025", "in 2027").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from bot.knowledge.model import Fact
+from bot.text.normalise import clean
+
+_MONTHS = {name: n for n, names in enumerate(
+    (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"), ("dec", "december")),
+    start=1) for name in names}  # fmt: skip
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+_MONTH_NAME = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_YEAR = r"(20\d\d)"
+_PATTERNS = (
+    re.compile(_YEAR + r"\s*年\s*(\d{1,2})\s*月"),  # 2025年10月
+    re.compile(r"(?<!\d)" + _YEAR + r"[/.-](\d{1,2})(?![\d/.-])"),  # 2025/10, 2025-10
+    re.compile(rf"\b({_MONTH_NAME})\.?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?{_YEAR}\b", re.IGNORECASE),  # Oct 2025, October 3, 2025
+    re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+({_MONTH_NAME})\.?,?\s+{_YEAR}\b", re.IGNORECASE),  # 3 October 2025
+)
+_YEAR_RE = re.compile(r"(?<![\d.,/-])" + _YEAR + r"(?![\d.,%])")
+
+
+def asked_dates(text: str) -> tuple[str, ...]:
+    """The months ("2025-07") and years ("2027") a text names, in order, each once."""
+    text = clean(text)
+    found: list[str] = []
+    rest = text
+    for pattern in _PATTERNS:
+        for match in pattern.finditer(text):
+            first, second = match.group(1), match.group(2)
+            if first.isdigit():
+                year, month = int(first), int(second)
+            else:
+                year, month = int(second), _MONTHS[first.lower()]
+            if 1 <= month <= 12:
+                found.append(f"{year}-{month:02d}")
+            rest = rest.replace(match.group(0), " ")
+    found += _YEAR_RE.findall(rest)
+    return tuple(dict.fromkeys(found))
+
+
+def fact_dates(fact: Fact) -> frozenset[str]:
+    """Every year and month ("2025", "2025-10") the fact has a figure for."""
+    keys: set[str] = set()
+    for fig in fact.figures:
+        stamps: list[str] = [fig.as_of]
+        if fig.unit == "date" and isinstance(fig.value, str):
+            stamps.append(fig.value)
+        elif fig.unit == "year":
+            stamps.append(str(int(fig.value)))
+        for text in (fig.period, fig.counts):
+            if text is not None:
+                stamps += asked_dates(text.get("en"))
+        for stamp in stamps:
+            keys.add(stamp[:4])
+            if len(stamp) >= 7:
+                keys.add(stamp[:7])
+    return frozenset(keys)
+
+
+def holds(dates: frozenset[str], asked: Iterable[str]) -> bool:
+    """Does a fact with figures for `dates` have one for every asked month or year?"""
+    return all(key in dates for key in asked)
+
+
+def shown(key: str, lang: str) -> str:
+    """A date key as people write it: "July 2025" / 「2025年7月」, or the year alone."""
+    if len(key) == 4:
+        return f"{key}年" if lang == "ja" else key
+    year, month = key.split("-")
+    if lang == "ja":
+        return f"{year}年{int(month)}月"
+    return f"{_MONTH_NAMES[int(month) - 1]} {year}"

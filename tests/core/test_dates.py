@@ -1,0 +1,57 @@
+"""Questions about a month or a year: the fact with a figure for it, or a decline saying so."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answer.reply import Answerer
+from bot.knowledge.model import KnowledgeBase
+from bot.search.dates import asked_dates, fact_dates, holds, shown
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("2024年10月の利用率おしえて", ("2024-10",)),
+        ("２０２５年９月時点の登録数は？", ("2025-09",)),
+        ("usage rate oct 2025 plz", ("2025-10",)),
+        ("What was the usage rate in July 2025?", ("2025-07",)),
+        ("on 3 October 2025 and in 2027", ("2025-10", "2027")),
+        ("registrations 2025/09", ("2025-09",)),
+        ("what is 29.6%?", ()),
+        ("87.4% of 2,025 people", ()),  # not years: a share and a count
+    ],
+)
+def test_asked_dates(text: str, dates: tuple[str, ...]) -> None:
+    assert asked_dates(text) == dates
+
+
+def test_a_fact_holds_the_months_and_years_of_its_figures(kb: KnowledgeBase) -> None:
+    usage = fact_dates(next(f for f in kb.facts if f.id == "usage-rate"))
+    assert holds(usage, ("2024-10",)) and holds(usage, ("2025",))
+    assert not holds(usage, ("2025-07",)) and not holds(usage, ("2027",))
+    assert shown("2025-07", "en") == "July 2025" and shown("2025-07", "ja") == "2025年7月" and shown("2027", "en") == "2027"
+
+
+def test_the_fact_with_a_figure_for_the_asked_month_is_preferred(answerer: Answerer) -> None:
+    reply = answerer.ask("2024年10月の利用率おしえて")
+    assert (reply.kind, reply.fact_id) == ("answer", "usage-rate")
+
+
+@pytest.mark.parametrize(
+    ("question", "when"),
+    [
+        ("What was the usage rate in July 2025?", "July 2025"),
+        ("マイナ保険証の利用率、2025年12月はどのくらい？", "2025年12月"),
+        ("What will the usage rate be by the end of 2027?", "2027"),
+    ],
+)
+def test_a_month_or_year_without_a_figure_is_declined_saying_so(answerer: Answerer, question: str, when: str) -> None:
+    reply = answerer.ask(question)
+    assert (reply.kind, reply.reason) == ("decline", "no_figure_for_date")
+    assert when in reply.sentence
+
+
+def test_a_year_in_a_statement_is_context_not_the_question(answerer: Answerer) -> None:
+    reply = answerer.ask("I moved to Japan in 2022 as an engineer and the My Number stuff confuses me. When did the online eligibility system start?")
+    assert reply.reason != "no_figure_for_date"
