@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 
 from bot.answer.policy import Decision
 from bot.answer.reply import Answerer, Reply
+from bot.search.dates import asked_dates, fact_dates, holds, shown, without_dates
 from bot.text.normalise import clean, detect_lang
 
 FOLLOW_UP_SECONDS = 300.0  # a follow-up is read in context for this long after the previous answer
@@ -213,12 +214,17 @@ def two_part_facts(answerer: Answerer, question: str, whole: Reply) -> tuple[str
     return None
 
 
-def _facts_reply(answerer: Answerer, fact_ids: tuple[str, ...], lang: str, question: str, *, reason: str, date_first: bool | None = None) -> Reply | None:
+def _facts_reply(
+    answerer: Answerer, fact_ids: tuple[str, ...], lang: str, question: str, *, reason: str, date_first: bool | None = None, query_tokens: tuple[str, ...] = ()
+) -> Reply | None:
     """One fact's reply, or several facts' replies joined into one (each part keeps its figures and sources)."""
     facts = [f for f in (answerer.kb.fact(fid) for fid in fact_ids[:MAX_PARTS]) if f is not None]
     if not facts:
         return None
-    parts = [answerer.fact_reply(fact, lang, question if i == 0 else "", reason=reason, date_first=date_first) for i, fact in enumerate(facts)]
+    parts = [
+        answerer.fact_reply(fact, lang, question if i == 0 else "", reason=reason, date_first=date_first, query_tokens=query_tokens)
+        for i, fact in enumerate(facts)
+    ]
     if len(parts) == 1:
         return parts[0]
     return replace(parts[0], parts=tuple(parts))
@@ -271,6 +277,31 @@ def _fragment_subject(answerer: Answerer, question: str, combined: str, previous
     return None
 
 
+def _date_follow_up(answerer: Answerer, question: str, previous: Turn) -> Reply | None:
+    """ "and sept 2025?", 「2024年は？」, "september?": a date alone, asked of the previous question
+    (a month without a year takes the previous question's year). The previous answer's facts that
+    have a figure for it answer; otherwise the previous question is asked again for that date
+    instead of its own, and declined saying so when no fact has a figure for it. None when the
+    message names more than a date."""
+    before = asked_dates(previous.question)
+    when = asked_dates(question, year=before[0][:4] if before else None)
+    if not when or answerer.search(without_dates(question)).known_words:
+        return None
+    lang = detect_lang(question)
+    facts = [f for f in (answerer.kb.fact(fid) for fid in previous.fact_ids) if f is not None]
+    held = tuple(f.id for f in facts if holds(fact_dates(f), when))
+    if held:
+        tokens = answerer.search(f"{previous.question} {question}").tokens
+        return _facts_reply(answerer, held, lang, question, reason="follow_up_date", query_tokens=tokens)
+    restated = " ".join((without_dates(previous.question), *(shown(key, detect_lang(previous.question)) for key in when)))
+    again = answerer.ask(restated)
+    fact = answerer.kb.fact(again.fact_id) if again.answered and again.fact_id else None
+    if fact is not None:
+        return answerer.fact_reply(fact, lang, question, again.score, "follow_up_date", answerer.search(restated).tokens)
+    result = replace(answerer.search(restated), lang=lang, undated=when)
+    return answerer.reply_for(question, result, Decision("decline", None, 0.0, reason="no_figure_for_date", closest_fact=again.closest_fact))
+
+
 def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool) -> Reply | None:
     """The reply to a follow-up read against `previous`; None when the message is not one."""
     request = _request_about_previous(question)
@@ -287,6 +318,9 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
             return replace(joined, focus="" if request == "same" else request)
     if not _is_short(question):
         return None
+    dated = _date_follow_up(answerer, question, previous)
+    if dated is not None:
+        return dated
     own = answer_alone(answerer, question, strict)
     if own.answered:
         return None  # it stands alone

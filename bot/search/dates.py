@@ -29,11 +29,15 @@ _PATTERNS = (
     re.compile(rf"\b({_MONTH_NAME})\.?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?{_YEAR}\b", re.IGNORECASE),  # Oct 2025, October 3, 2025
     re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+({_MONTH_NAME})\.?,?\s+{_YEAR}\b", re.IGNORECASE),  # 3 October 2025
 )
+# a month without its year ("september?", 「9月は？」), read in a follow-up with the previous
+# question's year; "may" and "mar" alone are words, not months
+_BARE_MONTH_RE = re.compile(rf"\b(?!may\b|mar\b)({_MONTH_NAME})\b\.?|(?<![年\d])(\d{{1,2}})\s*月", re.IGNORECASE)
 _YEAR_RE = re.compile(r"(?<![\d.,/-])" + _YEAR + r"(?![\d.,%])")
 
 
-def asked_dates(text: str) -> tuple[str, ...]:
-    """The months ("2025-07") and years ("2027") a text names, in order, each once."""
+def asked_dates(text: str, year: str | None = None) -> tuple[str, ...]:
+    """The months ("2025-07") and years ("2027") a text names, in order, each once; with
+    `year`, a month named without one ("september?") is read as that year's."""
     text = clean(text)
     found: list[str] = []
     rest = text
@@ -47,8 +51,23 @@ def asked_dates(text: str) -> tuple[str, ...]:
             if 1 <= month <= 12:
                 found.append(f"{year}-{month:02d}")
             rest = rest.replace(match.group(0), " ")
-    found += _YEAR_RE.findall(rest)
-    return tuple(dict.fromkeys(found))
+    years = _YEAR_RE.findall(rest)
+    if year is not None and not found:
+        for match in _BARE_MONTH_RE.finditer(rest):
+            month = _MONTHS[match.group(1).lower()] if match.group(1) else int(match.group(2))
+            if 1 <= month <= 12:
+                found.append(f"{years[0] if years else year}-{month:02d}")
+        if found:
+            years = []
+    return tuple(dict.fromkeys(found + years))
+
+
+def without_dates(text: str) -> str:
+    """The text with its dates (months, years, bare months) taken out."""
+    text = clean(text)
+    for pattern in (*_PATTERNS, _YEAR_RE, _BARE_MONTH_RE):
+        text = pattern.sub(" ", text)
+    return text
 
 
 def fact_dates(fact: Fact) -> frozenset[str]:

@@ -113,6 +113,7 @@ class SearchResult:
     uncovered: tuple[str, ...] = ()  # words of what the question counts that the top fact lacks
     figure: str = ""  # the figure a "what is 29.6%?" question asks about, as shown to the user
     figure_facts: tuple[str, ...] = ()  # the facts holding that figure, best ranked first
+    dates: tuple[str, ...] = ()  # months and years the question asks about ("2025-07", "2027")
     undated: tuple[str, ...] = ()  # months or years asked about ("2025-07", "2027") the top fact has no figure for
 
     @property
@@ -184,13 +185,13 @@ class SearchIndex:
         without (`DATE_BONUS`); `undated` says what the top fact then still lacks."""
         cands = result.candidates
         if not cands or cands[0].exact:
-            return result
+            return replace(result, dates=asked)
         dated = {c.fact_id for c in cands if holds(fact_dates(self.docs[self._position[c.fact_id]].fact), asked)}
         ranked = sorted(
             (replace(c, score=round(min(0.99, c.score + DATE_BONUS), 4)) if c.fact_id in dated else c for c in cands), key=lambda c: (-c.score, c.fact_id)
         )
         top_dates = fact_dates(self.docs[self._position[ranked[0].fact_id]].fact)
-        return replace(result, candidates=tuple(ranked), undated=tuple(k for k in asked if k not in top_dates))
+        return replace(result, candidates=tuple(ranked), dates=asked, undated=tuple(k for k in asked if k not in top_dates))
 
     def _uncovered(self, question: str, result: SearchResult) -> tuple[str, ...]:
         """The words of what a "how many / what share" question counts (the clause after the cue)

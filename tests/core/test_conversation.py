@@ -34,6 +34,20 @@ def test_a_fragment_is_read_against_the_previous_question(answerer: Answerer) ->
     assert not answerer.ask("and 2024?").answered
 
 
+def test_a_date_alone_is_asked_of_the_previous_question(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "a", "usage rate june 2025?").fact_ids == ("usage-rate-2025-monthly",)
+    # a month without a year takes the previous question's; no fact has July 2025: declined saying so
+    july = talk.ask(answerer, "a", "july?")
+    assert (july.kind, july.reason) == ("decline", "no_figure_for_date") and "July 2025" in july.sentence
+    # September 2025 is not in the monthly series but the usage-rate fact has it
+    september = talk.ask(answerer, "a", "september?")
+    assert september.fact_ids == ("usage-rate",) and "35.62%" in [line.value for line in september.figures]
+    other = Conversations()
+    assert other.ask(answerer, "b", "registrations oct 2024?").fact_ids == ("registrations",)
+    assert other.ask(answerer, "b", "and sept 2025?").fact_ids == ("registrations",)
+
+
 def test_requests_about_the_previous_answer(answerer: Answerer) -> None:
     talk = Conversations()
     talk.ask(answerer, "a", "How many people have registered the card as their insurance card?")
