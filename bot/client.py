@@ -21,8 +21,8 @@ from discord.ext import commands
 
 from bot.answer.conversation import Conversations
 from bot.answer.reply import Reply
+from bot.app import ReplyRenderer, apology_text, lang_of_locale
 from bot.config import Config
-from bot.embeds import ReplyRenderer, apology_text, lang_of_locale
 from bot.logs import log_reply
 from bot.service import KnowledgeService
 from bot.storage import Storage

@@ -2,7 +2,7 @@
 
 `message(id, lang, **values)` returns the text for `lang` ("ja" gives Japanese, anything
 else English) with the `{placeholders}` filled. The core's replies (bot/answer) and the
-Discord front end (bot/embeds.py, bot/exts) read from this one table, so a wording is
+Discord front end (bot/app.py, bot/exts) read from this one table, so a wording is
 changed, or a language checked, in one place. A leaf module: it imports nothing of the bot.
 
 Moderator-only texts (/kb, the command line) are English only and stay with their commands.
@@ -30,7 +30,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sources.lead": {"en": "Sources of that answer:", "ja": "この回答の出典："},
     "article": {"en": "at the time of the 2023 survey report", "ja": "2023年の調査報道の時点"},
     "as_of": {"en": "as of {date}", "ja": "{date}時点"},
-    # ---- reply embeds (bot/embeds.py)
+    # ---- reply embeds (bot/app.py)
     "title.answer": {"en": "Answer", "ja": "回答"},
     "title.suggest": {"en": "Did you mean…", "ja": "もしかして…"},
     "title.decline": {"en": "No sourced answer", "ja": "出典付きの回答がありません"},
@@ -50,7 +50,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "I have no fact called “{fact}”. Pick one from the list while you type, or see /topics.",
         "ja": "「{fact}」という事実はありません。入力中に表示される一覧から選ぶか、/topics を確認してください。",
     },
-    # ---- /topics, /sources, /about (bot/embeds.py)
+    # ---- /topics, /sources, /about (bot/app.py)
     "topics.title": {"en": "What I can answer", "ja": "答えられる話題"},
     "topics.footer": {"en": "Ask with /ask, or pick one fact with /fact.", "ja": "/ask で質問するか、/fact で一つの事実を表示できます。"},
     "sources.title": {"en": "Sources", "ja": "出典一覧"},

@@ -1,7 +1,7 @@
 """One reply model for every front end, and the `Answerer` that produces it.
 
 The command line renders a Reply as plain text (`render_text`); the Discord front end
-renders the same Reply as an embed (bot/embeds.py). The words of both come from
+renders the same Reply as an embed (bot/app.py). The words of both come from
 bot/messages.py.
 """
 

@@ -1,20 +1,18 @@
-"""`python -m bot run` and `python -m bot sync`: the Discord front end from the command line.
+"""`python -m bot run`, `sync`, `doctor` and `invite`: the Discord front end from the command line.
 
-Thin: read the config and the token, load the knowledge base, hand over to `bot.client`.
-Every expected problem (missing token, missing or malformed config, unknown key, bad
-knowledge files, a token Discord rejects) ends in one line on stderr and an exit code,
-never a traceback. The token is read from DISCORD_TOKEN only and never printed or logged.
+Thin: read the config and the token, load the knowledge base, then hand over to bot/run.py, the
+only part of these commands that imports discord.py (lazily, so `python -m bot ask` never loads
+it). Every expected problem (missing token, missing or malformed config, unknown key, bad
+knowledge files, a token Discord rejects) ends in one line on stderr and an exit code, never a
+traceback. The token is read from DISCORD_TOKEN only and never printed or logged.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
 from typing import TYPE_CHECKING, Any
 
-from bot.cli.output import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, error, say, warn
-from bot.logs import log_to_stderr
+from bot.cli.output import EXIT_PROBLEMS, EXIT_USAGE, error, warn
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -48,47 +46,52 @@ def run(args: argparse.Namespace) -> int:
     prepared = _prepare(args)
     if isinstance(prepared, int):
         return prepared
-    config, token, service = prepared
-    from bot.client import StartError, make_bot, run_bot
-    from bot.storage import Storage
+    from bot.run import start
 
-    with log_to_stderr(logging.DEBUG if args.verbose else logging.INFO, args.log_format, secrets=(token.get_secret_value(),)):
-        logging.getLogger(__name__).info("knowledge version %s: %d facts", service.answerer.kb.version, len(service.answerer.kb.facts))
-        # the database and the knowledge watcher only for the running bot, not for `sync`
-        bot = make_bot(config, service, storage=Storage.from_settings(config.storage), watch_knowledge=config.knowledge.watch)
-        try:
-            asyncio.run(run_bot(bot, token.get_secret_value()))
-        except StartError as exc:
-            error(str(exc))
-            return exc.exit_code
-    return EXIT_OK
+    config, token, service = prepared
+    return start(config, token, service, verbose=args.verbose, log_format=args.log_format)
 
 
 def sync(args: argparse.Namespace) -> int:
     prepared = _prepare(args)
     if isinstance(prepared, int):
         return prepared
-    config, token, service = prepared
-    from bot.client import StartError, SurveyBot, sync_once
+    from bot.run import sync as sync_commands
 
-    with log_to_stderr(logging.WARNING, secrets=(token.get_secret_value(),)):
-        try:
-            lines = asyncio.run(sync_once(SurveyBot(config, service), token.get_secret_value()))
-        except StartError as exc:
-            error(str(exc))
-            return exc.exit_code
-    for line in lines:
-        say(line)
-    return EXIT_OK
+    return sync_commands(*prepared)
 
 
 def doctor(args: argparse.Namespace) -> int:
-    from bot.doctor import cmd_doctor
+    """The checks that need no Discord, then, with a token, those that log in; one checklist."""
+    from bot.config import ConfigError, load_config
+    from bot.doctor import exit_code, local_checks, print_checklist
 
-    return cmd_doctor(args)
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    checks, service, token = local_checks(args.config, config)
+    if token is not None:
+        from bot.run import live_checks
+
+        checks += live_checks(config, service, token)
+    print_checklist(checks)
+    return exit_code(checks)
 
 
 def invite(args: argparse.Namespace) -> int:
-    from bot.invite import cmd_invite
+    """The invite URL (and one per configured server, preselected). Exit 2 on a config or token problem."""
+    from bot.config import ConfigError, load_config, token_from_env
 
-    return cmd_invite(args)
+    guild_ids: tuple[int, ...] = ()
+    try:
+        if args.config is not None:
+            guild_ids = load_config(args.config).discord.guild_ids
+        token = token_from_env()
+    except ConfigError as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    from bot.run import print_invite
+
+    return print_invite(token, guild_ids)

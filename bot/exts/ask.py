@@ -12,8 +12,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.answer.reply import Reply
+from bot.app import BUTTON_LABEL_MAX, CHOICE_MAX, CHOICES_MAX, CUSTOM_ID_MAX, clip, lang_of_locale, unknown_fact_text
 from bot.client import SurveyBot
-from bot.embeds import BUTTON_LABEL_MAX, CHOICE_MAX, CHOICES_MAX, CUSTOM_ID_MAX, clip, lang_of_locale, unknown_fact_text
 from bot.knowledge.model import Fact, KnowledgeBase
 from bot.text.normalise import detect_lang
 

@@ -28,9 +28,7 @@ from rapidfuzz import fuzz
 
 from bot.answer.format import source_title
 from bot.answer.reply import Reply
-from bot.charts import ChartData, ChartError, ChartSpec, NothingToChart, available_charts, chart_data, chart_for_fact, find_chart, render_chart
-from bot.client import SurveyBot
-from bot.embeds import (
+from bot.app import (
     CHOICE_MAX,
     CHOICES_MAX,
     COLOUR,
@@ -45,6 +43,8 @@ from bot.embeds import (
     lang_of_locale,
     source_link,
 )
+from bot.charts import ChartData, ChartError, ChartSpec, NothingToChart, available_charts, chart_data, chart_for_fact, find_chart, render_chart
+from bot.client import SurveyBot
 from bot.knowledge.model import KnowledgeBase
 from bot.messages import message
 from bot.text.normalise import normalise

@@ -15,8 +15,8 @@ import time
 import discord
 from discord.ext import commands
 
+from bot.app import apology_text
 from bot.client import SurveyBot
-from bot.embeds import apology_text
 from bot.logs import log_reply
 from bot.text.normalise import detect_lang
 

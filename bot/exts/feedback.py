@@ -18,8 +18,8 @@ import discord
 from discord.ext import commands
 
 from bot.answer.reply import Reply
+from bot.app import lang_of_locale
 from bot.client import SurveyBot
-from bot.embeds import lang_of_locale
 from bot.messages import message
 from bot.storage import StorageError
 

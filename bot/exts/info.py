@@ -6,8 +6,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.app import about_embed, lang_of_locale, sources_embed, topics_embed
 from bot.client import SurveyBot
-from bot.embeds import about_embed, lang_of_locale, sources_embed, topics_embed
 
 
 class Info(commands.Cog):

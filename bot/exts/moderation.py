@@ -34,8 +34,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.answer.reply import Answerer
+from bot.app import CHOICE_MAX, CHOICES_MAX, CONTENT_MAX, DESCRIPTION_MAX, clip, escape_user_text
 from bot.client import SurveyBot
-from bot.embeds import CHOICE_MAX, CHOICES_MAX, CONTENT_MAX, DESCRIPTION_MAX, clip, escape_user_text
 from bot.knowledge.store import AddResult, QuestionStore
 from bot.service import ReloadResult
 from bot.storage import AuditEntry, MissGroup, Stats, Storage, StorageError

@@ -27,8 +27,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.app import COLOUR, FIELD_VALUE_MAX, escape_user_text, fit_embed, join_within, lang_of_locale
 from bot.client import SurveyBot
-from bot.embeds import COLOUR, FIELD_VALUE_MAX, escape_user_text, fit_embed, join_within, lang_of_locale
 from bot.messages import message
 from bot.storage import Deletion, PendingDeletion, PersonalData, StorageError, personal_data_async, request_deletion
 

@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
+from bot.app import apology_text
 from bot.charts import available_charts, chart_data, chart_for_fact, render_chart
-from bot.embeds import apology_text
 from bot.exts.charts import chart_embed, ranked_charts, resolve_chart
 from bot.knowledge import default_knowledge_path
 from bot.service import KnowledgeService
 from tests.discord.conftest import mention, unloaded_service
-from tests.discord.test_render import assert_within_limits
+from tests.discord.test_app import assert_within_limits
 from tests.support import discord_standin
 from tests.support.live_bot import is_reply_to, running_bot
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from bot.embeds import apology_text
+from bot.app import apology_text
 from bot.service import KnowledgeService
 from tests.discord.conftest import mention, unloaded_service
 

@@ -8,11 +8,11 @@ from dataclasses import replace
 
 from bot.answer.conversation import answer_alone
 from bot.answer.reply import Reply
-from bot.embeds import EMBED_TOTAL_MAX, reply_embeds
+from bot.app import EMBED_TOTAL_MAX, reply_embeds
 from bot.service import KnowledgeService
 from tests.discord.conftest import mention
+from tests.discord.test_app import assert_within_limits
 from tests.discord.test_chat import CHATTER, embed_text
-from tests.discord.test_render import assert_within_limits
 from tests.support.live_bot import is_reply_to, running_bot, strings_in
 
 USAGE_Q = "What is the usage rate of the My Number card at clinics these days?"

@@ -12,7 +12,7 @@ from pathlib import Path
 import discord
 import pytest
 
-import bot.doctor
+import bot.run
 from bot.__main__ import main
 from bot.knowledge import default_knowledge_path
 from tests.support.standin_servers import GATEWAY_MESSAGE_CONTENT, Channel, Overwrite, Role, ServersStandIn, make_server
@@ -53,7 +53,7 @@ def write_config(
 
 @pytest.fixture(autouse=True)
 def quick_ready(monkeypatch) -> None:
-    monkeypatch.setattr(bot.doctor, "GUILD_READY_SECONDS", 0.05)  # the stand-in sends every server at once
+    monkeypatch.setattr(bot.run, "GUILD_READY_SECONDS", 0.05)  # the stand-in sends every server at once
 
 
 @pytest.fixture

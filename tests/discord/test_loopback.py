@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.embeds import apology_text
+from bot.app import apology_text
 from bot.service import KnowledgeService
 from tests.support.discord_standin import DiscordStandIn, RestCall
 from tests.support.live_bot import Live, is_reply_to, running_bot

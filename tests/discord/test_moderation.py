@@ -26,7 +26,7 @@ from bot.knowledge.loader import ADDITIONS_FILE
 from bot.knowledge.store import Addition, QuestionStore
 from bot.service import KnowledgeService
 from bot.storage import Storage
-from tests.discord.test_render import assert_within_limits
+from tests.discord.test_app import assert_within_limits
 from tests.support.discord_standin import DiscordStandIn, RestCall
 from tests.support.live_bot import followup_of, running_bot
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import discord
 import pytest
 
-from bot.embeds import apology_text
+from bot.app import apology_text
 from bot.knowledge import default_knowledge_path
 from bot.service import KnowledgeService
 from tests.discord.conftest import mention, unloaded_service
-from tests.discord.test_render import assert_within_limits
+from tests.discord.test_app import assert_within_limits
 
 DIGITS_Q = "How many digits does the My Number have?"
 

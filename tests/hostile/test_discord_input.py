@@ -37,7 +37,7 @@ def _payload_strings(call: RestCall) -> list[str]:
 
 
 def _source_urls(kb: KnowledgeBase) -> set[str]:
-    from bot.embeds import _link_url
+    from bot.app import _link_url
 
     return {s.url for s in kb.sources.values()} | {_link_url(s.url) for s in kb.sources.values()}
 

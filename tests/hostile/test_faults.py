@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.embeds import apology_text
+from bot.app import apology_text
 from bot.service import KnowledgeService
 from bot.storage import Storage
 from tests.support import files

@@ -1,15 +1,17 @@
-"""A `Reply` from the core as a Discord embed and buttons, always inside Discord's limits.
+"""The Discord application's shared presentation layer: how the bot's messages look on Discord.
 
-Rendering only: the decision to answer, suggest or decline was made by the core. Every
-embed built here goes through `fit_embed`, which clips each part to its limit and the
-whole to 6,000 characters, so no reply can be rejected by Discord for its size.
+Used by the client (bot/client.py) and by the extensions (bot/exts/), it holds what they share:
+- embeds for a `Reply` from the core and for /topics, /sources and /about;
+- `ReplyRenderer`, which puts the buttons under a reply. Each feature adds its own maker ("did
+  you mean" choices, feedback votes, a chart) with `renderer.add_buttons(maker)` when its
+  extension loads, and registers its `DynamicItem` class there with `bot.add_dynamic_items`;
+- the colours, and Discord's size limits with the helpers that keep text within them: `clip`,
+  `join_within`, `fit_embed` (each part to its limit, the whole to 6,000 characters, so Discord
+  never rejects a reply for its size), and `escape_user_text` for what a user wrote, shown back;
+- `lang_of_locale`, the bot's language for a Discord client locale.
 
-Buttons under a reply come from `ReplyRenderer.button_makers`: functions that take the
-Reply and return items. Each feature adds its own maker ("did you mean" choices, feedback
-votes, a chart) with `renderer.add_buttons(maker)` when its extension loads, and registers
-its `DynamicItem` class there with `bot.add_dynamic_items`.
-
-Not an extension: the client and every extension use it to turn Replies into messages.
+Presentation only: the decision to answer, suggest or decline was made by the core. Not an
+extension: nothing here registers commands or listens to events.
 """
 
 from __future__ import annotations

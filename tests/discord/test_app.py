@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import embeds
+from bot import app
 from bot.answer.reply import Answerer, FigureLine, Reply, SourceRef, Suggestion
 from bot.exts.ask import suggestion_buttons
 from bot.knowledge import KnowledgeBase
@@ -47,7 +47,7 @@ def test_every_fact_renders_within_limits_with_figure_and_source(answerer: Answe
     for fact in kb.facts:
         for all_figures in (False, True):
             reply = answerer.fact_reply(fact, lang, question="a question", all_figures=all_figures)
-            embed = embeds.reply_embed(reply)
+            embed = app.reply_embed(reply)
             assert_within_limits(embed)
             assert embed.title == (reply.headline or message("title.answer", lang)), fact.id
             assert reply.sentence in (embed.description or ""), fact.id
@@ -60,7 +60,7 @@ def test_every_fact_renders_within_limits_with_figure_and_source(answerer: Answe
 def test_answer_in_japanese_uses_japanese_labels(answerer: Answerer) -> None:
     reply = answerer.ask("マイナ保険証の利用率は？")
     assert reply.kind == "answer" and reply.lang == "ja"
-    embed = embeds.reply_embed(reply)
+    embed = app.reply_embed(reply)
     assert embed.fields[-1].name == "出典"
     assert any("時点" in (f.value or "") for f in embed.fields[:-1])
     assert embed.footer.text.startswith("知識ベースの版")
@@ -69,14 +69,14 @@ def test_answer_in_japanese_uses_japanese_labels(answerer: Answerer) -> None:
 def test_decline_points_to_topics_and_lists_what_it_knows(answerer: Answerer, kb: KnowledgeBase) -> None:
     reply = answerer.ask("what is the weather in Osaka tomorrow?")
     assert reply.kind == "decline"
-    embed = embeds.reply_embed(reply)
+    embed = app.reply_embed(reply)
     assert "/topics" in (embed.description or "")
     assert kb.topics[0].title.get("en") in (embed.description or "")
 
 
-def _renderer_with_suggestions() -> embeds.ReplyRenderer:
+def _renderer_with_suggestions() -> app.ReplyRenderer:
     """A renderer with the "did you mean" buttons the /ask extension adds when it loads."""
-    renderer = embeds.ReplyRenderer()
+    renderer = app.ReplyRenderer()
     renderer.add_buttons(suggestion_buttons)
     return renderer
 
@@ -93,7 +93,7 @@ def test_suggestions_become_at_most_three_buttons_that_name_the_fact(answerer: A
 
 def test_no_buttons_for_an_answer_until_a_feature_adds_some(answerer: Answerer) -> None:
     reply = answerer.ask("How many digits does the My Number have?")
-    renderer = embeds.ReplyRenderer()
+    renderer = app.ReplyRenderer()
     assert renderer.view(reply) is None
 
     def thumbs(r: Reply) -> list[discord.ui.Item]:
@@ -120,7 +120,7 @@ def test_a_failing_button_maker_costs_only_its_buttons(answerer: Answerer, kb: K
 
 
 def test_user_text_is_escaped_and_pings_nobody() -> None:
-    text = embeds.escape_user_text("@everyone **look** at <@123456789012345678> and <@&123456789012345679> `x` > quote")
+    text = app.escape_user_text("@everyone **look** at <@123456789012345678> and <@&123456789012345679> `x` > quote")
     assert "@everyone" not in text and "@\u200beveryone" in text
     assert "<@123456789012345678>" not in text and "<@&123456789012345679>" not in text
     assert "\\*\\*look\\*\\*" in text
@@ -128,20 +128,20 @@ def test_user_text_is_escaped_and_pings_nobody() -> None:
 
 
 def test_echo_is_one_line_and_clipped() -> None:
-    text = embeds.escape_user_text("line one\nline two " + "x" * 1000)
+    text = app.escape_user_text("line one\nline two " + "x" * 1000)
     assert "\n" not in text
     assert text.endswith("…")
-    assert len(text) <= embeds.ECHO_MAX
+    assert len(text) <= app.ECHO_MAX
 
 
 def test_clip_never_leaves_a_dangling_escape() -> None:
-    assert embeds.clip("ab\\*cd", 4) == "ab…"
-    assert embeds.clip("abc", 3) == "abc"
-    assert len(embeds.clip("x" * 5000, 4096)) == 4096
+    assert app.clip("ab\\*cd", 4) == "ab…"
+    assert app.clip("abc", 3) == "abc"
+    assert len(app.clip("x" * 5000, 4096)) == 4096
 
 
 def test_links_survive_brackets_and_parentheses() -> None:
-    link = embeds.source_link("Report [draft] (2023)", "https://example.org/a (b)")
+    link = app.source_link("Report [draft] (2023)", "https://example.org/a (b)")
     assert link == "[Report (draft) (2023)](https://example.org/a%20%28b%29)"
 
 
@@ -190,8 +190,8 @@ def test_any_reply_fits_discord_limits(reply: Reply) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
 def test_info_embeds_fit(kb: KnowledgeBase, lang: str) -> None:
-    for embed in (embeds.topics_embed(kb, lang), embeds.sources_embed(kb, lang), embeds.about_embed(kb, lang)):
+    for embed in (app.topics_embed(kb, lang), app.sources_embed(kb, lang), app.about_embed(kb, lang)):
         assert_within_limits(embed)
-    sources = embeds.sources_embed(kb, lang)
+    sources = app.sources_embed(kb, lang)
     for src in kb.sources.values():
         assert any(src.url in (f.value or "") for f in sources.fields)
