@@ -56,7 +56,7 @@ _JA_COORDINATORS = re.compile(r"(?<=[?？。!！])\s*(?:それと|あと|それ�
 _JA_COORDINATORS_BOTH = re.compile(r"\s*(?:と|や|、|,)\s*")
 _JA_ASKS_BOTH = re.compile(r"両方|どちらも|どっちも|それぞれ|ともに|二つとも|2つとも")
 # words that only ask for both and add no subject: taken off a part before it is asked
-_BOTH = re.compile(r"\b(?:both|the two|please|pls|thanks|tell me)\b|両方(?:とも|を)?|どちらも|を?教えて(?:ください)?|お願いします?", re.IGNORECASE)
+_BOTH = re.compile(r"\b(?:both|the two|please|pls|thanks|tell me)\b|両方(?:とも|を)?|どちらも|を?(?:教えて|おしえて)(?:ください|くれ|ほしい)?|お願いします?", re.IGNORECASE)
 
 _ASKS = re.compile(
     r"^\s*(?:what|what's|how|when|why|who|which|where|is|are|was|were|can|could|do|does|did|will|has|have)\b"
@@ -178,8 +178,8 @@ def _part_fact(answerer: Answerer, part: str, taken: str | None) -> str | None:
     if not _is_short(part):
         return None
     result = answerer.search(part)
-    if result.gaps or not result.tokens:
-        return None
+    if result.gaps or not result.known_words:
+        return None  # no word of a subject of its own ("what % don't?")
     cands = [c for c in result.candidates if c.fact_id != taken]
     if not cands or cands[0].score < PART_MIN_SCORE:
         return None
@@ -202,6 +202,8 @@ def two_part_facts(answerer: Answerer, question: str, whole: Reply) -> tuple[str
             # two bare subjects, or two questions: not a clause that tells ("my grandma refuses
             # to get the card, she says ...") nor a list inside one question ("at hospitals and clinics")
             continue
+        if _REFERS_BACK.search(clean(right)):
+            continue  # "... and how many of those were ...": the second part is about the first's subject
         first = _part_fact(answerer, left, None)
         if first is None:
             continue
