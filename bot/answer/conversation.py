@@ -56,7 +56,9 @@ _JA_COORDINATORS = re.compile(r"(?<=[?？。!！])\s*(?:それと|あと|それ�
 _JA_COORDINATORS_BOTH = re.compile(r"\s*(?:と|や|、|,)\s*")
 _JA_ASKS_BOTH = re.compile(r"両方|どちらも|どっちも|それぞれ|ともに|二つとも|2つとも")
 # words that only ask for both and add no subject: taken off a part before it is asked
-_BOTH = re.compile(r"\b(?:both|the two|please|pls|thanks|tell me)\b|両方(?:とも|を)?|どちらも|を?(?:教えて|おしえて)(?:ください|くれ|ほしい)?|お願いします?", re.IGNORECASE)
+_BOTH = re.compile(
+    r"\b(?:both|the two|please|pls|thanks|tell me)\b|両方(?:とも|を)?|どちらも|を?(?:教えて|おしえて)(?:ください|くれ|ほしい)?|お願いします?", re.IGNORECASE
+)
 
 _ASKS = re.compile(
     r"^\s*(?:what|what's|how|when|why|who|which|where|is|are|was|were|can|could|do|does|did|will|has|have)\b"

@@ -24,7 +24,8 @@ How a question is scored against the facts (the README's "How the bot decides" e
   built, up to `learned.LEARNED_MAX_FACTS` facts) gives each shortlisted fact its cosine
   similarity; score = 0.6 * lexical + 0.4 * learned (the lexical score alone without a model).
 - A message of several sentences is also scored sentence by sentence (those that ask), at 0.95
-  of their score, and each fact keeps its best.
+  of their score, and each fact keeps its best; a sentence scores only the `SENTENCE_POOL`
+  facts the whole message ranked best.
 - The result carries the confidence (`confidence.py`: the estimated probability that the top
   fact is right), for a "how many / what share" question the words of what it counts that the
   top fact lacks (`uncovered`), and for a question about a figure ("what is 29.6%?") the facts
@@ -56,6 +57,7 @@ SENTENCE_DISCOUNT = 0.95
 UNKNOWN_FACTOR = 0.5  # weight of a word the knowledge base has never seen, relative to its rarest word
 CANDIDATE_DF_CAP = 0.05  # tokens in more than this share of facts do not generate candidates
 SHORTLIST = 40  # facts fully scored per question
+SENTENCE_POOL = 8  # facts of a long message's best that each of its sentences scores again
 W_LEXICAL = 0.6  # score = W_LEXICAL * lexical + (1 - W_LEXICAL) * learned, with a learned model
 DATE_BONUS = 0.1  # a fact with a figure for the month or year asked about, over one without
 RARE_SHARE = 0.08  # a word held by at most this share of the facts names a subject of its own
@@ -222,10 +224,12 @@ class SearchIndex:
         return [p for i, p in enumerate(parts) if i == len(parts) - 1 or _ASKS_RE.search(p)]
 
     def _search_all(self, question: str, limit: int) -> SearchResult:
-        full = self._search_one(question, limit)
+        full = self._search_one(question, max(limit, SENTENCE_POOL))
         parts = [p for p in _SENTENCE_RE.split(question) if p.strip()]
         if len(parts) < 2:
-            return full
+            return replace(full, candidates=full.candidates[:limit])
+        # a sentence re-ranks the facts the whole message found best, not every fact again
+        pool = {self._position[c.fact_id] for c in full.candidates}
         asked = self._asking_sentences(question)
         sentences = [p for p in asked if len(set(tokens(p))) >= 3]
         best = full
@@ -234,7 +238,7 @@ class SearchIndex:
         # father ... will he get some other document?" is not a question about age groups)
         gaps = tuple(dict.fromkeys(g for p in asked for g in self.gaps_in(normalise(p))))
         for sentence in sentences:
-            part = self._search_one(sentence, limit)
+            part = self._search_one(sentence, limit, pool)
             for cand in part.candidates:
                 # a sentence alone is less evidence than the whole message: a small discount
                 cand = replace(cand, score=round(cand.score * SENTENCE_DISCOUNT, 4))
@@ -256,7 +260,8 @@ class SearchIndex:
             gaps,
         )
 
-    def _search_one(self, question: str, limit: int) -> SearchResult:
+    def _search_one(self, question: str, limit: int, pool: set[int] | None = None) -> SearchResult:
+        """One text scored against the facts (`pool`: only these facts, by position)."""
         lang = detect_lang(question)
         norm = normalise(question)
         query = tuple(dict.fromkeys(tokens(question)))
@@ -291,6 +296,8 @@ class SearchIndex:
                 cands = (Candidate(self.docs[exact_idx].fact.id, 1.0, 1.0, 1.0, question, True, 1.0, 1.0),)
             return SearchResult(question, lang, query, tuple(unknown), cands, known_share, qtype, known_words, exact_words, self.gaps_in(norm))
         candidates = self._shortlist(expansions, weights)
+        if pool is not None:
+            candidates &= pool
         if exact_idx is not None:
             candidates.add(exact_idx)
         present = {word for options in expansions.values() for word, _sim in options}
@@ -353,25 +360,28 @@ class SearchIndex:
         for weight, mine in held:
             matched += weight * max(sim * fields[word] for word, sim in mine)
         coverage = matched / total if total else 0.0
-        held_words = {word for _weight, mine in held for word, _sim in mine}
+        # the question's words the fact holds -> (which question token, weight * similarity)
+        gains: dict[str, list[tuple[int, float]]] = {}
+        for number, (weight, mine) in enumerate(held):
+            for word, sim in mine:
+                gains.setdefault(word, []).append((number, weight * sim))
+        idf = self.idf
         best_phrase = 0.0
         best_text = doc.phrasings[0][1] if doc.phrasings else ""
         for (_lang, text, phrasing_norm, toks), phrase_total in zip(doc.phrasings, phrase_totals, strict=True):
             if phrasing_norm == norm:
                 return Candidate(doc.fact.id, 1.0, 1.0, 1.0, text, True, 1.0, 1.0)
-            if held_words.isdisjoint(toks):
+            hit_p = gains.keys() & toks  # the phrasing's tokens the question holds
+            if not hit_p:
                 continue  # shares no word with the question: its F1 is 0
-            hit_q = 0.0  # question weight explained by this phrasing
-            hit_p: set[str] = set()  # the phrasing's tokens the question holds
-            for weight, mine in held:
-                best = 0.0
-                for word, sim in mine:
-                    if sim > best and word in toks:
-                        best = sim
-                        hit_p.add(word)
-                hit_q += weight * best
-            recall = hit_q / total if total else 0.0
-            precision = sum(self.idf[w] for w in hit_p) / phrase_total
+            # question weight explained by this phrasing: each question token at its best word here
+            best: dict[int, float] = {}
+            for word in hit_p:
+                for number, gain in gains[word]:
+                    if gain > best.get(number, 0.0):
+                        best[number] = gain
+            recall = sum(best.values()) / total if total else 0.0
+            precision = sum(idf[w] for w in hit_p) / phrase_total
             f1 = 2 * recall * precision / (recall + precision) if recall + precision else 0.0
             if f1 > best_phrase:
                 best_phrase, best_text = f1, text
