@@ -160,6 +160,7 @@ class SearchIndex:
             self.model = build_model(self.docs)
         self._figures = figure_holders(self.docs)
         self._position = {doc.fact.id: idx for idx, doc in reversed(list(enumerate(self.docs)))}
+        self._fact_dates: dict[str, frozenset[str]] = {}  # filled by `_dates_of` (the same value whichever thread writes it)
 
     def search(self, question: str, limit: int = 5) -> SearchResult:
         """Rank facts for a question. A long message is also scored sentence by sentence, and
@@ -188,12 +189,20 @@ class SearchIndex:
         cands = result.candidates
         if not cands or cands[0].exact:
             return replace(result, dates=asked)
-        dated = {c.fact_id for c in cands if holds(fact_dates(self.docs[self._position[c.fact_id]].fact), asked)}
+        dated = {c.fact_id for c in cands if holds(self._dates_of(c.fact_id), asked)}
         ranked = sorted(
             (replace(c, score=round(min(0.99, c.score + DATE_BONUS), 4)) if c.fact_id in dated else c for c in cands), key=lambda c: (-c.score, c.fact_id)
         )
-        top_dates = fact_dates(self.docs[self._position[ranked[0].fact_id]].fact)
+        top_dates = self._dates_of(ranked[0].fact_id)
         return replace(result, candidates=tuple(ranked), dates=asked, undated=tuple(k for k in asked if k not in top_dates))
+
+    def _dates_of(self, fact_id: str) -> frozenset[str]:
+        """The months and years a fact has figures for, read on first use: only questions that
+        name a date need them, so an index build never pays for them."""
+        dates = self._fact_dates.get(fact_id)
+        if dates is None:
+            dates = self._fact_dates[fact_id] = fact_dates(self.docs[self._position[fact_id]].fact)
+        return dates
 
     def _uncovered(self, question: str, result: SearchResult) -> tuple[str, ...]:
         """The words of what a "how many / what share" question counts (the clause after the cue)
