@@ -59,7 +59,8 @@ CANDIDATE_DF_CAP = 0.05  # tokens in more than this share of facts do not genera
 SHORTLIST = 40  # facts fully scored per question
 SENTENCE_POOL = 8  # facts of a long message's best that each of its sentences scores again
 W_LEXICAL = 0.6  # score = W_LEXICAL * lexical + (1 - W_LEXICAL) * learned, with a learned model
-DATE_BONUS = 0.1  # a fact with a figure for the month or year asked about, over one without
+DATE_BONUS = 0.1
+SUBJECT_BONUS = 0.1  # a fact holding what a quantity question counts, over the top fact lacking it  # a fact with a figure for the month or year asked about, over one without
 RARE_SHARE = 0.08  # a word held by at most this share of the facts names a subject of its own
 PREFIX_SCAN_MAX = 20_000  # autocomplete scans phrasings for a typed prefix only up to this many
 
@@ -78,8 +79,12 @@ _COUNTED_RE = re.compile(
 )
 
 
+# 「何割の薬局が…」「何％の病院で…」: what is counted follows the cue, up to its particle
+_COUNTED_JA_RE = re.compile(r"(?:何|なん)(?:割|％|%|パーセント|人|件)の([^\s、。？?!！]+?)(?:が|は|を|で|に|って|[?？]|$)")
+
+
 def _counted_clause(question: str) -> str:
-    match = _COUNTED_RE.search(question)
+    match = _COUNTED_RE.search(question) or _COUNTED_JA_RE.search(question)
     return match.group(1) if match else ""
 
 

@@ -101,3 +101,21 @@ def test_learned_model_is_trained_with_the_index_and_ranks_with_it(kb: Knowledge
     assert index.model is not None
     result = index.search("did patients themselves find the card worth it?")
     assert result.top is not None and result.top.learned > 0 and 0 < result.confidence < 1
+
+
+@pytest.mark.parametrize(
+    ("question", "counted"),
+    [
+        ("how many clinics were surveyed?", "clinic"),
+        ("薬局向けの調査では、何割の薬局が患者情報を活用していましたか？", "薬局"),
+    ],
+)
+def test_what_a_quantity_question_counts_must_be_in_the_answer(answerer: Answerer, question: str, counted: str) -> None:
+    """Whatever the matcher ranks first, the answer never counts something else: the fact
+    answering holds what is counted (in English after "how many", in Japanese after 「何割の」)."""
+    reply = answerer.ask(question)
+    if reply.answered:
+        fact = answerer.index.docs[answerer.index._position[reply.fact_id]]
+        assert any(counted in token for token in fact.fields)
+    else:
+        assert reply.kind in ("suggest", "decline")
