@@ -45,10 +45,10 @@ def mini_dir(tmp_path: Path) -> Path:
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
     """Print the answer-quality figures per category and split (from tests/quality)."""
     try:
-        from tests.quality.test_blind2 import REPORTS as BLIND2
+        from tests.quality.test_blind_sets import REPORTS as BLIND
         from tests.quality.test_quality import REPORTS
     except ImportError:
         return
-    for split, report in {**REPORTS, **BLIND2}.items():
+    for split, report in {**REPORTS, **BLIND}.items():
         terminalreporter.write_sep("-", f"answer quality: {split} questions")
         terminalreporter.write_line(report.table())

@@ -1,28 +1,31 @@
-"""The second blind set (questions_blind2.yaml), asked as a user would: conversations in order,
-two-part questions needing both facts. Its figures are printed with the quality report.
+"""The blind sets written for issue 13 (questions_blind2.yaml, questions_blind3.yaml), asked as a
+user would: conversations in order, two-part questions needing both facts. Their figures are
+printed with the quality report.
 
 A reply is right when it answers with only facts that answer the question and, for a two-part
 question, with every fact asked for; a question with no fact in the knowledge base is right when it
 is not answered. A "did you mean" is never right for an answerable question. The bars of
-tests/quality/test_quality.py apply to that file's sets; this set is reported, not tuned on.
+tests/quality/test_quality.py apply to that file's sets; these are reported, not gated. Set 2 has
+been studied since its first measurement; set 3 is the blind one (see the README).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from bot.answer.conversation import Conversations
 from bot.answer.reply import Answerer
 from tests.quality.evaluate import Report
 
-BLIND2 = Path(__file__).with_name("questions_blind2.yaml")
+SETS = {name: Path(__file__).with_name(f"questions_{name}.yaml") for name in ("blind2", "blind3")}
 REPORTS: dict[str, Report] = {}
 
 
-def blind2_report(answerer: Answerer) -> Report:
-    items = yaml.safe_load(BLIND2.read_text(encoding="utf-8"))
+def blind_report(answerer: Answerer, path: Path) -> Report:
+    items = yaml.safe_load(path.read_text(encoding="utf-8"))
     report = Report()
     talk = Conversations()
     for number, item in enumerate(items, 1):
@@ -49,15 +52,17 @@ def blind2_report(answerer: Answerer) -> Report:
     return report
 
 
-def test_blind2_is_labelled_with_known_facts(answerer: Answerer) -> None:
+@pytest.mark.parametrize("name", SETS)
+def test_blind_set_is_labelled_with_known_facts(answerer: Answerer, name: str) -> None:
     ids = {f.id for f in answerer.kb.facts}
-    items = yaml.safe_load(BLIND2.read_text(encoding="utf-8"))
+    items = yaml.safe_load(SETS[name].read_text(encoding="utf-8"))
     assert len(items) >= 150
     for item in items:
         assert set(item["facts"]) | set(item.get("accept") or []) <= ids, item
 
 
-def test_blind2_figures(answerer: Answerer) -> None:
-    report = blind2_report(answerer)
-    REPORTS["blind2"] = report
-    assert report.answerable.total + report.must_decline.total == len(yaml.safe_load(BLIND2.read_text(encoding="utf-8")))
+@pytest.mark.parametrize("name", SETS)
+def test_blind_set_figures(answerer: Answerer, name: str) -> None:
+    report = blind_report(answerer, SETS[name])
+    REPORTS[name] = report
+    assert report.answerable.total + report.must_decline.total == len(yaml.safe_load(SETS[name].read_text(encoding="utf-8")))
