@@ -43,6 +43,9 @@ def test_a_date_alone_is_asked_of_the_previous_question(answerer: Answerer) -> N
     # September 2025 is not in the monthly series but the usage-rate fact has it
     september = talk.ask(answerer, "a", "september?")
     assert september.fact_ids == ("usage-rate",) and "35.62%" in [line.value for line in september.figures]
+    ja = Conversations()
+    assert ja.ask(answerer, "j", "マイナ保険証の利用率って2023年はどのくらいだった？").fact_ids == ("usage-rate",)
+    assert ja.ask(answerer, "j", "2024年は？").fact_ids == ("usage-rate",)
     other = Conversations()
     assert other.ask(answerer, "b", "registrations oct 2024?").fact_ids == ("registrations",)
     assert other.ask(answerer, "b", "and sept 2025?").fact_ids == ("registrations",)
