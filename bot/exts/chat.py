@@ -9,7 +9,6 @@ Discord sends those messages with empty text, and they are simply not answered.
 from __future__ import annotations
 
 import logging
-import re
 import time
 
 import discord
@@ -18,13 +17,11 @@ from discord.ext import commands
 from bot.app import apology_text
 from bot.client import SurveyBot
 from bot.logs import log_reply
-from bot.text.normalise import detect_lang
+from bot.text.normalise import detect_lang, strip_markup
 
 log = logging.getLogger(__name__)
 
 COOLDOWN_EMOJI = "⏳"
-# user, role and channel mentions and custom emoji: markup, not words of the question
-_MARKUP = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w{1,32}:\d+>")
 
 
 class Chat(commands.Cog):
@@ -49,7 +46,7 @@ class Chat(commands.Cog):
 
     @staticmethod
     def question_text(message: discord.Message) -> str:
-        return " ".join(_MARKUP.sub(" ", message.content).split())
+        return " ".join(strip_markup(message.content).split())
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:

@@ -91,8 +91,9 @@ def fact_dates(fact: Fact) -> frozenset[str]:
 
 
 def holds(dates: frozenset[str], asked: Iterable[str]) -> bool:
-    """Does a fact with figures for `dates` have one for every asked month or year?"""
-    return all(key in dates for key in asked)
+    """Does a fact with figures for `dates` have one for any asked month or year ("in 2024 or
+    2025?" is answered by a fact with either)?"""
+    return any(key in dates for key in asked)
 
 
 def shown(key: str, lang: str) -> str:

@@ -121,7 +121,7 @@ class SearchResult:
     figure: str = ""  # the figure a "what is 29.6%?" question asks about, as shown to the user
     figure_facts: tuple[str, ...] = ()  # the facts holding that figure, best ranked first
     dates: tuple[str, ...] = ()  # months and years the question asks about ("2025-07", "2027")
-    undated: tuple[str, ...] = ()  # months or years asked about ("2025-07", "2027") the top fact has no figure for
+    undated: tuple[str, ...] = ()  # the months or years asked about ("2025-07", "2027") when the top fact has a figure for none
 
     @property
     def top(self) -> Candidate | None:
@@ -189,8 +189,8 @@ class SearchIndex:
         return replace(result, figure=shown, figure_facts=tuple(dict.fromkeys(found)))
 
     def _by_date(self, result: SearchResult, asked: tuple[str, ...]) -> SearchResult:
-        """Facts with a figure for every month or year the question names rank above those
-        without (`DATE_BONUS`); `undated` says what the top fact then still lacks."""
+        """Facts with a figure for a month or year the question names rank above those without
+        (`DATE_BONUS`); `undated` holds the dates asked when the top fact then has none of them."""
         cands = result.candidates
         if not cands or cands[0].exact:
             return replace(result, dates=asked)
@@ -199,7 +199,8 @@ class SearchIndex:
             (replace(c, score=round(min(0.99, c.score + DATE_BONUS), 4)) if c.fact_id in dated else c for c in cands), key=lambda c: (-c.score, c.fact_id)
         )
         top_dates = self._dates_of(ranked[0].fact_id)
-        return replace(result, candidates=tuple(ranked), dates=asked, undated=tuple(k for k in asked if k not in top_dates))
+        undated = () if holds(top_dates, asked) else asked
+        return replace(result, candidates=tuple(ranked), dates=asked, undated=undated)
 
     def _dates_of(self, fact_id: str) -> frozenset[str]:
         """The months and years a fact has figures for, read on first use: only questions that

@@ -44,14 +44,22 @@ _LATIN_RE = re.compile(r"[a-z]")
 _TOKEN_RE = re.compile(rf"(\d+(?:\.\d+)?)|([a-z]+)|([{_JA}]+)")
 _HIRAGANA_RE = re.compile(r"[\u3041-\u309f]+")
 _KANJI_RE = re.compile("[\u3005\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_MARKUP_RE = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w{1,32}:\d+>")
 _ASCII_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _DIGIT_COMMA_RE = re.compile(r"(?<=\d),(?=\d{3})")
 _NOT_WORD_RE = re.compile(r"[^\w%.]+|_")
 _LONE_DOT_RE = re.compile(r"(?<!\d)\.|\.(?!\d)")
 
 
+def strip_markup(text: str) -> str:
+    """The text without Discord's user, role and channel mentions and custom emoji (`<@123>`,
+    `<#456>`, `<:name:789>`): markup, not words of a question."""
+    return _MARKUP_RE.sub(" ", text) if "<" in text else text
+
+
 def clean(text: str) -> str:
-    """NFKC, case folding, and no invisible, control or unpaired characters."""
+    """NFKC, case folding, no Discord markup, and no invisible, control or unpaired characters."""
+    text = strip_markup(text)
     if text.isascii():  # only ASCII control characters can need removing
         return _ASCII_CONTROL_RE.sub("", text).lower()
     text = "".join(ch for ch in text if unicodedata.category(ch) not in _DROP_CATEGORIES or ch in "\n\t ")

@@ -55,3 +55,8 @@ def test_a_month_or_year_without_a_figure_is_declined_saying_so(answerer: Answer
 def test_a_year_in_a_statement_is_context_not_the_question(answerer: Answerer) -> None:
     reply = answerer.ask("I moved to Japan in 2022 as an engineer and the My Number stuff confuses me. When did the online eligibility system start?")
     assert reply.reason != "no_figure_for_date"
+
+
+def test_a_fact_with_either_of_two_asked_years_answers(answerer: Answerer) -> None:
+    reply = answerer.ask("was the plan in 2023 to abolish the paper insurance cards in 2024 or 2025?")
+    assert reply.reason != "no_figure_for_date"

@@ -82,3 +82,11 @@ def test_the_word_lists_are_package_data() -> None:
     assert set(lists) == {"stopwords", "synonyms", "english_rules", "japanese_rules"}
     assert "the" in module.STOPWORDS and tokens("usefulness") == ("merit",)
     assert tokens("riyouritsu") == ("use", "rate") and tokens("しかくかくにんしょ") == tokens("資格確認書")
+
+
+def test_discord_markup_is_not_part_of_the_question() -> None:
+    from bot.text.normalise import strip_markup, tokens
+
+    text = "<@123456789012345678> <@!42> <@&7> <#99> <:maina:1234567890> usage rate? <a:wave:55>"
+    assert strip_markup(text).split() == ["usage", "rate?"]
+    assert tokens(text) == tokens("usage rate?")
