@@ -25,11 +25,13 @@ Position = tuple[int, int]
 
 # Where a fact stands in its file, for the checks across files: (its index in the file's `facts`,
 # the position of its id, (path, source id, position) of each source it names, and for each of
-# fact.all_questions() its collision signature and position). The signatures are kept with the
-# file's result, so a reload signs only the phrasings of changed files. Plain tuples of text and
-# numbers, not objects: the cycle collector stops tracking them at its first pass over them (see
-# `loader._Row`).
-Placement = tuple[int, Position, tuple[tuple[tuple[Any, ...], str, Position], ...], tuple[tuple[str, Position], ...]]
+# fact.all_questions() its collision signature, position and `normalise.analyse` (normalised text
+# and tokens; the search index takes them over instead of reading every phrasing again). They are
+# kept with the file's result, so a reload reads only the phrasings of changed files. Plain tuples
+# of text and numbers, not objects: the cycle collector stops tracking them at its first pass over
+# them (see `loader._Row`).
+Analysed = tuple[str, tuple[str, ...]]
+Placement = tuple[int, Position, tuple[tuple[tuple[Any, ...], str, Position], ...], tuple[tuple[str, Position, Analysed], ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,10 +184,14 @@ class _FileReader:
             for j, f in enumerate(spec.figures)
             if f.source not in (None, spec.source)
         ]
-        from bot.text.normalise import signature
+        from bot.text.normalise import analyse, signature_of
 
-        phrasings = tuple((signature(q), self.located.at(path + ("questions", lang, k))) for lang in LANGS for k, q in enumerate(questions[lang]))
-        return fact, (i, self.located.at(path + ("id",)), tuple(named), phrasings)
+        phrasings = []
+        for lang in LANGS:
+            for k, question in enumerate(questions[lang]):
+                analysed = analyse(question)
+                phrasings.append((signature_of(analysed[1]), self.located.at(path + ("questions", lang, k)), analysed))
+        return fact, (i, self.located.at(path + ("id",)), tuple(named), tuple(phrasings))
 
     def _figure(self, path: tuple[Any, ...], spec: schema.FigureSpec, fact_source: str) -> Figure | None:
         value = spec.value

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.knowledge.charts_check import check_charts
-from bot.knowledge.file_check import Addition, FileResult, Placement, check_file
+from bot.knowledge.file_check import Addition, Analysed, FileResult, Placement, check_file
 from bot.knowledge.model import LANGS, Fact, Gap, KnowledgeBase, Source, Topic
 from bot.knowledge.schema import MAX_QUESTION_CHARS
 from bot.knowledge.yamlsafe import Limits, Problem, YamlError, format_path, read_bytes
@@ -215,10 +215,13 @@ def _merge(
             origin[fact.id] = f"{display}:{fact.line}"
             taken.append(fact)
             placements.append(placement)
-    for fact, (_entry, _id_at, named, _phrasings) in zip(taken, placements, strict=True):
+    analysed: dict[str, Analysed] = {}  # phrasing -> its normalised text and tokens, for the search index
+    for fact, (_entry, _id_at, named, phrasings) in zip(taken, placements, strict=True):
         for path, source, (line, col) in named:
             if source not in sources and source not in declared:
                 problems.append(Problem(fact.file, line, col, format_path(path), f"unknown source {source!r}; declare it in sources.yaml"))
+        for (_lang, question), (_sig, _at, analysis) in zip(fact.all_questions(), phrasings, strict=True):
+            analysed[question] = analysis
     facts, gained = _apply_additions(taken, additions, problems)
     if chart_checks:
         problems.extend(check_charts(facts))
@@ -226,7 +229,8 @@ def _merge(
         problems.extend(_collisions(_phrasing_rows(taken, placements, gained)))
     if problems:
         return None, problems
-    return KnowledgeBase(facts=tuple(facts), topics=tuple(topics), sources=sources, version=version, files=files, gaps=tuple(gaps)), []
+    kb = KnowledgeBase(facts=tuple(facts), topics=tuple(topics), sources=sources, version=version, files=files, gaps=tuple(gaps), analysed_phrasings=analysed)
+    return kb, []
 
 
 def _apply_additions(facts: list[Fact], additions: list[Addition], problems: list[Problem]) -> tuple[list[Fact], list[tuple[Fact, str]]]:
@@ -267,7 +271,7 @@ def _phrasing_rows(facts: list[Fact], placements: list[Placement], gained: list[
     rows = [
         (fact.id, fact.file, question, *at, sig)
         for fact, (_entry, _id_at, _named, phrasings) in zip(facts, placements, strict=True)
-        for (_lang, question), (sig, at) in zip(fact.all_questions(), phrasings, strict=True)
+        for (_lang, question), (sig, at, _analysed) in zip(fact.all_questions(), phrasings, strict=True)
     ]
     rows += [(fact.id, fact.file, question, fact.line, 0, signature(question)) for fact, question in gained]
     return [row for row in rows if row[5]]

@@ -99,6 +99,9 @@ class KnowledgeBase:
     version: str  # short content hash of the files it was built from
     files: tuple[str, ...] = field(default=())
     gaps: tuple[Gap, ...] = field(default=())
+    # phrasing -> (normalised text, tokens), as `bot.text.normalise.analyse` gives them: the loader
+    # computes them for its collision check, and the search index takes them over
+    analysed_phrasings: Mapping[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict, repr=False, compare=False)
     _by_id: Mapping[str, Fact] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -42,9 +42,10 @@ class FactDoc:
 
 
 def analyse_fact(fact: Fact, topic: Topic | None, analysed: dict[str, tuple[str, tuple[str, ...]]]) -> FactDoc:
-    """`analysed`: texts already read in this build, as `normalise.analyse` gives them (a
-    figure's wording, its base and period, a topic's title recur across many facts)."""
-    fields: dict[str, float] = {}
+    """`analysed`: texts already read, as `normalise.analyse` gives them: the phrasings as the
+    loader read them, and the texts read earlier in this build (a figure's wording, its base and
+    period, a topic's title recur across many facts)."""
+    found_in: dict[float, list[str]] = {}  # field weight -> the tokens found in fields of that weight
 
     def analyse(text: str) -> tuple[str, tuple[str, ...]]:
         found = analysed.get(text)
@@ -56,9 +57,7 @@ def analyse_fact(fact: Fact, topic: Topic | None, analysed: dict[str, tuple[str,
         return analyse(text)[1]
 
     def add(words: tuple[str, ...], weight: float) -> None:
-        for token in words:
-            if fields.get(token, 0.0) < weight:
-                fields[token] = weight
+        found_in.setdefault(weight, []).extend(words)
 
     phrasings: list[Phrasing] = []
     for lang, question in fact.all_questions():
@@ -87,5 +86,8 @@ def analyse_fact(fact: Fact, topic: Topic | None, analysed: dict[str, tuple[str,
         value = fig.value
         add(tokenise(f"{value:g}" if isinstance(value, float) else value.replace("-", " ")), W_FIGURE)
         add(tokenise(fig.as_of[:4]), W_FIGURE_TEXT)
+    fields: dict[str, float] = {}
+    for weight in sorted(found_in):  # lightest first, so each token ends with its best weight
+        fields.update(dict.fromkeys(found_in[weight], weight))
     langs = tuple(fact.questions)
     return FactDoc(fact, topic, langs, fields, tuple(phrasings), tuple(key_phrases), tuple(key_texts))

@@ -419,7 +419,8 @@ def _analyse_facts(kb: KnowledgeBase, previous: SearchIndex | None) -> list[Fact
         topics.setdefault(topic.id, topic)
     earlier = {doc.fact.id: doc for doc in previous.docs} if previous is not None else {}
     docs = []
-    analysed: dict[str, tuple[str, tuple[str, ...]]] = {}  # for this build only
+    # for this build only: the phrasings as the loader analysed them, and every other text once read
+    analysed: dict[str, tuple[str, tuple[str, ...]]] = dict(kb.analysed_phrasings)
     for fact in kb.facts:
         topic = topics.get(fact.topic)
         doc = earlier.get(fact.id)
