@@ -321,9 +321,21 @@ def _one_file_edited(knowledge: Path, mark: int = 0) -> Iterator[str]:
 
 def _timed_reload(service: Any, knowledge: Path, profile: bool) -> tuple[float, str]:
     """A moderator's reload: one file edited, then the whole folder reloaded through the
-    service, as `/kb reload` does."""
+    service in a worker thread, as `/kb reload` does (`reload_async`). In a thread, the loader
+    checks a large edited file in a worker process; this first reload in a thread also starts
+    the process that forks them (see `bot.knowledge.loader.ASIDE_MIN_BYTES`)."""
+
+    def in_a_thread() -> Any:
+        outcome: list[Any] = []
+        worker = threading.Thread(target=lambda: outcome.append(service.reload()))
+        worker.start()
+        worker.join()
+        if not outcome:
+            raise RuntimeError("the reload after an edit raised; its traceback is above")
+        return outcome[0]
+
     with _one_file_edited(knowledge) as edited:
-        result, seconds = _timed("reload after editing one file", profile, service.reload)
+        result, seconds = _timed("reload after editing one file", profile, in_a_thread)
     if not result.ok:
         raise RuntimeError(f"the reload after an edit failed: {result.problems[:1]}")
     return seconds, edited

@@ -9,7 +9,7 @@ while a file's bytes are unchanged, and runs it in worker processes on a large f
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -25,13 +25,13 @@ Position = tuple[int, int]
 
 # Where a fact stands in its file, for the checks across files: (its index in the file's `facts`,
 # the position of its id, (path, source id, position) of each source it names, and for each of
-# fact.all_questions() its collision signature, position and `normalise.analyse` (normalised text
-# and tokens; the search index takes them over instead of reading every phrasing again). They are
-# kept with the file's result, so a reload reads only the phrasings of changed files. Plain tuples
-# of text and numbers, not objects: the cycle collector stops tracking them at its first pass over
-# them (see `loader._Row`).
+# fact.all_questions() its collision signature and position). The signatures are kept with the
+# file's result, so a reload signs only the phrasings of changed files. Plain tuples of text and
+# numbers, not objects: the cycle collector stops tracking them at its first pass over them (see
+# `loader._Row`).
+Placement = tuple[int, Position, tuple[tuple[tuple[Any, ...], str, Position], ...], tuple[tuple[str, Position], ...]]
+# A text's `normalise.analyse`: its normalised form and its tokens.
 Analysed = tuple[str, tuple[str, ...]]
-Placement = tuple[int, Position, tuple[tuple[tuple[Any, ...], str, Position], ...], tuple[tuple[str, Position, Analysed], ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +57,10 @@ class FileResult:
     placements: tuple[Placement, ...] = ()  # of each fact, in the same order
     additions: tuple[Addition, ...] = ()
     gaps: tuple[tuple[Gap, int, Position], ...] = ()
+    # every text of the facts and the topic's title, analysed: the phrasings' tokens sign them for
+    # the collision check, and the search index takes all of them over instead of reading the
+    # texts again (they are analysed here because a large first load checks files in parallel)
+    analysed: dict[str, Analysed] = field(default_factory=dict)
 
 
 def check_file(display: str, data: bytes, limits: Limits) -> FileResult:
@@ -88,6 +92,7 @@ class _FileReader:
         self.located = located
         self.problems: list[Problem] = []
         self._texts: dict[tuple[str, str], Text] = {}
+        self._analysed: dict[str, Analysed] = {}
         self._numbers: dict[Text, set[float]] = {}  # the numbers in each base and period of the file
 
     def _entries(self, model: type[schema.StrictModel], key: str, entry_model: type[schema.StrictModel]) -> tuple[Any, Iterator[tuple[int, Any]]]:
@@ -156,6 +161,8 @@ class _FileReader:
                 pass
             return self._result()
         topic = Topic(topic_spec.id, self._text(topic_spec.title.en, topic_spec.title.ja), self.display)
+        for lang in LANGS:
+            self._analyse(topic.title.get(lang))
         facts: list[Fact] = []
         placements: list[Placement] = []
         for i, fact_spec in entries:
@@ -163,7 +170,7 @@ class _FileReader:
             if placed is not None:
                 facts.append(placed[0])
                 placements.append(placed[1])
-        return self._result(topic=topic, topic_at=self.located.at(("topic", "id")), facts=tuple(facts), placements=tuple(placements))
+        return self._result(topic=topic, topic_at=self.located.at(("topic", "id")), facts=tuple(facts), placements=tuple(placements), analysed=self._analysed)
 
     def _fact(self, i: int, spec: schema.FactSpec, topic: str) -> tuple[Fact, Placement] | None:
         path: tuple[Any, ...] = ("facts", i)
@@ -184,14 +191,29 @@ class _FileReader:
             for j, f in enumerate(spec.figures)
             if f.source not in (None, spec.source)
         ]
-        from bot.text.normalise import analyse, signature_of
+        from bot.text.normalise import signature_of
 
-        phrasings = []
+        phrasings = tuple(
+            (signature_of(self._analyse(q)[1]), self.located.at(path + ("questions", lang, k))) for lang in LANGS for k, q in enumerate(questions[lang])
+        )
         for lang in LANGS:
-            for k, question in enumerate(questions[lang]):
-                analysed = analyse(question)
-                phrasings.append((signature_of(analysed[1]), self.located.at(path + ("questions", lang, k)), analysed))
-        return fact, (i, self.located.at(path + ("id",)), tuple(named), tuple(phrasings))
+            for keyword in keywords.get(lang, ()):
+                self._analyse(keyword)
+            self._analyse(fact.answer.get(lang))
+            for fig in fact.figures:
+                for label in (fig.counts, fig.base, fig.period):
+                    if label is not None:
+                        self._analyse(label.get(lang))
+        return fact, (i, self.located.at(path + ("id",)), tuple(named), phrasings)
+
+    def _analyse(self, text: str) -> Analysed:
+        """`normalise.analyse` of a text, once per file (figures repeat their wording)."""
+        found = self._analysed.get(text)
+        if found is None:
+            from bot.text.normalise import analyse
+
+            found = self._analysed[text] = analyse(text)
+        return found
 
     def _figure(self, path: tuple[Any, ...], spec: schema.FigureSpec, fact_source: str) -> Figure | None:
         value = spec.value

@@ -34,6 +34,15 @@ FUZZY_COLLISION_MAX = 5000  # phrasings; above it only the exact-signature check
 # processes, one per core, when the calling process runs no other thread: the first load of a
 # large knowledge base, before the bot connects. A reload after an edit checks few files.
 PARALLEL_MIN_BYTES = 4_000_000
+# While other threads run (a reload in a worker thread beside the event loop), files to check
+# holding at least this many bytes (about 120 facts) are checked in a worker process all the same.
+# Checking a file builds its whole YAML tree and models, about 25 container objects a fact, that
+# live until the file is checked: in this process they would be carried into the collector's
+# oldest generation, and enough of them set off a full collection, which walks every object of
+# the loaded knowledge base (about 125,000 at 10,000 facts, 50 ms or more) holding the interpreter
+# lock, so the event loop would wait that long. In a worker process they never reach this one;
+# what comes back is the file's facts and plain tuples.
+ASIDE_MIN_BYTES = 256_000
 
 
 @dataclass
@@ -140,23 +149,35 @@ def load_knowledge(
 def _check_files(files: list[tuple[str, bytes]], limits: Limits) -> list[FileResult]:
     """`check_file` of each (name, bytes), in order."""
     workers = min(len(files), os.cpu_count() or 1)
-    if (
-        workers > 1
-        and sum(len(data) for _display, data in files) >= PARALLEL_MIN_BYTES
-        and threading.active_count() == 1
-        and "fork" in multiprocessing.get_all_start_methods()
-        and sys.platform != "darwin"
-    ):
-        # Processes, not threads: the checks are Python code, which holds the interpreter lock.
-        # Forked, so they start in milliseconds with everything imported and never run the
-        # caller's main module again; forking is safe only while no other thread runs (and not
-        # on macOS, whose system libraries may not survive it).
+    context = _process_context(workers, sum(len(data) for _display, data in files))
+    if context is not None:
         try:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
                 return list(pool.map(check_file, [display for display, _ in files], [data for _, data in files], itertools.repeat(limits)))
         except (OSError, BrokenProcessPool):  # no processes to be had: check them in this one
             pass
     return [check_file(display, data, limits) for display, data in files]
+
+
+def _process_context(workers: int, size: int) -> multiprocessing.context.BaseContext | None:
+    """How to start the processes that check files of `size` bytes in all, or None to check them
+    in this process. Processes, not threads: the checks are Python code, which holds the
+    interpreter lock."""
+    methods = multiprocessing.get_all_start_methods()
+    if threading.active_count() == 1:
+        if workers > 1 and size >= PARALLEL_MIN_BYTES and "fork" in methods and sys.platform != "darwin":
+            # Forked, so they start in milliseconds with everything imported and never run the
+            # caller's main module again; forking is safe only while no other thread runs (and
+            # not on macOS, whose system libraries may not survive it).
+            return multiprocessing.get_context("fork")
+        return None
+    if size >= ASIDE_MIN_BYTES and "forkserver" in methods:
+        # Forked from multiprocessing's fork server, a process of its own started on first use
+        # (it imports the checks once, not the caller's main module): safe beside other threads.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([check_file.__module__])
+        return context
+    return None
 
 
 # -- across files
@@ -215,13 +236,10 @@ def _merge(
             origin[fact.id] = f"{display}:{fact.line}"
             taken.append(fact)
             placements.append(placement)
-    analysed: dict[str, Analysed] = {}  # phrasing -> its normalised text and tokens, for the search index
-    for fact, (_entry, _id_at, named, phrasings) in zip(taken, placements, strict=True):
+    for fact, (_entry, _id_at, named, _phrasings) in zip(taken, placements, strict=True):
         for path, source, (line, col) in named:
             if source not in sources and source not in declared:
                 problems.append(Problem(fact.file, line, col, format_path(path), f"unknown source {source!r}; declare it in sources.yaml"))
-        for (_lang, question), (_sig, _at, analysis) in zip(fact.all_questions(), phrasings, strict=True):
-            analysed[question] = analysis
     facts, gained = _apply_additions(taken, additions, problems)
     if chart_checks:
         problems.extend(check_charts(facts))
@@ -229,8 +247,10 @@ def _merge(
         problems.extend(_collisions(_phrasing_rows(taken, placements, gained)))
     if problems:
         return None, problems
-    kb = KnowledgeBase(facts=tuple(facts), topics=tuple(topics), sources=sources, version=version, files=files, gaps=tuple(gaps), analysed_phrasings=analysed)
-    return kb, []
+    analysed: dict[str, Analysed] = {}
+    for _display, res in results:
+        analysed.update(res.analysed)
+    return KnowledgeBase(facts=tuple(facts), topics=tuple(topics), sources=sources, version=version, files=files, gaps=tuple(gaps), analysed=analysed), []
 
 
 def _apply_additions(facts: list[Fact], additions: list[Addition], problems: list[Problem]) -> tuple[list[Fact], list[tuple[Fact, str]]]:
@@ -271,7 +291,7 @@ def _phrasing_rows(facts: list[Fact], placements: list[Placement], gained: list[
     rows = [
         (fact.id, fact.file, question, *at, sig)
         for fact, (_entry, _id_at, _named, phrasings) in zip(facts, placements, strict=True)
-        for (_lang, question), (sig, at, _analysed) in zip(fact.all_questions(), phrasings, strict=True)
+        for (_lang, question), (sig, at) in zip(fact.all_questions(), phrasings, strict=True)
     ]
     rows += [(fact.id, fact.file, question, fact.line, 0, signature(question)) for fact, question in gained]
     return [row for row in rows if row[5]]

@@ -8,6 +8,7 @@ that is the very same object as before (see `SearchIndex`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.knowledge.model import LANGS, Fact, Topic
@@ -28,6 +29,7 @@ W_TOPIC = 0.5
 # do not walk the tens of thousands a large knowledge base has (while a reload runs in a worker
 # thread, the event loop would wait that long).
 Phrasing = tuple[str, str, str, tuple[str, ...]]
+Analysed = tuple[str, tuple[str, ...]]  # a text's normalised form and tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,16 +43,17 @@ class FactDoc:
     key_texts: tuple[str, ...]  # the same as normalised text, function words kept ("patients said", "病院にとって")
 
 
-def analyse_fact(fact: Fact, topic: Topic | None, analysed: dict[str, tuple[str, tuple[str, ...]]]) -> FactDoc:
-    """`analysed`: texts already read, as `normalise.analyse` gives them: the phrasings as the
-    loader read them, and the texts read earlier in this build (a figure's wording, its base and
-    period, a topic's title recur across many facts)."""
+def analyse_fact(fact: Fact, topic: Topic | None, known: Mapping[str, Analysed], analysed: dict[str, Analysed]) -> FactDoc:
+    """Texts are read as `normalise.analyse` reads them; `known` holds those the loader read
+    (`KnowledgeBase.analysed`), `analysed` those read earlier in this build, and takes the others."""
     found_in: dict[float, list[str]] = {}  # field weight -> the tokens found in fields of that weight
 
-    def analyse(text: str) -> tuple[str, tuple[str, ...]]:
-        found = analysed.get(text)
+    def analyse(text: str) -> Analysed:
+        found = known.get(text)
         if found is None:
-            found = analysed[text] = analyse_text(text)
+            found = analysed.get(text)
+            if found is None:
+                found = analysed[text] = analyse_text(text)
         return found
 
     def tokenise(text: str) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ import sys
 import unicodedata
 from functools import lru_cache
 from importlib import resources
+from itertools import chain
 
 import yaml
 
@@ -39,6 +40,7 @@ _EN_REPLACEMENT = {f"r{i}": replacement for i, (_p, replacement) in enumerate(_L
 # Japanese rules, in order: a rule may rewrite what a later one reads. Each keeps its texts, so a
 # rule none of whose texts occurs is skipped without running its regex over the text.
 _JA_RULES = [(tuple(texts), re.compile("|".join(map(re.escape, texts))), replacement) for texts, replacement in _LISTS["japanese_rules"]]
+_JA_RULE_TEXTS = re.compile("|".join(re.escape(text) for texts, _pattern, _replacement in _JA_RULES for text in texts))  # any rule's text
 _JA_STOP_UNIGRAMS = frozenset("何今誰私僕俺皆方事物的等")
 _SUFFIXES = ("ational", "ations", "ation", "ingly", "ings", "ing", "ies", "ied", "edly", "ed", "es", "s", "ly")
 
@@ -115,7 +117,7 @@ def _canonical(norm: str) -> str:
     if _LATIN_RE.search(norm):
         rules = _EN_RULES_ASCII if norm.isascii() else _EN_RULES
         norm = rules.sub(lambda match: _EN_REPLACEMENT[match.lastgroup or ""], norm)
-    if not norm.isascii():
+    if not norm.isascii() and _JA_RULE_TEXTS.search(norm):
         for texts, pattern, replacement in _JA_RULES:
             for text in texts:
                 if text in norm:
@@ -178,10 +180,7 @@ def _number_token(digits: str) -> str:
 
 def tokenise_normalised(norm: str) -> tuple[str, ...]:
     """`tokenise` of a text, given its `normalise`d form."""
-    out: list[str] = []
-    for chunk in _canonical(norm).split():  # no token spans a space
-        out.extend(_chunk_tokens(chunk))
-    return tuple(out)
+    return tuple(chain.from_iterable(map(_chunk_tokens, _canonical(norm).split())))  # no token spans a space
 
 
 # cached: a text is mostly words and numbers seen before (building an index of 10,000 facts
