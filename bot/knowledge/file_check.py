@@ -19,6 +19,7 @@ from bot.knowledge.model import LANGS, Fact, Figure, Gap, Source, Text, Topic
 from bot.knowledge.numbers import numbers_in, same_number
 from bot.knowledge.schema import describe
 from bot.knowledge.yamlsafe import Limits, Located, Problem, Scalar, YamlError, decode, format_path, parse_yaml_text
+from bot.text.normalise import analyse, detect_lang, signature_of
 
 Position = tuple[int, int]
 
@@ -139,8 +140,6 @@ class _FileReader:
         return self._result(gaps=tuple(gaps))
 
     def additions(self) -> FileResult:
-        from bot.text.normalise import detect_lang
-
         _, entries = self._entries(schema.AdditionsFile, "additions", schema.AdditionSpec)
         out = tuple(Addition(self.display, s.fact, s.question, s.lang or detect_lang(s.question), self.located.at(("additions", i))) for i, s in entries)
         return self._result(additions=out)
@@ -191,8 +190,6 @@ class _FileReader:
             for j, f in enumerate(spec.figures)
             if f.source not in (None, spec.source)
         ]
-        from bot.text.normalise import signature_of
-
         phrasings = tuple(
             (signature_of(self._analyse(q)[1]), self.located.at(path + ("questions", lang, k))) for lang in LANGS for k, q in enumerate(questions[lang])
         )
@@ -210,8 +207,6 @@ class _FileReader:
         """`normalise.analyse` of a text, once per file (figures repeat their wording)."""
         found = self._analysed.get(text)
         if found is None:
-            from bot.text.normalise import analyse
-
             found = self._analysed[text] = analyse(text)
         return found
 
