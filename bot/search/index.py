@@ -136,7 +136,8 @@ class SearchIndex:
         self.unknown_weight = math.log(1 + n / 0.75) if n > 1 else 1.0
         self.candidate_cap = max(SHORTLIST, int(CANDIDATE_DF_CAP * n))
         # per fact, per phrasing: the sum of its tokens' weights (a phrasing's precision divides by it)
-        self._phrase_totals = [tuple(sum(self.idf[t] for t in toks) or 1.0 for _lang, _text, _norm, toks in doc.phrasings) for doc in self.docs]
+        weight = self.idf.__getitem__
+        self._phrase_totals = [tuple(sum(map(weight, toks)) or 1.0 for _lang, _text, _norm, toks in doc.phrasings) for doc in self.docs]
         self.exact: dict[str, int] = {}  # normalised phrasing -> the first fact that has it
         for idx, doc in enumerate(self.docs):
             for _lang, _text, norm, _toks in doc.phrasings:
