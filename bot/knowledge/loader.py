@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.knowledge.charts_check import check_charts
-from bot.knowledge.file_check import Addition, Analysed, FileResult, Placement, check_file
+from bot.knowledge.file_check import Addition, FileResult, Placement, check_file
 from bot.knowledge.model import LANGS, Fact, Gap, KnowledgeBase, Source, Topic
 from bot.knowledge.schema import MAX_QUESTION_CHARS
 from bot.knowledge.yamlsafe import Limits, Problem, YamlError, format_path, read_bytes
@@ -250,9 +250,7 @@ def _merge(
         problems.extend(_collisions(_phrasing_rows(taken, placements, gained)))
     if problems:
         return None, problems
-    analysed: dict[str, Analysed] = {}
-    for _display, res in results:
-        analysed.update(res.analysed)
+    analysed = {display: res.analysed for display, res in results if res.analysed}
     return KnowledgeBase(facts=tuple(facts), topics=tuple(topics), sources=sources, version=version, files=files, gaps=tuple(gaps), analysed=analysed), []
 
 

@@ -119,10 +119,10 @@ class KnowledgeBase:
     version: str  # short content hash of the files it was built from
     files: tuple[str, ...] = field(default=())
     gaps: tuple[Gap, ...] = field(default=())
-    # text -> (normalised text, tokens), as `bot.text.normalise.analyse` gives them, for every text
-    # of the facts and the topics' titles: computed where each file was checked (in parallel on a
-    # large first load) and taken over by the search index
-    analysed: Mapping[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict, repr=False, compare=False)
+    # file -> text -> (normalised text, tokens), as `bot.text.normalise.analyse` gives them, for
+    # every text of the file's facts and its topic's title: computed where each file was checked
+    # (in parallel on a large first load) and taken over by the search index
+    analysed: Mapping[str, Mapping[str, tuple[str, tuple[str, ...]]]] = field(default_factory=dict, repr=False, compare=False)
     _by_id: Mapping[str, Fact] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -44,8 +44,9 @@ class FactDoc:
 
 
 def analyse_fact(fact: Fact, topic: Topic | None, known: Mapping[str, Analysed], analysed: dict[str, Analysed]) -> FactDoc:
-    """Texts are read as `normalise.analyse` reads them; `known` holds those the loader read
-    (`KnowledgeBase.analysed`), `analysed` those read earlier in this build, and takes the others."""
+    """Texts are read as `normalise.analyse` reads them; `known` holds those the loader read in
+    the fact's file (`KnowledgeBase.analysed`), `analysed` those read earlier in this build, and
+    takes the others."""
     found_in: dict[float, list[str]] = {}  # field weight -> the tokens found in fields of that weight
 
     def analyse(text: str) -> Analysed:

@@ -454,7 +454,7 @@ def _analyse_facts(kb: KnowledgeBase, previous: SearchIndex | None) -> list[Fact
         topic = topics.get(fact.topic)
         doc = earlier.get(fact.id)
         if doc is None or doc.fact is not fact or doc.topic is not topic:
-            doc = analyse_fact(fact, topic, kb.analysed, analysed)
+            doc = analyse_fact(fact, topic, kb.analysed.get(fact.file, {}), analysed)
         docs.append(doc)
     return docs
 
