@@ -1,9 +1,11 @@
 """The checks of one knowledge file on its own: read safely (bot.knowledge.yamlsafe), checked
 against its schema (bot.knowledge.schema), built into values and, for facts, checked for numbers
-in answers that are not among the fact's figures.
+in answers that are not among the fact's figures; every text of its facts is analysed
+(bot.text.normalise.analyse) for the collision check and the search index.
 
 `check_file` depends only on the file's name, bytes and the limits: the loader reuses its result
-while a file's bytes are unchanged, and runs it in worker processes on a large first load.
+while a file's bytes are unchanged, and runs it in worker processes on a large first load, and
+for a large knowledge base beside other threads (see `loader.ASIDE_MIN_BYTES`).
 """
 
 from __future__ import annotations

@@ -36,12 +36,14 @@ FUZZY_COLLISION_MAX = 5000  # phrasings; above it only the exact-signature check
 PARALLEL_MIN_BYTES = 4_000_000
 # While other threads run (a reload in a worker thread beside the event loop), the files to check
 # of a knowledge base holding at least this many bytes are checked in a worker process all the
-# same. Checking a file builds its whole YAML tree and models, about 25 container objects a fact,
-# that live until the file is checked: in this process they would be carried into the collector's
-# oldest generation, and enough of them set off a full collection, which walks every object of a
-# large loaded knowledge base (about 125,000 at 10,000 facts: 30 ms on a quiet machine, more on a
-# busy one) holding the interpreter lock, so the event loop would wait that long. In a worker
-# process they never reach this one; what comes back is the file's values.
+# same. Why: a full collection walks every object of the loaded knowledge base (about 125,000 at
+# 10,000 facts, most of them its frozen dataclasses: 30 ms on a quiet machine, more on a busy one)
+# holding the interpreter lock, so the event loop waits that long. CPython runs one when the
+# objects carried into its oldest generation since the last exceed a quarter of those there, and
+# checking a file builds its whole YAML tree and models (about 25 container objects a fact), which
+# live long enough to be carried there. In a worker process they never reach this one; what comes
+# back is the file's values. For the same reason the rest of a reload keeps no container per token
+# or per key until its end (`index._postings`, `charts_check._groups`).
 ASIDE_MIN_BYTES = 4_000_000
 
 
