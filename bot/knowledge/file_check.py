@@ -1,15 +1,17 @@
 """The checks of one knowledge file on its own: read safely (bot.knowledge.yamlsafe), checked
 against its schema (bot.knowledge.schema), built into values and, for facts, checked for numbers
-in answers that are not among the fact's figures.
+in answers that are not among the fact's figures; every text of its facts is analysed
+(bot.text.normalise.analyse) for the collision check and the search index.
 
 `check_file` depends only on the file's name, bytes and the limits: the loader reuses its result
-while a file's bytes are unchanged, and runs it in worker processes on a large first load.
+while a file's bytes are unchanged, and runs it in worker processes on a large first load, and
+for a large knowledge base beside other threads (see `loader.ASIDE_MIN_BYTES`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,6 +21,7 @@ from bot.knowledge.model import LANGS, Fact, Figure, Gap, Source, Text, Topic
 from bot.knowledge.numbers import numbers_in, same_number
 from bot.knowledge.schema import describe
 from bot.knowledge.yamlsafe import Limits, Located, Problem, Scalar, YamlError, decode, format_path, parse_yaml_text
+from bot.text.normalise import analyse, detect_lang, signature_of
 
 Position = tuple[int, int]
 
@@ -30,6 +33,8 @@ Position = tuple[int, int]
 # numbers, not objects: the cycle collector stops tracking them at its first pass over them (see
 # `loader._Row`).
 Placement = tuple[int, Position, tuple[tuple[tuple[Any, ...], str, Position], ...], tuple[tuple[str, Position], ...]]
+# A text's `normalise.analyse`: its normalised form and its tokens.
+Analysed = tuple[str, tuple[str, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +60,10 @@ class FileResult:
     placements: tuple[Placement, ...] = ()  # of each fact, in the same order
     additions: tuple[Addition, ...] = ()
     gaps: tuple[tuple[Gap, int, Position], ...] = ()
+    # every text of the facts and the topic's title, analysed: the phrasings' tokens sign them for
+    # the collision check, and the search index takes all of them over instead of reading the
+    # texts again (they are analysed here because a large first load checks files in parallel)
+    analysed: dict[str, Analysed] = field(default_factory=dict)
 
 
 def check_file(display: str, data: bytes, limits: Limits) -> FileResult:
@@ -86,6 +95,7 @@ class _FileReader:
         self.located = located
         self.problems: list[Problem] = []
         self._texts: dict[tuple[str, str], Text] = {}
+        self._analysed: dict[str, Analysed] = {}
         self._numbers: dict[Text, set[float]] = {}  # the numbers in each base and period of the file
 
     def _entries(self, model: type[schema.StrictModel], key: str, entry_model: type[schema.StrictModel]) -> tuple[Any, Iterator[tuple[int, Any]]]:
@@ -132,8 +142,6 @@ class _FileReader:
         return self._result(gaps=tuple(gaps))
 
     def additions(self) -> FileResult:
-        from bot.text.normalise import detect_lang
-
         _, entries = self._entries(schema.AdditionsFile, "additions", schema.AdditionSpec)
         out = tuple(Addition(self.display, s.fact, s.question, s.lang or detect_lang(s.question), self.located.at(("additions", i))) for i, s in entries)
         return self._result(additions=out)
@@ -154,6 +162,8 @@ class _FileReader:
                 pass
             return self._result()
         topic = Topic(topic_spec.id, self._text(topic_spec.title.en, topic_spec.title.ja), self.display)
+        for lang in LANGS:
+            self._analyse(topic.title.get(lang))
         facts: list[Fact] = []
         placements: list[Placement] = []
         for i, fact_spec in entries:
@@ -161,7 +171,7 @@ class _FileReader:
             if placed is not None:
                 facts.append(placed[0])
                 placements.append(placed[1])
-        return self._result(topic=topic, topic_at=self.located.at(("topic", "id")), facts=tuple(facts), placements=tuple(placements))
+        return self._result(topic=topic, topic_at=self.located.at(("topic", "id")), facts=tuple(facts), placements=tuple(placements), analysed=self._analysed)
 
     def _fact(self, i: int, spec: schema.FactSpec, topic: str) -> tuple[Fact, Placement] | None:
         path: tuple[Any, ...] = ("facts", i)
@@ -182,10 +192,25 @@ class _FileReader:
             for j, f in enumerate(spec.figures)
             if f.source not in (None, spec.source)
         ]
-        from bot.text.normalise import signature
-
-        phrasings = tuple((signature(q), self.located.at(path + ("questions", lang, k))) for lang in LANGS for k, q in enumerate(questions[lang]))
+        phrasings = tuple(
+            (signature_of(self._analyse(q)[1]), self.located.at(path + ("questions", lang, k))) for lang in LANGS for k, q in enumerate(questions[lang])
+        )
+        for lang in LANGS:
+            for keyword in keywords.get(lang, ()):
+                self._analyse(keyword)
+            self._analyse(fact.answer.get(lang))
+            for fig in fact.figures:
+                for label in (fig.counts, fig.base, fig.period):
+                    if label is not None:
+                        self._analyse(label.get(lang))
         return fact, (i, self.located.at(path + ("id",)), tuple(named), phrasings)
+
+    def _analyse(self, text: str) -> Analysed:
+        """`normalise.analyse` of a text, once per file (figures repeat their wording)."""
+        found = self._analysed.get(text)
+        if found is None:
+            found = self._analysed[text] = analyse(text)
+        return found
 
     def _figure(self, path: tuple[Any, ...], spec: schema.FigureSpec, fact_source: str) -> Figure | None:
         value = spec.value

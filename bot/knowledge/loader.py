@@ -34,6 +34,17 @@ FUZZY_COLLISION_MAX = 5000  # phrasings; above it only the exact-signature check
 # processes, one per core, when the calling process runs no other thread: the first load of a
 # large knowledge base, before the bot connects. A reload after an edit checks few files.
 PARALLEL_MIN_BYTES = 4_000_000
+# While other threads run (a reload in a worker thread beside the event loop), the files to check
+# of a knowledge base holding at least this many bytes are checked in a worker process all the
+# same. Why: a full collection walks every object of the loaded knowledge base (about 125,000 at
+# 10,000 facts, most of them its frozen dataclasses: 30 ms on a quiet machine, more on a busy one)
+# holding the interpreter lock, so the event loop waits that long. CPython runs one when the
+# objects carried into its oldest generation since the last exceed a quarter of those there, and
+# checking a file builds its whole YAML tree and models (about 25 container objects a fact), which
+# live long enough to be carried there. In a worker process they never reach this one; what comes
+# back is the file's values. For the same reason the rest of a reload keeps no container per token
+# or per key until its end (`index._postings`, `charts_check._groups`).
+ASIDE_MIN_BYTES = 4_000_000
 
 
 @dataclass
@@ -101,6 +112,7 @@ def load_knowledge(
     results: list[tuple[str, FileResult | None]] = []  # None: to be checked
     to_check: list[tuple[int, str, bytes, bytes]] = []  # (its place in results, name, bytes, digest)
     kept: dict[str, tuple[bytes, Limits, FileResult]] = {}
+    size = 0  # bytes of every file read
     for file in files:
         display = str(file)
         root = next((r for r in roots if file.is_relative_to(r)), None)
@@ -109,6 +121,7 @@ def load_knowledge(
         except YamlError as exc:
             results.append((display, FileResult((exc.problem,))))
             continue
+        size += len(data)
         digest = hashlib.sha256(data).digest()
         # the version describes the very bytes that were checked, even if a file changes meanwhile
         version.update(display.encode() + b"\0" + digest)
@@ -118,7 +131,7 @@ def load_knowledge(
         else:
             kept[display] = (digest, limits, result)
         results.append((display, result))
-    checked = _check_files([(display, data) for _i, display, data, _digest in to_check], limits)
+    checked = _check_files([(display, data) for _i, display, data, _digest in to_check], limits, size)
     for (i, display, _data, digest), result in zip(to_check, checked, strict=True):
         kept[display] = (digest, limits, result)
         results[i] = (display, result)
@@ -137,26 +150,39 @@ def load_knowledge(
     return LoadResult(kb, [])
 
 
-def _check_files(files: list[tuple[str, bytes]], limits: Limits) -> list[FileResult]:
-    """`check_file` of each (name, bytes), in order."""
+def _check_files(files: list[tuple[str, bytes]], limits: Limits, size: int) -> list[FileResult]:
+    """`check_file` of each (name, bytes), in order; `size`: the bytes of the whole knowledge base."""
     workers = min(len(files), os.cpu_count() or 1)
-    if (
-        workers > 1
-        and sum(len(data) for _display, data in files) >= PARALLEL_MIN_BYTES
-        and threading.active_count() == 1
-        and "fork" in multiprocessing.get_all_start_methods()
-        and sys.platform != "darwin"
-    ):
-        # Processes, not threads: the checks are Python code, which holds the interpreter lock.
-        # Forked, so they start in milliseconds with everything imported and never run the
-        # caller's main module again; forking is safe only while no other thread runs (and not
-        # on macOS, whose system libraries may not survive it).
+    context = _process_context(workers, sum(len(data) for _display, data in files), size) if files else None
+    if context is not None:
         try:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
                 return list(pool.map(check_file, [display for display, _ in files], [data for _, data in files], itertools.repeat(limits)))
         except (OSError, BrokenProcessPool):  # no processes to be had: check them in this one
             pass
     return [check_file(display, data, limits) for display, data in files]
+
+
+def _process_context(workers: int, checked: int, size: int) -> multiprocessing.context.BaseContext | None:
+    """How to start the processes that check files of `checked` bytes in all, of a knowledge base
+    of `size` bytes, or None to check them in this process. Processes, not threads: the checks
+    are Python code, which holds the interpreter lock."""
+    methods = multiprocessing.get_all_start_methods()
+    if threading.active_count() == 1:
+        if workers > 1 and checked >= PARALLEL_MIN_BYTES and "fork" in methods and sys.platform != "darwin":
+            # Forked, so they start in milliseconds with everything imported and never run the
+            # caller's main module again; forking is safe only while no other thread runs (and
+            # not on macOS, whose system libraries may not survive it).
+            return multiprocessing.get_context("fork")
+        return None
+    if size >= ASIDE_MIN_BYTES and "forkserver" in methods:
+        # Forked from multiprocessing's fork server, a process of its own started on first use
+        # that imports the checks once: safe beside other threads. (Like any process not forked
+        # from this one, a worker imports the caller's main module again if it is a script file.)
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([check_file.__module__])
+        return context
+    return None
 
 
 # -- across files
@@ -226,7 +252,8 @@ def _merge(
         problems.extend(_collisions(_phrasing_rows(taken, placements, gained)))
     if problems:
         return None, problems
-    return KnowledgeBase(facts=tuple(facts), topics=tuple(topics), sources=sources, version=version, files=files, gaps=tuple(gaps)), []
+    analysed = {display: res.analysed for display, res in results if res.analysed}
+    return KnowledgeBase(facts=tuple(facts), topics=tuple(topics), sources=sources, version=version, files=files, gaps=tuple(gaps), analysed=analysed), []
 
 
 def _apply_additions(facts: list[Fact], additions: list[Addition], problems: list[Problem]) -> tuple[list[Fact], list[tuple[Fact, str]]]:

@@ -8,6 +8,7 @@ that is the very same object as before (see `SearchIndex`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.knowledge.model import LANGS, Fact, Topic
@@ -28,6 +29,7 @@ W_TOPIC = 0.5
 # do not walk the tens of thousands a large knowledge base has (while a reload runs in a worker
 # thread, the event loop would wait that long).
 Phrasing = tuple[str, str, str, tuple[str, ...]]
+Analysed = tuple[str, tuple[str, ...]]  # a text's normalised form and tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,24 +43,25 @@ class FactDoc:
     key_texts: tuple[str, ...]  # the same as normalised text, function words kept ("patients said", "病院にとって")
 
 
-def analyse_fact(fact: Fact, topic: Topic | None, analysed: dict[str, tuple[str, tuple[str, ...]]]) -> FactDoc:
-    """`analysed`: texts already read in this build, as `normalise.analyse` gives them (a
-    figure's wording, its base and period, a topic's title recur across many facts)."""
-    fields: dict[str, float] = {}
+def analyse_fact(fact: Fact, topic: Topic | None, known: Mapping[str, Analysed], analysed: dict[str, Analysed]) -> FactDoc:
+    """Texts are read as `normalise.analyse` reads them; `known` holds those the loader read in
+    the fact's file (`KnowledgeBase.analysed`), `analysed` those read earlier in this build, and
+    takes the others."""
+    found_in: dict[float, list[str]] = {}  # field weight -> the tokens found in fields of that weight
 
-    def analyse(text: str) -> tuple[str, tuple[str, ...]]:
-        found = analysed.get(text)
+    def analyse(text: str) -> Analysed:
+        found = known.get(text)
         if found is None:
-            found = analysed[text] = analyse_text(text)
+            found = analysed.get(text)
+            if found is None:
+                found = analysed[text] = analyse_text(text)
         return found
 
     def tokenise(text: str) -> tuple[str, ...]:
         return analyse(text)[1]
 
     def add(words: tuple[str, ...], weight: float) -> None:
-        for token in words:
-            if fields.get(token, 0.0) < weight:
-                fields[token] = weight
+        found_in.setdefault(weight, []).extend(words)
 
     phrasings: list[Phrasing] = []
     for lang, question in fact.all_questions():
@@ -87,5 +90,8 @@ def analyse_fact(fact: Fact, topic: Topic | None, analysed: dict[str, tuple[str,
         value = fig.value
         add(tokenise(f"{value:g}" if isinstance(value, float) else value.replace("-", " ")), W_FIGURE)
         add(tokenise(fig.as_of[:4]), W_FIGURE_TEXT)
+    fields: dict[str, float] = {}
+    for weight in sorted(found_in):  # lightest first, so each token ends with its best weight
+        fields.update(dict.fromkeys(found_in[weight], weight))
     langs = tuple(fact.questions)
     return FactDoc(fact, topic, langs, fields, tuple(phrasings), tuple(key_phrases), tuple(key_texts))

@@ -38,7 +38,7 @@ import heapq
 import math
 import operator
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -134,24 +134,21 @@ class SearchIndex:
     `previous`: the index of an earlier version of the knowledge base, after a reload. The
     analysis of every fact that is the very same object there (with the very same topic) is
     taken over instead of done again; everything that depends on the whole knowledge base
-    (postings, weights, exact phrasings, typo repair) is computed afresh, so the index is the
-    same as one built from scratch."""
+    (postings, weights, exact phrasings, typo repair) is computed afresh, except the figure
+    holders when every position holds the same figures, so the index is the same as one built
+    from scratch."""
 
     def __init__(self, kb: KnowledgeBase, previous: SearchIndex | None = None) -> None:
         self.kb = kb
         self.docs = _analyse_facts(kb, previous)
-        postings: defaultdict[str, list[int]] = defaultdict(list)
-        for idx, doc in enumerate(self.docs):
-            for token in doc.fields:
-                postings[token].append(idx)
-        # token -> positions of the facts that hold it (tuples: see `facts.Phrasing`)
-        self.postings: dict[str, tuple[int, ...]] = {token: tuple(p) for token, p in postings.items()}
+        self.postings = _postings(self.docs)  # token -> positions of the facts that hold it
         n = max(1, len(self.docs))
         self.idf: dict[str, float] = {t: math.log(1 + n / len(p)) for t, p in self.postings.items()}
         self.unknown_weight = math.log(1 + n / 0.75) if n > 1 else 1.0
         self.candidate_cap = max(SHORTLIST, int(CANDIDATE_DF_CAP * n))
         # per fact, per phrasing: the sum of its tokens' weights (a phrasing's precision divides by it)
-        self._phrase_totals = [tuple(sum(self.idf[t] for t in toks) or 1.0 for _lang, _text, _norm, toks in doc.phrasings) for doc in self.docs]
+        weight = self.idf.__getitem__
+        self._phrase_totals = [tuple(sum(map(weight, toks)) or 1.0 for _lang, _text, _norm, toks in doc.phrasings) for doc in self.docs]
         self.exact: dict[str, int] = {}  # normalised phrasing -> the first fact that has it
         for idx, doc in enumerate(self.docs):
             for _lang, _text, norm, _toks in doc.phrasings:
@@ -163,8 +160,13 @@ class SearchIndex:
             self.model: CentroidModel | None = previous.model  # the very same facts: the same model
         else:
             self.model = build_model(self.docs)
-        self._figures = figure_holders(self.docs)
-        self._position = {doc.fact.id: idx for idx, doc in reversed(list(enumerate(self.docs)))}
+        if previous is not None and _same_figures(previous.docs, self.docs):
+            self._figures = previous._figures
+        else:
+            self._figures = figure_holders(self.docs)
+        self._position: dict[str, int] = {}  # fact id -> the position of the first fact with it
+        for idx, doc in enumerate(self.docs):
+            self._position.setdefault(doc.fact.id, idx)
         self._fact_dates: dict[str, frozenset[str]] = {}  # filled by `_dates_of` (the same value whichever thread writes it)
 
     def search(self, question: str, limit: int = 5) -> SearchResult:
@@ -467,18 +469,46 @@ class SearchIndex:
         return [(fid, text) for text, fid in out.items()][:limit]
 
 
+def _postings(docs: list[FactDoc]) -> dict[str, tuple[int, ...]]:
+    """Token -> the positions of the facts that hold it, in order, as tuples of numbers (which
+    the cycle collector stops tracking).
+
+    The positions are gathered in one flat list, grouped by token, not in a list per token: a
+    reload builds the index in a worker thread beside the event loop, and thousands of lists
+    alive until the end of the build would be carried into the collector's oldest generation
+    and hasten a full collection, which holds the interpreter lock (see `loader.ASIDE_MIN_BYTES`)."""
+    holders = Counter(token for doc in docs for token in doc.fields)  # token -> how many facts hold it
+    start: dict[str, int] = {}  # token -> where its positions begin in `flat`
+    end = 0
+    for token, count in holders.items():
+        start[token] = end
+        end += count
+    flat = [0] * end
+    free = dict(start)  # token -> where its next position goes
+    for idx, doc in enumerate(docs):
+        for token in doc.fields:
+            flat[free[token]] = idx
+            free[token] += 1
+    return {token: tuple(flat[first : free[token]]) for token, first in start.items()}
+
+
+def _same_figures(before: list[FactDoc], after: list[FactDoc]) -> bool:
+    """Whether every position holds the same figures: all that `figure_holders` reads."""
+    return len(before) == len(after) and all(a.fact.figures == b.fact.figures for a, b in zip(before, after, strict=True))
+
+
 def _analyse_facts(kb: KnowledgeBase, previous: SearchIndex | None) -> list[FactDoc]:
     topics: dict[str, Topic] = {}
     for topic in kb.topics:
         topics.setdefault(topic.id, topic)
     earlier = {doc.fact.id: doc for doc in previous.docs} if previous is not None else {}
     docs = []
-    analysed: dict[str, tuple[str, tuple[str, ...]]] = {}  # for this build only
+    analysed: dict[str, tuple[str, tuple[str, ...]]] = {}  # texts the loader did not read, for this build only
     for fact in kb.facts:
         topic = topics.get(fact.topic)
         doc = earlier.get(fact.id)
         if doc is None or doc.fact is not fact or doc.topic is not topic:
-            doc = analyse_fact(fact, topic, analysed)
+            doc = analyse_fact(fact, topic, kb.analysed.get(fact.file, {}), analysed)
         docs.append(doc)
     return docs
 

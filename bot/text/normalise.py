@@ -20,6 +20,7 @@ import sys
 import unicodedata
 from functools import lru_cache
 from importlib import resources
+from itertools import chain
 
 import yaml
 
@@ -30,10 +31,16 @@ _SYNONYMS = {variant: word for word, variants in _LISTS["synonyms"].items() for 
 # English rules, all in one pass (they do not feed each other): each rule is a named group.
 # Every rule's match starts at the start of a word or at "%": saying so first (the same
 # matches) lets the regex engine skip every other position instead of trying each rule there.
-_EN_RULES = re.compile(r"(?:(?<!\w)(?=[a-z])|(?=%))(?:" + "|".join(f"(?P<r{i}>{pattern})" for i, (pattern, _r) in enumerate(_LISTS["english_rules"])) + ")")
+_EN_PATTERN = r"(?:(?<!\w)(?=[a-z])|(?=%))(?:" + "|".join(f"(?P<r{i}>{pattern})" for i, (pattern, _r) in enumerate(_LISTS["english_rules"])) + ")"
+_EN_RULES = re.compile(_EN_PATTERN)
+# The same rules for an ASCII text, where ASCII and Unicode classes agree (\w, \b, and \s on a
+# normalised text, whose only white space is " "), and the ASCII ones are quicker to test.
+_EN_RULES_ASCII = re.compile(_EN_PATTERN, re.ASCII)
 _EN_REPLACEMENT = {f"r{i}": replacement for i, (_p, replacement) in enumerate(_LISTS["english_rules"])}
-# Japanese rules, in order: a rule may rewrite what a later one reads.
-_JA_RULES = [(re.compile("|".join(map(re.escape, texts))), replacement) for texts, replacement in _LISTS["japanese_rules"]]
+# Japanese rules, in order: a rule may rewrite what a later one reads. Each keeps its texts, so a
+# rule none of whose texts occurs is skipped without running its regex over the text.
+_JA_RULES = [(tuple(texts), re.compile("|".join(map(re.escape, texts))), replacement) for texts, replacement in _LISTS["japanese_rules"]]
+_JA_RULE_TEXTS = re.compile("|".join(re.escape(text) for texts, _pattern, _replacement in _JA_RULES for text in texts))  # any rule's text
 _JA_STOP_UNIGRAMS = frozenset("何今誰私僕俺皆方事物的等")
 _SUFFIXES = ("ational", "ations", "ation", "ingly", "ings", "ing", "ies", "ied", "edly", "ed", "es", "s", "ly")
 
@@ -49,6 +56,29 @@ _ASCII_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _DIGIT_COMMA_RE = re.compile(r"(?<=\d),(?=\d{3})")
 _NOT_WORD_RE = re.compile(r"[^\w%.]+|_")
 _LONE_DOT_RE = re.compile(r"(?<!\d)\.|\.(?!\d)")
+_ASCII_NOT_WORD = {code: " " for code in range(128) if not (chr(code).isalnum() or chr(code) in "%.") or chr(code) == "_"}
+
+
+def _kept_class(blocks: tuple[tuple[int, int], ...]) -> str:
+    """A regex class of the characters in these blocks that `clean` keeps, from this Python's
+    Unicode tables (unassigned and combining code points among them are left out)."""
+    parts = []
+    start = None
+    for low, high in blocks:
+        for code in range(low, high + 2):
+            kept = code <= high and unicodedata.category(chr(code)) not in _DROP_CATEGORIES
+            if kept and start is None:
+                start = code
+            elif not kept and start is not None:
+                parts.append(re.escape(chr(start)) + ("-" + re.escape(chr(code - 1)) if code - 1 > start else ""))
+                start = None
+    return "[" + "".join(parts) + "]"
+
+
+# Text made only of these (printable ASCII, Japanese punctuation, kana and kanji, full-width
+# forms) has nothing for `clean` to drop: most Japanese text is, and it skips the character by
+# character check.
+_PLAIN_RE = re.compile(_kept_class(((0x20, 0x7E), (0x3000, 0x30FF), (0x4E00, 0x9FFF), (0xFF00, 0xFFEF))) + "*")
 
 
 def strip_markup(text: str) -> str:
@@ -62,15 +92,24 @@ def clean(text: str) -> str:
     text = strip_markup(text)
     if text.isascii():  # only ASCII control characters can need removing
         return _ASCII_CONTROL_RE.sub("", text).lower()
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in _DROP_CATEGORIES or ch in "\n\t ")
+    if not _PLAIN_RE.fullmatch(text):
+        text = "".join(ch for ch in text if unicodedata.category(ch) not in _DROP_CATEGORIES or ch in "\n\t ")
     return unicodedata.normalize("NFKC", text).casefold()
 
 
 def normalise(text: str) -> str:
     """Comparable form: cleaned, punctuation to spaces (a decimal point and "%" kept), single spaces."""
-    text = _DIGIT_COMMA_RE.sub("", clean(text))
-    text = _NOT_WORD_RE.sub(" ", text)
-    text = _LONE_DOT_RE.sub(" ", text)
+    text = clean(text)
+    if "," in text:
+        text = _DIGIT_COMMA_RE.sub("", text)
+    if text.isascii():
+        # the same as the regex below on ASCII, where a word character is a letter, digit or "_"
+        # (cleaned text has no capitals); one space per character, as `split` joins runs anyway
+        text = text.translate(_ASCII_NOT_WORD)
+    else:
+        text = _NOT_WORD_RE.sub(" ", text)
+    if "." in text:
+        text = _LONE_DOT_RE.sub(" ", text)
     return " ".join(text.split())
 
 
@@ -84,10 +123,14 @@ def detect_lang(text: str) -> str:
 def _canonical(norm: str) -> str:
     """The phrase rules applied to a normalised text, each table only where its script occurs."""
     if _LATIN_RE.search(norm):
-        norm = _EN_RULES.sub(lambda match: _EN_REPLACEMENT[match.lastgroup or ""], norm)
-    if not norm.isascii():
-        for pattern, replacement in _JA_RULES:
-            norm = pattern.sub(replacement, norm)
+        rules = _EN_RULES_ASCII if norm.isascii() else _EN_RULES
+        norm = rules.sub(lambda match: _EN_REPLACEMENT[match.lastgroup or ""], norm)
+    if not norm.isascii() and _JA_RULE_TEXTS.search(norm):
+        for texts, pattern, replacement in _JA_RULES:
+            for text in texts:
+                if text in norm:
+                    norm = pattern.sub(replacement, norm)
+                    break
     return norm
 
 
@@ -145,10 +188,7 @@ def _number_token(digits: str) -> str:
 
 def tokenise_normalised(norm: str) -> tuple[str, ...]:
     """`tokenise` of a text, given its `normalise`d form."""
-    out: list[str] = []
-    for chunk in _canonical(norm).split():  # no token spans a space
-        out.extend(_chunk_tokens(chunk))
-    return tuple(out)
+    return tuple(chain.from_iterable(map(_chunk_tokens, _canonical(norm).split())))  # no token spans a space
 
 
 # cached: a text is mostly words and numbers seen before (building an index of 10,000 facts
@@ -210,4 +250,9 @@ def question_type(text: str) -> str:
 
 def signature(text: str) -> str:
     """Order-free content of a phrasing; two phrasings with the same signature are indistinguishable."""
-    return " ".join(sorted(set(tokenise(text))))
+    return signature_of(tokenise(text))
+
+
+def signature_of(toks: tuple[str, ...]) -> str:
+    """`signature` of a text, given its tokens."""
+    return " ".join(sorted(set(toks)))

@@ -38,6 +38,7 @@ def _questions(kb: KnowledgeBase) -> list[str]:
 def _assert_same(a: SearchIndex, b: SearchIndex, questions: list[str]) -> None:
     assert a.idf == b.idf
     assert {t: list(p) for t, p in a.postings.items()} == {t: list(p) for t, p in b.postings.items()}
+    assert a._figures == b._figures
     for question in questions:
         assert a.search(question, limit=10) == b.search(question, limit=10), question
     for typed in ("how many peo", "マイナ", "usage ra"):
@@ -233,3 +234,24 @@ def test_learned_model_is_kept_for_the_same_facts_and_skipped_when_too_many(kb, 
     assert lexical.model is None
     result = lexical.search("how many people have registered the card for health insurance")
     assert result.top is not None and result.top.learned == 0.0 and result.top.score == result.top.lexical
+
+
+def test_postings_list_each_token_s_facts_in_order(kb: KnowledgeBase) -> None:
+    index = SearchIndex(kb)
+    expected: dict[str, list[int]] = {}
+    for idx, doc in enumerate(index.docs):
+        for token in doc.fields:
+            expected.setdefault(token, []).append(idx)
+    assert {t: list(p) for t, p in index.postings.items()} == expected
+    assert list(index.postings) == list(expected)  # in the order the tokens first occur
+
+
+def test_figure_holders_are_taken_over_only_for_the_same_figures(kb: KnowledgeBase) -> None:
+    base = SearchIndex(kb)
+    facts = list(kb.facts)
+    assert SearchIndex(_with_facts(kb, facts), previous=base)._figures is base._figures
+    figured = next(i for i, fact in enumerate(facts) if any(isinstance(f.value, float) for f in fact.figures))
+    first = facts[figured].figures[0]
+    facts[figured] = facts[figured].replace(figures=(replace(first, value=first.value + 12.5), *facts[figured].figures[1:]))
+    again = SearchIndex(_with_facts(kb, facts), previous=base)
+    assert again._figures is not base._figures and again._figures == SearchIndex(_with_facts(kb, facts))._figures

@@ -90,3 +90,69 @@ def test_discord_markup_is_not_part_of_the_question() -> None:
     text = "<@123456789012345678> <@!42> <@&7> <#99> <:maina:1234567890> usage rate? <a:wave:55>"
     assert strip_markup(text).split() == ["usage", "rate?"]
     assert tokens(text) == tokens("usage rate?")
+
+
+# The normaliser's shortcuts, each against the general path it stands in for.
+
+_SHORTCUT_TEXTS = [
+    "How many people?? 1,234,567 (29.6%) _under_score_ ... a.b 3. .5 \t\n\x1f\x7f end.",
+    "don't  DOESN'T is n't per cent pct hoken-sho my-number mai na riyou ritsu",
+    "マイナンバーカードの利用率は？ ほけんしょう、しかくかくにんしょ、パーセント、割合を教えて",
+    "ﾏｲﾅﾝﾊﾞｰ　ｶｰﾄﾞ　５０％　１，０００人",
+    "e\u0301t\u00e9 caf\u00e9 \u00adsoft\u200bhyphen \u3099\u309a が\u3099",
+    "平成３０年度　東京都の病院　まいなほけんしょう",
+    "",
+]
+
+
+def _clean_in_full(text: str) -> str:
+    import unicodedata
+
+    from bot.text import normalise as module
+
+    if text.isascii():
+        return module._ASCII_CONTROL_RE.sub("", text).lower()
+    kept = "".join(ch for ch in text if unicodedata.category(ch) not in module._DROP_CATEGORIES or ch in "\n\t ")
+    return unicodedata.normalize("NFKC", kept).casefold()
+
+
+def _normalise_in_full(text: str) -> str:
+    from bot.text import normalise as module
+
+    text = module._DIGIT_COMMA_RE.sub("", _clean_in_full(text))
+    text = module._NOT_WORD_RE.sub(" ", text)
+    text = module._LONE_DOT_RE.sub(" ", text)
+    return " ".join(text.split())
+
+
+def _canonical_in_full(norm: str) -> str:
+    from bot.text import normalise as module
+
+    if module._LATIN_RE.search(norm):
+        norm = module._EN_RULES.sub(lambda match: module._EN_REPLACEMENT[match.lastgroup or ""], norm)
+    if not norm.isascii():
+        for _texts, pattern, replacement in module._JA_RULES:
+            norm = pattern.sub(replacement, norm)
+    return norm
+
+
+def test_shortcuts_give_what_the_general_path_gives() -> None:
+    from bot.text import normalise as module
+
+    texts = _SHORTCUT_TEXTS + [text.upper() for text in _SHORTCUT_TEXTS] + [chr(code) * 3 for code in range(128)]
+    for text in texts:
+        assert clean(text) == _clean_in_full(text), text
+        assert normalise(text) == _normalise_in_full(text), text
+        norm = normalise(text)
+        assert module._canonical(norm) == _canonical_in_full(norm), text
+
+
+def test_the_plain_characters_are_all_kept_by_clean() -> None:
+    """`clean` skips its character check on text made only of these: none may be one it drops."""
+    import unicodedata
+
+    from bot.text import normalise as module
+
+    plain = [chr(code) for code in range(0x30000) if module._PLAIN_RE.fullmatch(chr(code))]
+    assert "a" in plain and "漢" in plain and "ア" in plain and "\u3099" not in plain and "\u200b" not in plain
+    assert all(unicodedata.category(ch) not in module._DROP_CATEGORIES for ch in plain)

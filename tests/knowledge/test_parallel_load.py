@@ -53,3 +53,51 @@ def test_worker_processes_check_the_files_as_this_process_does(tmp_path: Path, m
     assert fine_in_workers.kb == fine.kb
     checked_by = {int(line) for line in pids.read_text().split()}
     assert checked_by and os.getpid() not in checked_by  # every file was checked in a worker
+
+
+def _check_noting_the_process_beside(display: str, data: bytes, limits: Limits):  # type: ignore[no-untyped-def]
+    """`loader.check_file`, noting the process that ran it in `pids` beside the knowledge folder
+    (a process forked from the fork server does not see this module's monkeypatched names)."""
+    with (Path(display).parent.parent / "pids").open("a") as out:
+        out.write(f"{os.getpid()}\n")
+    return _CHECK_FILE(display, data, limits)
+
+
+@pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(), reason="checked aside in a process from the fork server")
+def test_a_load_beside_other_threads_checks_large_files_in_a_worker_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reload runs in a worker thread beside the event loop: a large file is checked in a
+    process of its own, and gives what a check in this process gives."""
+    folder = tmp_path / "knowledge"
+    shutil.copytree(default_knowledge_path(), folder)
+    alone = loader.load_knowledge([folder])
+    assert alone.kb is not None
+
+    def load_in_a_thread() -> loader.LoadResult:
+        outcome: list[loader.LoadResult] = []
+        worker = threading.Thread(target=lambda: outcome.append(loader.load_knowledge([folder])))
+        worker.start()
+        worker.join()
+        return outcome[0]
+
+    monkeypatch.setattr(loader, "check_file", _check_noting_the_process_beside)
+    monkeypatch.setattr(loader, "ASIDE_MIN_BYTES", 0)
+    aside = load_in_a_thread()
+    assert aside.kb == alone.kb and aside.problems == alone.problems
+    assert aside.kb is not None and dict(aside.kb.analysed) == dict(alone.kb.analysed)
+    checked_by = {int(line) for line in (tmp_path / "pids").read_text().split()}
+    assert checked_by and os.getpid() not in checked_by
+
+    (tmp_path / "pids").unlink()
+    monkeypatch.setattr(loader, "ASIDE_MIN_BYTES", 10**12)  # small files: checked in this process
+    assert load_in_a_thread().kb == alone.kb
+    assert {int(line) for line in (tmp_path / "pids").read_text().split()} == {os.getpid()}
+
+
+def test_knowledge_values_pickle_as_themselves() -> None:
+    """Files checked in worker processes send their values back pickled."""
+    import pickle
+
+    kb = loader.load_knowledge([default_knowledge_path()]).kb
+    assert kb is not None
+    values = [*kb.facts, *kb.topics, *kb.sources.values(), *kb.gaps, *(fig for fact in kb.facts for fig in fact.figures)]
+    assert values and pickle.loads(pickle.dumps(values)) == values
