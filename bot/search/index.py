@@ -156,6 +156,8 @@ class SearchIndex:
         self._phrasing_count = sum(len(doc.phrasings) for doc in self.docs)
         self._typos = TypoRepair(self.postings)
         self._gaps = _gap_matchers(kb)
+        patterns = [pattern.pattern for _id, pattern, _ja in self._gaps if pattern is not None]
+        self._any_gap_term = re.compile("|".join(patterns)) if patterns else None
         if previous is not None and len(previous.docs) == len(self.docs) and all(map(operator.is_, previous.docs, self.docs)):
             self.model: CentroidModel | None = previous.model  # the very same facts: the same model
         else:
@@ -383,14 +385,15 @@ class SearchIndex:
             for word, sim in mine:
                 gains.setdefault(word, []).append((number, weight * sim))
         idf = self.idf
+        words = gains.keys()
         best_phrase = 0.0
         best_text = doc.phrasings[0][1] if doc.phrasings else ""
         for (_lang, text, phrasing_norm, toks), phrase_total in zip(doc.phrasings, phrase_totals, strict=True):
             if phrasing_norm == norm:
                 return Candidate(doc.fact.id, 1.0, 1.0, 1.0, text, True, 1.0, 1.0)
-            hit_p = gains.keys() & toks  # the phrasing's tokens the question holds
-            if not hit_p:
+            if words.isdisjoint(toks):
                 continue  # shares no word with the question: its F1 is 0
+            hit_p = words & toks  # the phrasing's tokens the question holds
             # question weight explained by this phrasing: each question token at its best word here
             best: dict[int, float] = {}
             for word in hit_p:
@@ -417,9 +420,11 @@ class SearchIndex:
 
     def gaps_in(self, norm: str) -> tuple[str, ...]:
         """Ids of the declared not-covered subjects a normalised text mentions."""
+        # one search for any gap's English term first: most texts mention none
+        english = self._any_gap_term is not None and self._any_gap_term.search(norm) is not None
         found = []
         for gap_id, pattern, ja_terms in self._gaps:
-            if (pattern is not None and pattern.search(norm)) or any(t in norm for t in ja_terms):
+            if (english and pattern is not None and pattern.search(norm)) or any(t in norm for t in ja_terms):
                 found.append(gap_id)
         return tuple(found)
 
