@@ -15,6 +15,7 @@ from bot.answer.reply import Reply
 from bot.app import BUTTON_LABEL_MAX, CHOICE_MAX, CHOICES_MAX, CUSTOM_ID_MAX, clip, lang_of_locale, unknown_fact_text
 from bot.client import SurveyBot
 from bot.knowledge.model import Fact, KnowledgeBase
+from bot.search.complete import complete, rank_typed
 from bot.text.normalise import detect_lang
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ def _ranked_facts(bot: SurveyBot, typed: str, lang: str) -> list[Fact]:
     typed = typed.strip()[: answerer.max_chars]
     if not typed:
         return list(kb.facts)
-    ranked = answerer.index.rank_typed(typed, CHOICES_MAX)
+    ranked = rank_typed(answerer.index, typed, CHOICES_MAX)
     return [f for f in (kb.fact(c.fact_id) for c in ranked) if f is not None]
 
 
@@ -125,7 +126,7 @@ class Ask(commands.Cog):
         # rank no more than a question may hold: this runs on the event loop (see _ranked_facts)
         typed = current.strip()[: answerer.max_chars]
         if typed:
-            texts = [text for _fid, text in answerer.index.complete(typed, lang, CHOICES_MAX)]
+            texts = [text for _fid, text in complete(answerer.index, typed, lang, CHOICES_MAX)]
         else:
             texts = [_phrasing(fact, lang) for fact in answerer.kb.facts[:CHOICES_MAX]]
         choices = []

@@ -62,7 +62,6 @@ W_LEXICAL = 0.6  # score = W_LEXICAL * lexical + (1 - W_LEXICAL) * learned, with
 DATE_BONUS = 0.1
 SUBJECT_BONUS = 0.1  # a fact holding what a quantity question counts, over the top fact lacking it  # a fact with a figure for the month or year asked about, over one without
 RARE_SHARE = 0.08  # a word held by at most this share of the facts names a subject of its own
-PREFIX_SCAN_MAX = 20_000  # autocomplete scans phrasings for a typed prefix only up to this many
 
 # Sentences end at punctuation, line breaks, and emoji (chat users punctuate with them).
 _SENTENCE_RE = re.compile(r"(?<=[.?!。？！\U0001F000-\U0001FAFF\u2600-\u27BF])(?![.?!。？！\U0001F000-\U0001FAFF\u2600-\u27BF])\s*|\n+")
@@ -153,7 +152,7 @@ class SearchIndex:
         for idx, doc in enumerate(self.docs):
             for _lang, _text, norm, _toks in doc.phrasings:
                 self.exact.setdefault(norm, idx)
-        self._phrasing_count = sum(len(doc.phrasings) for doc in self.docs)
+        self.phrasing_count = sum(len(doc.phrasings) for doc in self.docs)
         self._typos = TypoRepair(self.postings)
         self._gaps = _gap_matchers(kb)
         patterns = [pattern.pattern for _id, pattern, _ja in self._gaps if pattern is not None]
@@ -427,51 +426,6 @@ class SearchIndex:
             if (english and pattern is not None and pattern.search(norm)) or any(t in norm for t in ja_terms):
                 found.append(gap_id)
         return tuple(found)
-
-    def rank_typed(self, typed: str, limit: int = 25) -> list[Candidate]:
-        """Facts for text that is still being typed, best first, one candidate per fact.
-
-        The last word is usually cut short ("how many peo"), so the text without it is ranked
-        too and each fact keeps its better score."""
-        typed = typed.strip()
-        words = typed.split()
-        queries = [typed]
-        if len(words) > 1 and typed[-1:].isalnum():
-            queries.append(" ".join(words[:-1]))
-        best: dict[str, Candidate] = {}
-        for query in queries:
-            for cand in self.search(query, limit=limit).candidates:
-                if cand.fact_id not in best or cand.score > best[cand.fact_id].score:
-                    best[cand.fact_id] = cand
-        return sorted(best.values(), key=lambda c: (-c.score, c.fact_id))
-
-    def complete(self, typed: str, lang: str, limit: int = 25) -> list[tuple[str, str]]:
-        """Question phrasings to offer while someone types, as (fact id, phrasing), best first.
-
-        First the phrasings that start with what has been typed (so "how many peo" offers
-        "How many people have registered…" although its words are still unknown), then, fact
-        by fact in the matcher's order, the phrasing that matched best. The prefix scan is
-        skipped on very large knowledge bases, where it would cost more than a keystroke allows.
-        """
-        typed_norm = normalise(typed)
-        out: dict[str, str] = {}  # phrasing -> fact id
-        if len(typed_norm) >= 2 and self._phrasing_count <= PREFIX_SCAN_MAX:
-            for doc in self.docs:
-                for phrasing_lang, text, norm, _toks in doc.phrasings:
-                    if norm.startswith(typed_norm) and text not in out and (phrasing_lang == lang or lang not in doc.langs):
-                        out[text] = doc.fact.id
-                        if len(out) >= limit:
-                            return [(fid, text) for text, fid in out.items()]
-        for cand in self.rank_typed(typed, limit):
-            if len(out) >= limit:
-                break
-            text = cand.question
-            if detect_lang(text) != lang:
-                fact = self.kb.fact(cand.fact_id)
-                assert fact is not None
-                text = (fact.questions.get(lang) or (text,))[0]
-            out.setdefault(text, cand.fact_id)
-        return [(fid, text) for text, fid in out.items()][:limit]
 
 
 def _postings(docs: list[FactDoc]) -> dict[str, tuple[int, ...]]:

@@ -14,6 +14,7 @@ import pytest
 
 from bot.knowledge import KnowledgeBase, LoadCache, default_knowledge_path, load_knowledge
 from bot.knowledge.model import Fact, Text
+from bot.search.complete import complete
 from bot.search.index import SearchIndex
 from bot.text.normalise import analyse, normalise, tokenise, tokenise_normalised, tokens
 
@@ -42,8 +43,8 @@ def _assert_same(a: SearchIndex, b: SearchIndex, questions: list[str]) -> None:
     for question in questions:
         assert a.search(question, limit=10) == b.search(question, limit=10), question
     for typed in ("how many peo", "マイナ", "usage ra"):
-        assert a.complete(typed, "en") == b.complete(typed, "en")
-        assert a.complete(typed, "ja") == b.complete(typed, "ja")
+        assert complete(a, typed, "en") == complete(b, typed, "en")
+        assert complete(a, typed, "ja") == complete(b, typed, "ja")
 
 
 def _with_facts(kb: KnowledgeBase, facts: list) -> KnowledgeBase:  # type: ignore[type-arg]

@@ -4,6 +4,7 @@ import pytest
 
 from bot.answer.reply import Answerer
 from bot.knowledge import KnowledgeBase
+from bot.search.complete import complete
 from bot.search.index import SearchIndex
 
 
@@ -52,13 +53,13 @@ def test_empty_question_has_no_candidates(kb: KnowledgeBase) -> None:
 
 def test_completion_offers_phrasings_for_a_half_typed_question(kb: KnowledgeBase) -> None:
     index = SearchIndex(kb)
-    offered = index.complete("how many peo", "en", 25)
+    offered = complete(index, "how many peo", "en", 25)
     assert offered and all(fid == "registrations" for fid, _text in offered[:3])
     assert all(text.lower().startswith("how many peo") for _fid, text in offered)
-    ja = index.complete("マイナ保険証の利", "ja", 25)
+    ja = complete(index, "マイナ保険証の利", "ja", 25)
     assert ja[0] == ("usage-rate", "マイナ保険証の利用率は？")
-    assert len(index.complete("usage", "en", 25)) <= 25
-    assert index.complete("x", "en", 25) == []
+    assert len(complete(index, "usage", "en", 25)) <= 25
+    assert complete(index, "x", "en", 25) == []
 
 
 @pytest.mark.parametrize(
