@@ -29,11 +29,10 @@ _PATTERNS = (
     re.compile(rf"\b({_MONTH_NAME})\.?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?{_YEAR}\b", re.IGNORECASE),  # Oct 2025, October 3, 2025
     re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+({_MONTH_NAME})\.?,?\s+{_YEAR}\b", re.IGNORECASE),  # 3 October 2025
 )
-_YEAR_WORD_RE = re.compile(r"(?<![\d.,/-])" + _YEAR + r"(?![\d.,%])\s*年?")  # "2024", 「2024年」
+_YEAR_RE = re.compile(r"(?<![\d.,/-])" + _YEAR + r"(?![\d.,%])\s*年?")  # "2024", 「2024年」
 # a month without its year ("september?", 「9月は？」), read in a follow-up with the previous
 # question's year; "may" and "mar" alone are words, not months
 _BARE_MONTH_RE = re.compile(rf"\b(?!may\b|mar\b)({_MONTH_NAME})\b\.?|(?<![年\d])(\d{{1,2}})\s*月", re.IGNORECASE)
-_YEAR_RE = re.compile(r"(?<![\d.,/-])" + _YEAR + r"(?![\d.,%])")
 
 
 def asked_dates(text: str, year: str | None = None) -> tuple[str, ...]:
@@ -45,12 +44,9 @@ def asked_dates(text: str, year: str | None = None) -> tuple[str, ...]:
     for pattern in _PATTERNS:
         for match in pattern.finditer(text):
             first, second = match.group(1), match.group(2)
-            if first.isdigit():
-                year, month = int(first), int(second)
-            else:
-                year, month = int(second), _MONTHS[first.lower()]
+            named_year, month = (first, int(second)) if first.isdigit() else (second, _MONTHS[first.lower()])
             if 1 <= month <= 12:
-                found.append(f"{year}-{month:02d}")
+                found.append(f"{named_year}-{month:02d}")
             rest = rest.replace(match.group(0), " ")
     years = _YEAR_RE.findall(rest)
     if year is not None and not found:
@@ -66,7 +62,7 @@ def asked_dates(text: str, year: str | None = None) -> tuple[str, ...]:
 def without_dates(text: str) -> str:
     """The text with its dates (months, years, bare months) taken out."""
     text = clean(text)
-    for pattern in (*_PATTERNS, _YEAR_WORD_RE, _BARE_MONTH_RE):
+    for pattern in (*_PATTERNS, _YEAR_RE, _BARE_MONTH_RE):
         text = pattern.sub(" ", text)
     return text
 
