@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from bot.answer.policy import Decision
 from bot.answer.reply import Answerer, Reply
 from bot.search.dates import asked_dates, fact_dates, holds, shown, without_dates
-from bot.text.normalise import clean, detect_lang
+from bot.text.normalise import clean, detect_lang, tokens
 
 FOLLOW_UP_SECONDS = 300.0  # a follow-up is read in context for this long after the previous answer
 MAX_CONVERSATIONS = 10_000  # the least recently used are forgotten beyond this
@@ -295,13 +295,12 @@ def _date_follow_up(answerer: Answerer, question: str, previous: Turn) -> Reply 
     facts = [f for f in (answerer.kb.fact(fid) for fid in previous.fact_ids) if f is not None]
     held = tuple(f.id for f in facts if holds(fact_dates(f), when))
     if held:
-        tokens = answerer.search(f"{previous.question} {question}").tokens
-        return _facts_reply(answerer, held, lang, question, reason="follow_up_date", query_tokens=tokens)
+        return _facts_reply(answerer, held, lang, question, reason="follow_up_date", query_tokens=tokens(f"{previous.question} {question}"))
     restated = " ".join((without_dates(previous.question), *(shown(key, detect_lang(previous.question)) for key in when)))
     again = answerer.ask(restated)
     fact = answerer.kb.fact(again.fact_id) if again.answered and again.fact_id else None
     if fact is not None:
-        return answerer.fact_reply(fact, lang, question, again.score, "follow_up_date", answerer.search(restated).tokens)
+        return answerer.fact_reply(fact, lang, question, again.score, "follow_up_date", tokens(restated))
     result = replace(answerer.search(restated), lang=lang, undated=when)
     return answerer.reply_for(question, result, Decision("decline", None, 0.0, reason="no_figure_for_date", closest_fact=again.closest_fact))
 
