@@ -200,13 +200,14 @@ class SurveyBot(commands.Bot):
         """Answer an interaction with the Reply `compute` returns (a str: a private notice instead).
 
         `compute` runs in the bot's answering thread; if it has not finished after `defer_after`
-        seconds the interaction is deferred, so Discord's 3-second deadline always holds.
+        seconds (0: at once) the interaction is deferred, so Discord's 3-second deadline always holds.
         `record`: the Reply answers someone's question (/ask, a did-you-mean click), so its
         outcome is counted for the moderators.
         """
         started = time.perf_counter()
         work = asyncio.get_running_loop().run_in_executor(self._answering, compute)
-        done, _ = await asyncio.wait({work}, timeout=self.defer_after)
+        # defer_after 0: defer at once (a zero timeout would race the answering thread)
+        done = (await asyncio.wait({work}, timeout=self.defer_after))[0] if self.defer_after > 0 else set()
         if not done:
             try:
                 await interaction.response.defer(ephemeral=ephemeral, thinking=True)
