@@ -369,14 +369,21 @@ class SearchIndex:
         fields = doc.fields
         # per question token (in order): its weight and those of its words the fact holds; a
         # token the fact does not hold adds nothing to either score
-        held = []
-        for tok, options in expansions.items():
-            mine = [(word, sim) for word, sim in options if word in fields]
-            if mine:
-                held.append((weights[tok], mine))
+        held: list[tuple[float, tuple[tuple[str, float], ...]]] = []
         matched = 0.0
-        for weight, mine in held:
-            matched += weight * max(sim * fields[word] for word, sim in mine)
+        for tok, options in expansions.items():
+            if len(options) == 1:  # the usual case: the word itself, or one repair of a typo
+                word, sim = options[0]
+                if word not in fields:
+                    continue
+                mine, field = options, sim * fields[word]
+            else:
+                mine = tuple((word, sim) for word, sim in options if word in fields)
+                if not mine:
+                    continue
+                field = max(sim * fields[word] for word, sim in mine)
+            held.append((weights[tok], mine))
+            matched += weights[tok] * field
         coverage = matched / total if total else 0.0
         # the question's words the fact holds -> (which question token, weight * similarity)
         gains: dict[str, list[tuple[int, float]]] = {}
@@ -385,6 +392,9 @@ class SearchIndex:
                 gains.setdefault(word, []).append((number, weight * sim))
         idf = self.idf
         words = gains.keys()
+        # usually each word stands for one question token of its own (no typo with two readings):
+        # then a phrasing's explained weight is the plain sum of its words' gains
+        single = {word: found[0][1] for word, found in gains.items()} if len(gains) == len(held) == sum(map(len, gains.values())) else None
         best_phrase = 0.0
         best_text = doc.phrasings[0][1] if doc.phrasings else ""
         for (_lang, text, phrasing_norm, toks), phrase_total in zip(doc.phrasings, phrase_totals, strict=True):
@@ -393,14 +403,18 @@ class SearchIndex:
             if words.isdisjoint(toks):
                 continue  # shares no word with the question: its F1 is 0
             hit_p = words & toks  # the phrasing's tokens the question holds
-            # question weight explained by this phrasing: each question token at its best word here
-            best: dict[int, float] = {}
-            for word in hit_p:
-                for number, gain in gains[word]:
-                    if gain > best.get(number, 0.0):
-                        best[number] = gain
-            recall = sum(best.values()) / total if total else 0.0
-            precision = sum(idf[w] for w in hit_p) / phrase_total
+            if single is not None:
+                explained = sum(map(single.__getitem__, hit_p))
+            else:
+                # each question token at its best word here
+                best: dict[int, float] = {}
+                for word in hit_p:
+                    for number, gain in gains[word]:
+                        if gain > best.get(number, 0.0):
+                            best[number] = gain
+                explained = sum(best.values())
+            recall = explained / total if total else 0.0
+            precision = sum(map(idf.__getitem__, hit_p)) / phrase_total
             f1 = 2 * recall * precision / (recall + precision) if recall + precision else 0.0
             if f1 > best_phrase:
                 best_phrase, best_text = f1, text

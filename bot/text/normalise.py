@@ -93,8 +93,15 @@ def clean(text: str) -> str:
     if text.isascii():  # only ASCII control characters can need removing
         return _ASCII_CONTROL_RE.sub("", text).lower()
     if not _PLAIN_RE.fullmatch(text):
-        text = "".join(ch for ch in text if unicodedata.category(ch) not in _DROP_CATEGORIES or ch in "\n\t ")
+        text = _drop_invisible(text)
     return unicodedata.normalize("NFKC", text).casefold()
+
+
+# cached: a chat message with emoji is cleaned several times while it is answered (whole, by
+# sentence, for dates and figures), and this is the one slow step, character by character
+@lru_cache(maxsize=1 << 10)
+def _drop_invisible(text: str) -> str:
+    return "".join(ch for ch in text if unicodedata.category(ch) not in _DROP_CATEGORIES or ch in "\n\t ")
 
 
 def normalise(text: str) -> str:
