@@ -47,6 +47,7 @@ from bot.search.confidence import confidence
 from bot.search.dates import asked_dates, fact_dates, holds
 from bot.search.facts import FactDoc, analyse_fact
 from bot.search.figures import asked_figure, figure_holders
+from bot.search.gaps import GapMatcher
 from bot.search.learned import CentroidModel, build_model
 from bot.search.typos import TypoRepair
 from bot.text.normalise import detect_lang, normalise, question_type, tokens
@@ -154,9 +155,7 @@ class SearchIndex:
                 self.exact.setdefault(norm, idx)
         self.phrasing_count = sum(len(doc.phrasings) for doc in self.docs)
         self._typos = TypoRepair(self.postings)
-        self._gaps = _gap_matchers(kb)
-        patterns = [pattern.pattern for _id, pattern, _ja in self._gaps if pattern is not None]
-        self._any_gap_term = re.compile("|".join(patterns)) if patterns else None
+        self._gaps = GapMatcher(kb.gaps)
         if previous is not None and len(previous.docs) == len(self.docs) and all(map(operator.is_, previous.docs, self.docs)):
             self.model: CentroidModel | None = previous.model  # the very same facts: the same model
         else:
@@ -433,13 +432,7 @@ class SearchIndex:
 
     def gaps_in(self, norm: str) -> tuple[str, ...]:
         """Ids of the declared not-covered subjects a normalised text mentions."""
-        # one search for any gap's English term first: most texts mention none
-        english = self._any_gap_term is not None and self._any_gap_term.search(norm) is not None
-        found = []
-        for gap_id, pattern, ja_terms in self._gaps:
-            if (english and pattern is not None and pattern.search(norm)) or any(t in norm for t in ja_terms):
-                found.append(gap_id)
-        return tuple(found)
+        return self._gaps(norm)
 
 
 def _postings(docs: list[FactDoc]) -> dict[str, tuple[int, ...]]:
@@ -484,17 +477,6 @@ def _analyse_facts(kb: KnowledgeBase, previous: SearchIndex | None) -> list[Fact
             doc = analyse_fact(fact, topic, kb.analysed.get(fact.file, {}), analysed)
         docs.append(doc)
     return docs
-
-
-def _gap_matchers(kb: KnowledgeBase) -> list[tuple[str, re.Pattern[str] | None, tuple[str, ...]]]:
-    """Per declared gap: its English terms as whole words of a normalised text, its Japanese terms as text."""
-    matchers = []
-    for gap in kb.gaps:
-        en_terms = [normalise(t) for t in gap.terms.get("en", ()) if normalise(t)]
-        pattern = re.compile(r"\b(?:" + "|".join(re.escape(t) for t in en_terms) + r")\b") if en_terms else None
-        ja_terms = tuple(normalise(t) for t in gap.terms.get("ja", ()) if normalise(t))
-        matchers.append((gap.id, pattern, ja_terms))
-    return matchers
 
 
 def _word_count(toks: Iterable[str]) -> int:
