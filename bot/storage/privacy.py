@@ -98,11 +98,16 @@ async def personal_data_async(storage: Storage, user_id: int | str, shown: int =
 
 @dataclass
 class PendingDeletion:
-    """A deletion in the writer's queue. `wait` returns its result once it has committed."""
+    """A deletion in the writer's queue. `wait` returns its result once it has committed.
+
+    The writer's thread settles it; a coroutine waiting in `wait_async` is woken through its event
+    loop (`call_soon_threadsafe`) rather than by polling, so a long wait is one timer, not a loop."""
 
     _done: threading.Event = field(default_factory=threading.Event)
     result: Deletion | None = None
     refused: str | None = None  # why the database refused this write (it was dropped)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = field(default_factory=list)
 
     def wait(self, timeout: float) -> Deletion | None:
         """The result, or None if the deletion has not committed within `timeout` (it stays queued)."""
@@ -110,15 +115,40 @@ class PendingDeletion:
         return self.result
 
     async def wait_async(self, timeout: float) -> Deletion | None:
-        """As `wait`, polling so the event loop never blocks and a cancelled wait leaves no thread behind."""
-        deadline = time.monotonic() + timeout
-        while not self._done.is_set() and time.monotonic() < deadline:
-            await asyncio.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+        """As `wait`, without blocking the event loop; a cancelled wait leaves nothing behind."""
+        loop = asyncio.get_running_loop()
+        woken: asyncio.Future[None] = loop.create_future()
+        with self._lock:
+            if self._done.is_set():
+                return self.result
+            self._waiters.append((loop, woken))
+        try:
+            await asyncio.wait((woken,), timeout=timeout)
+        finally:
+            with self._lock:
+                if (loop, woken) in self._waiters:
+                    self._waiters.remove((loop, woken))
         return self.result
+
+    def _settle(self) -> None:
+        """Called on the writer's thread once the deletion committed or was dropped."""
+        with self._lock:
+            self._done.set()
+            waiters, self._waiters = self._waiters, []
+        for loop, woken in waiters:
+            try:
+                loop.call_soon_threadsafe(_wake, woken)
+            except RuntimeError:  # that loop has closed: nobody is waiting any more
+                pass
 
     @property
     def settled(self) -> bool:
         return self._done.is_set()
+
+
+def _wake(woken: asyncio.Future[None]) -> None:
+    if not woken.done():
+        woken.set_result(None)
 
 
 @dataclass
@@ -145,11 +175,11 @@ class _ForgetWrite:
     def committed(self, conn: sqlite3.Connection) -> None:
         questions, votes, person = self._counts
         self.pending.result = Deletion(questions, votes, person, _truncate_log(conn))
-        self.pending._done.set()
+        self.pending._settle()
 
     def dropped(self, reason: str) -> None:
         self.pending.refused = reason
-        self.pending._done.set()
+        self.pending._settle()
 
 
 def _truncate_log(conn: sqlite3.Connection) -> bool:

@@ -8,10 +8,10 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from bot.exts.privacy import SELF_ACTOR, privacy_embed
+from bot.exts.privacy import CONFIRM_WAIT, SELF_ACTOR, privacy_embed
 from bot.messages import message
 from bot.storage import KeptQuestion, PersonalData, personal_data
-from bot.storage.privacy import FORGET_ACTION
+from bot.storage.privacy import FORGET_ACTION, PendingDeletion
 from tests.discord.test_moderation import USAGE_Q, ModGuild, answer_of, mod_guild, not_answered_question
 
 HOSTILE = "@everyone **bold** see https://evil.example <@123456789012345678> what about dentists"
@@ -105,14 +105,21 @@ async def test_privacy_works_in_a_dm_with_the_bot(tmp_path: Path) -> None:
         assert done.response.content == message("privacy.deleted", "en", questions=2, votes=1)
 
 
-async def test_a_locked_database_queues_the_deletion_and_a_follow_up_reports_it(tmp_path: Path) -> None:
+async def test_a_locked_database_queues_the_deletion_and_a_follow_up_reports_it(tmp_path: Path, monkeypatch) -> None:
     async with mod_guild(tmp_path) as g:
         await ask_things(g)
         confirm = answer_of(await g.alice.slash(g.general, "privacy delete"))
+        # the bot waits on the storage's writer thread: declared to simcord as the outside input it is,
+        # so its timeouts run on the virtual clock and the click settles while the database is locked
+        waiting = PendingDeletion.wait_async
+        monkeypatch.setattr(
+            PendingDeletion, "wait_async", lambda self, timeout: g.env.external_wait(waiting(self, timeout), reason="the database is locked")
+        )
         blocker = sqlite3.connect(g.storage.path, isolation_level=None)
         blocker.execute("BEGIN IMMEDIATE")  # another program holds the write lock
         try:
             clicked = await g.alice.click(confirm, custom_id="privacy:confirm")
+            await g.env.advance_time(CONFIRM_WAIT)  # the confirm click gives up waiting
             assert clicked.response.content == message("privacy.queued", "en")
             assert clicked.followups == []
             assert personal_data(g.storage, g.alice.id).questions == 2  # not yet
