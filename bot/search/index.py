@@ -43,6 +43,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from bot.knowledge.model import KnowledgeBase, Topic
+from bot.search.approx import Amount, holds_near, quoted_amounts
 from bot.search.confidence import confidence
 from bot.search.dates import asked_dates, fact_dates, holds
 from bot.search.facts import FactDoc, analyse_fact
@@ -61,11 +62,13 @@ SHORTLIST = 40  # facts fully scored per question
 SENTENCE_POOL = 8  # facts of a long message's best that each of its sentences scores again
 W_LEXICAL = 0.6  # score = W_LEXICAL * lexical + (1 - W_LEXICAL) * learned, with a learned model
 DATE_BONUS = 0.1
+NEAR_BONUS = 0.1  # a fact holding a figure the question quotes roughly ("about half") ranks above its neighbours
 SUBJECT_BONUS = 0.1  # a fact holding what a quantity question counts, over the top fact lacking it  # a fact with a figure for the month or year asked about, over one without
 RARE_SHARE = 0.08  # a word held by at most this share of the facts names a subject of its own
 
 # Sentences end at punctuation, line breaks, and emoji (chat users punctuate with them).
-_SENTENCE_RE = re.compile(r"(?<=[.?!。？！\U0001F000-\U0001FAFF\u2600-\u27BF])(?![.?!。？！\U0001F000-\U0001FAFF\u2600-\u27BF])\s*|\n+")
+# a sentence ends after . ? ! (not the point of "12.3%") or an emoji
+_SENTENCE_RE = re.compile(r"(?<=[.?!。？！\U0001F000-\U0001FAFF\u2600-\u27BF])(?<!\d\.(?=\d))(?![.?!。？！\U0001F000-\U0001FAFF\u2600-\u27BF])\s*|\n+")
 _ASKS_RE = re.compile(
     r"[?？][\W_]*$|^\s*(?:what|how|when|why|who|which|where|is|are|was|were|can|could|do|does|did|will|would|should|has|have)\b"
     r"|(?:か|の|かな|って)\s*$",
@@ -174,7 +177,11 @@ class SearchIndex:
         each fact keeps its best score: the question in a chatty message is usually one sentence
         of it, and the rest is context that would otherwise dilute every score."""
         result = self._search_all(question, limit)
-        asked_when = asked_dates(" ".join(self._asking_sentences(question)))
+        asking = " ".join(self._asking_sentences(question))
+        amounts = quoted_amounts(asking)
+        if amounts:
+            result = self._near_quoted(result, amounts)
+        asked_when = asked_dates(asking)
         if asked_when:
             result = self._by_date(result, asked_when)
         result = replace(result, confidence=round(confidence(result, self.model is not None), 4), uncovered=self._uncovered(question, result))
@@ -189,6 +196,20 @@ class SearchIndex:
             holders = [self.docs[i].fact.id for i in table.get(key, ())]
             found += [c.fact_id for c in result.candidates if c.fact_id in holders] + holders
         return replace(result, figure=shown, figure_facts=tuple(dict.fromkeys(found)))
+
+    def _near_quoted(self, result: SearchResult, amounts: tuple[Amount, ...]) -> SearchResult:
+        """Facts holding a figure near one the question quotes ("about half", "3割") rank above
+        those holding none (`NEAR_BONUS`); nothing changes when all or none of them hold one."""
+        cands = result.candidates
+        if not cands or cands[0].exact:
+            return result
+        near = {c.fact_id for c in cands if holds_near(self.docs[self._position[c.fact_id]].fact, amounts)}
+        if not near or len(near) == len(cands):
+            return result
+        ranked = sorted(
+            (replace(c, score=round(min(0.99, c.score + NEAR_BONUS), 4)) if c.fact_id in near else c for c in cands), key=lambda c: (-c.score, c.fact_id)
+        )
+        return replace(result, candidates=tuple(ranked))
 
     def _by_date(self, result: SearchResult, asked: tuple[str, ...]) -> SearchResult:
         """Facts with a figure for a month or year the question names rank above those without
