@@ -501,11 +501,17 @@ def _analyse_facts(kb: KnowledgeBase, previous: SearchIndex | None) -> list[Fact
 
 
 def _word_count(toks: Iterable[str]) -> int:
-    """Words, counting two Japanese bigrams as one word (保険証 is two bigrams, one word)."""
-    latin = ja = 0
+    """Words: a Latin token is one. Japanese has no spaces: its bigrams count as half a word each
+    (資格確認書 is four bigrams, two words), and at least as many words as runs of bigrams that
+    chain in the question's order (登録, 解除 of 「登録の解除」 are two runs, 保険, 険証 one)."""
+    latin = bigrams = runs = 0
+    previous = ""
     for tok in toks:
         if tok.isascii():
             latin += 1
-        else:
-            ja += 1
-    return latin + (ja + 1) // 2
+            previous = ""
+            continue
+        bigrams += 1
+        runs += not (previous and previous[-1] == tok[0])
+        previous = tok
+    return latin + max(runs, (bigrams + 1) // 2)

@@ -120,3 +120,17 @@ def test_what_a_quantity_question_counts_must_be_in_the_answer(answerer: Answere
         assert any(counted in token for token in fact.fields)
     else:
         assert reply.kind in ("suggest", "decline")
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        ("とうろくのかいじょって できるの？", 2),  # 登録, 解除: two words apart
+        ("ひも付けミスって何件？", 2),  # 紐付, ミス
+        ("保険証", 1),  # 保険, 険証 chain: one word
+        ("資格確認書", 2),  # four bigrams in a chain: a compound of two words
+        ("usage rate", 2),
+    ],
+)
+def test_known_words_of_japanese_count_separate_words(answerer: Answerer, question: str, words: int) -> None:
+    assert answerer.search(question).known_words == words
