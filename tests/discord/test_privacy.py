@@ -112,9 +112,7 @@ async def test_a_locked_database_queues_the_deletion_and_a_follow_up_reports_it(
         # the bot waits on the storage's writer thread: declared to simcord as the outside input it is,
         # so its timeouts run on the virtual clock and the click settles while the database is locked
         waiting = PendingDeletion.wait_async
-        monkeypatch.setattr(
-            PendingDeletion, "wait_async", lambda self, timeout: g.env.external_wait(waiting(self, timeout), reason="the database is locked")
-        )
+        monkeypatch.setattr(PendingDeletion, "wait_async", lambda self, timeout: g.env.external_wait(waiting(self, timeout), reason="the database is locked"))
         blocker = sqlite3.connect(g.storage.path, isolation_level=None)
         blocker.execute("BEGIN IMMEDIATE")  # another program holds the write lock
         try:
