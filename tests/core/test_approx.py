@@ -49,5 +49,6 @@ def test_half_raises_the_fact_holding_about_half(answerer: Answerer) -> None:
     assert reply.fact_ids != ("no-merit-for-hospitals",)  # no longer answered with the 42%
 
 
-def test_a_decimal_point_does_not_end_a_sentence() -> None:
+def test_sentences_end_at_a_full_stop_not_a_decimal_point_and_a_colon_starts_one() -> None:
     assert [p for p in _SENTENCE_RE.split("12.3% usage rate. which month? ok") if p] == ["12.3% usage rate.", "which month?", "ok"]
+    assert [p for p in _SENTENCE_RE.split("a student asked me: how many digits? at 10:30") if p] == ["a student asked me:", "how many digits?", "at 10:30"]
