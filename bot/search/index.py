@@ -69,7 +69,9 @@ RARE_SHARE = 0.08  # a word held by at most this share of the facts names a subj
 # Sentences end at punctuation, line breaks, and emoji (chat users punctuate with them).
 # a sentence ends after . ? ! (not the point of "12.3%") or an emoji; a colon and a space start one
 # ("a student asked me: how many digits ...")
-_SENTENCE_RE = re.compile(r"(?<=[.?!。？！\U0001F000-\U0001FAFF\u2600-\u27BF])(?<!\d\.(?=\d))(?![.?!。？！\U0001F000-\U0001FAFF\u2600-\u27BF])\s*|(?<=[:：])\s+|\n+")
+_SENTENCE_RE = re.compile(
+    r"(?<=[.?!。？！\U0001F000-\U0001FAFF\u2600-\u27BF])(?<!\d\.(?=\d))(?![.?!。？！\U0001F000-\U0001FAFF\u2600-\u27BF])\s*|(?<=[:：])\s+|\n+"
+)
 _ASKS_RE = re.compile(
     r"[?？][\W_]*$|^\s*(?:what|how|when|why|who|which|where|is|are|was|were|can|could|do|does|did|will|would|should|has|have)\b"
     r"|(?:か|の|かな|って)\s*$",
