@@ -9,7 +9,9 @@ Built on `Answerer.ask` and the index's ranked candidates; nothing here scores a
   both facts (`Reply.parts`). Otherwise the question gets the reply it gets alone.
 - A follow-up ("and 2024?", "what about the hospitals?", "source?", 「それいつの数字？」,
   "in Japanese please") is read against the last turn of the same conversation: a request
-  about the previous answer (its sources, its dates, the other language) re-renders it; a
+  about the previous answer (its sources, its dates, the other language) re-renders it; one
+  that names who a figure is about ("what about hospitals?" after patients) asks the previous
+  question about them, unless the previous answer already gives their figure; a
   fragment that names a subject of its own ("how many registered?" after the usage rate) gets
   that subject, one that does not ("and 2024?") is asked again joined to the previous question.
   A question that stands alone is answered alone. Without a previous turn, or after the window, a fragment is answered (or
@@ -30,6 +32,7 @@ from dataclasses import dataclass, replace
 
 from bot.answer.policy import Decision
 from bot.answer.reply import Answerer, Reply
+from bot.knowledge.model import Fact
 from bot.search.dates import asked_dates, fact_dates, holds, shown, without_dates
 from bot.text.normalise import clean, detect_lang, tokens
 
@@ -97,6 +100,15 @@ _ASK_REST = re.compile(
 # Japanese hospitals" is not read as one
 _ASK_JAPANESE = re.compile(r"(?:\b(?:in|into)\s+|^\s*)japanese\s*(?:please|pls)?\s*[?？!.]*\s*$|日本語で|日本語に", re.IGNORECASE)
 _ASK_ENGLISH = re.compile(r"(?:\b(?:in|into)\s+|^\s*)english\s*(?:please|pls)?\s*[?？!.]*\s*$|英語で|英語に", re.IGNORECASE)
+
+
+# who a survey figure is about: "what about hospitals?" after a question about patients asks the
+# previous question again with hospitals in place of patients
+_WHO = re.compile(
+    r"\b(?:hospitals?|patients?|pharmac(?:y|ies)|clinics?|doctors?|cardholders?|online|web|internet|mail(?:ed)?|paper)\b"
+    r"|病院|患者|薬局|診療所|クリニック|医師|オンライン|ネット|郵送",
+    re.IGNORECASE,
+)
 
 
 def _is_short(question: str) -> bool:
@@ -281,6 +293,35 @@ def _fragment_subject(answerer: Answerer, question: str, combined: str, previous
     return None
 
 
+def _swapped_subject(answerer: Answerer, question: str, previous: Turn, strict: bool) -> Reply | None:
+    """ "what about hospitals?", 「薬局は？」: the previous question asked again about the one
+    subject the fragment names (who a figure is about) in place of the previous one's; the reply
+    when that is a confident answer with a fact other than the previous answer's."""
+    named = {m.group(0).lower() for m in _WHO.finditer(clean(question))}
+    before = clean(previous.question)
+    old = [m for m in _WHO.finditer(before) if m.group(0).lower() not in named]
+    if len(named) != 1 or not old:
+        return None
+    (new,) = named
+    lang = detect_lang(question)
+    if any(_tells_about(fact, new) for fact in (answerer.kb.fact(fid) for fid in previous.fact_ids) if fact is not None):
+        # the previous answer already gives it ("and pharmacies?" after the usage rate by kind of facility)
+        return _facts_reply(answerer, previous.fact_ids, lang, question, reason="follow_up_subject", query_tokens=tokens(f"{previous.question} {question}"))
+    first = old[0]
+    swapped = f"{before[: first.start()]}{new}{before[first.end() :]}"
+    reply = answer_alone(answerer, swapped, strict)
+    if not reply.answered or set(reply.fact_ids) <= set(previous.fact_ids):
+        return None
+    return _facts_reply(answerer, reply.fact_ids, lang, question, reason="follow_up_subject", query_tokens=tokens(swapped))
+
+
+def _tells_about(fact: Fact, subject: str) -> bool:
+    """Does the fact's answer, or one of its figures, give a figure for this subject ("pharmacies")?"""
+    wanted = set(tokens(subject))
+    texts = [fact.answer.en, fact.answer.ja, *(t for fig in fact.figures for t in (fig.counts.en, fig.counts.ja))]
+    return bool(wanted) and any(wanted <= set(tokens(text)) for text in texts)
+
+
 def _date_follow_up(answerer: Answerer, question: str, previous: Turn) -> Reply | None:
     """ "and sept 2025?", 「2024年は？」, "september?": a date alone, asked of the previous question
     (a month without a year takes the previous question's year). The previous answer's facts that
@@ -338,6 +379,9 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
     if len(combined) > answerer.max_chars:
         return None
     # unprompted (strict), a fragment is only read with the previous question, under the stricter rule
+    swapped = _swapped_subject(answerer, question, previous, strict)
+    if swapped is not None:
+        return swapped
     subject = None if strict else _fragment_subject(answerer, question, combined, previous)
     if subject is not None and (fact := answerer.kb.fact(subject[0])) is not None:
         return answerer.fact_reply(fact, detect_lang(question), question, subject[1], "follow_up_subject", answerer.search(combined).tokens)

@@ -73,6 +73,19 @@ def test_a_fragment_naming_another_subject_gets_that_subject(answerer: Answerer)
     assert talk.ask(answerer, "b", "how many registered?").fact_ids == ("registrations",)
 
 
+def test_a_fragment_naming_who_asks_the_previous_question_about_them(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "a", "how many hospitals use the system to view patient data?").fact_ids == ("hospitals-using-system",)
+    pharmacies = talk.ask(answerer, "a", "what about pharmacies?")
+    assert pharmacies.fact_ids == ("pharmacies-using-shared-data",) and pharmacies.reason == "follow_up_subject"
+    # the previous answer already has a figure for them: it stays the answer
+    by_kind = Conversations()
+    assert by_kind.ask(answerer, "b", "usage rate at hospitals in october 2025?").fact_ids == ("usage-rate-by-facility",)
+    assert by_kind.ask(answerer, "b", "and pharmacies?").fact_ids == ("usage-rate-by-facility",)
+    # alone, neither fragment is answered
+    assert not answerer.ask("what about pharmacies?").answered and not answerer.ask("and pharmacies?").answered
+
+
 def test_a_full_question_is_answered_on_its_own(answerer: Answerer) -> None:
     talk = Conversations()
     talk.ask(answerer, "a", USAGE_Q)
