@@ -44,7 +44,7 @@ MAX_SPLITS = 4  # coordinators tried per question, so a long list costs a bounde
 # A part of a two-part question that is not answered on its own (one word, "registrations")
 # still names its fact when that fact leads the part's candidates by this much.
 PART_MIN_SCORE = 0.5
-PART_MARGIN = 0.02
+PART_MARGIN = 0.01
 SUBJECT_WORDS = 4  # a bare subject: at most this many words (after "please", "both" ... are taken off)
 SUBJECT_JA_CHARS = 8
 FRAGMENT_WINDOW = 0.05  # a fragment's candidates this close to its best are all read as what it may name
@@ -107,6 +107,15 @@ _ASK_ENGLISH = re.compile(r"(?:\b(?:in|into)\s+|^\s*)english\s*(?:please|pls)?\s
 _WHO = re.compile(
     r"\b(?:hospitals?|patients?|pharmac(?:y|ies)|clinics?|doctors?|cardholders?|online|web|internet|mail(?:ed)?|paper)\b"
     r"|病院|患者|薬局|診療所|クリニック|医師|オンライン|ネット|郵送",
+    re.IGNORECASE,
+)
+
+
+# a second part that asks the first part's question again of a part of its subject: "... and
+# how many for health insurance?", "... and what % don't?" (one fact answers both)
+_ELLIPTICAL = re.compile(
+    r"^\s*(?:how\s+many|how\s+much|what\s*(?:%|percent(?:age)?|share|proportion))\s+(?:(?:were|was|are|is)\s+)?(?:for|of|in|at|among|with|from)\b"
+    r"|^\s*(?:how\s+many|what\s*(?:%|percent(?:age)?|share|proportion))\s+(?:don'?t|do\s+not|didn'?t|did\s+not|aren'?t|are\s+not|haven'?t|have\s+not)\b",
     re.IGNORECASE,
 )
 
@@ -216,8 +225,8 @@ def two_part_facts(answerer: Answerer, question: str, whole: Reply) -> tuple[str
             # two bare subjects, or two questions: not a clause that tells ("my grandma refuses
             # to get the card, she says ...") nor a list inside one question ("at hospitals and clinics")
             continue
-        if _REFERS_BACK.search(clean(right)):
-            continue  # "... and how many of those were ...": the second part is about the first's subject
+        if _REFERS_BACK.search(clean(right)) or _ELLIPTICAL.search(clean(right)):
+            continue  # "... and how many of those were ...", "... and what % don't?": about the first part's subject
         first = _part_fact(answerer, left, None)
         if first is None:
             continue

@@ -128,6 +128,16 @@ def test_two_part_questions_get_both_facts(answerer: Answerer) -> None:
     assert set(both.fact_ids) == {"my-number-digits", "system-launch"}
 
 
+def test_a_second_part_about_the_first_parts_subject_does_not_split(answerer: Answerer) -> None:
+    for question in (
+        "what % of hospitals use the system and what % don't?",
+        "How many wrong links overall in the data check, and how many for health insurance?",
+    ):
+        assert len(answer_alone(answerer, question).fact_ids) <= 1, question
+    both = answer_alone(answerer, "登録者数と利用率、両方おしえてください")
+    assert both.fact_ids == ("registrations", "usage-rate")  # a bare 利用率 leads its family by a little: enough beside another part
+
+
 def test_one_question_with_and_stays_one_question(answerer: Answerer) -> None:
     for question in (
         "What is the usage rate of My Number health insurance cards at hospitals and clinics?",
