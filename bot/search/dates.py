@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from rapidfuzz.distance import Levenshtein
+
 from bot.knowledge.model import Fact
 from bot.text.normalise import clean
 
@@ -35,10 +37,26 @@ _YEAR_RE = re.compile(r"(?<![\d.,/-])" + _YEAR + r"(?![\d.,%])\s*年?")  # "2024
 _BARE_MONTH_RE = re.compile(rf"\b(?!may\b|mar\b)({_MONTH_NAME})\b\.?|(?<![年\d])(\d{{1,2}})\s*月", re.IGNORECASE)
 
 
+# a word just before a year that is a month name mistyped ("octber 2025", "septmber 2024")
+_BEFORE_YEAR_RE = re.compile(r"\b([a-z]{4,})(?=\.?\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?20\d\d\b)", re.IGNORECASE)
+_FULL_MONTHS = tuple(name for name in _MONTHS if len(name) >= 4 and name != "sept")
+
+
+def _month_typo(match: re.Match[str]) -> str:
+    word = match.group(1).lower()
+    if word in _MONTHS:
+        return match.group(1)
+    allowed = 2 if len(word) >= 6 else 1
+    for month in _FULL_MONTHS:
+        if Levenshtein.distance(word, month, score_cutoff=allowed) <= allowed:
+            return month
+    return match.group(1)
+
+
 def asked_dates(text: str, year: str | None = None) -> tuple[str, ...]:
     """The months ("2025-07") and years ("2027") a text names, in order, each once; with
     `year`, a month named without one ("september?") is read as that year's."""
-    text = clean(text)
+    text = _BEFORE_YEAR_RE.sub(_month_typo, clean(text))
     found: list[str] = []
     rest = text
     for pattern in _PATTERNS:

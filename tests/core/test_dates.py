@@ -15,6 +15,9 @@ from bot.search.dates import asked_dates, fact_dates, holds, shown
         ("2024年10月の利用率おしえて", ("2024-10",)),
         ("２０２５年９月時点の登録数は？", ("2025-09",)),
         ("usage rate oct 2025 plz", ("2025-10",)),
+        ("usage rate octber 2025 plz", ("2025-10",)),  # a mistyped month before a year
+        ("septmber 2024?", ("2024-09",)),
+        ("since 2025, in early 2025", ("2025",)),  # words before a year that are not months
         ("What was the usage rate in July 2025?", ("2025-07",)),
         ("on 3 October 2025 and in 2027", ("2025-10", "2027")),
         ("registrations 2025/09", ("2025-09",)),
