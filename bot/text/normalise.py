@@ -172,6 +172,9 @@ def typo_targets() -> dict[str, str | None]:
     """Words a misspelling may be repaired to, beyond the knowledge base's own: synonyms and stop words."""
     targets: dict[str, str | None] = {w: None for w in STOPWORDS if len(w) >= 4}
     targets.update({w: canonical_word(w) for w in _SYNONYMS if len(w) >= 4})
+    # and the stems of synonyms, since a misspelt word is stemmed before it is repaired
+    # ("regestrations" becomes "regestrate", one letter from the stem of "registrations")
+    targets.update({_stem(w): canonical_word(w) for w in _SYNONYMS if len(_stem(w)) >= 4 and _stem(w) not in targets})
     return targets
 
 

@@ -134,3 +134,10 @@ def test_what_a_quantity_question_counts_must_be_in_the_answer(answerer: Answere
 )
 def test_known_words_of_japanese_count_separate_words(answerer: Answerer, question: str, words: int) -> None:
     assert answerer.search(question).known_words == words
+
+
+@pytest.mark.parametrize("question", ["my numbr card regestrations total?", "whats the maina hokenshou usgae rate rn"])
+def test_misspelt_inflected_words_are_repaired(answerer: Answerer, question: str) -> None:
+    """A misspelt word is stemmed before it is repaired: the stems of the synonyms are targets too."""
+    result = answerer.search(question)
+    assert result.unknown == () and answerer.ask(question).answered
