@@ -156,3 +156,14 @@ def test_the_plain_characters_are_all_kept_by_clean() -> None:
     plain = [chr(code) for code in range(0x30000) if module._PLAIN_RE.fullmatch(chr(code))]
     assert "a" in plain and "漢" in plain and "ア" in plain and "\u3099" not in plain and "\u200b" not in plain
     assert all(unicodedata.category(ch) not in module._DROP_CATEGORIES for ch in plain)
+
+
+def test_wrong_kanji_conversions_of_domain_words_are_read_as_meant() -> None:
+    for typed, meant in (
+        ("マイナ保険症", "マイナ保険証"),
+        ("理容率", "利用率"),
+        ("資格確認所", "資格確認書"),
+        ("統録の解除", "登録の解除"),
+        ("しすてむ", "システム"),
+    ):
+        assert tokens(typed) == tokens(meant), typed
