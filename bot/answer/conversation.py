@@ -173,7 +173,8 @@ def _split_points(question: str) -> list[tuple[str, str]]:
 
 
 def _strip_filler(part: str) -> str:
-    return " ".join(_BOTH.sub(" ", part).split()).strip(" ?？。.!！")
+    # a particle left at the end once 「両方教えて」 is taken off (「利用率を」) is not part of the subject
+    return " ".join(_BOTH.sub(" ", part).split()).strip(" ?？。.!！").removesuffix("を").removesuffix("は").strip()
 
 
 def _is_subject(part: str) -> bool:
