@@ -308,15 +308,24 @@ def _swapped_subject(answerer: Answerer, question: str, previous: Turn, strict: 
     subject the fragment names (who a figure is about) in place of the previous one's; the reply
     when that is a confident answer with a fact other than the previous answer's."""
     named = {m.group(0).lower() for m in _WHO.finditer(clean(question))}
-    before = clean(previous.question)
-    old = [m for m in _WHO.finditer(before) if m.group(0).lower() not in named]
-    if len(named) != 1 or not old:
+    if len(named) != 1:
         return None
     (new,) = named
     lang = detect_lang(question)
+    combined = f"{previous.question} {question}"
     if any(_tells_about(fact, new) for fact in (answerer.kb.fact(fid) for fid in previous.fact_ids) if fact is not None):
         # the previous answer already gives it ("and pharmacies?" after the usage rate by kind of facility)
-        return _facts_reply(answerer, previous.fact_ids, lang, question, reason="follow_up_subject", query_tokens=tokens(f"{previous.question} {question}"))
+        return _facts_reply(answerer, previous.fact_ids, lang, question, reason="follow_up_subject", query_tokens=tokens(combined))
+    before = clean(previous.question)
+    old = [m for m in _WHO.finditer(before) if m.group(0).lower() not in named]
+    if not old:
+        # the previous question named nobody (「利用率は？」, then 「じゃあ薬局は？」): the fact that best
+        # fits both and gives a figure for them
+        for cand in answerer.search(combined).candidates:
+            fact = answerer.kb.fact(cand.fact_id)
+            if cand.score >= PART_MIN_SCORE and cand.fact_id not in previous.fact_ids and fact is not None and _tells_about(fact, new):
+                return _facts_reply(answerer, (fact.id,), lang, question, reason="follow_up_subject", query_tokens=tokens(combined))
+        return None
     first = old[0]
     swapped = f"{before[: first.start()]}{new}{before[first.end() :]}"
     reply = answer_alone(answerer, swapped, strict)
