@@ -39,6 +39,9 @@ class FactDoc:
     langs: tuple[str, ...]  # languages the fact has phrasings in
     fields: dict[str, float]  # token -> the best weight of a field it occurs in
     phrasings: tuple[Phrasing, ...]  # in the order `Fact.all_questions` gives them
+    # token -> the positions in `phrasings` of those holding it: a question is compared only with
+    # the phrasings that share one of its words
+    phrasings_with: dict[str, tuple[int, ...]]
     key_phrases: tuple[tuple[str, ...], ...]  # multi-word keywords, as their distinct tokens
     key_texts: tuple[str, ...]  # the same as normalised text, function words kept ("patients said", "病院にとって")
 
@@ -93,5 +96,11 @@ def analyse_fact(fact: Fact, topic: Topic | None, known: Mapping[str, Analysed],
     fields: dict[str, float] = {}
     for weight in sorted(found_in):  # lightest first, so each token ends with its best weight
         fields.update(dict.fromkeys(found_in[weight], weight))
+    phrasings_with: dict[str, list[int]] = {}
+    for number, (_lang, _text, _norm, toks) in enumerate(phrasings):
+        for tok in toks:
+            phrasings_with.setdefault(tok, []).append(number)
     langs = tuple(fact.questions)
-    return FactDoc(fact, topic, langs, fields, tuple(phrasings), tuple(key_phrases), tuple(key_texts))
+    return FactDoc(
+        fact, topic, langs, fields, tuple(phrasings), {tok: tuple(numbers) for tok, numbers in phrasings_with.items()}, tuple(key_phrases), tuple(key_texts)
+    )

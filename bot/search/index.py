@@ -343,7 +343,8 @@ class SearchIndex:
             candidates.add(exact_idx)
         present = {word for options in expansions.values() for word, _sim in options}
         order = sorted(candidates)
-        scored = [self._score(self.docs[idx], self._phrase_totals[idx], expansions, weights, total, norm, present) for idx in order]
+        exact = exact_idx is not None
+        scored = [self._score(self.docs[idx], self._phrase_totals[idx], expansions, weights, total, norm, present, exact) for idx in order]
         if self.model is not None:
             sims = self.model.similarity(question, order)
             scored = [
@@ -387,8 +388,10 @@ class SearchIndex:
         total: float,
         norm: str,
         present: set[str],
+        exact: bool,
     ) -> Candidate:
-        """Stage 2: one fact scored in full (`present`: every known word the question may match)."""
+        """Stage 2: one fact scored in full (`present`: every known word the question may match;
+        `exact`: some fact has a phrasing whose normalised text is `norm`)."""
         fields = doc.fields
         # per question token (in order): its weight and those of its words the fact holds; a
         # token the fact does not hold adds nothing to either score
@@ -413,34 +416,11 @@ class SearchIndex:
         for number, (weight, mine) in enumerate(held):
             for word, sim in mine:
                 gains.setdefault(word, []).append((number, weight * sim))
-        idf = self.idf
-        words = gains.keys()
-        # usually each word stands for one question token of its own (no typo with two readings):
-        # then a phrasing's explained weight is the plain sum of its words' gains
-        single = {word: found[0][1] for word, found in gains.items()} if len(gains) == len(held) == sum(map(len, gains.values())) else None
-        best_phrase = 0.0
-        best_text = doc.phrasings[0][1] if doc.phrasings else ""
-        for (_lang, text, phrasing_norm, toks), phrase_total in zip(doc.phrasings, phrase_totals, strict=True):
-            if phrasing_norm == norm:
-                return Candidate(doc.fact.id, 1.0, 1.0, 1.0, text, True, 1.0, 1.0)
-            if words.isdisjoint(toks):
-                continue  # shares no word with the question: its F1 is 0
-            hit_p = words & toks  # the phrasing's tokens the question holds
-            if single is not None:
-                explained = sum(map(single.__getitem__, hit_p))
-            else:
-                # each question token at its best word here
-                best: dict[int, float] = {}
-                for word in hit_p:
-                    for number, gain in gains[word]:
-                        if gain > best.get(number, 0.0):
-                            best[number] = gain
-                explained = sum(best.values())
-            recall = explained / total if total else 0.0
-            precision = sum(map(idf.__getitem__, hit_p)) / phrase_total
-            f1 = 2 * recall * precision / (recall + precision) if recall + precision else 0.0
-            if f1 > best_phrase:
-                best_phrase, best_text = f1, text
+        if exact:
+            for _lang, text, phrasing_norm, _toks in doc.phrasings:
+                if phrasing_norm == norm:
+                    return Candidate(doc.fact.id, 1.0, 1.0, 1.0, text, True, 1.0, 1.0)
+        best_phrase, best_text = self._best_phrasing(doc, phrase_totals, gains, len(held), total)
         score = W_COVERAGE * coverage + (1 - W_COVERAGE) * best_phrase
         # a moderator's multi-word keyword found whole in the question is a distinguishing cue
         padded = f" {norm} "
@@ -449,6 +429,48 @@ class SearchIndex:
         score = min(score, 0.99)  # 1.0 is kept for an exact phrasing, which must rank first
         score = round(score, 4)
         return Candidate(doc.fact.id, score, round(coverage, 4), round(best_phrase, 4), best_text, lexical=score)
+
+    def _best_phrasing(
+        self, doc: FactDoc, phrase_totals: tuple[float, ...], gains: dict[str, list[tuple[int, float]]], held: int, total: float
+    ) -> tuple[float, str]:
+        """The fact's best phrasing for the question, by the F1 of its recall (the share of the
+        question's weight it explains) and precision (the share of its own weight the question
+        holds), and that F1; the first phrasing in order among equals. `gains`: the question's
+        words the fact holds -> (which of the `held` question tokens, weight * similarity).
+        Only phrasings sharing a word with the question are looked at: the others score 0."""
+        with_word = doc.phrasings_with
+        idf = self.idf
+        explained: dict[int, float] = {}  # phrasing position -> the question's weight it explains
+        shared: dict[int, float] = {}  # phrasing position -> the weight of its words the question holds
+        if len(gains) == held == sum(map(len, gains.values())):
+            # the usual case, each word standing for one question token of its own (no typo with
+            # two readings): a phrasing explains the plain sum of its words' gains
+            for word, ((_number, gain),) in gains.items():
+                weight = idf[word]
+                for position in with_word.get(word, ()):
+                    explained[position] = explained.get(position, 0.0) + gain
+                    shared[position] = shared.get(position, 0.0) + weight
+        else:
+            phrasings = doc.phrasings
+            words = gains.keys()
+            for position in sorted({p for word in words for p in with_word.get(word, ())}):
+                hit = words & phrasings[position][3]  # the phrasing's words the question holds
+                best: dict[int, float] = {}  # question token -> its best gain among them
+                for word in hit:
+                    for number, gain in gains[word]:
+                        if gain > best.get(number, 0.0):
+                            best[number] = gain
+                explained[position] = sum(best.values())
+                shared[position] = sum(map(idf.__getitem__, hit))
+        best_phrase = 0.0
+        best_text = doc.phrasings[0][1] if doc.phrasings else ""
+        for position in sorted(explained):
+            recall = explained[position] / total if total else 0.0
+            precision = shared[position] / phrase_totals[position]
+            f1 = 2 * recall * precision / (recall + precision) if recall + precision else 0.0
+            if f1 > best_phrase:
+                best_phrase, best_text = f1, doc.phrasings[position][1]
+        return best_phrase, best_text
 
     def exact_fact(self, norm: str) -> int | None:
         """The first fact (by position) with a phrasing whose normalised text is `norm`."""
