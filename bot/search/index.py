@@ -64,6 +64,9 @@ W_LEXICAL = 0.6  # score = W_LEXICAL * lexical + (1 - W_LEXICAL) * learned, with
 DATE_BONUS = 0.1
 NEAR_BONUS = 0.1  # a fact holding a figure the question quotes roughly ("about half") ranks above its neighbours
 SUBJECT_BONUS = 0.1  # a fact holding what a quantity question counts, over the top fact lacking it  # a fact with a figure for the month or year asked about, over one without
+# F1s closer than this are equal, and the first phrasing of them is kept: the same weights summed
+# in another order (the order of a set of tokens, which varies between runs) differ in the last bits
+_SAME_F1 = 1e-9
 RARE_SHARE = 0.08  # a word held by at most this share of the facts names a subject of its own
 
 # Sentences end at punctuation, line breaks, and emoji (chat users punctuate with them).
@@ -265,8 +268,9 @@ class SearchIndex:
         return [p for i, p in enumerate(parts) if i == len(parts) - 1 or _ASKS_RE.search(p)]
 
     def _search_all(self, question: str, limit: int) -> SearchResult:
-        full = self._search_one(question, max(limit, SENTENCE_POOL))
         parts = [p for p in _SENTENCE_RE.split(question) if p.strip()]
+        # the gaps of a message of several sentences are those of its asking sentences (below)
+        full = self._search_one(question, max(limit, SENTENCE_POOL), with_gaps=len(parts) < 2)
         if len(parts) < 2:
             return replace(full, candidates=full.candidates[:limit])
         # a sentence re-ranks the facts the whole message found best, not every fact again
@@ -279,7 +283,7 @@ class SearchIndex:
         # father ... will he get some other document?" is not a question about age groups)
         gaps = tuple(dict.fromkeys(g for p in asked for g in self.gaps_in(normalise(p))))
         for sentence in sentences:
-            part = self._search_one(sentence, limit, pool)
+            part = self._search_one(sentence, limit, pool, with_gaps=False)
             for cand in part.candidates:
                 # a sentence alone is less evidence than the whole message: a small discount
                 cand = replace(cand, score=round(cand.score * SENTENCE_DISCOUNT, 4))
@@ -301,11 +305,13 @@ class SearchIndex:
             gaps,
         )
 
-    def _search_one(self, question: str, limit: int, pool: set[int] | None = None) -> SearchResult:
-        """One text scored against the facts (`pool`: only these facts, by position)."""
+    def _search_one(self, question: str, limit: int, pool: set[int] | None = None, with_gaps: bool = True) -> SearchResult:
+        """One text scored against the facts (`pool`: only these facts, by position; `with_gaps`:
+        look for the declared gaps it mentions, else the result has none)."""
         lang = detect_lang(question)
         norm = normalise(question)
-        query = tuple(dict.fromkeys(tokens(question)))
+        toks = tokens(question)
+        query = tuple(dict.fromkeys(toks))
         expansions: _Expansions = {}
         weights: dict[str, float] = {}
         unknown: list[str] = []
@@ -331,11 +337,12 @@ class SearchIndex:
         exact_words = _word_count(t for t in expansions if not t.startswith("#") and t in self.idf)
         qtype = question_type(question)
         exact_idx = self.exact.get(norm)
+        gaps = self.gaps_in(norm) if with_gaps else ()
         if not expansions:
             cands: tuple[Candidate, ...] = ()
             if exact_idx is not None:
                 cands = (Candidate(self.docs[exact_idx].fact.id, 1.0, 1.0, 1.0, question, True, 1.0, 1.0),)
-            return SearchResult(question, lang, query, tuple(unknown), cands, known_share, qtype, known_words, exact_words, self.gaps_in(norm))
+            return SearchResult(question, lang, query, tuple(unknown), cands, known_share, qtype, known_words, exact_words, gaps)
         candidates = self._shortlist(expansions, weights)
         if pool is not None:
             candidates &= pool
@@ -346,7 +353,7 @@ class SearchIndex:
         exact = exact_idx is not None
         scored = [self._score(self.docs[idx], self._phrase_totals[idx], expansions, weights, total, norm, present, exact) for idx in order]
         if self.model is not None:
-            sims = self.model.similarity(question, order)
+            sims = self.model.similarity(norm, toks, order)
             scored = [
                 c
                 if c.exact
@@ -356,7 +363,7 @@ class SearchIndex:
                 for c, sim in zip(scored, sims, strict=True)
             ]
         scored.sort(key=lambda c: (-c.score, c.fact_id))
-        return SearchResult(question, lang, query, tuple(unknown), tuple(scored[:limit]), known_share, qtype, known_words, exact_words, self.gaps_in(norm))
+        return SearchResult(question, lang, query, tuple(unknown), tuple(scored[:limit]), known_share, qtype, known_words, exact_words, gaps)
 
     def _shortlist(self, expansions: _Expansions, weights: dict[str, float]) -> set[int]:
         """Stage 1: the facts worth scoring in full, by rough evidence from the postings of the
@@ -468,7 +475,7 @@ class SearchIndex:
             recall = explained[position] / total if total else 0.0
             precision = shared[position] / phrase_totals[position]
             f1 = 2 * recall * precision / (recall + precision) if recall + precision else 0.0
-            if f1 > best_phrase:
+            if f1 > best_phrase + _SAME_F1:
                 best_phrase, best_text = f1, doc.phrasings[position][1]
         return best_phrase, best_text
 

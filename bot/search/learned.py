@@ -22,6 +22,7 @@ knowledge base within its budget.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -43,10 +44,15 @@ _NGRAMS = (2, 3, 4)
 def _features(text: str) -> list[str]:
     """Character n-grams of each normalised word (padded with spaces) and canonical word tokens."""
     norm = normalise(text)
+    return _features_of(norm, tokenise_normalised(norm))
+
+
+def _features_of(norm: str, toks: Sequence[str]) -> list[str]:
+    """`_features` of a text, given its normalised form and its tokens (duplicates kept)."""
     out: list[str] = []
     for word in norm.split():
         out.extend(_word_ngrams(word))
-    out.extend("w:" + tok for tok in tokenise_normalised(norm))
+    out.extend("w:" + tok for tok in toks)
     return out
 
 
@@ -98,15 +104,12 @@ class CentroidModel:
         self._vocabulary: dict[str, int] = vectorizer.vocabulary_
         self._idf: np.ndarray = vectorizer.idf_
 
-    def similarity(self, question: str, positions: Sequence[int]) -> list[float]:
-        """Cosine similarity of `question` with the centroids of the facts at `positions`."""
+    def similarity(self, norm: str, toks: Sequence[str], positions: Sequence[int]) -> list[float]:
+        """Cosine similarity of a question with the centroids of the facts at `positions`, given the
+        question's normalised text and its tokens (duplicates kept), which the matcher has already."""
         np = self._np
-        counts: dict[int, int] = {}
-        vocabulary = self._vocabulary
-        for feature in _features(question):
-            col = vocabulary.get(feature)
-            if col is not None:
-                counts[col] = counts.get(col, 0) + 1
+        counts = Counter(map(self._vocabulary.get, _features_of(norm, toks)))  # column -> its count
+        counts.pop(None, None)  # features no training text has
         if not counts or not positions:
             return [0.0] * len(positions)
         cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
