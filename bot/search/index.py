@@ -286,9 +286,9 @@ class SearchIndex:
             part = self._search_one(sentence, limit, pool, with_gaps=False)
             for cand in part.candidates:
                 # a sentence alone is less evidence than the whole message: a small discount
-                cand = replace(cand, score=round(cand.score * SENTENCE_DISCOUNT, 4))
-                if cand.fact_id not in merged or cand.score > merged[cand.fact_id].score:
-                    merged[cand.fact_id] = cand
+                score = round(cand.score * SENTENCE_DISCOUNT, 4)
+                if cand.fact_id not in merged or score > merged[cand.fact_id].score:
+                    merged[cand.fact_id] = replace(cand, score=score)
             if part.top and (best.top is None or part.top.score > best.top.score):
                 best = part
         ranked = sorted(merged.values(), key=lambda c: (-c.score, c.fact_id))[:limit]
@@ -447,20 +447,20 @@ class SearchIndex:
         Only phrasings sharing a word with the question are looked at: the others score 0."""
         with_word = doc.phrasings_with
         idf = self.idf
-        explained: dict[int, float] = {}  # phrasing position -> the question's weight it explains
-        shared: dict[int, float] = {}  # phrasing position -> the weight of its words the question holds
+        phrasings = doc.phrasings
+        explained = [0.0] * len(phrasings)  # per phrasing: the question's weight it explains
+        shared = [0.0] * len(phrasings)  # per phrasing: the weight of its words the question holds (0: none)
         if len(gains) == held == sum(map(len, gains.values())):
             # the usual case, each word standing for one question token of its own (no typo with
             # two readings): a phrasing explains the plain sum of its words' gains
             for word, ((_number, gain),) in gains.items():
                 weight = idf[word]
                 for position in with_word.get(word, ()):
-                    explained[position] = explained.get(position, 0.0) + gain
-                    shared[position] = shared.get(position, 0.0) + weight
+                    explained[position] += gain
+                    shared[position] += weight
         else:
-            phrasings = doc.phrasings
             words = gains.keys()
-            for position in sorted({p for word in words for p in with_word.get(word, ())}):
+            for position in {p for word in words for p in with_word.get(word, ())}:
                 hit = words & phrasings[position][3]  # the phrasing's words the question holds
                 best: dict[int, float] = {}  # question token -> its best gain among them
                 for word in hit:
@@ -470,13 +470,15 @@ class SearchIndex:
                 explained[position] = sum(best.values())
                 shared[position] = sum(map(idf.__getitem__, hit))
         best_phrase = 0.0
-        best_text = doc.phrasings[0][1] if doc.phrasings else ""
-        for position in sorted(explained):
-            recall = explained[position] / total if total else 0.0
-            precision = shared[position] / phrase_totals[position]
-            f1 = 2 * recall * precision / (recall + precision) if recall + precision else 0.0
-            if f1 > best_phrase + _SAME_F1:
-                best_phrase, best_text = f1, doc.phrasings[position][1]
+        best_position = 0
+        for position, weight in enumerate(shared):
+            if weight:  # total > 0 and weight > 0: recall and precision are both positive
+                recall = explained[position] / total
+                precision = weight / phrase_totals[position]
+                f1 = 2 * recall * precision / (recall + precision)
+                if f1 > best_phrase + _SAME_F1:
+                    best_phrase, best_position = f1, position
+        best_text = phrasings[best_position][1] if phrasings else ""
         return best_phrase, best_text
 
     def exact_fact(self, norm: str) -> int | None:
