@@ -39,7 +39,7 @@ import math
 import operator
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.knowledge.model import KnowledgeBase, Topic
@@ -351,17 +351,12 @@ class SearchIndex:
         present = {word for options in expansions.values() for word, _sim in options}
         order = sorted(candidates)
         exact = exact_idx is not None
-        scored = [self._score(self.docs[idx], self._phrase_totals[idx], expansions, weights, total, norm, present, exact) for idx in order]
-        if self.model is not None:
-            sims = self.model.similarity(norm, toks, order)
-            scored = [
-                c
-                if c.exact
-                else Candidate(
-                    c.fact_id, round(W_LEXICAL * c.lexical + (1 - W_LEXICAL) * sim, 4), c.coverage, c.phrase, c.question, False, c.lexical, round(sim, 4)
-                )
-                for c, sim in zip(scored, sims, strict=True)
-            ]
+        # the learned model's cosine for each fact, or None without a model
+        sims: Sequence[float | None] = self.model.similarity(norm, toks, order) if self.model is not None else [None] * len(order)
+        scored = [
+            self._score(self.docs[idx], self._phrase_totals[idx], expansions, weights, total, norm, present, exact, sim)
+            for idx, sim in zip(order, sims, strict=True)
+        ]
         scored.sort(key=lambda c: (-c.score, c.fact_id))
         return SearchResult(question, lang, query, tuple(unknown), tuple(scored[:limit]), known_share, qtype, known_words, exact_words, gaps)
 
@@ -396,9 +391,11 @@ class SearchIndex:
         norm: str,
         present: set[str],
         exact: bool,
+        learned: float | None,
     ) -> Candidate:
         """Stage 2: one fact scored in full (`present`: every known word the question may match;
-        `exact`: some fact has a phrasing whose normalised text is `norm`)."""
+        `exact`: some fact has a phrasing whose normalised text is `norm`; `learned`: the learned
+        model's cosine for the fact, None without a model)."""
         fields = doc.fields
         # per question token (in order): its weight and those of its words the fact holds; a
         # token the fact does not hold adds nothing to either score
@@ -433,9 +430,11 @@ class SearchIndex:
         padded = f" {norm} "
         if any(map(present.issuperset, doc.key_phrases)) or any(map(padded.__contains__, doc.key_texts)):
             score += KEYPHRASE_BONUS
-        score = min(score, 0.99)  # 1.0 is kept for an exact phrasing, which must rank first
-        score = round(score, 4)
-        return Candidate(doc.fact.id, score, round(coverage, 4), round(best_phrase, 4), best_text, lexical=score)
+        lexical = round(min(score, 0.99), 4)  # 1.0 is kept for an exact phrasing, which must rank first
+        if learned is None:
+            return Candidate(doc.fact.id, lexical, round(coverage, 4), round(best_phrase, 4), best_text, lexical=lexical)
+        score = round(W_LEXICAL * lexical + (1 - W_LEXICAL) * learned, 4)
+        return Candidate(doc.fact.id, score, round(coverage, 4), round(best_phrase, 4), best_text, False, lexical, round(learned, 4))
 
     def _best_phrasing(
         self, doc: FactDoc, phrase_totals: tuple[float, ...], gains: dict[str, list[tuple[int, float]]], held: int, total: float

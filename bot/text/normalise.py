@@ -122,6 +122,8 @@ def normalise(text: str) -> str:
 
 def detect_lang(text: str) -> str:
     """'ja' when Japanese script carries the question, else 'en'."""
+    if text.isascii():
+        return "en"  # no Japanese script at all
     ja = len(_JA_RE.findall(text))
     latin = len(_LATIN_RE.findall(text.casefold()))
     return "ja" if ja and ja * 3 >= latin else "en"
@@ -238,13 +240,16 @@ def tokens(text: str) -> tuple[str, ...]:
     return tokenise(text)
 
 
+# The English cues all start a word: one "no word character before" check guards them all,
+# which lets the regex engine pass over the inside of words instead of trying every cue there.
 _QUANTITY_RE = re.compile(
-    r"\bhow\s+(?:many|much|high|low|big|large|common|widespread)\b|\bwhat\s+(?:percent|percentage|share|proportion|fraction|portion|number|rate)\b"
-    r"|\bnumber\s+of\b|%|\bpercent|\bhow\s+few\b"
+    r"%|(?<!\w)(?:how\s+(?:many|much|high|low|big|large|common|widespread)\b|what\s+(?:percent|percentage|share|proportion|fraction|portion|number|rate)\b"
+    r"|number\s+of\b|percent|how\s+few\b)"
     r"|何人|何%|何割|何パーセント|何件|何病院|何桁|何ケタ|なんけた|どのくらい|どれくらい|どれだけ|どの程度|いくつ|いくら|割合|人数|件数|パーセント"
 )
 _DATE_RE = re.compile(
-    r"^\s*when\b|\bwhen\s+(?:did|does|do|will|is|was|were|can|could|are|should|would|exactly)\b|\bsince\s+when\b|\buntil\s+when\b|\bwhat\s+(?:date|year|month|day)\b|\bwhich\s+(?:date|year|month)\b|いつ|何年|何月|何日"
+    r"^\s*when\b|(?<!\w)(?:when\s+(?:did|does|do|will|is|was|were|can|could|are|should|would|exactly)\b|since\s+when\b|until\s+when\b"
+    r"|what\s+(?:date|year|month|day)\b|which\s+(?:date|year|month)\b)|いつ|何年|何月|何日"
 )
 
 
