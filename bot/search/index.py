@@ -41,6 +41,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from itertools import compress
 
 from bot.knowledge.model import KnowledgeBase, Topic
 from bot.search.approx import Amount, holds_near, quoted_amounts
@@ -95,6 +96,12 @@ _COUNTED_JA_RE = re.compile(r"(?:何|なん)(?:割|％|%|パーセント|人|件
 def _counted_clause(question: str) -> str:
     match = _COUNTED_RE.search(question) or _COUNTED_JA_RE.search(question)
     return match.group(1) if match else ""
+
+
+def _asking(parts: list[str]) -> list[str]:
+    """The sentences of a message that ask something, and its last one: a statement such as
+    "I don't have a My Number card" or "I moved here in 2022" is context, not the question."""
+    return [p for i, p in enumerate(parts) if i == len(parts) - 1 or _ASKS_RE.search(p)]
 
 
 # a question token -> the known tokens it may stand for, with their similarity (1.0 for itself)
@@ -182,8 +189,10 @@ class SearchIndex:
         """Rank facts for a question. A long message is also scored sentence by sentence, and
         each fact keeps its best score: the question in a chatty message is usually one sentence
         of it, and the rest is context that would otherwise dilute every score."""
-        result = self._search_all(question, limit)
-        asking = " ".join(self._asking_sentences(question))
+        parts = [p for p in _SENTENCE_RE.split(question) if p.strip()]
+        asked = _asking(parts)
+        result = self._search_all(question, parts, asked, limit)
+        asking = " ".join(asked)
         amounts = quoted_amounts(asking)
         if amounts:
             result = self._near_quoted(result, amounts)
@@ -191,10 +200,10 @@ class SearchIndex:
         if asked_when:
             result = self._by_date(result, asked_when)
         result = replace(result, confidence=round(confidence(result, self.model is not None), 4), uncovered=self._uncovered(question, result))
-        asked = asked_figure(question) if len(question) <= 200 else None
-        if asked is None:
+        figure = asked_figure(question) if len(question) <= 200 else None
+        if figure is None:
             return result
-        shown, key = asked
+        shown, key = figure
         # the facts holding the figure as a value first, then those with it in a base, each
         # in the matcher's order
         found: list[str] = []
@@ -260,22 +269,15 @@ class SearchIndex:
             missing.insert(0, words[0])
         return tuple(missing)
 
-    @staticmethod
-    def _asking_sentences(question: str) -> list[str]:
-        """The sentences of a message that ask something, and its last one: a statement such as
-        "I don't have a My Number card" or "I moved here in 2022" is context, not the question."""
-        parts = [p for p in _SENTENCE_RE.split(question) if p.strip()]
-        return [p for i, p in enumerate(parts) if i == len(parts) - 1 or _ASKS_RE.search(p)]
-
-    def _search_all(self, question: str, limit: int) -> SearchResult:
-        parts = [p for p in _SENTENCE_RE.split(question) if p.strip()]
+    def _search_all(self, question: str, parts: list[str], asked: list[str], limit: int) -> SearchResult:
+        """The whole message scored, then each of its asking sentences (`asked`, among its
+        sentences `parts`) against the facts the whole message ranked best."""
         # the gaps of a message of several sentences are those of its asking sentences (below)
         full = self._search_one(question, max(limit, SENTENCE_POOL), with_gaps=len(parts) < 2)
         if len(parts) < 2:
             return replace(full, candidates=full.candidates[:limit])
         # a sentence re-ranks the facts the whole message found best, not every fact again
         pool = {self._position[c.fact_id] for c in full.candidates}
-        asked = self._asking_sentences(question)
         sentences = [p for p in asked if len(set(tokens(p))) >= 3]
         best = full
         merged: dict[str, Candidate] = {c.fact_id: c for c in full.candidates}
@@ -397,9 +399,10 @@ class SearchIndex:
         `exact`: some fact has a phrasing whose normalised text is `norm`; `learned`: the learned
         model's cosine for the fact, None without a model)."""
         fields = doc.fields
-        # per question token (in order): its weight and those of its words the fact holds; a
-        # token the fact does not hold adds nothing to either score
-        held: list[tuple[float, tuple[tuple[str, float], ...]]] = []
+        # the question's words the fact holds -> (which of the question tokens it holds, weight *
+        # similarity); a token the fact does not hold adds nothing to either score
+        gains: dict[str, list[tuple[int, float]]] = {}
+        held = 0  # question tokens the fact holds
         matched = 0.0
         for tok, options in expansions.items():
             if len(options) == 1:  # the usual case: the word itself, or one repair of a typo
@@ -412,19 +415,17 @@ class SearchIndex:
                 if not mine:
                     continue
                 field = max(sim * fields[word] for word, sim in mine)
-            held.append((weights[tok], mine))
-            matched += weights[tok] * field
-        coverage = matched / total if total else 0.0
-        # the question's words the fact holds -> (which question token, weight * similarity)
-        gains: dict[str, list[tuple[int, float]]] = {}
-        for number, (weight, mine) in enumerate(held):
+            weight = weights[tok]
+            matched += weight * field
             for word, sim in mine:
-                gains.setdefault(word, []).append((number, weight * sim))
+                gains.setdefault(word, []).append((held, weight * sim))
+            held += 1
+        coverage = matched / total if total else 0.0
         if exact:
             for _lang, text, phrasing_norm, _toks in doc.phrasings:
                 if phrasing_norm == norm:
                     return Candidate(doc.fact.id, 1.0, 1.0, 1.0, text, True, 1.0, 1.0)
-        best_phrase, best_text = self._best_phrasing(doc, phrase_totals, gains, len(held), total)
+        best_phrase, best_text = self._best_phrasing(doc, phrase_totals, gains, held, total)
         score = W_COVERAGE * coverage + (1 - W_COVERAGE) * best_phrase
         # a moderator's multi-word keyword found whole in the question is a distinguishing cue
         padded = f" {norm} "
@@ -470,13 +471,13 @@ class SearchIndex:
                 shared[position] = sum(map(idf.__getitem__, hit))
         best_phrase = 0.0
         best_position = 0
-        for position, weight in enumerate(shared):
-            if weight:  # total > 0 and weight > 0: recall and precision are both positive
-                recall = explained[position] / total
-                precision = weight / phrase_totals[position]
-                f1 = 2 * recall * precision / (recall + precision)
-                if f1 > best_phrase + _SAME_F1:
-                    best_phrase, best_position = f1, position
+        for position in compress(range(len(phrasings)), shared):  # the phrasings sharing a word
+            # total > 0 and shared > 0: recall and precision are both positive
+            recall = explained[position] / total
+            precision = shared[position] / phrase_totals[position]
+            f1 = 2 * recall * precision / (recall + precision)
+            if f1 > best_phrase + _SAME_F1:
+                best_phrase, best_position = f1, position
         best_text = phrasings[best_position][1] if phrasings else ""
         return best_phrase, best_text
 

@@ -113,18 +113,18 @@ class CentroidModel:
         if not counts or not positions:
             return [0.0] * len(positions)
         cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
         vals = (1.0 + np.log(tf)) * self._idf[cols]
         vals /= float(np.sqrt(vals @ vals))
         # the question's columns of the centroid matrix, gathered in one go and summed per fact
         starts, ends = self._indptr[cols], self._indptr[cols + 1]
         lengths = ends - starts
-        if not lengths.sum():
+        gathered = int(lengths.sum())
+        if not gathered:
             return [0.0] * len(positions)
-        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(gathered)
         sims = np.bincount(self._rows[offsets], weights=self._weights[offsets] * np.repeat(vals, lengths), minlength=self._n_facts)
-        return [float(sims[p]) for p in positions]
-
+        return sims[list(positions)].tolist()
 
 def build_model(docs: Sequence[FactDoc]) -> CentroidModel | None:
     """The learned model of these facts, or None when there are too many (or none) to train on."""
