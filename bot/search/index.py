@@ -107,6 +107,29 @@ def _asking(parts: list[str]) -> list[str]:
 # a question token -> the known tokens it may stand for, with their similarity (1.0 for itself)
 _Expansions = dict[str, tuple[tuple[str, float], ...]]
 
+# One fact's scores as `SearchIndex._score` gives them: (score, fact id, coverage, phrase, the
+# phrasing that matched best, exact, lexical, learned), score and lexical rounded. A `Candidate`
+# (with every score rounded) is made only for the facts a search keeps.
+_Scored = tuple[float, str, float, float, str, bool, float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class _Scoring:
+    """What the full scoring of each fact reads of the text being scored."""
+
+    norm: str
+    padded: str  # the normalised text between spaces, to find whole keywords in
+    expansions: _Expansions
+    weights: dict[str, float]  # question token -> its weight
+    total: float  # the sum of the weights
+    present: set[str]  # every known word the question may match
+    exact: bool  # some fact has a phrasing whose normalised text is `norm`
+
+
+def _candidate(scored: _Scored) -> Candidate:
+    score, fact_id, coverage, phrase, text, exact, lexical, learned = scored
+    return Candidate(fact_id, score, round(coverage, 4), round(phrase, 4), text, exact, lexical, round(learned, 4))
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -352,15 +375,13 @@ class SearchIndex:
             candidates.add(exact_idx)
         present = {word for options in expansions.values() for word, _sim in options}
         order = sorted(candidates)
-        exact = exact_idx is not None
+        scoring = _Scoring(norm, f" {norm} ", expansions, weights, total, present, exact_idx is not None)
         # the learned model's cosine for each fact, or None without a model
         sims: Sequence[float | None] = self.model.similarity(norm, toks, order) if self.model is not None else [None] * len(order)
-        scored = [
-            self._score(self.docs[idx], self._phrase_totals[idx], expansions, weights, total, norm, present, exact, sim)
-            for idx, sim in zip(order, sims, strict=True)
-        ]
-        scored.sort(key=lambda c: (-c.score, c.fact_id))
-        return SearchResult(question, lang, query, tuple(unknown), tuple(scored[:limit]), known_share, qtype, known_words, exact_words, gaps)
+        scored = [self._score(self.docs[idx], self._phrase_totals[idx], scoring, sim) for idx, sim in zip(order, sims, strict=True)]
+        scored.sort(key=lambda s: (-s[0], s[1]))  # best score first, then by fact id
+        kept = tuple(map(_candidate, scored[:limit]))
+        return SearchResult(question, lang, query, tuple(unknown), kept, known_share, qtype, known_words, exact_words, gaps)
 
     def _shortlist(self, expansions: _Expansions, weights: dict[str, float]) -> set[int]:
         """Stage 1: the facts worth scoring in full, by rough evidence from the postings of the
@@ -383,28 +404,17 @@ class SearchIndex:
             return set(heapq.nlargest(SHORTLIST, rough, key=rough.__getitem__))
         return set(rough)
 
-    def _score(
-        self,
-        doc: FactDoc,
-        phrase_totals: tuple[float, ...],
-        expansions: _Expansions,
-        weights: dict[str, float],
-        total: float,
-        norm: str,
-        present: set[str],
-        exact: bool,
-        learned: float | None,
-    ) -> Candidate:
-        """Stage 2: one fact scored in full (`present`: every known word the question may match;
-        `exact`: some fact has a phrasing whose normalised text is `norm`; `learned`: the learned
-        model's cosine for the fact, None without a model)."""
+    def _score(self, doc: FactDoc, phrase_totals: tuple[float, ...], scoring: _Scoring, learned: float | None) -> _Scored:
+        """Stage 2: one fact scored in full (`learned`: the learned model's cosine for the fact,
+        None without a model)."""
         fields = doc.fields
         # the question's words the fact holds -> (which of the question tokens it holds, weight *
         # similarity); a token the fact does not hold adds nothing to either score
         gains: dict[str, list[tuple[int, float]]] = {}
         held = 0  # question tokens the fact holds
         matched = 0.0
-        for tok, options in expansions.items():
+        weights = scoring.weights
+        for tok, options in scoring.expansions.items():
             if len(options) == 1:  # the usual case: the word itself, or one repair of a typo
                 word, sim = options[0]
                 if word not in fields:
@@ -420,22 +430,22 @@ class SearchIndex:
             for word, sim in mine:
                 gains.setdefault(word, []).append((held, weight * sim))
             held += 1
+        total = scoring.total
         coverage = matched / total if total else 0.0
-        if exact:
+        if scoring.exact:
             for _lang, text, phrasing_norm, _toks in doc.phrasings:
-                if phrasing_norm == norm:
-                    return Candidate(doc.fact.id, 1.0, 1.0, 1.0, text, True, 1.0, 1.0)
+                if phrasing_norm == scoring.norm:
+                    return (1.0, doc.fact.id, 1.0, 1.0, text, True, 1.0, 1.0)
         best_phrase, best_text = self._best_phrasing(doc, phrase_totals, gains, held, total)
         score = W_COVERAGE * coverage + (1 - W_COVERAGE) * best_phrase
         # a moderator's multi-word keyword found whole in the question is a distinguishing cue
-        padded = f" {norm} "
-        if any(map(present.issuperset, doc.key_phrases)) or any(map(padded.__contains__, doc.key_texts)):
+        if any(map(scoring.present.issuperset, doc.key_phrases)) or any(map(scoring.padded.__contains__, doc.key_texts)):
             score += KEYPHRASE_BONUS
         lexical = round(min(score, 0.99), 4)  # 1.0 is kept for an exact phrasing, which must rank first
         if learned is None:
-            return Candidate(doc.fact.id, lexical, round(coverage, 4), round(best_phrase, 4), best_text, lexical=lexical)
+            return (lexical, doc.fact.id, coverage, best_phrase, best_text, False, lexical, 0.0)
         score = round(W_LEXICAL * lexical + (1 - W_LEXICAL) * learned, 4)
-        return Candidate(doc.fact.id, score, round(coverage, 4), round(best_phrase, 4), best_text, False, lexical, round(learned, 4))
+        return (score, doc.fact.id, coverage, best_phrase, best_text, False, lexical, learned)
 
     def _best_phrasing(
         self, doc: FactDoc, phrase_totals: tuple[float, ...], gains: dict[str, list[tuple[int, float]]], held: int, total: float
