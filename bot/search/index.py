@@ -52,7 +52,7 @@ from bot.search.figures import asked_figure, figure_holders
 from bot.search.gaps import GapMatcher
 from bot.search.learned import CentroidModel, build_model
 from bot.search.typos import TypoRepair
-from bot.text.normalise import detect_lang, normalise, question_type, tokens
+from bot.text.normalise import analyse_question, detect_lang, question_type, tokens
 
 W_COVERAGE = 0.4  # score = W_COVERAGE * coverage + (1 - W_COVERAGE) * best phrasing
 KEYPHRASE_BONUS = 0.06
@@ -301,12 +301,12 @@ class SearchIndex:
             return replace(full, candidates=full.candidates[:limit])
         # a sentence re-ranks the facts the whole message found best, not every fact again
         pool = {self._position[c.fact_id] for c in full.candidates}
-        sentences = [p for p in asked if len(set(tokens(p))) >= 3]
+        sentences = [p for p in asked if len(set(analyse_question(p)[1])) >= 3]
         best = full
         merged: dict[str, Candidate] = {c.fact_id: c for c in full.candidates}
         # a subject we have no figure for counts only where it is asked about ("my elderly
         # father ... will he get some other document?" is not a question about age groups)
-        gaps = tuple(dict.fromkeys(g for p in asked for g in self.gaps_in(normalise(p))))
+        gaps = tuple(dict.fromkeys(g for p in asked for g in self.gaps_in(analyse_question(p)[0])))
         for sentence in sentences:
             part = self._search_one(sentence, limit, pool, with_gaps=False)
             for cand in part.candidates:
@@ -334,8 +334,7 @@ class SearchIndex:
         """One text scored against the facts (`pool`: only these facts, by position; `with_gaps`:
         look for the declared gaps it mentions, else the result has none)."""
         lang = detect_lang(question)
-        norm = normalise(question)
-        toks = tokens(question)
+        norm, toks = analyse_question(question)
         query = tuple(dict.fromkeys(toks))
         expansions: _Expansions = {}
         weights: dict[str, float] = {}

@@ -233,6 +233,13 @@ def tokenise(text: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1 << 12)
+def analyse_question(text: str) -> tuple[str, tuple[str, ...]]:
+    """`analyse`, cached for questions, which the matcher reads several times while one is
+    answered (whole, sentence by sentence, for declared gaps); the index build calls `analyse`."""
+    return analyse(text)
+
+
+@lru_cache(maxsize=1 << 12)
 def tokens(text: str) -> tuple[str, ...]:
     """`tokenise`, cached for questions, which are tokenised several times while one is answered
     (whole and sentence by sentence); the index build calls `tokenise`, so it does not fill the

@@ -16,7 +16,7 @@ from bot.knowledge import KnowledgeBase, LoadCache, default_knowledge_path, load
 from bot.knowledge.model import Fact, Text
 from bot.search.complete import complete
 from bot.search.index import SearchIndex
-from bot.text.normalise import analyse, normalise, tokenise, tokenise_normalised, tokens
+from bot.text.normalise import analyse, analyse_question, normalise, tokenise, tokenise_normalised, tokens
 
 EXTRA_QUESTIONS = (
     "how many hospitals use the card",
@@ -139,10 +139,12 @@ def test_tokens_are_shared_objects(kb: KnowledgeBase) -> None:
 
 
 def test_the_question_cache_is_bounded_and_not_filled_by_building(kb: KnowledgeBase) -> None:
-    assert tokens.cache_info().maxsize is not None and tokens.cache_info().maxsize <= 1 << 14
-    tokens.cache_clear()
+    for cache in (tokens, analyse_question):
+        assert cache.cache_info().maxsize is not None and cache.cache_info().maxsize <= 1 << 14
+        cache.cache_clear()
     SearchIndex(kb)
     assert tokens.cache_info().currsize == 0
+    assert analyse_question.cache_info().currsize == 0
 
 
 def test_exact_phrasing_lookup_takes_the_first_fact(kb: KnowledgeBase) -> None:
