@@ -41,7 +41,6 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from itertools import compress
 
 from bot.knowledge.model import KnowledgeBase, Topic
 from bot.search.approx import Amount, holds_near, quoted_amounts
@@ -51,23 +50,18 @@ from bot.search.facts import FactDoc, analyse_fact
 from bot.search.figures import asked_figure, figure_holders
 from bot.search.gaps import GapMatcher
 from bot.search.learned import CentroidModel, build_model
+from bot.search.score import Expansions, Scored, Scoring, score_fact
 from bot.search.typos import TypoRepair
 from bot.text.normalise import analyse_question, detect_lang, question_type, tokens
 
-W_COVERAGE = 0.4  # score = W_COVERAGE * coverage + (1 - W_COVERAGE) * best phrasing
-KEYPHRASE_BONUS = 0.06
 SENTENCE_DISCOUNT = 0.95
 UNKNOWN_FACTOR = 0.5  # weight of a word the knowledge base has never seen, relative to its rarest word
 CANDIDATE_DF_CAP = 0.05  # tokens in more than this share of facts do not generate candidates
 SHORTLIST = 40  # facts fully scored per question
 SENTENCE_POOL = 8  # facts of a long message's best that each of its sentences scores again
-W_LEXICAL = 0.6  # score = W_LEXICAL * lexical + (1 - W_LEXICAL) * learned, with a learned model
 DATE_BONUS = 0.1
 NEAR_BONUS = 0.1  # a fact holding a figure the question quotes roughly ("about half") ranks above its neighbours
 SUBJECT_BONUS = 0.1  # a fact holding what a quantity question counts, over the top fact lacking it  # a fact with a figure for the month or year asked about, over one without
-# F1s closer than this are equal, and the first phrasing of them is kept: the same weights summed
-# in another order (the order of a set of tokens, which varies between runs) differ in the last bits
-_SAME_F1 = 1e-9
 RARE_SHARE = 0.08  # a word held by at most this share of the facts names a subject of its own
 
 # Sentences end at punctuation, line breaks, and emoji (chat users punctuate with them).
@@ -104,33 +98,6 @@ def _asking(parts: list[str]) -> list[str]:
     return [p for i, p in enumerate(parts) if i == len(parts) - 1 or _ASKS_RE.search(p)]
 
 
-# a question token -> the known tokens it may stand for, with their similarity (1.0 for itself)
-_Expansions = dict[str, tuple[tuple[str, float], ...]]
-
-# One fact's scores as `SearchIndex._score` gives them: (score, fact id, coverage, phrase, the
-# phrasing that matched best, exact, lexical, learned), score and lexical rounded. A `Candidate`
-# (with every score rounded) is made only for the facts a search keeps.
-_Scored = tuple[float, str, float, float, str, bool, float, float]
-
-
-@dataclass(frozen=True, slots=True)
-class _Scoring:
-    """What the full scoring of each fact reads of the text being scored."""
-
-    norm: str
-    padded: str  # the normalised text between spaces, to find whole keywords in
-    expansions: _Expansions
-    weights: dict[str, float]  # question token -> its weight
-    total: float  # the sum of the weights
-    present: set[str]  # every known word the question may match
-    exact: bool  # some fact has a phrasing whose normalised text is `norm`
-
-
-def _candidate(scored: _Scored) -> Candidate:
-    score, fact_id, coverage, phrase, text, exact, lexical, learned = scored
-    return Candidate(fact_id, score, round(coverage, 4), round(phrase, 4), text, exact, lexical, round(learned, 4))
-
-
 @dataclass(frozen=True)
 class Candidate:
     fact_id: str
@@ -141,6 +108,12 @@ class Candidate:
     exact: bool = False
     lexical: float = 0.0  # 0.4 * coverage + 0.6 * phrase (+ keyword bonus)
     learned: float = 0.0  # cosine with the fact's centroid in the learned model (0 without one)
+
+
+def _candidate(scored: Scored) -> Candidate:
+    """The candidate of a fact a search keeps, every score rounded to 4 digits."""
+    score, fact_id, coverage, phrase, text, exact, lexical, learned = scored
+    return Candidate(fact_id, score, round(coverage, 4), round(phrase, 4), text, exact, lexical, round(learned, 4))
 
 
 @dataclass(frozen=True)
@@ -336,7 +309,7 @@ class SearchIndex:
         lang = detect_lang(question)
         norm, toks = analyse_question(question)
         query = tuple(dict.fromkeys(toks))
-        expansions: _Expansions = {}
+        expansions: Expansions = {}
         weights: dict[str, float] = {}
         unknown: list[str] = []
         # In a short question every word matters; in a long message most words are context.
@@ -372,17 +345,16 @@ class SearchIndex:
             candidates &= pool
         if exact_idx is not None:
             candidates.add(exact_idx)
-        present = {word for options in expansions.values() for word, _sim in options}
         order = sorted(candidates)
-        scoring = _Scoring(norm, f" {norm} ", expansions, weights, total, present, exact_idx is not None)
+        scoring = Scoring.of(norm, expansions, weights, self.idf, exact_idx is not None)
         # the learned model's cosine for each fact, or None without a model
         sims: Sequence[float | None] = self.model.similarity(norm, toks, order) if self.model is not None else [None] * len(order)
-        scored = [self._score(self.docs[idx], self._phrase_totals[idx], scoring, sim) for idx, sim in zip(order, sims, strict=True)]
+        scored = [score_fact(self.docs[idx], self._phrase_totals[idx], scoring, sim) for idx, sim in zip(order, sims, strict=True)]
         scored.sort(key=lambda s: (-s[0], s[1]))  # best score first, then by fact id
         kept = tuple(map(_candidate, scored[:limit]))
         return SearchResult(question, lang, query, tuple(unknown), kept, known_share, qtype, known_words, exact_words, gaps)
 
-    def _shortlist(self, expansions: _Expansions, weights: dict[str, float]) -> set[int]:
+    def _shortlist(self, expansions: Expansions, weights: dict[str, float]) -> set[int]:
         """Stage 1: the facts worth scoring in full, by rough evidence from the postings of the
         question's rarer words only (a word in a large share of facts says little, and reading
         its postings would make every question cost more as the knowledge base grows)."""
@@ -402,93 +374,6 @@ class SearchIndex:
         if len(rough) > SHORTLIST:
             return set(heapq.nlargest(SHORTLIST, rough, key=rough.__getitem__))
         return set(rough)
-
-    def _score(self, doc: FactDoc, phrase_totals: tuple[float, ...], scoring: _Scoring, learned: float | None) -> _Scored:
-        """Stage 2: one fact scored in full (`learned`: the learned model's cosine for the fact,
-        None without a model)."""
-        fields = doc.fields
-        # the question's words the fact holds -> (which of the question tokens it holds, weight *
-        # similarity); a token the fact does not hold adds nothing to either score
-        gains: dict[str, list[tuple[int, float]]] = {}
-        held = 0  # question tokens the fact holds
-        matched = 0.0
-        weights = scoring.weights
-        for tok, options in scoring.expansions.items():
-            if len(options) == 1:  # the usual case: the word itself, or one repair of a typo
-                word, sim = options[0]
-                if word not in fields:
-                    continue
-                mine, field = options, sim * fields[word]
-            else:
-                mine = tuple((word, sim) for word, sim in options if word in fields)
-                if not mine:
-                    continue
-                field = max(sim * fields[word] for word, sim in mine)
-            weight = weights[tok]
-            matched += weight * field
-            for word, sim in mine:
-                gains.setdefault(word, []).append((held, weight * sim))
-            held += 1
-        total = scoring.total
-        coverage = matched / total if total else 0.0
-        if scoring.exact:
-            for _lang, text, phrasing_norm, _toks in doc.phrasings:
-                if phrasing_norm == scoring.norm:
-                    return (1.0, doc.fact.id, 1.0, 1.0, text, True, 1.0, 1.0)
-        best_phrase, best_text = self._best_phrasing(doc, phrase_totals, gains, held, total)
-        score = W_COVERAGE * coverage + (1 - W_COVERAGE) * best_phrase
-        # a moderator's multi-word keyword found whole in the question is a distinguishing cue
-        if any(map(scoring.present.issuperset, doc.key_phrases)) or any(map(scoring.padded.__contains__, doc.key_texts)):
-            score += KEYPHRASE_BONUS
-        lexical = round(min(score, 0.99), 4)  # 1.0 is kept for an exact phrasing, which must rank first
-        if learned is None:
-            return (lexical, doc.fact.id, coverage, best_phrase, best_text, False, lexical, 0.0)
-        score = round(W_LEXICAL * lexical + (1 - W_LEXICAL) * learned, 4)
-        return (score, doc.fact.id, coverage, best_phrase, best_text, False, lexical, learned)
-
-    def _best_phrasing(
-        self, doc: FactDoc, phrase_totals: tuple[float, ...], gains: dict[str, list[tuple[int, float]]], held: int, total: float
-    ) -> tuple[float, str]:
-        """The fact's best phrasing for the question, by the F1 of its recall (the share of the
-        question's weight it explains) and precision (the share of its own weight the question
-        holds), and that F1; the first phrasing in order among equals. `gains`: the question's
-        words the fact holds -> (which of the `held` question tokens, weight * similarity).
-        Only phrasings sharing a word with the question are looked at: the others score 0."""
-        with_word = doc.phrasings_with
-        idf = self.idf
-        phrasings = doc.phrasings
-        explained = [0.0] * len(phrasings)  # per phrasing: the question's weight it explains
-        shared = [0.0] * len(phrasings)  # per phrasing: the weight of its words the question holds (0: none)
-        if len(gains) == held == sum(map(len, gains.values())):
-            # the usual case, each word standing for one question token of its own (no typo with
-            # two readings): a phrasing explains the plain sum of its words' gains
-            for word, ((_number, gain),) in gains.items():
-                weight = idf[word]
-                for position in with_word.get(word, ()):
-                    explained[position] += gain
-                    shared[position] += weight
-        else:
-            words = gains.keys()
-            for position in {p for word in words for p in with_word.get(word, ())}:
-                hit = words & phrasings[position][3]  # the phrasing's words the question holds
-                best: dict[int, float] = {}  # question token -> its best gain among them
-                for word in hit:
-                    for number, gain in gains[word]:
-                        if gain > best.get(number, 0.0):
-                            best[number] = gain
-                explained[position] = sum(best.values())
-                shared[position] = sum(map(idf.__getitem__, hit))
-        best_phrase = 0.0
-        best_position = 0
-        for position in compress(range(len(phrasings)), shared):  # the phrasings sharing a word
-            # total > 0 and shared > 0: recall and precision are both positive
-            recall = explained[position] / total
-            precision = shared[position] / phrase_totals[position]
-            f1 = 2 * recall * precision / (recall + precision)
-            if f1 > best_phrase + _SAME_F1:
-                best_phrase, best_position = f1, position
-        best_text = phrasings[best_position][1] if phrasings else ""
-        return best_phrase, best_text
 
     def exact_fact(self, norm: str) -> int | None:
         """The first fact (by position) with a phrasing whose normalised text is `norm`."""

@@ -126,6 +126,7 @@ class CentroidModel:
         sims = np.bincount(self._rows[offsets], weights=self._weights[offsets] * np.repeat(vals, lengths), minlength=self._n_facts)
         return sims[list(positions)].tolist()
 
+
 def build_model(docs: Sequence[FactDoc]) -> CentroidModel | None:
     """The learned model of these facts, or None when there are too many (or none) to train on."""
     if not docs or len(docs) > LEARNED_MAX_FACTS:
