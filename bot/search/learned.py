@@ -97,7 +97,8 @@ class CentroidModel:
         membership = sparse.csr_matrix((np.ones(len(owners)), (owners, np.arange(len(owners)))), shape=(len(docs), len(owners)))
         # by feature (CSC): a question reads only the columns of its own features
         centroids = normalize(membership @ rows).tocsc()
-        self._indptr: np.ndarray = centroids.indptr
+        self._starts: np.ndarray = centroids.indptr[:-1]  # per feature: where its entries start
+        self._lengths: np.ndarray = np.diff(centroids.indptr)  # per feature: how many facts have it
         self._rows: np.ndarray = centroids.indices
         self._weights: np.ndarray = centroids.data
         self._n_facts = len(docs)
@@ -117,12 +118,12 @@ class CentroidModel:
         vals = (1.0 + np.log(tf)) * self._idf[cols]
         vals /= float(np.sqrt(vals @ vals))
         # the question's columns of the centroid matrix, gathered in one go and summed per fact
-        starts, ends = self._indptr[cols], self._indptr[cols + 1]
-        lengths = ends - starts
-        gathered = int(lengths.sum())
+        starts, lengths = self._starts[cols], self._lengths[cols]
+        ends = np.cumsum(lengths)  # where each column's entries end once gathered
+        gathered = int(ends[-1])
         if not gathered:
             return [0.0] * len(positions)
-        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(gathered)
+        offsets = np.arange(gathered) + np.repeat(starts - ends + lengths, lengths)
         sims = np.bincount(self._rows[offsets], weights=self._weights[offsets] * np.repeat(vals, lengths), minlength=self._n_facts)
         return sims[list(positions)].tolist()
 
