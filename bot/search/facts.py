@@ -43,7 +43,10 @@ class FactDoc:
     # the phrasings that share one of its words
     phrasings_with: dict[str, tuple[int, ...]]
     key_phrases: tuple[tuple[str, ...], ...]  # multi-word keywords, as their distinct tokens
-    key_texts: tuple[str, ...]  # the same as normalised text, function words kept ("patients said", "病院にとって")
+    # the same as normalised text, function words kept (" patients said ", "病院にとって"), by where
+    # they start: an English one (between spaces) by its first word, a Japanese one by its first
+    # character; a text holds one only if it holds that word or character
+    key_texts: dict[str, tuple[str, ...]]
 
 
 def analyse_fact(fact: Fact, topic: Topic | None, known: Mapping[str, Analysed], analysed: dict[str, Analysed]) -> FactDoc:
@@ -72,15 +75,17 @@ def analyse_fact(fact: Fact, topic: Topic | None, known: Mapping[str, Analysed],
         phrasings.append((lang, question, norm, tuple(set(words))))
         add(words, W_QUESTION)
     key_phrases: list[tuple[str, ...]] = []
-    key_texts: list[str] = []
+    key_texts: dict[str, list[str]] = {}
     for lang in LANGS:
         for keyword in fact.keywords.get(lang, ()):
             text, words = analyse(keyword)
             add(words, W_KEYWORD)
             if len(set(words)) >= 2:
                 key_phrases.append(tuple(set(words)))
-            if (" " in text) if lang == "en" else len(text) >= 3:
-                key_texts.append(f" {text} " if lang == "en" else text)
+            if lang == "en" and " " in text:
+                key_texts.setdefault(text.split(" ", 1)[0], []).append(f" {text} ")
+            elif lang != "en" and len(text) >= 3:
+                key_texts.setdefault(text[0], []).append(text)
         add(tokenise(fact.answer.get(lang)), W_ANSWER)
         for fig in fact.figures:
             add(tokenise(fig.counts.get(lang)), W_FIGURE_TEXT)
@@ -102,5 +107,12 @@ def analyse_fact(fact: Fact, topic: Topic | None, known: Mapping[str, Analysed],
             phrasings_with.setdefault(tok, []).append(number)
     langs = tuple(fact.questions)
     return FactDoc(
-        fact, topic, langs, fields, tuple(phrasings), {tok: tuple(numbers) for tok, numbers in phrasings_with.items()}, tuple(key_phrases), tuple(key_texts)
+        fact,
+        topic,
+        langs,
+        fields,
+        tuple(phrasings),
+        {tok: tuple(numbers) for tok, numbers in phrasings_with.items()},
+        tuple(key_phrases),
+        {start: tuple(texts) for start, texts in key_texts.items()},
     )

@@ -39,6 +39,7 @@ class Scoring:
     total: float  # the sum of the weights
     present: set[str]  # every known word the text may match
     exact: bool  # some fact has a phrasing whose normalised text is `norm`
+    starts: set[str]  # the words and the characters of the normalised text: where a keyword in it may start
     idf: dict[str, float]  # the index's word weights
     # The usual text, each token read as one word of its own (no typo with two readings, no two
     # tokens read as the same word): per token, (word, similarity, weight, weight * similarity).
@@ -51,7 +52,8 @@ class Scoring:
         words = None
         if len(present) == len(expansions) and all(len(options) == 1 for options in expansions.values()):
             words = tuple((word, sim, weights[tok], weights[tok] * sim) for tok, ((word, sim),) in expansions.items())
-        return cls(norm, f" {norm} ", expansions, weights, sum(weights.values()), present, exact, idf, words)
+        starts = set(norm.split()).union(norm)
+        return cls(norm, f" {norm} ", expansions, weights, sum(weights.values()), present, exact, starts, idf, words)
 
 
 def score_fact(doc: FactDoc, phrase_totals: tuple[float, ...], scoring: Scoring, learned: float | None) -> Scored:
@@ -92,7 +94,10 @@ def score_fact(doc: FactDoc, phrase_totals: tuple[float, ...], scoring: Scoring,
     best_phrase, best_text = _best_phrasing(doc, phrase_totals, single, gains, scoring.idf, total)
     score = W_COVERAGE * coverage + (1 - W_COVERAGE) * best_phrase
     # a moderator's multi-word keyword found whole in the question is a distinguishing cue
-    if any(map(scoring.present.issuperset, doc.key_phrases)) or any(map(scoring.padded.__contains__, doc.key_texts)):
+    key_texts = doc.key_texts
+    if any(map(scoring.present.issuperset, doc.key_phrases)) or any(
+        text in scoring.padded for start in scoring.starts.intersection(key_texts) for text in key_texts[start]
+    ):
         score += KEYPHRASE_BONUS
     lexical = round(min(score, 0.99), 4)  # 1.0 is kept for an exact phrasing, which must rank first
     if learned is None:
