@@ -62,18 +62,18 @@ def score_fact(doc: FactDoc, phrase_totals: tuple[float, ...], scoring: Scoring,
     fields = doc.fields
     total = scoring.total
     matched = 0.0  # the weight of the question's tokens found in the fact, each at its field's weight
-    # the question's words the fact holds -> weight * similarity (`single`), or, when a token may
-    # be two words or two tokens one word, -> (which of the held tokens, weight * similarity)
-    single: dict[str, float] | None = {}
-    gains: dict[str, list[tuple[int, float]]] = {}
+    # the question's tokens the fact holds (a token it does not hold adds nothing to either score):
+    # word -> the summed weight * similarity of the tokens read only as that word (`one`), and,
+    # for a token of which the fact holds two readings, each reading with its weight * similarity
+    one: dict[str, float] = {}
+    several: list[tuple[tuple[str, float], ...]] = []
     if scoring.words is not None:
         for word, sim, weight, gain in scoring.words:
             field = fields.get(word)
-            if field is not None:  # a token the fact does not hold adds nothing to either score
+            if field is not None:
                 matched += weight * (sim * field)
-                single[word] = gain
+                one[word] = gain
     else:
-        held = 0  # question tokens the fact holds
         weights = scoring.weights
         for tok, options in scoring.expansions.items():
             mine = tuple((word, sim) for word, sim in options if word in fields)
@@ -81,17 +81,17 @@ def score_fact(doc: FactDoc, phrase_totals: tuple[float, ...], scoring: Scoring,
                 continue
             weight = weights[tok]
             matched += weight * max(sim * fields[word] for word, sim in mine)
-            for word, sim in mine:
-                gains.setdefault(word, []).append((held, weight * sim))
-            held += 1
-        # this fact holds at most one reading of each token, each its own word: the usual sums
-        single = {word: found[0][1] for word, found in gains.items()} if len(gains) == held == sum(map(len, gains.values())) else None
+            if len(mine) == 1:
+                word, sim = mine[0]
+                one[word] = one.get(word, 0.0) + weight * sim
+            else:
+                several.append(tuple((word, weight * sim) for word, sim in mine))
     coverage = matched / total if total else 0.0
     if scoring.exact:
         for _lang, text, phrasing_norm, _toks in doc.phrasings:
             if phrasing_norm == scoring.norm:
                 return (1.0, doc.fact.id, 1.0, 1.0, text, True, 1.0, 1.0)
-    best_phrase, best_text = _best_phrasing(doc, phrase_totals, single, gains, scoring.idf, total)
+    best_phrase, best_text = _best_phrasing(doc, phrase_totals, one, several, scoring.idf, total)
     score = W_COVERAGE * coverage + (1 - W_COVERAGE) * best_phrase
     # a moderator's multi-word keyword found whole in the question is a distinguishing cue
     key_texts = doc.key_texts
@@ -109,38 +109,40 @@ def score_fact(doc: FactDoc, phrase_totals: tuple[float, ...], scoring: Scoring,
 def _best_phrasing(
     doc: FactDoc,
     phrase_totals: tuple[float, ...],
-    single: dict[str, float] | None,
-    gains: dict[str, list[tuple[int, float]]],
+    one: dict[str, float],
+    several: list[tuple[tuple[str, float], ...]],
     idf: dict[str, float],
     total: float,
 ) -> tuple[float, str]:
     """The fact's best phrasing for the question, by the F1 of its recall (the share of the
     question's weight it explains) and precision (the share of its own weight the question
     holds), and that F1; the first phrasing in order among equals. Only phrasings sharing a word
-    with the question are looked at: the others score 0."""
+    with the question are looked at: the others score 0. `one` and `several`: see `score_fact`."""
     with_word = doc.phrasings_with
     phrasings = doc.phrasings
     explained = [0.0] * len(phrasings)  # per phrasing: the question's weight it explains
     shared = [0.0] * len(phrasings)  # per phrasing: the weight of its words the question holds (0: none)
-    if single is not None:
-        # each word stands for one question token of its own: a phrasing explains the plain sum
-        # of its words' gains
-        for word, gain in single.items():
-            weight = idf[word]
-            for position in with_word.get(word, ()):
+    for word, gain in one.items():
+        weight = idf[word]
+        for position in with_word.get(word, ()):
+            explained[position] += gain
+            shared[position] += weight
+    if several:
+        counted = set(one)  # the words whose weight `shared` holds
+        for readings in several:
+            # a phrasing explains a token with two readings by the best of them it holds
+            best: dict[int, float] = {}  # phrasing position -> that reading's gain
+            for word, gain in readings:
+                for position in with_word.get(word, ()):
+                    if gain > best.get(position, 0.0):
+                        best[position] = gain
+                if word not in counted:
+                    counted.add(word)
+                    weight = idf[word]
+                    for position in with_word.get(word, ()):
+                        shared[position] += weight
+            for position, gain in best.items():
                 explained[position] += gain
-                shared[position] += weight
-    else:
-        words = gains.keys()
-        for position in {p for word in words for p in with_word.get(word, ())}:
-            hit = words & phrasings[position][3]  # the phrasing's words the question holds
-            best: dict[int, float] = {}  # question token -> its best gain among them
-            for word in hit:
-                for number, gain in gains[word]:
-                    if gain > best.get(number, 0.0):
-                        best[number] = gain
-            explained[position] = sum(best.values())
-            shared[position] = sum(map(idf.__getitem__, hit))
     best_phrase = 0.0
     best_position = 0
     for position in compress(range(len(phrasings)), shared):  # the phrasings sharing a word
