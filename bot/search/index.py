@@ -268,8 +268,8 @@ class SearchIndex:
     def _search_all(self, question: str, parts: list[str], asked: list[str], limit: int) -> SearchResult:
         """The whole message scored, then each of its asking sentences (`asked`, among its
         sentences `parts`) against the facts the whole message ranked best."""
-        # the gaps of a message of several sentences are those of its asking sentences (below)
-        full = self._search_one(question, max(limit, SENTENCE_POOL), with_gaps=len(parts) < 2)
+        # the gaps and the question type of a message of several sentences are read below
+        full = self._search_one(question, max(limit, SENTENCE_POOL), whole=len(parts) < 2)
         if len(parts) < 2:
             return replace(full, candidates=full.candidates[:limit])
         # a sentence re-ranks the facts the whole message found best, not every fact again
@@ -281,7 +281,7 @@ class SearchIndex:
         # father ... will he get some other document?" is not a question about age groups)
         gaps = tuple(dict.fromkeys(g for p in asked for g in self.gaps_in(analyse_question(p)[0])))
         for sentence in sentences:
-            part = self._search_one(sentence, limit, pool, with_gaps=False)
+            part = self._search_one(sentence, limit, pool, whole=False)
             for cand in part.candidates:
                 # a sentence alone is less evidence than the whole message: a small discount
                 score = round(cand.score * SENTENCE_DISCOUNT, 4)
@@ -290,6 +290,10 @@ class SearchIndex:
             if part.top and (best.top is None or part.top.score > best.top.score):
                 best = part
         ranked = sorted(merged.values(), key=lambda c: (-c.score, c.fact_id))[:limit]
+        # the question type of the best scoring text, else of the whole message
+        qtype = question_type(best.query)
+        if qtype == "other":
+            qtype = question_type(question)
         return SearchResult(
             question,
             full.lang,
@@ -297,15 +301,16 @@ class SearchIndex:
             full.unknown,
             tuple(ranked),
             best.known_share,
-            best.qtype if best.qtype != "other" else full.qtype,
+            qtype,
             best.known_words,
             best.exact_words,
             gaps,
         )
 
-    def _search_one(self, question: str, limit: int, pool: set[int] | None = None, with_gaps: bool = True) -> SearchResult:
-        """One text scored against the facts (`pool`: only these facts, by position; `with_gaps`:
-        look for the declared gaps it mentions, else the result has none)."""
+    def _search_one(self, question: str, limit: int, pool: set[int] | None = None, whole: bool = True) -> SearchResult:
+        """One text scored against the facts (`pool`: only these facts, by position). `whole`: the
+        text is all of the message; otherwise the caller reads its question type and declared gaps
+        where it needs them, and the result has "other" and none."""
         lang = detect_lang(question)
         norm, toks = analyse_question(question)
         query = tuple(dict.fromkeys(toks))
@@ -332,9 +337,9 @@ class SearchIndex:
         known_share = (sum(w for t, w in weights.items() if t in expansions) / total) if total else 0.0
         known_words = _word_count(t for t in expansions if not t.startswith("#"))
         exact_words = _word_count(t for t in expansions if not t.startswith("#") and t in self.idf)
-        qtype = question_type(question)
+        qtype = question_type(question) if whole else "other"
         exact_idx = self.exact.get(norm)
-        gaps = self.gaps_in(norm) if with_gaps else ()
+        gaps = self.gaps_in(norm) if whole else ()
         if not expansions:
             cands: tuple[Candidate, ...] = ()
             if exact_idx is not None:
