@@ -1,5 +1,5 @@
 """What one fact contributes to the search index: its tokens with the weight of the field they
-come from, its question phrasings, and its multi-word keywords.
+come from, its question phrasings (and which of them hold each token), and its multi-word keywords.
 
 A fact's analysis depends only on the fact and its topic's title, never on the rest of the
 knowledge base, so an index built after a reload can take it over unchanged for every fact

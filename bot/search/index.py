@@ -14,7 +14,7 @@ How a question is scored against the facts (the README's "How the bot decides" e
 - Stage 1, candidates: every fact holding one of the question's words (or repairs) gains that
   word's weight, reading only the postings of words held by at most 5% of the facts (at least
   40); the 40 facts with the most, plus the first fact with the exact phrasing, go on.
-- Stage 2, full scoring of those: `coverage` is the share of the question's weight found
+- Stage 2, full scoring of those (`score.py`): `coverage` is the share of the question's weight found
   anywhere in the fact, each field weighted (`facts.W_*`: phrasings and keywords 1.0, answer
   0.7, figure values 0.8, ...); `phrase` is the best single phrasing's F1 of recall (the share
   of the question's weight it holds) and precision (the share of its own weight the question
@@ -314,25 +314,7 @@ class SearchIndex:
         lang = detect_lang(question)
         norm, toks = analyse_question(question)
         query = tuple(dict.fromkeys(toks))
-        expansions: Expansions = {}
-        weights: dict[str, float] = {}
-        unknown: list[str] = []
-        # In a short question every word matters; in a long message most words are context.
-        unknown_weight = self.unknown_weight * UNKNOWN_FACTOR * min(1.0, 6 / max(6, len(query)))
-        for tok in query:
-            if tok in self.idf:
-                expansions[tok] = ((tok, 1.0),)
-                weights[tok] = self.idf[tok]
-            else:
-                typos = self._typos(tok)
-                if typos is None:
-                    continue  # a misspelt stop word
-                if typos:
-                    expansions[tok] = typos
-                    weights[tok] = max(self.idf[w] for w, _ in typos)
-                else:
-                    unknown.append(tok)
-                    weights[tok] = unknown_weight
+        expansions, weights, unknown = self._read(query)
         total = sum(weights.values())
         known_share = (sum(w for t, w in weights.items() if t in expansions) / total) if total else 0.0
         known_words = _word_count(t for t in expansions if not t.startswith("#"))
@@ -358,6 +340,30 @@ class SearchIndex:
         scored.sort(key=lambda s: (-s[0], s[1]))  # best score first, then by fact id
         kept = tuple(map(_candidate, scored[:limit]))
         return SearchResult(question, lang, query, tuple(unknown), kept, known_share, qtype, known_words, exact_words, gaps)
+
+    def _read(self, query: tuple[str, ...]) -> tuple[Expansions, dict[str, float], list[str]]:
+        """The known words each distinct token of a text stands for (itself, or those a typo is
+        probably a misspelling of) and its weight, and the tokens no fact holds."""
+        expansions: Expansions = {}
+        weights: dict[str, float] = {}
+        unknown: list[str] = []
+        # In a short question every word matters; in a long message most words are context.
+        unknown_weight = self.unknown_weight * UNKNOWN_FACTOR * min(1.0, 6 / max(6, len(query)))
+        for tok in query:
+            if tok in self.idf:
+                expansions[tok] = ((tok, 1.0),)
+                weights[tok] = self.idf[tok]
+            else:
+                typos = self._typos(tok)
+                if typos is None:
+                    continue  # a misspelt stop word
+                if typos:
+                    expansions[tok] = typos
+                    weights[tok] = max(self.idf[w] for w, _ in typos)
+                else:
+                    unknown.append(tok)
+                    weights[tok] = unknown_weight
+        return expansions, weights, unknown
 
     def _shortlist(self, expansions: Expansions, weights: dict[str, float]) -> set[int]:
         """Stage 1: the facts worth scoring in full, by rough evidence from the postings of the
