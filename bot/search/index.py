@@ -92,6 +92,10 @@ def _counted_clause(question: str) -> str:
     return match.group(1) if match else ""
 
 
+def _sentences(message: str) -> list[str]:
+    return [p for p in _SENTENCE_RE.split(message) if p.strip()]
+
+
 def _asking(parts: list[str]) -> list[str]:
     """The sentences of a message that ask something, and its last one: a statement such as
     "I don't have a My Number card" or "I moved here in 2022" is context, not the question."""
@@ -185,10 +189,9 @@ class SearchIndex:
         """Rank facts for a question. A long message is also scored sentence by sentence, and
         each fact keeps its best score: the question in a chatty message is usually one sentence
         of it, and the rest is context that would otherwise dilute every score."""
-        parts = [p for p in _SENTENCE_RE.split(question) if p.strip()]
-        asked = _asking(parts)
-        result = self._search_all(question, parts, asked, limit)
-        asking = " ".join(asked)
+        parts = _sentences(question)
+        result = self._search_all(question, limit, parts)
+        asking = " ".join(_asking(parts))
         amounts = quoted_amounts(asking)
         if amounts:
             result = self._near_quoted(result, amounts)
@@ -265,9 +268,12 @@ class SearchIndex:
             missing.insert(0, words[0])
         return tuple(missing)
 
-    def _search_all(self, question: str, parts: list[str], asked: list[str], limit: int) -> SearchResult:
-        """The whole message scored, then each of its asking sentences (`asked`, among its
-        sentences `parts`) against the facts the whole message ranked best."""
+    def _search_all(self, question: str, limit: int, parts: list[str] | None = None) -> SearchResult:
+        """The whole message scored, then each of its asking sentences against the facts the whole
+        message ranked best (`parts`: its sentences, when the caller has them already)."""
+        if parts is None:
+            parts = _sentences(question)
+        asked = _asking(parts)
         # the gaps and the question type of a message of several sentences are read below
         full = self._search_one(question, max(limit, SENTENCE_POOL), whole=len(parts) < 2)
         if len(parts) < 2:
