@@ -108,10 +108,12 @@ class CentroidModel:
     def similarity(self, norm: str, toks: Sequence[str], positions: Sequence[int]) -> list[float]:
         """Cosine similarity of a question with the centroids of the facts at `positions`, given the
         question's normalised text and its tokens (duplicates kept), which the matcher has already."""
+        if not positions:
+            return []
         np = self._np
         counts = Counter(map(self._vocabulary.get, _features_of(norm, toks)))  # column -> its count
         counts.pop(None, None)  # features no training text has
-        if not counts or not positions:
+        if not counts:
             return [0.0] * len(positions)
         cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
         tf = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))

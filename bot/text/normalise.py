@@ -125,8 +125,10 @@ def detect_lang(text: str) -> str:
     if text.isascii():
         return "en"  # no Japanese script at all
     ja = len(_JA_RE.findall(text))
+    if not ja:
+        return "en"  # only Latin script, emoji and punctuation
     latin = len(_LATIN_RE.findall(text.casefold()))
-    return "ja" if ja and ja * 3 >= latin else "en"
+    return "ja" if ja * 3 >= latin else "en"
 
 
 def _canonical(norm: str) -> str:
