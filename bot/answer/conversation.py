@@ -405,7 +405,9 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
     if subject is not None and (fact := answerer.kb.fact(subject[0])) is not None:
         return answerer.fact_reply(fact, detect_lang(question), question, subject[1], "follow_up_subject", answerer.search(combined).tokens)
     ctx = answerer.ask(combined, strict=strict)
-    if ctx.answered:
+    # an exact match there is the previous question, one of the combined reading's sentences: it says
+    # nothing of the fragment ("is the card popular with dentists?" after the usage rate)
+    if ctx.answered and ctx.reason != "exact":
         return replace(ctx, question=question, reason=f"follow_up:{ctx.reason}")
     if ctx.kind == "suggest" and own.kind != "suggest":
         return replace(ctx, question=question)

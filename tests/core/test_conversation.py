@@ -90,6 +90,14 @@ def test_a_fragment_naming_who_asks_the_previous_question_about_them(answerer: A
     assert not answerer.ask("what about pharmacies?").answered and not answerer.ask("and pharmacies?").answered
 
 
+def test_a_fragment_is_not_answered_because_the_previous_question_was_exact(answerer: Answerer) -> None:
+    """Read with the previous question, a fragment must earn its answer: the previous question being
+    one of a fact's phrasings says nothing about the fragment."""
+    talk = Conversations()
+    assert talk.ask(answerer, "a", "What is the usage rate of the My Number health insurance card?").fact_ids == ("usage-rate",)
+    assert not talk.ask(answerer, "a", "is the card popular with dentists").answered
+
+
 def test_a_full_question_is_answered_on_its_own(answerer: Answerer) -> None:
     talk = Conversations()
     talk.ask(answerer, "a", USAGE_Q)

@@ -108,6 +108,7 @@ SUGGEST_CANDIDATES = (
     "can it stop dubble prescriptions",
     "What happens if I don't register my My Number card as a health insurance card?",
     "can it stop dubble prescriptons or bad drug mixes?",
+    "hokensho?",  # one word is a topic, not a question: "did you mean" by rule
 )
 
 
