@@ -303,7 +303,7 @@ def _fragment_subject(answerer: Answerer, question: str, combined: str, previous
     return None
 
 
-def _swapped_subject(answerer: Answerer, question: str, previous: Turn, strict: bool) -> Reply | None:
+def _swapped_subject(answerer: Answerer, question: str, previous: Turn) -> Reply | None:
     """ "what about hospitals?", 「薬局は？」: the previous question asked again about the one
     subject the fragment names (who a figure is about) in place of the previous one's; the reply
     when that is a confident answer with a fact other than the previous answer's."""
@@ -328,7 +328,7 @@ def _swapped_subject(answerer: Answerer, question: str, previous: Turn, strict: 
         return None
     first = old[0]
     swapped = f"{before[: first.start()]}{new}{before[first.end() :]}"
-    reply = answer_alone(answerer, swapped, strict)
+    reply = answer_alone(answerer, swapped)
     if not reply.answered or set(reply.fact_ids) <= set(previous.fact_ids):
         return None
     return _facts_reply(answerer, reply.fact_ids, lang, question, reason="follow_up_subject", query_tokens=tokens(swapped))
@@ -398,7 +398,7 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
     if len(combined) > answerer.max_chars:
         return None
     # unprompted (strict), a fragment is only read with the previous question, under the stricter rule
-    swapped = _swapped_subject(answerer, question, previous, strict)
+    swapped = None if strict else _swapped_subject(answerer, question, previous)
     if swapped is not None:
         return swapped
     subject = None if strict else _fragment_subject(answerer, question, combined, previous)
