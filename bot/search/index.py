@@ -220,10 +220,7 @@ class SearchIndex:
         near = {c.fact_id for c in cands if holds_near(self.docs[self._position[c.fact_id]].fact, amounts)}
         if not near or len(near) == len(cands):
             return result
-        ranked = sorted(
-            (replace(c, score=round(min(0.99, c.score + NEAR_BONUS), 4)) if c.fact_id in near else c for c in cands), key=lambda c: (-c.score, c.fact_id)
-        )
-        return replace(result, candidates=tuple(ranked))
+        return replace(result, candidates=_raised(cands, near, NEAR_BONUS))
 
     def _by_date(self, result: SearchResult, asked: tuple[str, ...]) -> SearchResult:
         """Facts with a figure for a month or year the question names rank above those without
@@ -232,12 +229,10 @@ class SearchIndex:
         if not cands or cands[0].exact:
             return replace(result, dates=asked)
         dated = {c.fact_id for c in cands if holds(self._dates_of(c.fact_id), asked)}
-        ranked = sorted(
-            (replace(c, score=round(min(0.99, c.score + DATE_BONUS), 4)) if c.fact_id in dated else c for c in cands), key=lambda c: (-c.score, c.fact_id)
-        )
+        ranked = _raised(cands, dated, DATE_BONUS)
         top_dates = self._dates_of(ranked[0].fact_id)
         undated = () if holds(top_dates, asked) else asked
-        return replace(result, candidates=tuple(ranked), dates=asked, undated=undated)
+        return replace(result, candidates=ranked, dates=asked, undated=undated)
 
     def _dates_of(self, fact_id: str) -> frozenset[str]:
         """The months and years a fact has figures for, read on first use: only questions that
@@ -443,6 +438,12 @@ def _analyse_facts(kb: KnowledgeBase, previous: SearchIndex | None) -> list[Fact
             doc = analyse_fact(fact, topic, kb.analysed.get(fact.file, {}), analysed)
         docs.append(doc)
     return docs
+
+
+def _raised(cands: tuple[Candidate, ...], fact_ids: set[str], bonus: float) -> tuple[Candidate, ...]:
+    """The candidates with `bonus` added to the score of those in `fact_ids` (at most 0.99), ranked again."""
+    raised = (replace(c, score=round(min(0.99, c.score + bonus), 4)) if c.fact_id in fact_ids else c for c in cands)
+    return tuple(sorted(raised, key=lambda c: (-c.score, c.fact_id)))
 
 
 def _word_count(toks: Iterable[str]) -> int:
