@@ -26,6 +26,8 @@ How a question is scored against the facts (the README's "How the bot decides" e
 - A message of several sentences is also scored sentence by sentence (those that ask), at 0.95
   of their score, and each fact keeps its best; a sentence scores only the `SENTENCE_POOL`
   facts the whole message ranked best.
+- A question naming a figure quoted roughly ("about half"), the kind of figure it wants ("what share":
+  a percentage, "when": a date) or a month or year raises the facts holding such a figure by 0.1.
 - The result carries the confidence (`confidence.py`: the estimated probability that the top
   fact is right), for a "how many / what share" question the words of what it counts that the
   top fact lacks (`uncovered`), and for a question about a figure ("what is 29.6%?") the facts
@@ -59,9 +61,11 @@ UNKNOWN_FACTOR = 0.5  # weight of a word the knowledge base has never seen, rela
 CANDIDATE_DF_CAP = 0.05  # tokens in more than this share of facts do not generate candidates
 SHORTLIST = 40  # facts fully scored per question
 SENTENCE_POOL = 8  # facts of a long message's best that each of its sentences scores again
-DATE_BONUS = 0.1
+DATE_BONUS = 0.1  # a fact with a figure for the month or year asked about, over one without
 NEAR_BONUS = 0.1  # a fact holding a figure the question quotes roughly ("about half") ranks above its neighbours
-SUBJECT_BONUS = 0.1  # a fact holding what a quantity question counts, over the top fact lacking it  # a fact with a figure for the month or year asked about, over one without
+UNIT_BONUS = 0.1  # a fact with a figure of the kind asked for ("what share": a percentage) over one without
+SHARE_UNITS = frozenset({"percent"})
+DATE_UNITS = frozenset({"date", "year"})
 RARE_SHARE = 0.08  # a word held by at most this share of the facts names a subject of its own
 
 # Sentences end at punctuation, line breaks, and emoji (chat users punctuate with them).
@@ -195,6 +199,9 @@ class SearchIndex:
         amounts = quoted_amounts(asking)
         if amounts:
             result = self._near_quoted(result, amounts)
+        wanted = _wanted_units(asking)
+        if wanted:
+            result = self._by_unit(result, wanted)
         asked_when = asked_dates(asking)
         if asked_when:
             result = self._by_date(result, asked_when)
@@ -221,6 +228,17 @@ class SearchIndex:
         if not near or len(near) == len(cands):
             return result
         return replace(result, candidates=_raised(cands, near, NEAR_BONUS))
+
+    def _by_unit(self, result: SearchResult, units: frozenset[str]) -> SearchResult:
+        """Facts holding a figure of the kind asked for ("what share" a percentage, "when" a date)
+        rank above those holding none (`UNIT_BONUS`)."""
+        cands = result.candidates
+        if not cands or cands[0].exact:
+            return result
+        fitting = {c.fact_id for c in cands if any(f.unit in units for f in self.docs[self._position[c.fact_id]].fact.figures)}
+        if not fitting or len(fitting) == len(cands):
+            return result
+        return replace(result, candidates=_raised(cands, fitting, UNIT_BONUS))
 
     def _by_date(self, result: SearchResult, asked: tuple[str, ...]) -> SearchResult:
         """Facts with a figure for a month or year the question names rank above those without
@@ -444,6 +462,21 @@ def _raised(cands: tuple[Candidate, ...], fact_ids: set[str], bonus: float) -> t
     """The candidates with `bonus` added to the score of those in `fact_ids` (at most 0.99), ranked again."""
     raised = (replace(c, score=round(min(0.99, c.score + bonus), 4)) if c.fact_id in fact_ids else c for c in cands)
     return tuple(sorted(raised, key=lambda c: (-c.score, c.fact_id)))
+
+
+_SHARE_RE = re.compile(
+    r"%|％|(?<!\w)(?:percent(?:age)?|share|proportion|fraction|portion|rate|ratio)\b|割|パーセント|比率|率",
+    re.IGNORECASE,
+)
+
+
+def _wanted_units(text: str) -> frozenset[str]:
+    """The kinds of figure a question asks for: a percentage for a share, a date for a "when"."""
+    if question_type(text) == "date":
+        return DATE_UNITS
+    if _SHARE_RE.search(text):
+        return SHARE_UNITS
+    return frozenset()
 
 
 def _word_count(toks: Iterable[str]) -> int:

@@ -30,6 +30,19 @@ def test_unknown_topic_word_lowers_known_share(kb: KnowledgeBase) -> None:
     assert unknown.known_share < known.known_share == 1.0
 
 
+@pytest.mark.parametrize(
+    ("question", "fact_id", "neighbour"),
+    [
+        # a "when" question: the fact with a date ranks above the one about the number's digits
+        ("when was the 12-digit personal number scheme introduced?", "system-launch", "my-number-digits"),
+    ],
+)
+def test_the_kind_of_figure_asked_for_ranks_first(kb: KnowledgeBase, question: str, fact_id: str, neighbour: str) -> None:
+    ranked = [c.fact_id for c in SearchIndex(kb).search(question).candidates]
+    assert fact_id in ranked and neighbour in ranked
+    assert ranked.index(fact_id) < ranked.index(neighbour)
+
+
 def test_declared_gap_is_detected(kb: KnowledgeBase) -> None:
     result = SearchIndex(kb).search("what percentage of dental clinics use the card")
     assert result.gaps == ("dental",)

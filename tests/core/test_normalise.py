@@ -54,6 +54,9 @@ def test_question_type() -> None:
     assert question_type("When did it start?") == "date"
     assert question_type("いつから解除できる？") == "date"
     assert question_type("what can doctors see when I visit") == "other"
+    # いつ inside other words is not "when": くらい|つかわれてる (how much is it used), いつも (always)
+    assert question_type("じっさいどれくらいつかわれてるの？") == "quantity"
+    assert question_type("いつもマイナ保険証を使ってる") == "other"
 
 
 def test_signature_ignores_order_case_and_punctuation() -> None:
