@@ -7,7 +7,6 @@ mentions one, saying which.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from bot.knowledge.model import Gap
@@ -18,21 +17,25 @@ class GapMatcher:
     """The declared gaps of one knowledge base; read-only once built."""
 
     def __init__(self, gaps: Iterable[Gap]) -> None:
-        self._gaps: list[tuple[str, re.Pattern[str] | None, tuple[str, ...]]] = []
-        for gap in gaps:
-            en_terms = [normalise(t) for t in gap.terms.get("en", ()) if normalise(t)]
-            pattern = re.compile(r"\b(?:" + "|".join(re.escape(t) for t in en_terms) + r")\b") if en_terms else None
-            ja_terms = tuple(normalise(t) for t in gap.terms.get("ja", ()) if normalise(t))
-            self._gaps.append((gap.id, pattern, ja_terms))
-        # one search for any gap's English term first: most texts mention none
-        patterns = [pattern.pattern for _id, pattern, _ja in self._gaps if pattern is not None]
-        self._any_term = re.compile("|".join(patterns)) if patterns else None
+        self._ids: list[str] = []
+        # English terms by their first word (a normalised text is words between single spaces, so
+        # a term is there as whole words when the text, between spaces, holds it between spaces):
+        # only the terms starting with one of the text's words are looked for
+        self._english: dict[str, list[tuple[str, int]]] = {}  # first word -> (" term ", gap position)
+        self._japanese: list[tuple[str, int]] = []  # (term, gap position)
+        for position, gap in enumerate(gaps):
+            self._ids.append(gap.id)
+            for term in map(normalise, gap.terms.get("en", ())):
+                if term:
+                    self._english.setdefault(term.split()[0], []).append((f" {term} ", position))
+            self._japanese.extend((term, position) for term in map(normalise, gap.terms.get("ja", ())) if term)
 
     def __call__(self, norm: str) -> tuple[str, ...]:
         """Ids of the gaps a normalised text mentions, in the order they are declared."""
-        english = self._any_term is not None and self._any_term.search(norm) is not None
-        found = []
-        for gap_id, pattern, ja_terms in self._gaps:
-            if (english and pattern is not None and pattern.search(norm)) or any(t in norm for t in ja_terms):
-                found.append(gap_id)
-        return tuple(found)
+        found: set[int] = set()
+        starts = self._english.keys() & norm.split()
+        if starts:
+            padded = f" {norm} "
+            found.update(position for word in starts for term, position in self._english[word] if term in padded)
+        found.update(position for term, position in self._japanese if term in norm)
+        return tuple(self._ids[position] for position in sorted(found))

@@ -13,7 +13,8 @@ How a question is scored against the facts (the README's "How the bot decides" e
   sharing its first six letters); a word closest to a stop word is dropped.
 - Stage 1, candidates: every fact holding one of the question's words (or repairs) gains that
   word's weight, reading only the postings of words held by at most 5% of the facts (at least
-  40); the 40 facts with the most, plus the first fact with the exact phrasing, go on.
+  40); the 40 facts with the most (12 for a message of several sentences), plus the first fact
+  with the exact phrasing, go on.
 - Stage 2, full scoring of those (`score.py`): `coverage` is the share of the question's weight found
   anywhere in the fact, each field weighted (`facts.W_*`: phrasings and keywords 1.0, answer
   0.7, figure values 0.8, ...); `phrase` is the best single phrasing's F1 of recall (the share
@@ -39,13 +40,13 @@ from __future__ import annotations
 import heapq
 import math
 import operator
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.knowledge.model import KnowledgeBase, Topic
 from bot.search.approx import Amount, holds_near, quoted_amounts
+from bot.search.asking import asking, counted_clause, sentences, wanted_units
 from bot.search.confidence import confidence
 from bot.search.dates import asked_dates, fact_dates, holds
 from bot.search.facts import FactDoc, analyse_fact
@@ -60,50 +61,14 @@ SENTENCE_DISCOUNT = 0.95
 UNKNOWN_FACTOR = 0.5  # weight of a word the knowledge base has never seen, relative to its rarest word
 CANDIDATE_DF_CAP = 0.05  # tokens in more than this share of facts do not generate candidates
 SHORTLIST = 40  # facts fully scored per question
+# a message of several sentences: its whole text is scored in full for fewer facts, as its asking
+# sentences re-rank the best of them (long chatty messages are the slowest to answer)
+LONG_SHORTLIST = 12
 SENTENCE_POOL = 8  # facts of a long message's best that each of its sentences scores again
 DATE_BONUS = 0.1  # a fact with a figure for the month or year asked about, over one without
 NEAR_BONUS = 0.1  # a fact holding a figure the question quotes roughly ("about half") ranks above its neighbours
 UNIT_BONUS = 0.1  # a fact with a figure of the kind asked for ("what share": a percentage) over one without
-SHARE_UNITS = frozenset({"percent"})
-DATE_UNITS = frozenset({"date", "year"})
 RARE_SHARE = 0.08  # a word held by at most this share of the facts names a subject of its own
-
-# Sentences end at punctuation, line breaks, and emoji (chat users punctuate with them).
-# a sentence ends after . ? ! (not the point of "12.3%") or an emoji; a colon and a space start one
-# ("a student asked me: how many digits ...")
-_SENTENCE_RE = re.compile(
-    r"(?<=[.?!。？！\U0001F000-\U0001FAFF\u2600-\u27BF])(?<!\d\.(?=\d))(?![.?!。？！\U0001F000-\U0001FAFF\u2600-\u27BF])\s*|(?<=[:：])\s+|\n+"
-)
-_ASKS_RE = re.compile(
-    r"[?？][\W_]*$|^\s*(?:what|how|when|why|who|which|where|is|are|was|were|can|could|do|does|did|will|would|should|has|have)\b"
-    r"|(?:か|の|かな|って)\s*$",
-    re.IGNORECASE,
-)
-
-# what a quantity question counts: the words after its cue, to the end of the sentence
-_COUNTED_RE = re.compile(
-    r"\b(?:how\s+many|number\s+of|(?:percentage|percent|share|proportion)\s+of|what\s+percent(?:age)?\s+of)\s+([^.?!]*)",
-    re.IGNORECASE,
-)
-
-
-# 「何割の薬局が…」「何％の病院で…」: what is counted follows the cue, up to its particle
-_COUNTED_JA_RE = re.compile(r"(?:何|なん)(?:割|％|%|パーセント|人|件)の([^\s、。？?!！]+?)(?:が|は|を|で|に|って|[?？]|$)")
-
-
-def _counted_clause(question: str) -> str:
-    match = _COUNTED_RE.search(question) or _COUNTED_JA_RE.search(question)
-    return match.group(1) if match else ""
-
-
-def _sentences(message: str) -> list[str]:
-    return [p for p in _SENTENCE_RE.split(message) if p.strip()]
-
-
-def _asking(parts: list[str]) -> list[str]:
-    """The sentences of a message that ask something, and its last one: a statement such as
-    "I don't have a My Number card" or "I moved here in 2022" is context, not the question."""
-    return [p for i, p in enumerate(parts) if i == len(parts) - 1 or _ASKS_RE.search(p)]
 
 
 @dataclass(frozen=True)
@@ -193,16 +158,16 @@ class SearchIndex:
         """Rank facts for a question. A long message is also scored sentence by sentence, and
         each fact keeps its best score: the question in a chatty message is usually one sentence
         of it, and the rest is context that would otherwise dilute every score."""
-        parts = _sentences(question)
+        parts = sentences(question)
         result = self._search_all(question, limit, parts)
-        asking = " ".join(_asking(parts))
-        amounts = quoted_amounts(asking)
+        asked = " ".join(asking(parts))
+        amounts = quoted_amounts(asked)
         if amounts:
             result = self._near_quoted(result, amounts)
-        wanted = _wanted_units(asking)
+        wanted = wanted_units(asked)
         if wanted:
             result = self._by_unit(result, wanted)
-        asked_when = asked_dates(asking)
+        asked_when = asked_dates(asked)
         if asked_when:
             result = self._by_date(result, asked_when)
         result = replace(result, confidence=round(confidence(result, self.model is not None), 4), uncovered=self._uncovered(question, result))
@@ -268,7 +233,7 @@ class SearchIndex:
         top = result.top
         if top is None or top.exact or result.qtype != "quantity":
             return ()
-        clause = _counted_clause(question)
+        clause = counted_clause(question)
         if not clause:
             return ()
         doc = self.docs[self._position[top.fact_id]]
@@ -284,22 +249,21 @@ class SearchIndex:
     def _search_all(self, question: str, limit: int, parts: list[str] | None = None) -> SearchResult:
         """The whole message scored, then each of its asking sentences against the facts the whole
         message ranked best (`parts`: its sentences, when the caller has them already)."""
-        if parts is None:
-            parts = _sentences(question)
-        asked = _asking(parts)
-        # the gaps and the question type of a message of several sentences are read below
-        full = self._search_one(question, max(limit, SENTENCE_POOL), whole=len(parts) < 2)
-        if len(parts) < 2:
+        parts = sentences(question) if parts is None else parts
+        asked = asking(parts)
+        whole = len(parts) < 2  # one sentence; the gaps and question type of several are read below
+        full = self._search_one(question, max(limit, SENTENCE_POOL), whole=whole, shortlist=SHORTLIST if whole else LONG_SHORTLIST)
+        if whole:
             return replace(full, candidates=full.candidates[:limit])
         # a sentence re-ranks the facts the whole message found best, not every fact again
         pool = {self._position[c.fact_id] for c in full.candidates}
-        sentences = [p for p in asked if len(set(analyse_question(p)[1])) >= 3]
+        scored = [p for p in asked if len(set(analyse_question(p)[1])) >= 3]
         best = full
         merged: dict[str, Candidate] = {c.fact_id: c for c in full.candidates}
         # a subject we have no figure for counts only where it is asked about ("my elderly
         # father ... will he get some other document?" is not a question about age groups)
         gaps = tuple(dict.fromkeys(g for p in asked for g in self.gaps_in(analyse_question(p)[0])))
-        for sentence in sentences:
+        for sentence in scored:
             part = self._search_one(sentence, limit, pool, whole=False)
             for cand in part.candidates:
                 # a sentence alone is less evidence than the whole message: a small discount
@@ -326,7 +290,7 @@ class SearchIndex:
             gaps,
         )
 
-    def _search_one(self, question: str, limit: int, pool: set[int] | None = None, whole: bool = True) -> SearchResult:
+    def _search_one(self, question: str, limit: int, pool: set[int] | None = None, whole: bool = True, shortlist: int = SHORTLIST) -> SearchResult:
         """One text scored against the facts (`pool`: only these facts, by position). `whole`: the
         text is all of the message; otherwise the caller reads its question type and declared gaps
         where it needs them, and the result has "other" and none."""
@@ -346,7 +310,7 @@ class SearchIndex:
             if exact_idx is not None:
                 cands = (Candidate(self.docs[exact_idx].fact.id, 1.0, 1.0, 1.0, question, True, 1.0, 1.0),)
             return SearchResult(question, lang, query, tuple(unknown), cands, known_share, qtype, known_words, exact_words, gaps)
-        candidates = self._shortlist(expansions, weights)
+        candidates = self._shortlist(expansions, weights, shortlist)
         if pool is not None:
             candidates &= pool
         if exact_idx is not None:
@@ -384,7 +348,7 @@ class SearchIndex:
                     weights[tok] = unknown_weight
         return expansions, weights, unknown
 
-    def _shortlist(self, expansions: Expansions, weights: dict[str, float]) -> set[int]:
+    def _shortlist(self, expansions: Expansions, weights: dict[str, float], size: int = SHORTLIST) -> set[int]:
         """Stage 1: the facts worth scoring in full, by rough evidence from the postings of the
         question's rarer words only (a word in a large share of facts says little, and reading
         its postings would make every question cost more as the knowledge base grows)."""
@@ -401,8 +365,8 @@ class SearchIndex:
             word = min((w for options in expansions.values() for w, _s in options), key=lambda w: len(self.postings[w]))
             for idx in self.postings[word][: SHORTLIST * 4]:
                 rough[idx] += 1.0
-        if len(rough) > SHORTLIST:
-            return set(heapq.nlargest(SHORTLIST, rough, key=rough.__getitem__))
+        if len(rough) > size:
+            return set(heapq.nlargest(size, rough, key=rough.__getitem__))
         return set(rough)
 
     def exact_fact(self, norm: str) -> int | None:
@@ -462,21 +426,6 @@ def _raised(cands: tuple[Candidate, ...], fact_ids: set[str], bonus: float) -> t
     """The candidates with `bonus` added to the score of those in `fact_ids` (at most 0.99), ranked again."""
     raised = (replace(c, score=round(min(0.99, c.score + bonus), 4)) if c.fact_id in fact_ids else c for c in cands)
     return tuple(sorted(raised, key=lambda c: (-c.score, c.fact_id)))
-
-
-_SHARE_RE = re.compile(
-    r"%|％|(?<!\w)(?:percent(?:age)?|share|proportion|fraction|portion|rate|ratio)\b|割|パーセント|比率|率",
-    re.IGNORECASE,
-)
-
-
-def _wanted_units(text: str) -> frozenset[str]:
-    """The kinds of figure a question asks for: a percentage for a share, a date for a "when"."""
-    if question_type(text) == "date":
-        return DATE_UNITS
-    if _SHARE_RE.search(text):
-        return SHARE_UNITS
-    return frozenset()
 
 
 def _word_count(toks: Iterable[str]) -> int:

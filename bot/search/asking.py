@@ -1,0 +1,64 @@
+"""What a question asks, read from its text alone: its sentences and those that ask, what a "how
+many" question counts, and the kind of figure it wants."""
+
+from __future__ import annotations
+
+import re
+
+from bot.text.normalise import question_type
+
+SHARE_UNITS = frozenset({"percent"})
+DATE_UNITS = frozenset({"date", "year"})
+
+# Sentences end at punctuation, line breaks, and emoji (chat users punctuate with them).
+# a sentence ends after . ? ! (not the point of "12.3%") or an emoji; a colon and a space start one
+# ("a student asked me: how many digits ...")
+_SENTENCE_RE = re.compile(
+    r"(?<=[.?!。？！\U0001F000-\U0001FAFF\u2600-\u27BF])(?<!\d\.(?=\d))(?![.?!。？！\U0001F000-\U0001FAFF\u2600-\u27BF])\s*|(?<=[:：])\s+|\n+"
+)
+_ASKS_RE = re.compile(
+    r"[?？][\W_]*$|^\s*(?:what|how|when|why|who|which|where|is|are|was|were|can|could|do|does|did|will|would|should|has|have)\b"
+    r"|(?:か|の|かな|って)\s*$",
+    re.IGNORECASE,
+)
+
+# what a quantity question counts: the words after its cue, to the end of the sentence
+_COUNTED_RE = re.compile(
+    r"\b(?:how\s+many|number\s+of|(?:percentage|percent|share|proportion)\s+of|what\s+percent(?:age)?\s+of)\s+([^.?!]*)",
+    re.IGNORECASE,
+)
+# 「何割の薬局が…」「何％の病院で…」: what is counted follows the cue, up to its particle
+_COUNTED_JA_RE = re.compile(r"(?:何|なん)(?:割|％|%|パーセント|人|件)の([^\s、。？?!！]+?)(?:が|は|を|で|に|って|[?？]|$)")
+
+
+def counted_clause(question: str) -> str:
+    """The words of what a "how many / what share" question counts ("" when it has no such cue)."""
+    match = _COUNTED_RE.search(question) or _COUNTED_JA_RE.search(question)
+    return match.group(1) if match else ""
+
+
+def sentences(message: str) -> list[str]:
+    """A message's sentences, blank ones dropped."""
+    return [p for p in _SENTENCE_RE.split(message) if p.strip()]
+
+
+def asking(parts: list[str]) -> list[str]:
+    """The sentences of a message that ask something, and its last one: a statement such as
+    "I don't have a My Number card" or "I moved here in 2022" is context, not the question."""
+    return [p for i, p in enumerate(parts) if i == len(parts) - 1 or _ASKS_RE.search(p)]
+
+
+# a question asking for a share ("what share", "%", 何割, 利用率)
+_SHARE_RE = re.compile(
+    r"%|％|(?<!\w)(?:percent(?:age)?|share|proportion|fraction|portion|rate|ratio)\b|割|パーセント|比率|率",
+    re.IGNORECASE,
+)
+
+
+def wanted_units(text: str) -> frozenset[str]:
+    """The kinds of figure a question asks for: a percentage for a share, a date for a "when"."""
+    if question_type(text) == "date":
+        return DATE_UNITS
+    if _SHARE_RE.search(text):
+        return SHARE_UNITS
+    return frozenset()

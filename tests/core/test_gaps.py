@@ -1,0 +1,29 @@
+"""Declared gaps: English terms as whole words, Japanese terms as text, in declaration order."""
+
+from bot.knowledge.model import Gap, Text
+from bot.search.gaps import GapMatcher
+from bot.text.normalise import normalise
+
+
+def _gap(gap_id: str, en: tuple[str, ...] = (), ja: tuple[str, ...] = ()) -> Gap:
+    return Gap(gap_id, Text(en=gap_id, ja=gap_id), {"en": en, "ja": ja}, "not_covered.yaml")
+
+
+MATCHER = GapMatcher([_gap("cost", en=("cost", "card reader price")), _gap("dental", en=("dental",), ja=("歯科",)), _gap("osaka", en=("Osaka",))])
+
+
+def _gaps(text: str) -> tuple[str, ...]:
+    return MATCHER(normalise(text))
+
+
+def test_english_terms_match_whole_words_only() -> None:
+    assert _gaps("What did the card reader price come to?") == ("cost",)
+    assert _gaps("how much does it cost?") == ("cost",)
+    assert _gaps("costly mistakes") == ()  # inside a longer word
+    assert _gaps("the card reader broke, what was the price") == ()  # the words, not the term
+
+
+def test_japanese_terms_match_anywhere_and_gaps_keep_their_order() -> None:
+    assert _gaps("歯科医院での利用率は？") == ("dental",)
+    assert _gaps("dental clinics in Osaka: what did it cost?") == ("cost", "dental", "osaka")
+    assert _gaps("what is the usage rate") == ()
