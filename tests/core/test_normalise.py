@@ -23,6 +23,12 @@ def test_synonyms_share_a_token() -> None:
     assert tokens("benefit") == tokens("advantages") == tokens("merit") == ("merit",)
 
 
+def test_a_wrong_link_is_one_word_but_wrong_alone_is_chatter() -> None:
+    assert tokens("how many wrong links") == tokens("records linked to the wrong person")[1:] == ("mislink",)
+    assert tokens("mislinked") == ("mislink",)
+    assert tokens("correct me if I'm wrong") == ()
+
+
 def test_negation_kept() -> None:
     assert "not" in tokens("hospitals that don't use it")
     assert "not" in tokens("hospitals that do not use it")
@@ -35,6 +41,8 @@ def test_japanese_bigrams_without_particles_or_question_phrases() -> None:
 
 def test_hiragana_spellings_of_key_words() -> None:
     assert tokens("しかくかくにんしょ") == tokens("資格確認書")
+    # "can be seen", in kana or kanji: what the facts call 閲覧
+    assert tokens("なにがみれるの") == tokens("何が見られる") == tokens("閲覧") == ("閲覧",)
 
 
 def test_numbers_become_number_tokens() -> None:
