@@ -60,11 +60,12 @@ _JA_COORDINATORS_BOTH = re.compile(r"\s*(?:と|や|、|,)\s*")
 _JA_ASKS_BOTH = re.compile(r"両方|どちらも|どっちも|それぞれ|ともに|二つとも|2つとも")
 # words that only ask for both and add no subject: taken off a part before it is asked
 _BOTH = re.compile(
-    r"\b(?:both|the two|please|pls|thanks|tell me)\b|両方(?:とも|を)?|どちらも|を?(?:教えて|おしえて)(?:ください|くれ|ほしい)?|お願いします?", re.IGNORECASE
+    r"\b(?:both|the two|please|pls|thanks|tell me)\b|両方(?:とも|を)?|どちらも|それぞれ|二つとも|2つとも|を?(?:教えて|おしえて)(?:ください|くれ|ほしい)?|を?知りたい(?:です)?|お願いします?",
+    re.IGNORECASE,
 )
 
 _ASKS = re.compile(
-    r"^\s*(?:what|what's|how|when|why|who|which|where|is|are|was|were|can|could|do|does|did|will|has|have)\b"
+    r"^\s*(?:what|what's|how|when|why|who|which|where|is|are|was|were|can|could|do|does|did|will|has|have|(?:until|till|since|by)\s+when)\b"
     r"|何|いつ|どの|どれ|どう|なぜ|誰|いくら|か[?？]?\s*$|の[?？]?\s*$",
     re.IGNORECASE,
 )
@@ -76,7 +77,12 @@ _SHORT_WORDS = 6  # an English follow-up fragment (or a short part of a two-part
 _SHORT_JA_CHARS = 12  # a Japanese one at most this many characters
 
 # words that point back at the previous answer ("is that", 「それ」)
-_REFERS_BACK = re.compile(r"\b(?:that|this|it|those|these|them|they)\b|それ|これ|その|この|そっち", re.IGNORECASE)
+# ("at that point", 「その時点」 point at a time, not at the previous subject)
+_REFERS_BACK = re.compile(
+    r"\b(?:that|this|it|those|these|them|they)\b(?!\s+(?:point|time|month|year|day|date|moment|period|stage|week)s?\b)"
+    r"|それ(?!ぞれ)|これ|その(?!時|月|年|頃|とき|ころ)|この(?!時|月|年|頃|とき|ころ)|そっち",
+    re.IGNORECASE,
+)
 _ASK_SOURCES = re.compile(
     r"^\s*(?:and\s+)?(?:the\s+|your\s+|a\s+)?(?:source|sources|link|links|citation|reference|references)\s*(?:please|pls)?\s*[?？!]*\s*$"
     r"|\bwhere\s+(?:is|does|did)\s+(?:that|this|it)\b.*\bfrom\b|\bwhere\s+did\s+you\s+get\s+(?:that|this|it)\b|\bwhat(?:'s| is)\s+(?:the|your)\s+source\b"
@@ -177,10 +183,11 @@ def _strip_filler(part: str) -> str:
     return " ".join(_BOTH.sub(" ", part).split()).strip(" ?？。.!！").removesuffix("を").removesuffix("は").strip()
 
 
-def _is_subject(part: str) -> bool:
-    """A bare subject rather than a question: "registrations", "the usage rate", 「登録者数」."""
+def _is_subject(part: str, both: bool = False) -> bool:
+    """A bare subject rather than a question: "registrations", "the usage rate", 「登録者数」
+    (`both`: the message asks for both, 「…と…をそれぞれ」, where a longer noun phrase is one)."""
     if detect_lang(part) == "ja":
-        return len("".join(part.split())) <= SUBJECT_JA_CHARS
+        return len("".join(part.split())) <= SUBJECT_JA_CHARS * (2 if both else 1)
     return len(part.split()) <= SUBJECT_WORDS
 
 
@@ -220,8 +227,9 @@ def two_part_facts(answerer: Answerer, question: str, whole: Reply) -> tuple[str
     a fact neither part names, the question is one question."""
     if len(question) > answerer.max_chars:
         return None
+    both = bool(_JA_ASKS_BOTH.search(question))
     for left, right in _split_points(question):
-        subjects = all(_is_subject(_strip_filler(p)) for p in (left, right))
+        subjects = all(_is_subject(_strip_filler(p), both) for p in (left, right))
         if not subjects and not (_asks(left) and _asks(right)):
             # two bare subjects, or two questions: not a clause that tells ("my grandma refuses
             # to get the card, she says ...") nor a list inside one question ("at hospitals and clinics")

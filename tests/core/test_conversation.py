@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.answer.conversation import Conversations, Turn, answer_alone
 from bot.answer.reply import Answerer, newest_figure_date, render_text
 
@@ -138,6 +140,21 @@ def test_two_part_questions_get_both_facts(answerer: Answerer) -> None:
     assert text.count("japantimes.co.jp") == 2  # and its sources
     both = answer_alone(answerer, "マイナンバーは何桁？あと制度はいつ始まった？")
     assert set(both.fact_ids) == {"my-number-digits", "system-launch"}
+
+
+@pytest.mark.parametrize(
+    ("question", "facts"),
+    [
+        # "at that time" points at a time, not back at the first part's subject
+        ("how many people had registered by the end of 2023, and what was the usage rate at that time?", {"usage-rate", "registrations"}),
+        # a second question may start "until when"
+        ("when did the my number system start and until when can the old insurance cards be used?", {"system-launch", "old-certificate-expiry"}),
+        # それぞれ asks for each: a noun phrase with の is still a subject, and それぞれ does not refer back
+        ("マイナ保険証の登録者数と、マイナンバーカードの保有者数をそれぞれ知りたい", {"registrations", "cardholders"}),
+    ],
+)
+def test_two_part_questions_in_other_shapes(answerer: Answerer, question: str, facts: set[str]) -> None:
+    assert set(answer_alone(answerer, question).fact_ids) == facts
 
 
 def test_a_second_part_about_the_first_parts_subject_does_not_split(answerer: Answerer) -> None:
