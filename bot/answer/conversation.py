@@ -1,12 +1,8 @@
-"""Questions in a conversation: follow-ups answered in the context of the previous question,
-and two-part questions answered with both facts.
+"""Questions in a conversation: follow-ups answered in the context of the previous question
+(a question that stands alone, or a two-part one, is answered by `two_part.answer_alone`).
 
 Built on `Answerer.ask` and the index's ranked candidates; nothing here scores a question.
 
-- A two-part question ("usage rate and registrations please", 「登録者数と利用率を両方教えて」)
-  is split at a coordinator into two parts; when both parts point confidently at two
-  different facts, and the whole question does not stand for a third one, the reply holds
-  both facts (`Reply.parts`). Otherwise the question gets the reply it gets alone.
 - A follow-up ("and 2024?", "what about the hospitals?", "source?", 「それいつの数字？」,
   "in Japanese please") is read against the last turn of the same conversation: a request
   about the previous answer (its sources, its dates, the other language) re-renders it; one
@@ -32,57 +28,17 @@ from dataclasses import dataclass, replace
 
 from bot.answer.policy import Decision
 from bot.answer.reply import Answerer, Reply
+from bot.answer.two_part import PART_MIN_SCORE, REFERS_BACK, answer_alone, facts_reply, has_follow_up_cue, is_short
 from bot.knowledge.model import Fact
 from bot.search.dates import asked_dates, fact_dates, holds, shown, without_dates
 from bot.text.normalise import clean, detect_lang, tokens
 
 FOLLOW_UP_SECONDS = 300.0  # a follow-up is read in context for this long after the previous answer
 MAX_CONVERSATIONS = 10_000  # the least recently used are forgotten beyond this
-MAX_PARTS = 2  # a reply holds at most this many facts
-MAX_SPLITS = 4  # coordinators tried per question, so a long list costs a bounded number of searches
-
-# A part of a two-part question that is not answered on its own (one word, "registrations")
-# still names its fact when that fact leads the part's candidates by this much.
-PART_MIN_SCORE = 0.5
-PART_MARGIN = 0.01
-SUBJECT_WORDS = 4  # a bare subject: at most this many words (after "please", "both" ... are taken off)
-SUBJECT_JA_CHARS = 8
 FRAGMENT_WINDOW = 0.05  # a fragment's candidates this close to its best are all read as what it may name
 
 # ---------------------------------------------------------------- reading a message
 
-_EN_COORDINATORS = re.compile(r"\s*,?\s*\b(?:and also|and then|as well as|along with|and|plus|also)\b\s*|\s*[&+]\s*|\s*[,;]\s*", re.IGNORECASE)
-# Japanese joins words with と/や/、 everywhere ("病院と診療所ごとの利用率"): they split a
-# question only when it asks for both (両方, どちらも, それぞれ); a second question after a
-# first one's end ("…何桁？あと…") splits at its opening word.
-_JA_COORDINATORS = re.compile(r"(?<=[?？。!！])\s*(?:それと|あと|それから|また|および|及び|で)[、,]?\s*|\s*(?:および|及び|並びに|ならびに)\s*")
-_JA_COORDINATORS_BOTH = re.compile(r"\s*(?:と|や|、|,)\s*")
-_JA_ASKS_BOTH = re.compile(r"両方|どちらも|どっちも|それぞれ|ともに|二つとも|2つとも")
-# words that only ask for both and add no subject: taken off a part before it is asked
-_BOTH = re.compile(
-    r"\b(?:both|the two|please|pls|thanks|tell me)\b|両方(?:とも|を)?|どちらも|それぞれ|二つとも|2つとも|を?(?:教えて|おしえて)(?:ください|くれ|ほしい)?|を?知りたい(?:です)?|お願いします?",
-    re.IGNORECASE,
-)
-
-_ASKS = re.compile(
-    r"^\s*(?:what|what's|how|when|why|who|which|where|is|are|was|were|can|could|do|does|did|will|has|have|(?:until|till|since|by)\s+when)\b"
-    r"|何|いつ|どの|どれ|どう|なぜ|誰|いくら|か[?？]?\s*$|の[?？]?\s*$",
-    re.IGNORECASE,
-)
-_CUE_EN = re.compile(
-    r"^\s*(?:and|also|plus|or|but|so|then|what about|how about|what of|same for|same question for|and what about|and how about)\b", re.IGNORECASE
-)
-_CUE_JA = re.compile(r"^\s*(?:それ|そっち|じゃあ|じゃ|では|で[、,]|でも|あと|ちなみに|なら)|(?:は|も|なら)\s*[?？]?\s*$")
-_SHORT_WORDS = 6  # an English follow-up fragment (or a short part of a two-part question) has at most this many words
-_SHORT_JA_CHARS = 12  # a Japanese one at most this many characters
-
-# words that point back at the previous answer ("is that", 「それ」)
-# ("at that point", 「その時点」 point at a time, not at the previous subject)
-_REFERS_BACK = re.compile(
-    r"\b(?:that|this|it|those|these|them|they)\b(?!\s+(?:point|time|month|year|day|date|moment|period|stage|week)s?\b)"
-    r"|それ(?!ぞれ)|これ|その(?!時|月|年|頃|とき|ころ)|この(?!時|月|年|頃|とき|ころ)|そっち",
-    re.IGNORECASE,
-)
 _ASK_SOURCES = re.compile(
     r"^\s*(?:and\s+)?(?:the\s+|your\s+|a\s+)?(?:source|sources|link|links|citation|reference|references)\s*(?:please|pls)?\s*[?？!]*\s*$"
     r"|\bwhere\s+(?:is|does|did)\s+(?:that|this|it)\b.*\bfrom\b|\bwhere\s+did\s+you\s+get\s+(?:that|this|it)\b|\bwhat(?:'s| is)\s+(?:the|your)\s+source\b"
@@ -117,27 +73,10 @@ _WHO = re.compile(
 )
 
 
-# a second part that asks the first part's question again of a part of its subject: "... and
-# how many for health insurance?", "... and what % don't?" (one fact answers both)
-_ELLIPTICAL = re.compile(
-    r"^\s*(?:how\s+many|how\s+much|what\s*(?:%|percent(?:age)?|share|proportion))\s+(?:(?:were|was|are|is)\s+)?(?:for|of|in|at|among|with|from)\b"
-    r"|^\s*(?:how\s+many|what\s*(?:%|percent(?:age)?|share|proportion))\s+(?:don'?t|do\s+not|didn'?t|did\s+not|aren'?t|are\s+not|haven'?t|have\s+not)\b",
-    re.IGNORECASE,
-)
-
-
-def _is_short(question: str) -> bool:
-    """Short enough to be a follow-up: a few words, twice as many when it starts like one ("and until when ...")."""
-    factor = 2 if has_follow_up_cue(question) else 1
-    if detect_lang(question) == "ja":
-        return len("".join(question.split())) <= _SHORT_JA_CHARS * factor
-    return len(question.split()) <= _SHORT_WORDS * factor
-
-
 def _request_about_previous(question: str) -> str | None:
     """What a short message asks of the previous answer itself: its "sources", its "dates", the
     "same" figures ("how many don't?"), or the answer in "ja" or "en"; None for anything else."""
-    if not _is_short(question):
+    if not is_short(question):
         return None
     text = clean(question)
     if _ASK_JAPANESE.search(text):
@@ -151,129 +90,6 @@ def _request_about_previous(question: str) -> str | None:
     if _ASK_REST.search(text):
         return "same"
     return None
-
-
-def has_follow_up_cue(question: str) -> bool:
-    """Starts like a follow-up ("and ...", "what about ...", 「それ…」) or is a bare 「〜は？」."""
-    text = clean(question)
-    return bool(_CUE_EN.search(text) or _CUE_JA.search(text))
-
-
-def _split_points(question: str) -> list[tuple[str, str]]:
-    """(left, right) at each coordinator of the question, both sides with something in them."""
-    if detect_lang(question) == "ja":
-        pattern = _JA_COORDINATORS_BOTH if _JA_ASKS_BOTH.search(question) else _JA_COORDINATORS
-    else:
-        pattern = _EN_COORDINATORS
-    pairs = []
-    for match in pattern.finditer(question):
-        left, right = question[: match.start()].strip(), question[match.end() :].strip()
-        if left and right and any(c.isalnum() for c in left) and any(c.isalnum() for c in right):
-            pairs.append((left, right))
-        if len(pairs) >= MAX_SPLITS:
-            break
-    return pairs
-
-
-# ---------------------------------------------------------------- two-part questions
-
-
-def _strip_filler(part: str) -> str:
-    # a particle left at the end once 「両方教えて」 is taken off (「利用率を」) is not part of the subject
-    return " ".join(_BOTH.sub(" ", part).split()).strip(" ?？。.!！").removesuffix("を").removesuffix("は").strip()
-
-
-def _is_subject(part: str, both: bool = False) -> bool:
-    """A bare subject rather than a question: "registrations", "the usage rate", 「登録者数」
-    (`both`: the message asks for both, 「…と…をそれぞれ」, where a longer noun phrase is one)."""
-    if detect_lang(part) == "ja":
-        return len("".join(part.split())) <= SUBJECT_JA_CHARS * (2 if both else 1)
-    return len(part.split()) <= SUBJECT_WORDS
-
-
-def _asks(part: str) -> bool:
-    """A part that asks something: it starts with a question word (or holds one, in Japanese)."""
-    return bool(_ASKS.search(clean(part)))
-
-
-def _part_fact(answerer: Answerer, part: str, taken: str | None) -> str | None:
-    """The fact one part of a two-part question names: the fact it is answered with alone, or,
-    for a short part (too short to be answered alone: "registrations", "how many registered"),
-    the candidate that clearly leads the others (the fact the other part already took left out)."""
-    part = _strip_filler(part)
-    if not part:
-        return None
-    alone = answerer.ask(part)
-    if alone.answered and alone.fact_id != taken:
-        return alone.fact_id
-    if not _is_short(part):
-        return None
-    result = answerer.search(part)
-    if result.gaps or not result.known_words:
-        return None  # no word of a subject of its own ("what % don't?")
-    cands = [c for c in result.candidates if c.fact_id != taken]
-    if not cands or cands[0].score < PART_MIN_SCORE:
-        return None
-    runner = cands[1].score if len(cands) > 1 else 0.0
-    return cands[0].fact_id if cands[0].score - runner >= PART_MARGIN else None
-
-
-def two_part_facts(answerer: Answerer, question: str, whole: Reply) -> tuple[str, str] | None:
-    """The two facts a two-part question asks about, or None when it is one question.
-
-    Two questions in one ("how many digits does it have, and when did it start?") each answer
-    alone; two bare subjects ("usage rate and registrations please") each lead their own
-    candidates. `whole` is the question's reply on its own: when it is a confident answer with
-    a fact neither part names, the question is one question."""
-    if len(question) > answerer.max_chars:
-        return None
-    both = bool(_JA_ASKS_BOTH.search(question))
-    for left, right in _split_points(question):
-        subjects = all(_is_subject(_strip_filler(p), both) for p in (left, right))
-        if not subjects and not (_asks(left) and _asks(right)):
-            # two bare subjects, or two questions: not a clause that tells ("my grandma refuses
-            # to get the card, she says ...") nor a list inside one question ("at hospitals and clinics")
-            continue
-        if _REFERS_BACK.search(clean(right)) or _ELLIPTICAL.search(clean(right)):
-            continue  # "... and how many of those were ...", "... and what % don't?": about the first part's subject
-        first = _part_fact(answerer, left, None)
-        if first is None:
-            continue
-        second = _part_fact(answerer, right, first)
-        if second is None or second == first:
-            continue
-        if whole.answered and whole.fact_id not in (first, second):
-            continue
-        return first, second
-    return None
-
-
-def _facts_reply(
-    answerer: Answerer, fact_ids: tuple[str, ...], lang: str, question: str, *, reason: str, date_first: bool | None = None, query_tokens: tuple[str, ...] = ()
-) -> Reply | None:
-    """One fact's reply, or several facts' replies joined into one (each part keeps its figures and sources)."""
-    facts = [f for f in (answerer.kb.fact(fid) for fid in fact_ids[:MAX_PARTS]) if f is not None]
-    if not facts:
-        return None
-    parts = [
-        answerer.fact_reply(fact, lang, question if i == 0 else "", reason=reason, date_first=date_first, query_tokens=query_tokens)
-        for i, fact in enumerate(facts)
-    ]
-    if len(parts) == 1:
-        return parts[0]
-    return replace(parts[0], parts=tuple(parts))
-
-
-def answer_alone(answerer: Answerer, question: str, strict: bool = False) -> Reply:
-    """A question without context: its own reply, or both facts of a two-part question."""
-    whole = answerer.ask(question, strict=strict)
-    if whole.reason == "too_long":
-        return whole
-    pair = two_part_facts(answerer, question, whole)
-    if pair is None:
-        return whole
-    joined = _facts_reply(answerer, pair, whole.lang, question, reason="two_part")
-    return joined or whole
 
 
 # ---------------------------------------------------------------- follow-ups
@@ -300,7 +116,7 @@ def _fragment_subject(answerer: Answerer, question: str, combined: str, previous
     top = own.candidates[0]
     if top.fact_id in previous.fact_ids or top.score < PART_MIN_SCORE:
         return None
-    if _REFERS_BACK.search(clean(question)) and any(c.fact_id in previous.fact_ids for c in own.candidates):
+    if REFERS_BACK.search(clean(question)) and any(c.fact_id in previous.fact_ids for c in own.candidates):
         return None  # "what share of cardholders is that?": about the previous answer, which it may fit
     near = {c.fact_id for c in own.candidates if c.score >= top.score - FRAGMENT_WINDOW and c.fact_id not in previous.fact_ids}
     if len(near) > 2:
@@ -323,7 +139,7 @@ def _swapped_subject(answerer: Answerer, question: str, previous: Turn) -> Reply
     combined = f"{previous.question} {question}"
     if any(_tells_about(fact, new) for fact in (answerer.kb.fact(fid) for fid in previous.fact_ids) if fact is not None):
         # the previous answer already gives it ("and pharmacies?" after the usage rate by kind of facility)
-        return _facts_reply(answerer, previous.fact_ids, lang, question, reason="follow_up_subject", query_tokens=tokens(combined))
+        return facts_reply(answerer, previous.fact_ids, lang, question, reason="follow_up_subject", query_tokens=tokens(combined))
     before = clean(previous.question)
     old = [m for m in _WHO.finditer(before) if m.group(0).lower() not in named]
     if not old:
@@ -332,14 +148,14 @@ def _swapped_subject(answerer: Answerer, question: str, previous: Turn) -> Reply
         for cand in answerer.search(combined).candidates:
             fact = answerer.kb.fact(cand.fact_id)
             if cand.score >= PART_MIN_SCORE and cand.fact_id not in previous.fact_ids and fact is not None and _tells_about(fact, new):
-                return _facts_reply(answerer, (fact.id,), lang, question, reason="follow_up_subject", query_tokens=tokens(combined))
+                return facts_reply(answerer, (fact.id,), lang, question, reason="follow_up_subject", query_tokens=tokens(combined))
         return None
     first = old[0]
     swapped = f"{before[: first.start()]}{new}{before[first.end() :]}"
     reply = answer_alone(answerer, swapped)
     if not reply.answered or set(reply.fact_ids) <= set(previous.fact_ids):
         return None
-    return _facts_reply(answerer, reply.fact_ids, lang, question, reason="follow_up_subject", query_tokens=tokens(swapped))
+    return facts_reply(answerer, reply.fact_ids, lang, question, reason="follow_up_subject", query_tokens=tokens(swapped))
 
 
 def _tells_about(fact: Fact, subject: str) -> bool:
@@ -363,7 +179,7 @@ def _date_follow_up(answerer: Answerer, question: str, previous: Turn) -> Reply 
     facts = [f for f in (answerer.kb.fact(fid) for fid in previous.fact_ids) if f is not None]
     held = tuple(f.id for f in facts if holds(fact_dates(f), when))
     if held:
-        return _facts_reply(answerer, held, lang, question, reason="follow_up_date", query_tokens=tokens(f"{previous.question} {question}"))
+        return facts_reply(answerer, held, lang, question, reason="follow_up_date", query_tokens=tokens(f"{previous.question} {question}"))
     restated = " ".join((without_dates(previous.question), *(shown(key, detect_lang(previous.question)) for key in when)))
     again = answerer.ask(restated)
     fact = answerer.kb.fact(again.fact_id) if again.answered and again.fact_id else None
@@ -378,16 +194,16 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
     request = _request_about_previous(question)
     if request in ("ja", "en"):
         if previous.fact_ids:
-            return _facts_reply(answerer, previous.fact_ids, request, question, reason="follow_up_language")
+            return facts_reply(answerer, previous.fact_ids, request, question, reason="follow_up_language")
         # the same suggestion or decline, in the language asked for
         again = answerer.ask(previous.question, strict=strict)
         result = answerer.search(previous.question)
         return answerer.reply_for(question, replace(result, lang=request), _decision_of(again))
     if request in ("sources", "dates", "same") and previous.fact_ids:
-        joined = _facts_reply(answerer, previous.fact_ids, detect_lang(question), question, reason=f"follow_up_{request}", date_first=request == "dates")
+        joined = facts_reply(answerer, previous.fact_ids, detect_lang(question), question, reason=f"follow_up_{request}", date_first=request == "dates")
         if joined is not None:
             return replace(joined, focus="" if request == "same" else request)
-    if not _is_short(question):
+    if not is_short(question):
         return None
     dated = _date_follow_up(answerer, question, previous)
     if dated is not None:

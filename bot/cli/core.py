@@ -67,8 +67,9 @@ def _json_request(line: str) -> tuple[str, str | None] | str:
 
 
 def ask(args: argparse.Namespace) -> int:
-    from bot.answer.conversation import Conversations, answer_alone
+    from bot.answer.conversation import Conversations
     from bot.answer.reply import Answerer, render_text
+    from bot.answer.two_part import answer_alone
 
     kb = _load(args.knowledge)
     if kb is None:

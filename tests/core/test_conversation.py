@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer.conversation import Conversations, Turn, answer_alone
+from bot.answer.conversation import Conversations, Turn
 from bot.answer.reply import Answerer, newest_figure_date, render_text
+from bot.answer.two_part import answer_alone
 
 ROOT = Path(__file__).resolve().parents[2]
 USAGE_Q = "what is the usage rate of the card at clinics these days?"

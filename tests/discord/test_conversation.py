@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.answer.conversation import answer_alone
 from bot.answer.reply import Reply
+from bot.answer.two_part import answer_alone
 from bot.app import EMBED_TOTAL_MAX, reply_embeds
 from bot.service import KnowledgeService
 from tests.discord.conftest import mention

@@ -71,7 +71,7 @@ def test_fragments_without_a_conversation_are_not_answered(outcomes: list[tuple[
 def test_one_fact_questions_keep_their_reply(answerer: Answerer) -> None:
     """Splitting at "and" must not change what the labelled one-fact questions get: the same
     first fact (or the same suggestion or decline), and two facts for at most 1 in 100."""
-    from bot.answer.conversation import answer_alone
+    from bot.answer.two_part import answer_alone
     from tests.quality.test_quality import _all_questions
 
     items = _all_questions()

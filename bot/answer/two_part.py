@@ -1,0 +1,195 @@
+"""Two-part questions ("usage rate and registrations please", 「登録者数と利用率を両方教えて」):
+answered with both facts (`Reply.parts`).
+
+The question is split at a coordinator ("and", ",", あと, and と/や/、 when it asks for both);
+when both parts point confidently at two different facts, and the whole question does not stand
+for a third one, the reply holds both facts. Otherwise the question gets the reply it gets alone.
+Built on `Answerer.ask` and the index's ranked candidates; nothing here scores a question.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from bot.answer.reply import Answerer, Reply
+from bot.text.normalise import clean, detect_lang
+
+MAX_PARTS = 2  # a reply holds at most this many facts
+MAX_SPLITS = 4  # coordinators tried per question, so a long list costs a bounded number of searches
+
+# A part of a two-part question that is not answered on its own (one word, "registrations")
+# still names its fact when that fact leads the part's candidates by this much.
+PART_MIN_SCORE = 0.5
+PART_MARGIN = 0.01
+SUBJECT_WORDS = 4  # a bare subject: at most this many words (after "please", "both" ... are taken off)
+SUBJECT_JA_CHARS = 8
+
+_EN_COORDINATORS = re.compile(r"\s*,?\s*\b(?:and also|and then|as well as|along with|and|plus|also)\b\s*|\s*[&+]\s*|\s*[,;]\s*", re.IGNORECASE)
+# Japanese joins words with と/や/、 everywhere ("病院と診療所ごとの利用率"): they split a
+# question only when it asks for both (両方, どちらも, それぞれ); a second question after a
+# first one's end ("…何桁？あと…") splits at its opening word.
+_JA_COORDINATORS = re.compile(r"(?<=[?？。!！])\s*(?:それと|あと|それから|また|および|及び|で)[、,]?\s*|\s*(?:および|及び|並びに|ならびに)\s*")
+_JA_COORDINATORS_BOTH = re.compile(r"\s*(?:と|や|、|,)\s*")
+_JA_ASKS_BOTH = re.compile(r"両方|どちらも|どっちも|それぞれ|ともに|二つとも|2つとも")
+# words that only ask for both and add no subject: taken off a part before it is asked
+_BOTH = re.compile(
+    r"\b(?:both|the two|please|pls|thanks|tell me)\b|両方(?:とも|を)?|どちらも|それぞれ|二つとも|2つとも|を?(?:教えて|おしえて)(?:ください|くれ|ほしい)?|を?知りたい(?:です)?|お願いします?",
+    re.IGNORECASE,
+)
+
+_ASKS = re.compile(
+    r"^\s*(?:what|what's|how|when|why|who|which|where|is|are|was|were|can|could|do|does|did|will|has|have|(?:until|till|since|by)\s+when)\b"
+    r"|何|いつ|どの|どれ|どう|なぜ|誰|いくら|か[?？]?\s*$|の[?？]?\s*$",
+    re.IGNORECASE,
+)
+
+# words that point back at the previous answer or part ("is that", 「それ」); "at that point",
+# 「その時点」 point at a time, not at a subject
+REFERS_BACK = re.compile(
+    r"\b(?:that|this|it|those|these|them|they)\b(?!\s+(?:point|time|month|year|day|date|moment|period|stage|week)s?\b)"
+    r"|それ(?!ぞれ)|これ|その(?!時|月|年|頃|とき|ころ)|この(?!時|月|年|頃|とき|ころ)|そっち",
+    re.IGNORECASE,
+)
+_CUE_EN = re.compile(
+    r"^\s*(?:and|also|plus|or|but|so|then|what about|how about|what of|same for|same question for|and what about|and how about)\b", re.IGNORECASE
+)
+_CUE_JA = re.compile(r"^\s*(?:それ|そっち|じゃあ|じゃ|では|で[、,]|でも|あと|ちなみに|なら)|(?:は|も|なら)\s*[?？]?\s*$")
+_SHORT_WORDS = 6  # an English follow-up fragment (or a short part of a two-part question) has at most this many words
+_SHORT_JA_CHARS = 12  # a Japanese one at most this many characters
+
+# a second part that asks the first part's question again of a part of its subject: "... and
+# how many for health insurance?", "... and what % don't?" (one fact answers both)
+_ELLIPTICAL = re.compile(
+    r"^\s*(?:how\s+many|how\s+much|what\s*(?:%|percent(?:age)?|share|proportion))\s+(?:(?:were|was|are|is)\s+)?(?:for|of|in|at|among|with|from)\b"
+    r"|^\s*(?:how\s+many|what\s*(?:%|percent(?:age)?|share|proportion))\s+(?:don'?t|do\s+not|didn'?t|did\s+not|aren'?t|are\s+not|haven'?t|have\s+not)\b",
+    re.IGNORECASE,
+)
+
+
+def is_short(question: str) -> bool:
+    """Short enough to be a follow-up: a few words, twice as many when it starts like one ("and until when ...")."""
+    factor = 2 if has_follow_up_cue(question) else 1
+    if detect_lang(question) == "ja":
+        return len("".join(question.split())) <= _SHORT_JA_CHARS * factor
+    return len(question.split()) <= _SHORT_WORDS * factor
+
+
+def has_follow_up_cue(question: str) -> bool:
+    """Starts like a follow-up ("and ...", "what about ...", 「それ…」) or is a bare 「〜は？」."""
+    text = clean(question)
+    return bool(_CUE_EN.search(text) or _CUE_JA.search(text))
+
+
+def _split_points(question: str) -> list[tuple[str, str]]:
+    """(left, right) at each coordinator of the question, both sides with something in them."""
+    if detect_lang(question) == "ja":
+        pattern = _JA_COORDINATORS_BOTH if _JA_ASKS_BOTH.search(question) else _JA_COORDINATORS
+    else:
+        pattern = _EN_COORDINATORS
+    pairs = []
+    for match in pattern.finditer(question):
+        left, right = question[: match.start()].strip(), question[match.end() :].strip()
+        if left and right and any(c.isalnum() for c in left) and any(c.isalnum() for c in right):
+            pairs.append((left, right))
+        if len(pairs) >= MAX_SPLITS:
+            break
+    return pairs
+
+
+def _strip_filler(part: str) -> str:
+    # a particle left at the end once 「両方教えて」 is taken off (「利用率を」) is not part of the subject
+    return " ".join(_BOTH.sub(" ", part).split()).strip(" ?？。.!！").removesuffix("を").removesuffix("は").strip()
+
+
+def _is_subject(part: str, both: bool = False) -> bool:
+    """A bare subject rather than a question: "registrations", "the usage rate", 「登録者数」
+    (`both`: the message asks for both, 「…と…をそれぞれ」, where a longer noun phrase is one)."""
+    if detect_lang(part) == "ja":
+        return len("".join(part.split())) <= SUBJECT_JA_CHARS * (2 if both else 1)
+    return len(part.split()) <= SUBJECT_WORDS
+
+
+def _asks(part: str) -> bool:
+    """A part that asks something: it starts with a question word (or holds one, in Japanese)."""
+    return bool(_ASKS.search(clean(part)))
+
+
+def _part_fact(answerer: Answerer, part: str, taken: str | None) -> str | None:
+    """The fact one part of a two-part question names: the fact it is answered with alone, or,
+    for a short part (too short to be answered alone: "registrations", "how many registered"),
+    the candidate that clearly leads the others (the fact the other part already took left out)."""
+    part = _strip_filler(part)
+    if not part:
+        return None
+    alone = answerer.ask(part)
+    if alone.answered and alone.fact_id != taken:
+        return alone.fact_id
+    if not is_short(part):
+        return None
+    result = answerer.search(part)
+    if result.gaps or not result.known_words:
+        return None  # no word of a subject of its own ("what % don't?")
+    cands = [c for c in result.candidates if c.fact_id != taken]
+    if not cands or cands[0].score < PART_MIN_SCORE:
+        return None
+    runner = cands[1].score if len(cands) > 1 else 0.0
+    return cands[0].fact_id if cands[0].score - runner >= PART_MARGIN else None
+
+
+def two_part_facts(answerer: Answerer, question: str, whole: Reply) -> tuple[str, str] | None:
+    """The two facts a two-part question asks about, or None when it is one question.
+
+    Two questions in one ("how many digits does it have, and when did it start?") each answer
+    alone; two bare subjects ("usage rate and registrations please") each lead their own
+    candidates. `whole` is the question's reply on its own: when it is a confident answer with
+    a fact neither part names, the question is one question."""
+    if len(question) > answerer.max_chars:
+        return None
+    both = bool(_JA_ASKS_BOTH.search(question))
+    for left, right in _split_points(question):
+        subjects = all(_is_subject(_strip_filler(p), both) for p in (left, right))
+        if not subjects and not (_asks(left) and _asks(right)):
+            # two bare subjects, or two questions: not a clause that tells ("my grandma refuses
+            # to get the card, she says ...") nor a list inside one question ("at hospitals and clinics")
+            continue
+        if REFERS_BACK.search(clean(right)) or _ELLIPTICAL.search(clean(right)):
+            continue  # "... and how many of those were ...", "... and what % don't?": about the first part's subject
+        first = _part_fact(answerer, left, None)
+        if first is None:
+            continue
+        second = _part_fact(answerer, right, first)
+        if second is None or second == first:
+            continue
+        if whole.answered and whole.fact_id not in (first, second):
+            continue
+        return first, second
+    return None
+
+
+def facts_reply(
+    answerer: Answerer, fact_ids: tuple[str, ...], lang: str, question: str, *, reason: str, date_first: bool | None = None, query_tokens: tuple[str, ...] = ()
+) -> Reply | None:
+    """One fact's reply, or several facts' replies joined into one (each part keeps its figures and sources)."""
+    facts = [f for f in (answerer.kb.fact(fid) for fid in fact_ids[:MAX_PARTS]) if f is not None]
+    if not facts:
+        return None
+    parts = [
+        answerer.fact_reply(fact, lang, question if i == 0 else "", reason=reason, date_first=date_first, query_tokens=query_tokens)
+        for i, fact in enumerate(facts)
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    return replace(parts[0], parts=tuple(parts))
+
+
+def answer_alone(answerer: Answerer, question: str, strict: bool = False) -> Reply:
+    """A question without context: its own reply, or both facts of a two-part question."""
+    whole = answerer.ask(question, strict=strict)
+    if whole.reason == "too_long":
+        return whole
+    pair = two_part_facts(answerer, question, whole)
+    if pair is None:
+        return whole
+    joined = facts_reply(answerer, pair, whole.lang, question, reason="two_part")
+    return joined or whole
