@@ -52,6 +52,7 @@ def test_a_date_alone_is_asked_of_the_previous_question(answerer: Answerer) -> N
     other = Conversations()
     assert other.ask(answerer, "b", "registrations oct 2024?").fact_ids == ("registrations",)
     assert other.ask(answerer, "b", "and sept 2025?").fact_ids == ("registrations",)
+    assert other.ask(answerer, "b", "and back in 2023?").fact_ids == ("registrations",)  # "back in" is not a topic
 
 
 def test_requests_about_the_previous_answer(answerer: Answerer) -> None:
@@ -66,6 +67,11 @@ def test_requests_about_the_previous_answer(answerer: Answerer) -> None:
     assert dates.lang == "ja" and dates.focus == "dates" and dates.headline.startswith("2025年10月時点")
     rest = talk.ask(answerer, "a", "how many don't?")
     assert rest.fact_ids == ("registrations",)
+    survey = Conversations()
+    survey.ask(answerer, "s", "what share of pharmacies make use of the shared medication data?")
+    for question in ("which survey was that from?", "どの調査？"):
+        reply = survey.ask(answerer, "s", question)
+        assert (reply.fact_ids, reply.focus) == (("pharmacies-using-shared-data",), "sources"), question
 
 
 def test_a_fragment_naming_another_subject_gets_that_subject(answerer: Answerer) -> None:

@@ -29,6 +29,13 @@ def test_a_wrong_link_is_one_word_but_wrong_alone_is_chatter() -> None:
     assert tokens("correct me if I'm wrong") == ()
 
 
+def test_having_a_card_is_holding_one() -> None:
+    assert tokens("how many people have a My Number card") == tokens("how many people hold the My Number card") == ("holder", "mynumber", "card")
+    assert tokens("do you own a card") == ("holder", "card")
+    assert "holder" not in tokens("I don't have a My Number card")  # not having one is another question
+    assert "holder" not in tokens("what problems has the card had")  # "has" there is a tense
+
+
 def test_negation_kept() -> None:
     assert "not" in tokens("hospitals that don't use it")
     assert "not" in tokens("hospitals that do not use it")
