@@ -36,6 +36,13 @@ def test_having_a_card_is_holding_one() -> None:
     assert "holder" not in tokens("what problems has the card had")  # "has" there is a tense
 
 
+def test_an_age_of_75_or_more_reads_as_the_over_75s() -> None:
+    for text in ("my grandpa is 82", "she's 79 years old", "an 85-year-old man", "aged 75"):
+        assert tokens(text) == ("aged", "#75"), text
+    for text in ("the rate is 85.5%", "it is 80 percent", "he is 45", "registrations are 87 million"):
+        assert "aged" not in tokens(text), text
+
+
 def test_negation_kept() -> None:
     assert "not" in tokens("hospitals that don't use it")
     assert "not" in tokens("hospitals that do not use it")
