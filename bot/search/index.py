@@ -46,7 +46,7 @@ from dataclasses import dataclass, replace
 
 from bot.knowledge.model import KnowledgeBase, Topic
 from bot.search.approx import Amount, holds_near, quoted_amounts
-from bot.search.asking import asking, counted_clause, sentences, wanted_units
+from bot.search.asking import DATE_UNITS, asking, counted_clause, sentences, wanted_units
 from bot.search.confidence import confidence
 from bot.search.dates import asked_dates, fact_dates, holds
 from bot.search.facts import FactDoc, analyse_fact
@@ -68,6 +68,7 @@ SENTENCE_POOL = 8  # facts of a long message's best that each of its sentences s
 DATE_BONUS = 0.1  # a fact with a figure for the month or year asked about, over one without
 NEAR_BONUS = 0.1  # a fact holding a figure the question quotes roughly ("about half") ranks above its neighbours
 UNIT_BONUS = 0.1  # a fact with a figure of the kind asked for ("what share": a percentage) over one without
+SUBJECT_BONUS = 0.1  # a fact holding what a "how many" question counts, over a top fact lacking it
 RARE_SHARE = 0.08  # a word held by at most this share of the facts names a subject of its own
 
 
@@ -170,7 +171,10 @@ class SearchIndex:
         asked_when = asked_dates(asked)
         if asked_when:
             result = self._by_date(result, asked_when)
-        result = replace(result, confidence=round(confidence(result, self.model is not None), 4), uncovered=self._uncovered(question, result))
+        uncovered = self._uncovered(question, result)
+        if uncovered:
+            result, uncovered = self._by_subject(question, result, uncovered)
+        result = replace(result, confidence=round(confidence(result, self.model is not None), 4), uncovered=uncovered)
         figure = asked_figure(question) if len(question) <= 200 else None
         if figure is None:
             return result
@@ -216,6 +220,23 @@ class SearchIndex:
         top_dates = self._dates_of(ranked[0].fact_id)
         undated = () if holds(top_dates, asked) else asked
         return replace(result, candidates=ranked, dates=asked, undated=undated)
+
+    def _by_subject(self, question: str, result: SearchResult, uncovered: tuple[str, ...]) -> tuple[SearchResult, tuple[str, ...]]:
+        """A "how many" question whose top fact lacks what it counts: a candidate close enough,
+        holding every known word of what it counts and a figure that counts, ranks first
+        (`SUBJECT_BONUS`): "around when the old cards stopped, how many people had registered?"
+        counts registrations, not the end of issuance."""
+        cands = result.candidates
+        counted = {t for t in tokens(counted_clause(question)) if t in self.idf and not t.startswith("#")}
+        for cand in cands[1:]:
+            if cands[0].score - cand.score >= SUBJECT_BONUS:
+                break  # too far below for the bonus to put it first
+            doc = self.docs[self._position[cand.fact_id]]
+            counts = any(f.unit not in DATE_UNITS for f in doc.fact.figures)  # a count or a share, not a date
+            if counts and all(word in doc.fields for word in counted.union(uncovered)):
+                raised = replace(result, candidates=_raised(cands, {cand.fact_id}, SUBJECT_BONUS))
+                return raised, self._uncovered(question, raised)
+        return result, uncovered
 
     def _dates_of(self, fact_id: str) -> frozenset[str]:
         """The months and years a fact has figures for, read on first use: only questions that

@@ -262,11 +262,18 @@ _DATE_RE = re.compile(
 )
 
 
+# "when the old cards stopped, how many ...": a clause that says when, then the question
+_WHEN_CLAUSE_RE = re.compile(r"^\s*when\b[^,?]*,")
+
+
 def question_type(text: str) -> str:
     """'quantity' for how many / what share, 'date' for when, else 'other'."""
     text = clean(text)
-    if _DATE_RE.search(text):
-        return "date"
+    when = _DATE_RE.search(text)
+    if when:
+        clause = _WHEN_CLAUSE_RE.match(text)
+        if not (clause and when.start() < clause.end() and not _DATE_RE.search(text, clause.end()) and _QUANTITY_RE.search(text, clause.end())):
+            return "date"
     if _QUANTITY_RE.search(text):
         return "quantity"
     return "other"

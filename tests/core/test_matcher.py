@@ -43,6 +43,12 @@ def test_the_kind_of_figure_asked_for_ranks_first(kb: KnowledgeBase, question: s
     assert ranked.index(fact_id) < ranked.index(neighbour)
 
 
+def test_a_close_fact_holding_what_a_how_many_question_counts_ranks_first(kb: KnowledgeBase) -> None:
+    # the end of issuance scores best on its words, but the question counts registrations
+    result = SearchIndex(kb).search("so the old cards stopped in late 2024. how many people had registered for the insurance thing by then?")
+    assert result.top is not None and result.top.fact_id == "registrations" and not result.uncovered
+
+
 def test_declared_gap_is_detected(kb: KnowledgeBase) -> None:
     result = SearchIndex(kb).search("what percentage of dental clinics use the card")
     assert result.gaps == ("dental",)

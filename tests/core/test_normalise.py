@@ -79,6 +79,9 @@ def test_question_type() -> None:
     # いつ inside other words is not "when": くらい|つかわれてる (how much is it used), いつも (always)
     assert question_type("じっさいどれくらいつかわれてるの？") == "quantity"
     assert question_type("いつもマイナ保険証を使ってる") == "other"
+    # a clause saying when, then a "how many" question
+    assert question_type("when the old cards stopped, how many people had registered?") == "quantity"
+    assert question_type("when, exactly, did it start?") == "date"
 
 
 def test_signature_ignores_order_case_and_punctuation() -> None:
