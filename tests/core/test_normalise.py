@@ -193,8 +193,16 @@ def test_wrong_kanji_conversions_of_domain_words_are_read_as_meant() -> None:
         ("資格確認所", "資格確認書"),
         ("統録の解除", "登録の解除"),
         ("しすてむ", "システム"),
+        ("利用律", "利用率"),
+        ("厚労賞の調査", "厚労省の調査"),
+        ("病因の何割", "病院の何割"),
+        ("まいなんばーかーど", "マイナンバーカード"),
+        ("ほゆう率", "保有率"),
+        ("いつはじまったの", "いつ始まったの"),
     ):
         assert tokens(typed) == tokens(meant), typed
+    assert tokens("はじめまして") == ()  # a greeting, not 始
+    assert question_type("保有率ってなんぱー？") == "quantity"  # なんパー: what per cent
 
 
 def test_domain_paraphrases_and_chat_spellings() -> None:
