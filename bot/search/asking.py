@@ -24,17 +24,23 @@ _ASKS_RE = re.compile(
 
 # what a quantity question counts: the words after its cue, to the end of the sentence
 _COUNTED_RE = re.compile(
-    r"\b(?:how\s+many|number\s+of|(?:percentage|percent|share|proportion)\s+of|what\s+percent(?:age)?\s+of)\s+([^.?!]*)",
+    r"\b(?:ho?w\s+many|number\s+of|(?:percentage|percent|share|proportion)\s+of|what\s+percent(?:age)?\s+of)\s+([^.?!]*)",
     re.IGNORECASE,
 )
 # 「何割の薬局が…」「何％の病院で…」: what is counted follows the cue, up to its particle
 _COUNTED_JA_RE = re.compile(r"(?:何|なん)(?:割|％|%|パーセント|人|件)の([^\s、。？?!！]+?)(?:が|は|を|で|に|って|[?？]|$)")
+# 「回答した患者は何人？」: what is counted comes before the cue, its head noun last
+_COUNTED_JA_BEFORE_RE = re.compile(r"([^\s、。？?!！]+?)(?:は|って|が)(?:何|なん)(?:人|件|枚|割|％|%|パーセント)")
 
 
-def counted_clause(question: str) -> str:
-    """The words of what a "how many / what share" question counts ("" when it has no such cue)."""
+def counted_clause(question: str) -> tuple[str, bool]:
+    """The words of what a "how many / what share" question counts ("" when it has no such cue),
+    and whether the word naming it is the clause's last (Japanese 「…患者は何人」) or its first."""
     match = _COUNTED_RE.search(question) or _COUNTED_JA_RE.search(question)
-    return match.group(1) if match else ""
+    if match:
+        return match.group(1), False
+    match = _COUNTED_JA_BEFORE_RE.search(question)
+    return (match.group(1), True) if match else ("", False)
 
 
 def sentences(message: str) -> list[str]:

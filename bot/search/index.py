@@ -49,7 +49,7 @@ from bot.search.approx import Amount, holds_near, quoted_amounts
 from bot.search.asking import DATE_UNITS, asking, counted_clause, sentences, wanted_units
 from bot.search.confidence import confidence
 from bot.search.dates import asked_dates, fact_dates, holds
-from bot.search.facts import FactDoc, analyse_fact
+from bot.search.facts import W_KEYWORD, FactDoc, analyse_fact
 from bot.search.figures import asked_figure, figure_holders
 from bot.search.gaps import GapMatcher
 from bot.search.learned import CentroidModel, build_model
@@ -153,6 +153,7 @@ class SearchIndex:
         self._position: dict[str, int] = {}  # fact id -> the position of the first fact with it
         for idx, doc in enumerate(self.docs):
             self._position.setdefault(doc.fact.id, idx)
+        self._fact_counts: dict[str, frozenset[str]] = {}  # filled by `_names`, like `_fact_dates`
         self._fact_dates: dict[str, frozenset[str]] = {}  # filled by `_dates_of` (the same value whichever thread writes it)
 
     def search(self, question: str, limit: int = 5) -> SearchResult:
@@ -227,7 +228,7 @@ class SearchIndex:
         (`SUBJECT_BONUS`): "around when the old cards stopped, how many people had registered?"
         counts registrations, not the end of issuance."""
         cands = result.candidates
-        counted = {t for t in tokens(counted_clause(question)) if t in self.idf and not t.startswith("#")}
+        counted = {t for t in self._known(counted_clause(question)[0]) if not t.startswith("#")}
         for cand in cands[1:]:
             if cands[0].score - cand.score >= SUBJECT_BONUS:
                 break  # too far below for the bonus to put it first
@@ -250,22 +251,47 @@ class SearchIndex:
         """The words of what a "how many / what share" question counts (the clause after the cue)
         that the top fact does not hold although another fact does: "how many clinics were
         surveyed" is not answered by the fact about the hospitals surveyed. The first content word
-        after the cue names what is counted: the top fact must hold it, however common it is."""
+        after the cue (in 「回答した患者は何人」 the last before it) names what is counted: the top
+        fact must hold it, however common it is."""
         top = result.top
         if top is None or top.exact or result.qtype != "quantity":
             return ()
-        clause = counted_clause(question)
+        clause, head_last = counted_clause(question)
         if not clause:
             return ()
         doc = self.docs[self._position[top.fact_id]]
-        known = [t for t in tokens(clause) if t in self.idf]
+        known = self._known(clause)
         rare = max(1, int(RARE_SHARE * len(self.docs)))
         # a rare number counts too ("how many people over 75 ..." is about an age group)
         missing = [t for t in dict.fromkeys(known) if t.startswith("#") and t not in doc.fields and len(self.postings[t]) <= rare]
         words = [t for t in known if not t.startswith("#")]
-        if words and words[0] not in doc.fields and words[0] not in missing:
-            missing.insert(0, words[0])
+        head = words[-1 if head_last else 0] if words else None
+        if head is not None and not self._names(top.fact_id, head) and head not in missing:
+            missing.insert(0, head)
         return tuple(missing)
+
+    def _names(self, fact_id: str, word: str) -> bool:
+        """Whether a fact names `word` as its subject: in a phrasing or keyword, or in what one of its
+        figures counts (its `counts` and `base`). A word only its answer holds is not enough: the
+        survey's answer mentions the patient survey, but no figure of it counts patients."""
+        doc = self.docs[self._position[fact_id]]
+        if doc.fields.get(word, 0.0) >= W_KEYWORD:
+            return True
+        words = self._fact_counts.get(fact_id)
+        if words is None:
+            texts = [t for f in doc.fact.figures for text in (f.counts, f.base) if text is not None for t in (text.en, text.ja)]
+            words = self._fact_counts[fact_id] = frozenset(tok for text in texts for tok in tokens(text))
+        return word in words
+
+    def _known(self, text: str) -> list[str]:
+        """A text's tokens the knowledge base holds, a misspelt one read as its closest known word."""
+        known = []
+        for tok in tokens(text):
+            if tok in self.idf:
+                known.append(tok)
+            elif repairs := self._typos(tok):
+                known.append(max(repairs, key=lambda repair: repair[1])[0])
+        return known
 
     def _search_all(self, question: str, limit: int, parts: list[str] | None = None) -> SearchResult:
         """The whole message scored, then each of its asking sentences against the facts the whole

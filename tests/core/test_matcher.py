@@ -49,6 +49,20 @@ def test_a_close_fact_holding_what_a_how_many_question_counts_ranks_first(kb: Kn
     assert result.top is not None and result.top.fact_id == "registrations" and not result.uncovered
 
 
+@pytest.mark.parametrize(
+    ("question", "uncovered"),
+    [
+        # a misspelt subject is read as the word it stands for
+        ("how many clincs use the system to look at patient data?", ("clinic",)),
+        # Japanese names what it counts before the cue, the head noun last; the survey's answer
+        # mentions the patient survey, but neither its phrasings nor its figures count patients
+        ("厚労省の調査に回答した患者は何人でしたか", ("患者",)),
+    ],
+)
+def test_what_a_how_many_question_counts_must_be_named_by_the_fact(kb: KnowledgeBase, question: str, uncovered: tuple[str, ...]) -> None:
+    assert SearchIndex(kb).search(question).uncovered == uncovered
+
+
 def test_declared_gap_is_detected(kb: KnowledgeBase) -> None:
     result = SearchIndex(kb).search("what percentage of dental clinics use the card")
     assert result.gaps == ("dental",)

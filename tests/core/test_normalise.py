@@ -82,6 +82,8 @@ def test_question_type() -> None:
     # a clause saying when, then a "how many" question
     assert question_type("when the old cards stopped, how many people had registered?") == "quantity"
     assert question_type("when, exactly, did it start?") == "date"
+    assert question_type("hw many ppl registered") == "quantity"  # a chat spelling of "how"
+    assert question_type("保険証は何枚期限切れに？") == "quantity"
 
 
 def test_signature_ignores_order_case_and_punctuation() -> None:
