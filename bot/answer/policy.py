@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.knowledge.model import Fact
-from bot.search.index import Candidate, SearchResult
+from bot.search.result import Candidate, SearchResult
 
 QUANTITY_UNITS = frozenset({"percent", "people", "hospitals", "count", "digits", "years"})
 

@@ -16,7 +16,8 @@ from bot.answer.policy import Decision, Thresholds, decide
 from bot.knowledge.model import Fact, Figure, KnowledgeBase
 from bot.messages import message
 from bot.search.dates import shown as shown_date
-from bot.search.index import SearchIndex, SearchResult
+from bot.search.index import SearchIndex
+from bot.search.result import SearchResult
 from bot.text.normalise import clean, detect_lang
 
 DEFAULT_MAX_CHARS = 1000

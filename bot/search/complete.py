@@ -7,7 +7,8 @@ text come first.
 
 from __future__ import annotations
 
-from bot.search.index import Candidate, SearchIndex
+from bot.search.index import SearchIndex
+from bot.search.result import Candidate
 from bot.text.normalise import detect_lang, normalise
 
 PREFIX_SCAN_MAX = 20_000  # phrasings are scanned for a typed prefix only up to this many

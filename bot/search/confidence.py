@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # the index imports this module
-    from bot.search.index import SearchResult
+if TYPE_CHECKING:  # only for the annotation
+    from bot.search.result import SearchResult
 
 # (combined score, lead over the runner-up, learned score, lexical score, known share)
 LEARNED_COEF = (1.731, 5.883, 0.145, 3.095, 0.44)

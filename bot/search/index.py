@@ -27,12 +27,13 @@ How a question is scored against the facts (the README's "How the bot decides" e
 - A message of several sentences is also scored sentence by sentence (those that ask), at 0.95
   of their score, and each fact keeps its best; a sentence scores only the `SENTENCE_POOL`
   facts the whole message ranked best.
-- A question naming a figure quoted roughly ("about half"), the kind of figure it wants ("what share":
-  a percentage, "when": a date) or a month or year raises the facts holding such a figure by 0.1.
+- Re-ranks (`rerank.py`): a figure quoted roughly ("about half"), the kind of figure asked for
+  ("what share": a percentage, "when": a date), a month or year named, or what a "how many"
+  question counts raises the facts holding it by 0.1.
 - The result carries the confidence (`confidence.py`: the estimated probability that the top
   fact is right), for a "how many / what share" question the words of what it counts that the
-  top fact lacks (`uncovered`), and for a question about a figure ("what is 29.6%?") the facts
-  holding it (`figures.py`).
+  top fact does not name (`uncovered`), and for a question about a figure ("what is 29.6%?") the
+  facts holding it (`figures.py`).
 """
 
 from __future__ import annotations
@@ -42,20 +43,22 @@ import math
 import operator
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from bot.knowledge.model import KnowledgeBase, Topic
-from bot.search.approx import Amount, holds_near, quoted_amounts
-from bot.search.asking import DATE_UNITS, asking, counted_clause, sentences, wanted_units
+from bot.search.approx import quoted_amounts
+from bot.search.asking import asking, sentences, wanted_units
 from bot.search.confidence import confidence
-from bot.search.dates import asked_dates, fact_dates, holds
-from bot.search.facts import W_KEYWORD, FactDoc, analyse_fact
+from bot.search.dates import asked_dates
+from bot.search.facts import FactDoc, analyse_fact
 from bot.search.figures import asked_figure, figure_holders
 from bot.search.gaps import GapMatcher
 from bot.search.learned import CentroidModel, build_model
-from bot.search.score import Expansions, Scored, Scoring, score_fact
+from bot.search.rerank import Reranker
+from bot.search.result import Candidate, SearchResult, candidate_of
+from bot.search.score import Expansions, Scoring, score_fact
 from bot.search.typos import TypoRepair
-from bot.text.normalise import analyse_question, detect_lang, question_type, tokens
+from bot.text.normalise import analyse_question, detect_lang, question_type
 
 SENTENCE_DISCOUNT = 0.95
 UNKNOWN_FACTOR = 0.5  # weight of a word the knowledge base has never seen, relative to its rarest word
@@ -65,53 +68,6 @@ SHORTLIST = 40  # facts fully scored per question
 # sentences re-rank the best of them (long chatty messages are the slowest to answer)
 LONG_SHORTLIST = 12
 SENTENCE_POOL = 8  # facts of a long message's best that each of its sentences scores again
-DATE_BONUS = 0.1  # a fact with a figure for the month or year asked about, over one without
-NEAR_BONUS = 0.1  # a fact holding a figure the question quotes roughly ("about half") ranks above its neighbours
-UNIT_BONUS = 0.1  # a fact with a figure of the kind asked for ("what share": a percentage) over one without
-SUBJECT_BONUS = 0.1  # a fact holding what a "how many" question counts, over a top fact lacking it
-RARE_SHARE = 0.08  # a word held by at most this share of the facts names a subject of its own
-
-
-@dataclass(frozen=True)
-class Candidate:
-    fact_id: str
-    score: float  # what the ranking uses: the lexical and learned scores combined
-    coverage: float
-    phrase: float
-    question: str  # the phrasing that matched best
-    exact: bool = False
-    lexical: float = 0.0  # 0.4 * coverage + 0.6 * phrase (+ keyword bonus)
-    learned: float = 0.0  # cosine with the fact's centroid in the learned model (0 without one)
-
-
-def _candidate(scored: Scored) -> Candidate:
-    """The candidate of a fact a search keeps, every score rounded to 4 digits."""
-    score, fact_id, coverage, phrase, text, exact, lexical, learned = scored
-    return Candidate(fact_id, score, round(coverage, 4), round(phrase, 4), text, exact, lexical, round(learned, 4))
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    query: str
-    lang: str
-    tokens: tuple[str, ...]
-    unknown: tuple[str, ...]
-    candidates: tuple[Candidate, ...]
-    known_share: float = 0.0  # share of the question's weight the knowledge base knows at all
-    qtype: str = "other"  # quantity, date or other
-    known_words: int = 0  # known non-number tokens in the question (exact or typo-repaired)
-    exact_words: int = 0  # known non-number tokens spelled as the knowledge base spells them
-    gaps: tuple[str, ...] = ()  # ids of declared not-covered subjects the question mentions
-    confidence: float = 0.0  # estimated probability that `top` is the right fact (`confidence.py`)
-    uncovered: tuple[str, ...] = ()  # words of what the question counts that the top fact lacks
-    figure: str = ""  # the figure a "what is 29.6%?" question asks about, as shown to the user
-    figure_facts: tuple[str, ...] = ()  # the facts holding that figure, best ranked first
-    dates: tuple[str, ...] = ()  # months and years the question asks about ("2025-07", "2027")
-    undated: tuple[str, ...] = ()  # the months or years asked about ("2025-07", "2027") when the top fact has a figure for none
-
-    @property
-    def top(self) -> Candidate | None:
-        return self.candidates[0] if self.candidates else None
 
 
 class SearchIndex:
@@ -153,8 +109,7 @@ class SearchIndex:
         self._position: dict[str, int] = {}  # fact id -> the position of the first fact with it
         for idx, doc in enumerate(self.docs):
             self._position.setdefault(doc.fact.id, idx)
-        self._fact_counts: dict[str, frozenset[str]] = {}  # filled by `_names`, like `_fact_dates`
-        self._fact_dates: dict[str, frozenset[str]] = {}  # filled by `_dates_of` (the same value whichever thread writes it)
+        self._rerank = Reranker(self.docs, self._position, self.idf, self.postings, self._typos)
 
     def search(self, question: str, limit: int = 5) -> SearchResult:
         """Rank facts for a question. A long message is also scored sentence by sentence, and
@@ -165,16 +120,16 @@ class SearchIndex:
         asked = " ".join(asking(parts))
         amounts = quoted_amounts(asked)
         if amounts:
-            result = self._near_quoted(result, amounts)
+            result = self._rerank.near_quoted(result, amounts)
         wanted = wanted_units(asked)
         if wanted:
-            result = self._by_unit(result, wanted)
+            result = self._rerank.by_unit(result, wanted)
         asked_when = asked_dates(asked)
         if asked_when:
-            result = self._by_date(result, asked_when)
-        uncovered = self._uncovered(question, result)
+            result = self._rerank.by_date(result, asked_when)
+        uncovered = self._rerank.uncovered(question, result)
         if uncovered:
-            result, uncovered = self._by_subject(question, result, uncovered)
+            result, uncovered = self._rerank.by_subject(question, result, uncovered)
         result = replace(result, confidence=round(confidence(result, self.model is not None), 4), uncovered=uncovered)
         figure = asked_figure(question) if len(question) <= 200 else None
         if figure is None:
@@ -187,111 +142,6 @@ class SearchIndex:
             holders = [self.docs[i].fact.id for i in table.get(key, ())]
             found += [c.fact_id for c in result.candidates if c.fact_id in holders] + holders
         return replace(result, figure=shown, figure_facts=tuple(dict.fromkeys(found)))
-
-    def _near_quoted(self, result: SearchResult, amounts: tuple[Amount, ...]) -> SearchResult:
-        """Facts holding a figure near one the question quotes ("about half", "3割") rank above
-        those holding none (`NEAR_BONUS`); nothing changes when all or none of them hold one."""
-        cands = result.candidates
-        if not cands or cands[0].exact:
-            return result
-        near = {c.fact_id for c in cands if holds_near(self.docs[self._position[c.fact_id]].fact, amounts)}
-        if not near or len(near) == len(cands):
-            return result
-        return replace(result, candidates=_raised(cands, near, NEAR_BONUS))
-
-    def _by_unit(self, result: SearchResult, units: frozenset[str]) -> SearchResult:
-        """Facts holding a figure of the kind asked for ("what share" a percentage, "when" a date)
-        rank above those holding none (`UNIT_BONUS`)."""
-        cands = result.candidates
-        if not cands or cands[0].exact:
-            return result
-        fitting = {c.fact_id for c in cands if any(f.unit in units for f in self.docs[self._position[c.fact_id]].fact.figures)}
-        if not fitting or len(fitting) == len(cands):
-            return result
-        return replace(result, candidates=_raised(cands, fitting, UNIT_BONUS))
-
-    def _by_date(self, result: SearchResult, asked: tuple[str, ...]) -> SearchResult:
-        """Facts with a figure for a month or year the question names rank above those without
-        (`DATE_BONUS`); `undated` holds the dates asked when the top fact then has none of them."""
-        cands = result.candidates
-        if not cands or cands[0].exact:
-            return replace(result, dates=asked)
-        dated = {c.fact_id for c in cands if holds(self._dates_of(c.fact_id), asked)}
-        ranked = _raised(cands, dated, DATE_BONUS)
-        top_dates = self._dates_of(ranked[0].fact_id)
-        undated = () if holds(top_dates, asked) else asked
-        return replace(result, candidates=ranked, dates=asked, undated=undated)
-
-    def _by_subject(self, question: str, result: SearchResult, uncovered: tuple[str, ...]) -> tuple[SearchResult, tuple[str, ...]]:
-        """A "how many" question whose top fact lacks what it counts: a candidate close enough,
-        holding every known word of what it counts and a figure that counts, ranks first
-        (`SUBJECT_BONUS`): "around when the old cards stopped, how many people had registered?"
-        counts registrations, not the end of issuance."""
-        cands = result.candidates
-        counted = {t for t in self._known(counted_clause(question)[0]) if not t.startswith("#")}
-        for cand in cands[1:]:
-            if cands[0].score - cand.score >= SUBJECT_BONUS:
-                break  # too far below for the bonus to put it first
-            doc = self.docs[self._position[cand.fact_id]]
-            counts = any(f.unit not in DATE_UNITS for f in doc.fact.figures)  # a count or a share, not a date
-            if counts and all(word in doc.fields for word in counted.union(uncovered)):
-                raised = replace(result, candidates=_raised(cands, {cand.fact_id}, SUBJECT_BONUS))
-                return raised, self._uncovered(question, raised)
-        return result, uncovered
-
-    def _dates_of(self, fact_id: str) -> frozenset[str]:
-        """The months and years a fact has figures for, read on first use: only questions that
-        name a date need them, so an index build never pays for them."""
-        dates = self._fact_dates.get(fact_id)
-        if dates is None:
-            dates = self._fact_dates[fact_id] = fact_dates(self.docs[self._position[fact_id]].fact)
-        return dates
-
-    def _uncovered(self, question: str, result: SearchResult) -> tuple[str, ...]:
-        """The words of what a "how many / what share" question counts (the clause after the cue)
-        that the top fact does not hold although another fact does: "how many clinics were
-        surveyed" is not answered by the fact about the hospitals surveyed. The first content word
-        after the cue (in 「回答した患者は何人」 the last before it) names what is counted: the top
-        fact must hold it, however common it is."""
-        top = result.top
-        if top is None or top.exact or result.qtype != "quantity":
-            return ()
-        clause, head_last = counted_clause(question)
-        if not clause:
-            return ()
-        doc = self.docs[self._position[top.fact_id]]
-        known = self._known(clause)
-        rare = max(1, int(RARE_SHARE * len(self.docs)))
-        # a rare number counts too ("how many people over 75 ..." is about an age group)
-        missing = [t for t in dict.fromkeys(known) if t.startswith("#") and t not in doc.fields and len(self.postings[t]) <= rare]
-        words = [t for t in known if not t.startswith("#")]
-        head = words[-1 if head_last else 0] if words else None
-        if head is not None and not self._names(top.fact_id, head) and head not in missing:
-            missing.insert(0, head)
-        return tuple(missing)
-
-    def _names(self, fact_id: str, word: str) -> bool:
-        """Whether a fact names `word` as its subject: in a phrasing or keyword, or in what one of its
-        figures counts (its `counts` and `base`). A word only its answer holds is not enough: the
-        survey's answer mentions the patient survey, but no figure of it counts patients."""
-        doc = self.docs[self._position[fact_id]]
-        if doc.fields.get(word, 0.0) >= W_KEYWORD:
-            return True
-        words = self._fact_counts.get(fact_id)
-        if words is None:
-            texts = [t for f in doc.fact.figures for text in (f.counts, f.base) if text is not None for t in (text.en, text.ja)]
-            words = self._fact_counts[fact_id] = frozenset(tok for text in texts for tok in tokens(text))
-        return word in words
-
-    def _known(self, text: str) -> list[str]:
-        """A text's tokens the knowledge base holds, a misspelt one read as its closest known word."""
-        known = []
-        for tok in tokens(text):
-            if tok in self.idf:
-                known.append(tok)
-            elif repairs := self._typos(tok):
-                known.append(max(repairs, key=lambda repair: repair[1])[0])
-        return known
 
     def _search_all(self, question: str, limit: int, parts: list[str] | None = None) -> SearchResult:
         """The whole message scored, then each of its asking sentences against the facts the whole
@@ -368,7 +218,7 @@ class SearchIndex:
         sims: Sequence[float | None] = self.model.similarity(norm, toks, order) if self.model is not None else [None] * len(order)
         scored = [score_fact(self.docs[idx], self._phrase_totals[idx], scoring, sim) for idx, sim in zip(order, sims, strict=True)]
         scored.sort(key=lambda s: (-s[0], s[1]))  # best score first, then by fact id
-        kept = tuple(map(_candidate, scored[:limit]))
+        kept = tuple(map(candidate_of, scored[:limit]))
         return SearchResult(question, lang, query, tuple(unknown), kept, known_share, qtype, known_words, exact_words, gaps)
 
     def _read(self, query: tuple[str, ...]) -> tuple[Expansions, dict[str, float], list[str]]:
@@ -467,12 +317,6 @@ def _analyse_facts(kb: KnowledgeBase, previous: SearchIndex | None) -> list[Fact
             doc = analyse_fact(fact, topic, kb.analysed.get(fact.file, {}), analysed)
         docs.append(doc)
     return docs
-
-
-def _raised(cands: tuple[Candidate, ...], fact_ids: set[str], bonus: float) -> tuple[Candidate, ...]:
-    """The candidates with `bonus` added to the score of those in `fact_ids` (at most 0.99), ranked again."""
-    raised = (replace(c, score=round(min(0.99, c.score + bonus), 4)) if c.fact_id in fact_ids else c for c in cands)
-    return tuple(sorted(raised, key=lambda c: (-c.score, c.fact_id)))
 
 
 def _word_count(toks: Iterable[str]) -> int:

@@ -9,7 +9,7 @@ from bot.answer.reply import Answerer
 from bot.knowledge.model import KnowledgeBase
 from bot.search.approx import holds_near, quoted_amounts
 from bot.search.asking import _SENTENCE_RE
-from bot.search.index import NEAR_BONUS
+from bot.search.rerank import NEAR_BONUS
 
 
 @pytest.mark.parametrize(

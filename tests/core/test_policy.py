@@ -4,7 +4,7 @@ import pytest
 
 from bot.answer.policy import Thresholds, decide, fits
 from bot.knowledge.model import Fact, Figure, Text
-from bot.search.index import Candidate, SearchResult
+from bot.search.result import Candidate, SearchResult
 
 T = Thresholds(answer=0.6, suggest=0.3, ambiguous_lead=0.02, plausible=0.35, min_known_share=0.7)
 

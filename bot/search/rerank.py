@@ -1,0 +1,151 @@
+"""Re-ranking by what a question asks, after the scoring: the facts holding a figure it quotes
+roughly, the kind of figure it wants, a month or year it names, or what a "how many" question
+counts rank above their neighbours (each by 0.1); and the words of what it counts that the top
+fact does not name (`uncovered`, which the policy declines on).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.search.approx import Amount, holds_near
+from bot.search.asking import DATE_UNITS, counted_clause
+from bot.search.dates import fact_dates, holds
+from bot.search.facts import W_KEYWORD, FactDoc
+from bot.search.result import Candidate, SearchResult
+from bot.search.typos import TypoRepair
+from bot.text.normalise import tokens
+
+DATE_BONUS = 0.1  # a fact with a figure for the month or year asked about, over one without
+NEAR_BONUS = 0.1  # a fact holding a figure the question quotes roughly ("about half") ranks above its neighbours
+UNIT_BONUS = 0.1  # a fact with a figure of the kind asked for ("what share": a percentage) over one without
+SUBJECT_BONUS = 0.1  # a fact holding what a "how many" question counts, over a top fact lacking it
+RARE_SHARE = 0.08  # a word held by at most this share of the facts names a subject of its own
+
+
+class Reranker:
+    """The re-ranks of one index's facts; the per-fact dates and counted words are read on first
+    use (the same value whichever thread writes them)."""
+
+    def __init__(self, docs: list[FactDoc], position: dict[str, int], idf: dict[str, float], postings: dict[str, tuple[int, ...]], typos: TypoRepair) -> None:
+        self._docs = docs
+        self._position = position  # fact id -> the position of the first fact with it
+        self._idf = idf
+        self._postings = postings
+        self._typos = typos
+        self._fact_counts: dict[str, frozenset[str]] = {}  # filled by `_names`
+        self._fact_dates: dict[str, frozenset[str]] = {}  # filled by `_dates_of`
+
+    def _doc(self, fact_id: str) -> FactDoc:
+        return self._docs[self._position[fact_id]]
+
+    def near_quoted(self, result: SearchResult, amounts: tuple[Amount, ...]) -> SearchResult:
+        """Facts holding a figure near one the question quotes ("about half", "3割") rank above
+        those holding none (`NEAR_BONUS`); nothing changes when all or none of them hold one."""
+        cands = result.candidates
+        if not cands or cands[0].exact:
+            return result
+        near = {c.fact_id for c in cands if holds_near(self._doc(c.fact_id).fact, amounts)}
+        if not near or len(near) == len(cands):
+            return result
+        return replace(result, candidates=raised(cands, near, NEAR_BONUS))
+
+    def by_unit(self, result: SearchResult, units: frozenset[str]) -> SearchResult:
+        """Facts holding a figure of the kind asked for ("what share" a percentage, "when" a date)
+        rank above those holding none (`UNIT_BONUS`)."""
+        cands = result.candidates
+        if not cands or cands[0].exact:
+            return result
+        fitting = {c.fact_id for c in cands if any(f.unit in units for f in self._doc(c.fact_id).fact.figures)}
+        if not fitting or len(fitting) == len(cands):
+            return result
+        return replace(result, candidates=raised(cands, fitting, UNIT_BONUS))
+
+    def by_date(self, result: SearchResult, asked: tuple[str, ...]) -> SearchResult:
+        """Facts with a figure for a month or year the question names rank above those without
+        (`DATE_BONUS`); `undated` holds the dates asked when the top fact then has none of them."""
+        cands = result.candidates
+        if not cands or cands[0].exact:
+            return replace(result, dates=asked)
+        dated = {c.fact_id for c in cands if holds(self._dates_of(c.fact_id), asked)}
+        ranked = raised(cands, dated, DATE_BONUS)
+        top_dates = self._dates_of(ranked[0].fact_id)
+        undated = () if holds(top_dates, asked) else asked
+        return replace(result, candidates=ranked, dates=asked, undated=undated)
+
+    def by_subject(self, question: str, result: SearchResult, uncovered: tuple[str, ...]) -> tuple[SearchResult, tuple[str, ...]]:
+        """A "how many" question whose top fact lacks what it counts: a candidate close enough,
+        holding every known word of what it counts and a figure that counts, ranks first
+        (`SUBJECT_BONUS`): "around when the old cards stopped, how many people had registered?"
+        counts registrations, not the end of issuance."""
+        cands = result.candidates
+        counted = {t for t in self._known(counted_clause(question)[0]) if not t.startswith("#")}
+        for cand in cands[1:]:
+            if cands[0].score - cand.score >= SUBJECT_BONUS:
+                break  # too far below for the bonus to put it first
+            doc = self._doc(cand.fact_id)
+            counts = any(f.unit not in DATE_UNITS for f in doc.fact.figures)  # a count or a share, not a date
+            if counts and all(word in doc.fields for word in counted.union(uncovered)):
+                first = replace(result, candidates=raised(cands, {cand.fact_id}, SUBJECT_BONUS))
+                return first, self.uncovered(question, first)
+        return result, uncovered
+
+    def _dates_of(self, fact_id: str) -> frozenset[str]:
+        """The months and years a fact has figures for, read on first use: only questions that
+        name a date need them, so an index build never pays for them."""
+        dates = self._fact_dates.get(fact_id)
+        if dates is None:
+            dates = self._fact_dates[fact_id] = fact_dates(self._doc(fact_id).fact)
+        return dates
+
+    def uncovered(self, question: str, result: SearchResult) -> tuple[str, ...]:
+        """The words of what a "how many / what share" question counts (the clause after the cue)
+        that the top fact does not hold although another fact does: "how many clinics were
+        surveyed" is not answered by the fact about the hospitals surveyed. The first content word
+        after the cue (in 「回答した患者は何人」 the last before it) names what is counted: the top
+        fact must hold it, however common it is."""
+        top = result.top
+        if top is None or top.exact or result.qtype != "quantity":
+            return ()
+        clause, head_last = counted_clause(question)
+        if not clause:
+            return ()
+        doc = self._doc(top.fact_id)
+        known = self._known(clause)
+        rare = max(1, int(RARE_SHARE * len(self._docs)))
+        # a rare number counts too ("how many people over 75 ..." is about an age group)
+        missing = [t for t in dict.fromkeys(known) if t.startswith("#") and t not in doc.fields and len(self._postings[t]) <= rare]
+        words = [t for t in known if not t.startswith("#")]
+        head = words[-1 if head_last else 0] if words else None
+        if head is not None and not self._names(top.fact_id, head) and head not in missing:
+            missing.insert(0, head)
+        return tuple(missing)
+
+    def _names(self, fact_id: str, word: str) -> bool:
+        """Whether a fact names `word` as its subject: in a phrasing or keyword, or in what one of its
+        figures counts (its `counts` and `base`). A word only its answer holds is not enough: the
+        survey's answer mentions the patient survey, but no figure of it counts patients."""
+        doc = self._doc(fact_id)
+        if doc.fields.get(word, 0.0) >= W_KEYWORD:
+            return True
+        words = self._fact_counts.get(fact_id)
+        if words is None:
+            texts = [t for f in doc.fact.figures for text in (f.counts, f.base) if text is not None for t in (text.en, text.ja)]
+            words = self._fact_counts[fact_id] = frozenset(tok for text in texts for tok in tokens(text))
+        return word in words
+
+    def _known(self, text: str) -> list[str]:
+        """A text's tokens the knowledge base holds, a misspelt one read as its closest known word."""
+        known = []
+        for tok in tokens(text):
+            if tok in self._idf:
+                known.append(tok)
+            elif repairs := self._typos(tok):
+                known.append(max(repairs, key=lambda repair: repair[1])[0])
+        return known
+
+
+def raised(cands: tuple[Candidate, ...], fact_ids: set[str], bonus: float) -> tuple[Candidate, ...]:
+    """The candidates with `bonus` added to the score of those in `fact_ids` (at most 0.99), ranked again."""
+    raised = (replace(c, score=round(min(0.99, c.score + bonus), 4)) if c.fact_id in fact_ids else c for c in cands)
+    return tuple(sorted(raised, key=lambda c: (-c.score, c.fact_id)))
