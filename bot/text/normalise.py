@@ -211,6 +211,7 @@ def tokenise_normalised(norm: str) -> tuple[str, ...]:
 def _chunk_tokens(chunk: str) -> tuple[str, ...]:
     """Tokens of a piece of text between spaces, after the phrase rules."""
     out: list[str] = []
+    after_number = False
     for number, word, ja in _TOKEN_RE.findall(chunk):
         if number:
             out.append(_number_token(number))
@@ -218,7 +219,11 @@ def _chunk_tokens(chunk: str) -> tuple[str, ...]:
             if len(word) > 1 and (token := canonical_word(word)) is not None:
                 out.append(token)
         else:
-            out.extend(_ja_tokens(ja))
+            if after_number and ja[0] in "年月日":
+                ja = ja[1:]  # 2024年10月: the number is the date; 年 and 月 are not words of their own
+            if ja:
+                out.extend(_ja_tokens(ja))
+        after_number = bool(number)
     # interned: a token recurs in thousands of facts; one string object for all of them
     return tuple(map(sys.intern, out))
 

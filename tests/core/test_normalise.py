@@ -59,9 +59,15 @@ def test_hiragana_spellings_of_key_words() -> None:
     assert tokens("なにがみれるの") == tokens("何が見られる") == tokens("閲覧") == ("閲覧",)
 
 
+def test_a_japanese_date_is_numbers_not_words() -> None:
+    assert tokens("2024年10月") == ("#2024", "#10")  # 年 and 月 after a number are not words
+    assert tokens("2023年の調査") == ("#2023", "調査")
+    assert tokens("年金") == ("年金",)
+
+
 def test_numbers_become_number_tokens() -> None:
     assert tokens("29.6% of hospitals") == ("#29.6", "hospital")
-    assert tokens("２０２４年") == ("#2024", "年")
+    assert tokens("２０２４年") == ("#2024",)
 
 
 def test_language_detection() -> None:
