@@ -196,7 +196,10 @@ class SearchIndex:
         query = tuple(dict.fromkeys(toks))
         expansions, weights, unknown = self._read(query)
         total = sum(weights.values())
-        known_share = (sum(w for t, w in weights.items() if t in expansions) / total) if total else 0.0
+        # a number no fact holds is not an unknown subject ("35-something percent" is a figure
+        # remembered roughly; a figure asked about alone is read by `figures.py`)
+        counted = sum(w for t, w in weights.items() if t in expansions or not t.startswith("#"))
+        known_share = (sum(w for t, w in weights.items() if t in expansions) / counted) if counted else 0.0
         known_words = _word_count(t for t in expansions if not t.startswith("#"))
         exact_words = _word_count(t for t in expansions if not t.startswith("#") and t in self.idf)
         qtype = question_type(question) if whole else "other"

@@ -63,6 +63,12 @@ def test_what_a_how_many_question_counts_must_be_named_by_the_fact(kb: Knowledge
     assert SearchIndex(kb).search(question).uncovered == uncovered
 
 
+def test_a_number_no_fact_holds_is_not_an_unknown_subject(kb: KnowledgeBase) -> None:
+    index = SearchIndex(kb)
+    assert index.search("I read the usage rate was 35-something percent?").known_share == 1.0
+    assert index.search("what is the usage rate of my gpu").known_share < 1.0  # an unknown word still counts
+
+
 def test_declared_gap_is_detected(kb: KnowledgeBase) -> None:
     result = SearchIndex(kb).search("what percentage of dental clinics use the card")
     assert result.gaps == ("dental",)

@@ -43,6 +43,11 @@ def test_an_age_of_75_or_more_reads_as_the_over_75s() -> None:
         assert "aged" not in tokens(text), text
 
 
+def test_chat_spellings_of_stop_words_are_dropped() -> None:
+    assert tokens("waht is teh usage rate") == tokens("what is the usage rate")
+    assert tokens("新旧両方の基準") == ("新旧", "基準")  # 両方 (both) asks, it names nothing
+
+
 def test_negation_kept() -> None:
     assert "not" in tokens("hospitals that don't use it")
     assert "not" in tokens("hospitals that do not use it")
