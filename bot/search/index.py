@@ -195,7 +195,6 @@ class SearchIndex:
         norm, toks = analyse_question(question)
         query = tuple(dict.fromkeys(toks))
         expansions, weights, unknown = self._read(query)
-        total = sum(weights.values())
         # a number no fact holds is not an unknown subject ("35-something percent" is a figure
         # remembered roughly; a figure asked about alone is read by `figures.py`)
         counted = sum(w for t, w in weights.items() if t in expansions or not t.startswith("#"))
