@@ -54,6 +54,7 @@ from bot.search.facts import FactDoc, analyse_fact
 from bot.search.figures import asked_figure, figure_holders
 from bot.search.gaps import GapMatcher
 from bot.search.learned import CentroidModel, build_model
+from bot.search.phrases import PhraseTable
 from bot.search.rerank import Reranker
 from bot.search.result import Candidate, SearchResult, candidate_of
 from bot.search.score import Expansions, Scoring, score_fact
@@ -102,6 +103,8 @@ class SearchIndex:
             self.model: CentroidModel | None = previous.model  # the very same facts: the same model
         else:
             self.model = build_model(self.docs)
+        # every fact's best phrasing in one go, where the learned model has loaded numpy (`phrases.py`)
+        self._phrases = PhraseTable(self.docs, self._phrase_totals) if self.model is not None else None
         if previous is not None and _same_figures(previous.docs, self.docs):
             self._figures = previous._figures
         else:
@@ -218,7 +221,11 @@ class SearchIndex:
         scoring = Scoring.of(norm, expansions, weights, self.idf, exact_idx is not None)
         # the learned model's cosine for each fact, or None without a model
         sims: Sequence[float | None] = self.model.similarity(norm, toks, order) if self.model is not None else [None] * len(order)
-        scored = [score_fact(self.docs[idx], self._phrase_totals[idx], scoring, sim) for idx, sim in zip(order, sims, strict=True)]
+        table = self._phrases.best(scoring) if self._phrases is not None else None
+        scored = [
+            score_fact(self.docs[idx], self._phrase_totals[idx], scoring, sim, table.of(self.docs[idx], idx) if table is not None else None)
+            for idx, sim in zip(order, sims, strict=True)
+        ]
         scored.sort(key=lambda s: (-s[0], s[1]))  # best score first, then by fact id
         kept = tuple(map(candidate_of, scored[:limit]))
         return SearchResult(question, lang, query, tuple(unknown), kept, known_share, qtype, known_words, exact_words, gaps)

@@ -18,7 +18,7 @@ KEYPHRASE_BONUS = 0.06
 W_LEXICAL = 0.6  # score = W_LEXICAL * lexical + (1 - W_LEXICAL) * learned, with a learned model
 # F1s closer than this are equal, and the first phrasing of them is kept: the same weights summed
 # in another order (the order of a set of tokens, which varies between runs) differ in the last bits
-_SAME_F1 = 1e-9
+SAME_F1 = 1e-9
 
 # a question token -> the known tokens it may stand for, with their similarity (1.0 for itself)
 Expansions = dict[str, tuple[tuple[str, float], ...]]
@@ -56,9 +56,10 @@ class Scoring:
         return cls(norm, f" {norm} ", expansions, weights, sum(weights.values()), present, exact, starts, idf, words)
 
 
-def score_fact(doc: FactDoc, phrase_totals: tuple[float, ...], scoring: Scoring, learned: float | None) -> Scored:
+def score_fact(doc: FactDoc, phrase_totals: tuple[float, ...], scoring: Scoring, learned: float | None, phrase: tuple[float, str] | None = None) -> Scored:
     """One fact scored in full (`phrase_totals`: per phrasing, the weight of its words; `learned`:
-    the learned model's cosine for the fact, None without a model)."""
+    the learned model's cosine for the fact, None without a model; `phrase`: its best phrasing's
+    F1 and text when `phrases.PhraseTable` has them already)."""
     fields = doc.fields
     total = scoring.total
     matched = 0.0  # the weight of the question's tokens found in the fact, each at its field's weight
@@ -91,7 +92,7 @@ def score_fact(doc: FactDoc, phrase_totals: tuple[float, ...], scoring: Scoring,
         for _lang, text, phrasing_norm, _toks in doc.phrasings:
             if phrasing_norm == scoring.norm:
                 return (1.0, doc.fact.id, 1.0, 1.0, text, True, 1.0, 1.0)
-    best_phrase, best_text = _best_phrasing(doc, phrase_totals, one, several, scoring.idf, total)
+    best_phrase, best_text = phrase if phrase is not None else _best_phrasing(doc, phrase_totals, one, several, scoring.idf, total)
     score = W_COVERAGE * coverage + (1 - W_COVERAGE) * best_phrase
     # a moderator's multi-word keyword found whole in the question is a distinguishing cue
     key_texts = doc.key_texts
@@ -150,7 +151,7 @@ def _best_phrasing(
         recall = explained[position] / total
         precision = shared[position] / phrase_totals[position]
         f1 = 2 * recall * precision / (recall + precision)
-        if f1 > best_phrase + _SAME_F1:
+        if f1 > best_phrase + SAME_F1:
             best_phrase, best_position = f1, position
     best_text = phrasings[best_position][1] if phrasings else ""
     return best_phrase, best_text

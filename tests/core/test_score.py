@@ -9,6 +9,7 @@ import pytest
 from bot.knowledge import KnowledgeBase
 from bot.search.facts import FactDoc
 from bot.search.index import SearchIndex
+from bot.search.phrases import PhraseTable
 from bot.search.score import Scoring, score_fact
 from bot.text.normalise import analyse_question
 
@@ -65,6 +66,23 @@ def test_scores_follow_their_definition(kb: KnowledgeBase, question: str) -> Non
         assert text == want_text, fact_id
         scored += 1
     assert scored >= 3
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_the_phrase_table_finds_the_same_best_phrasing(kb: KnowledgeBase, question: str) -> None:
+    """Every fact's best phrasing found at once (phrases.PhraseTable) is the walk's, to the bit."""
+    index = SearchIndex(kb)
+    norm, toks = analyse_question(question)
+    expansions, weights, _unknown = index._read(tuple(dict.fromkeys(toks)))
+    scoring = Scoring.of(norm, expansions, weights, index.idf, exact=False)
+    table = PhraseTable(index.docs, index._phrase_totals).best(scoring)
+    if scoring.words is None:
+        assert table is None  # a typo with two readings: the walk scores it
+        return
+    assert table is not None
+    for position, doc in enumerate(index.docs):
+        walked = score_fact(doc, index._phrase_totals[position], scoring, None)
+        assert table.of(doc, position) == (walked[3], walked[4]), doc.fact.id
 
 
 def test_typo_questions_take_the_path_they_are_meant_to(kb: KnowledgeBase) -> None:
