@@ -3,8 +3,8 @@
 `score.score_fact` finds a fact's best phrasing for a text by walking, for each word of the text,
 the fact's phrasings that hold it. On the shipped knowledge base a question fully scores every fact
 (there are fewer than the shortlist), so that walk, repeated per fact and per sentence of a long
-message, was most of a question's time, and the per-question target on the shipped base (p99 within
-2 ms) was met only on an idle machine. Here the same sums are made for all phrasings in a few numpy
+message, was the largest part of a question's time, and the per-question target on the shipped base
+(p99 within 2 ms) was met only on an idle machine. Here the same sums are made for all phrasings in a few numpy
 operations: per phrasing, the question's weight it explains and the weight of its own words the
 question holds, their F1, and per fact the best. The sums are added in the same order as the walk
 (the text's words in order), so the F1s are the same numbers and the same phrasing is chosen.
