@@ -48,12 +48,17 @@ def _reference(index: SearchIndex, doc: FactDoc, scoring: Scoring) -> tuple[floa
     return coverage, best, best_text
 
 
+def _scoring(index: SearchIndex, question: str) -> Scoring:
+    norm, toks = analyse_question(question)
+    expansions, weights, _unknown = index._read(tuple(dict.fromkeys(toks)))
+    return Scoring.of(norm, expansions, weights, index.idf, exact=False)
+
+
 @pytest.mark.parametrize("question", QUESTIONS)
 def test_scores_follow_their_definition(kb: KnowledgeBase, question: str) -> None:
     index = SearchIndex(kb)
-    norm, toks = analyse_question(question)
-    expansions, weights, _unknown = index._read(tuple(dict.fromkeys(toks)))
-    scoring = Scoring.of(norm, expansions, weights, index.idf, exact=False)
+    scoring = _scoring(index, question)
+    expansions = scoring.expansions
     scored = 0
     for position, doc in enumerate(index.docs):
         if not any(w in doc.fields for options in expansions.values() for w, _s in options):
@@ -72,9 +77,7 @@ def test_scores_follow_their_definition(kb: KnowledgeBase, question: str) -> Non
 def test_the_phrase_table_finds_the_same_best_phrasing(kb: KnowledgeBase, question: str) -> None:
     """Every fact's best phrasing found at once (phrases.PhraseTable) is the walk's, to the bit."""
     index = SearchIndex(kb)
-    norm, toks = analyse_question(question)
-    expansions, weights, _unknown = index._read(tuple(dict.fromkeys(toks)))
-    scoring = Scoring.of(norm, expansions, weights, index.idf, exact=False)
+    scoring = _scoring(index, question)
     table = PhraseTable(index.docs, index._phrase_totals).best(scoring)
     if scoring.words is None:
         assert table is None  # a typo with two readings: the walk scores it
@@ -89,12 +92,6 @@ def test_typo_questions_take_the_path_they_are_meant_to(kb: KnowledgeBase) -> No
     """The usual question is read token by token as one word each; a typo read as a word the
     question also holds is not (each token must count on its own)."""
     index = SearchIndex(kb)
-
-    def scoring_of(question: str) -> Scoring:
-        norm, toks = analyse_question(question)
-        expansions, weights, _unknown = index._read(tuple(dict.fromkeys(toks)))
-        return Scoring.of(norm, expansions, weights, index.idf, exact=False)
-
-    assert scoring_of(QUESTIONS[0]).words is not None
-    assert scoring_of(QUESTIONS[1]).words is None
-    assert any(len(readings) == 2 for readings in scoring_of(QUESTIONS[-1]).expansions.values())
+    assert _scoring(index, QUESTIONS[0]).words is not None
+    assert _scoring(index, QUESTIONS[1]).words is None
+    assert any(len(readings) == 2 for readings in _scoring(index, QUESTIONS[-1]).expansions.values())
