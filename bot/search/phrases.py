@@ -4,9 +4,9 @@
 the fact's phrasings that hold it. On the shipped knowledge base a question fully scores every fact
 (there are fewer than the shortlist), so that walk, repeated per fact and per sentence of a long
 message, was the largest part of a question's time, and the per-question target on the shipped base
-(p99 within 2 ms) was met only on an idle machine. Here the same sums are made for all phrasings in a few numpy
-operations: per phrasing, the question's weight it explains and the weight of its own words the
-question holds, their F1, and per fact the best. The sums are added in the same order as the walk
+(p99 within 2 ms) was met only on an idle machine. Here the same sums are made for all phrasings in
+a few numpy operations: per phrasing, the question's weight it explains and the weight of its own
+words the question holds, their F1, and per fact the best. The sums are added in the same order as the walk
 (the text's words in order), so the F1s are the same numbers and the same phrasing is chosen.
 
 Built only with the learned model (numpy is loaded then anyway, and the arrays grow with the
@@ -17,13 +17,9 @@ typos have two readings take the walk (`Scoring.words` is None).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from bot.search.facts import FactDoc
 from bot.search.score import SAME_F1, Scoring
-
-if TYPE_CHECKING:
-    pass
 
 
 class PhraseTable:

@@ -100,8 +100,8 @@ class Reranker:
 
     def uncovered(self, question: str, result: SearchResult) -> tuple[str, ...]:
         """The words of what a "how many / what share" question counts (the clause after the cue)
-        that the top fact does not hold although another fact does: "how many clinics were
-        surveyed" is not answered by the fact about the hospitals surveyed. The first content word
+        that the top fact does not name: "how many clinics were surveyed" is not answered by the
+        fact about the hospitals surveyed. The first content word
         after the cue (in 「回答した患者は何人」 the last before it) names what is counted: the top
         fact must hold it, however common it is."""
         top = result.top
