@@ -74,6 +74,14 @@ def test_declared_gap_is_detected(kb: KnowledgeBase) -> None:
     assert result.gaps == ("dental",)
 
 
+def test_declared_gap_terms_do_not_catch_answerable_questions(kb: KnowledgeBase) -> None:
+    index = SearchIndex(kb)
+    assert index.search("how do I apply for a My Number card?").gaps == ("card-applications",)
+    assert index.search("do I have to apply for an eligibility certificate?").gaps == ()  # issued without applying
+    assert index.search("マイナポイントはいくらもらえる？").gaps[-1] == "mynapoints"
+    assert index.search("利用率が10ポイント上がった理由は？").gaps == ()  # percentage points
+
+
 def test_japanese_question_finds_japanese_phrasings(kb: KnowledgeBase) -> None:
     result = SearchIndex(kb).search("マイナ保険証の利用率は今どのくらい？")
     assert result.lang == "ja" and result.top is not None and result.top.fact_id == "usage-rate"
