@@ -96,6 +96,25 @@ def test_colliding_phrasing(mini_dir: Path) -> None:
     ]
 
 
+def test_phrasing_or_keyword_on_a_declared_gap(mini_dir: Path) -> None:
+    """A phrasing or keyword naming a subject not_covered.yaml declares could only match itself:
+    questions worded like it are declined."""
+    (mini_dir / "not_covered.yaml").write_text(
+        'not_covered:\n  - id: dental\n    what: {en: "dental clinics", ja: "歯科"}\n    terms:\n      en: ["dental"]\n      ja: ["歯科"]\n',
+        encoding="utf-8",
+    )
+    assert problems(mini_dir) == []
+    edit(mini_dir / "facts.yaml", '"launch year of the id system"', '"launch year of the id system at dental clinics"')
+    edit(mini_dir / "facts.yaml", '"システムを使っている病院の割合は"', '"システムを使っている病院の割合は", "歯科の割合"')
+    edit(mini_dir / "facts.yaml", '    answer:\n      en: "29.6%', '    keywords: {en: ["dental share"]}\n    answer:\n      en: "29.6%')
+    tail = "which not_covered.yaml declares unanswered; reword it or narrow that entry's terms"
+    assert problems(mini_dir) == [
+        f"facts.yaml:8:32: hospitals-using.questions: phrasing '歯科の割合' mentions 'dental', {tail}",
+        f"facts.yaml:22:51: launch-year.questions: phrasing 'launch year of the id system at dental clinics' mentions 'dental', {tail}",
+        f"facts.yaml:5:0: hospitals-using.keywords: keyword 'dental share' mentions 'dental', {tail}",
+    ]
+
+
 def test_near_colliding_phrasing(mini_dir: Path) -> None:
     edit(mini_dir / "facts.yaml", '"launch year of the id system"', '"how many hospitals used the system"')
     found = problems(mini_dir)

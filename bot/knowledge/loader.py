@@ -29,7 +29,7 @@ __all__ = ["ADDITIONS_FILE", "MAX_QUESTION_CHARS", "LoadCache", "LoadResult", "k
 
 ADDITIONS_FILE = "added_questions.yaml"  # the one file the bot itself writes (see bot.knowledge.store)
 COLLISION_RATIO = 95.0
-FUZZY_COLLISION_MAX = 5000  # phrasings; above it only the exact-signature check runs (all pairs grow as n²)
+FUZZY_COLLISION_MAX = 5000  # phrasings; above it only the exact-signature check runs (all pairs grow as n²), and no wording check against not_covered
 # Files to check holding at least this many bytes (about 2,000 facts) are checked in worker
 # processes, one per core, when the calling process runs no other thread: the first load of a
 # large knowledge base, before the bot connects. A reload after an edit checks few files.
@@ -249,7 +249,10 @@ def _merge(
     if chart_checks:
         problems.extend(check_charts(facts))
     if check_collisions:
-        problems.extend(_collisions(_phrasing_rows(taken, placements, gained)))
+        rows = _phrasing_rows(taken, placements, gained)
+        problems.extend(_collisions(rows))
+        if gaps and len(rows) <= FUZZY_COLLISION_MAX:  # like the near-duplicate check, only where it stays cheap
+            problems.extend(_declined_wording(rows, taken, gaps))
     if problems:
         return None, problems
     analysed = {display: res.analysed for display, res in results if res.analysed}
@@ -311,6 +314,41 @@ def _collisions(signed: list[_Row]) -> list[Problem]:
             problems.append(Problem(file, line, col, f"{fact_id}.questions", message))
     if len(signed) <= FUZZY_COLLISION_MAX:
         problems.extend(_near_duplicates(signed))
+    return problems
+
+
+def _declined_wording(rows: list[_Row], facts: list[Fact], gaps: list[Gap]) -> list[Problem]:
+    """Phrasings and keywords that mention a subject `not_covered.yaml` declares: a question
+    worded like them is declined, so they could only ever match themselves."""
+    from bot.knowledge.gaps import GapMatcher
+    from bot.text.normalise import normalise
+
+    mentions = GapMatcher(gaps)
+    problems: list[Problem] = []
+    for fact_id, file, question, line, col, _sig in rows:
+        for gap_id in mentions(normalise(question)):
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    col,
+                    f"{fact_id}.questions",
+                    f"phrasing {question!r} mentions {gap_id!r}, which not_covered.yaml declares unanswered; reword it or narrow that entry's terms",
+                )
+            )
+    for fact in facts:
+        for lang in LANGS:
+            for keyword in fact.keywords.get(lang, ()):
+                for gap_id in mentions(normalise(keyword)):
+                    problems.append(
+                        Problem(
+                            fact.file,
+                            fact.line,
+                            0,
+                            f"{fact.id}.keywords",
+                            f"keyword {keyword!r} mentions {gap_id!r}, which not_covered.yaml declares unanswered; reword it or narrow that entry's terms",
+                        )
+                    )
     return problems
 
 

@@ -45,6 +45,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from bot.knowledge.gaps import GapMatcher
 from bot.knowledge.model import KnowledgeBase, Topic
 from bot.search.approx import quoted_amounts
 from bot.search.asking import asking, sentences, wanted_units
@@ -52,7 +53,6 @@ from bot.search.confidence import confidence
 from bot.search.dates import asked_dates
 from bot.search.facts import FactDoc, analyse_fact
 from bot.search.figures import asked_figure, figure_holders
-from bot.search.gaps import GapMatcher
 from bot.search.learned import CentroidModel, build_model
 from bot.search.phrases import PhraseTable
 from bot.search.rerank import Reranker

@@ -1,7 +1,7 @@
 """Declared gaps: English terms as whole words, Japanese terms as text, in declaration order."""
 
+from bot.knowledge.gaps import GapMatcher
 from bot.knowledge.model import Gap, Text
-from bot.search.gaps import GapMatcher
 from bot.text.normalise import normalise
 
 
