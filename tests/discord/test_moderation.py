@@ -34,6 +34,8 @@ NOT_ANSWERED_CANDIDATES = (
     "what do clinics think of the new card system",
     "is the card popular with dentists",
     "are dentists fans of the card",
+    "what do hospital managers make of the new card system",
+    "is the card system a success in the eyes of hospital staff",
 )
 UNKNOWN_WORDS = (
     "apple banana cherry damson elder fig grape hazel iris juniper kiwi lemon mango nectar olive peach quince "
@@ -112,9 +114,11 @@ def answer_of(result: simcord.InteractionResult) -> simcord.ResponseMessage:
     return result.response
 
 
-def not_answered_question(service: KnowledgeService) -> str:
+def not_answered_question(service: KnowledgeService, addable: bool = False) -> str:
+    """A question the bot does not answer; `addable`: one a moderator may add as a phrasing (it
+    names no subject not_covered.yaml declares, which the validator refuses in a phrasing)."""
     for question in NOT_ANSWERED_CANDIDATES:
-        if service.answerer.ask(question).kind != "answer":
+        if service.answerer.ask(question).kind != "answer" and not (addable and service.answerer.search(question).gaps):
             return question
     raise AssertionError("every candidate question is answered now; add one the knowledge does not answer")
 
@@ -391,7 +395,7 @@ async def test_without_a_database_the_bot_answers_and_says_there_is_nothing_to_s
 
 async def test_add_question_then_the_next_identical_question_is_answered(tmp_path: Path) -> None:
     async with mod_guild(tmp_path) as g:
-        question = not_answered_question(g.service)
+        question = not_answered_question(g.service, addable=True)
         target = "no-merit-for-hospitals"
         assert g.service.answerer.kb.fact(target) is not None
         first = (await g.alice.slash(g.general, "ask", question=question)).response.embeds[0]
