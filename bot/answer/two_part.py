@@ -13,7 +13,8 @@ import re
 from dataclasses import replace
 
 from bot.answer.reply import Answerer, Reply
-from bot.text.normalise import clean, detect_lang
+from bot.search.dates import asked_dates, shown
+from bot.text.normalise import clean, detect_lang, tokens
 
 MAX_PARTS = 2  # a reply holds at most this many facts
 MAX_SPLITS = 4  # coordinators tried per question, so a long list costs a bounded number of searches
@@ -28,8 +29,10 @@ SUBJECT_JA_CHARS = 8
 _EN_COORDINATORS = re.compile(r"\s*,?\s*\b(?:and also|and then|as well as|along with|and|plus|also)\b\s*|\s*[&+]\s*|\s*[,;]\s*", re.IGNORECASE)
 # Japanese joins words with と/や/、 everywhere ("病院と診療所ごとの利用率"): they split a
 # question only when it asks for both (両方, どちらも, それぞれ); a second question after a
-# first one's end ("…何桁？あと…") splits at its opening word.
-_JA_COORDINATORS = re.compile(r"(?<=[?？。!！])\s*(?:それと|あと|それから|また|および|及び|で)[、,]?\s*|\s*(?:および|及び|並びに|ならびに)\s*")
+# first one's end ("…何桁？あと…") splits at its opening word, and と followed by a comma after a
+# figure's noun (「登録数（9月）と、同じ月の利用率」) is a list of two.
+_JA_LIST = re.compile(r"(?<=[）)」率数合])と[、,]")
+_JA_COORDINATORS = re.compile(r"(?<=[?？。!！])\s*(?:それと|あと|それから|また|および|及び|で)[、,]?\s*|\s*(?:および|及び|並びに|ならびに)\s*|" + _JA_LIST.pattern + r"\s*")
 _JA_COORDINATORS_BOTH = re.compile(r"\s*(?:と|や|、|,)\s*")
 _JA_ASKS_BOTH = re.compile(r"両方|どちらも|どっちも|それぞれ|ともに|二つとも|2つとも")
 # words that only ask for both and add no subject: taken off a part before it is asked
@@ -51,6 +54,8 @@ REFERS_BACK = re.compile(
     r"|それ(?!ぞれ)|これ|その(?!時|月|年|頃|とき|ころ)|この(?!時|月|年|頃|とき|ころ)|そっち",
     re.IGNORECASE,
 )
+# a time named by pointing at the first part's ("that month", 「同じ月」)
+_SAME_TIME = re.compile(r"\b(?:in\s+|for\s+)?(?:that|the same|same)\s+(?:month|year)\b|(?:同じ|その|同)(?:月|年)", re.IGNORECASE)
 _CUE_EN = re.compile(
     r"^\s*(?:and|also|plus|or|but|so|then|what about|how about|what of|same for|same question for|and what about|and how about)\b", re.IGNORECASE
 )
@@ -102,17 +107,40 @@ def _strip_filler(part: str) -> str:
     return " ".join(_BOTH.sub(" ", part).split()).strip(" ?？。.!！").removesuffix("を").removesuffix("は").strip()
 
 
-def _is_subject(part: str, both: bool = False) -> bool:
+def _is_subject(part: str, both: int = 1) -> bool:
     """A bare subject rather than a question: "registrations", "the usage rate", 「登録者数」
-    (`both`: the message asks for both, 「…と…をそれぞれ」, where a longer noun phrase is one)."""
+    (`both`: how much longer a Japanese noun phrase may be where the message lists two, 2 for
+    「…と…をそれぞれ」, 3 for 「…の割合と、…の割合」)."""
     if detect_lang(part) == "ja":
-        return len("".join(part.split())) <= SUBJECT_JA_CHARS * (2 if both else 1)
+        return len("".join(part.split())) <= SUBJECT_JA_CHARS * both
     return len(part.split()) <= SUBJECT_WORDS
 
 
 def _asks(part: str) -> bool:
     """A part that asks something: it starts with a question word (or holds one, in Japanese)."""
     return bool(_ASKS.search(clean(part)))
+
+
+def _with_dates_of(left: str, right: str) -> str:
+    """The second part with the first part's month or year in place of the words that point at
+    it ("... in oct 2024 and how many registrations were there that month?", 「9月の登録数と、
+    同じ月の利用率」)."""
+    if asked_dates(right):
+        return right
+    lang = detect_lang(right)
+    named = " ".join(shown(key, lang) for key in asked_dates(left))
+    if not named:
+        return right
+    return _SAME_TIME.sub(named if lang == "ja" else f"in {named}", right, count=1)
+
+
+def _about_first(right: str) -> bool:
+    """A second part about the first part's subject: "... and how many of those were ...",
+    "... and what % don't?". "it" is the card more often than the first part's figure ("how many
+    have linked it as insurance?"), and a long "what share of ..." names a subject of its own."""
+    text = clean(right)
+    back = [m.group(0) for m in REFERS_BACK.finditer(text)]
+    return any(word.lower() != "it" for word in back) or (bool(_ELLIPTICAL.search(text)) and is_short(text))
 
 
 def _part_fact(answerer: Answerer, part: str, taken: str | None) -> str | None:
@@ -146,19 +174,19 @@ def two_part_facts(answerer: Answerer, question: str, whole: Reply) -> tuple[str
     a fact neither part names, the question is one question."""
     if len(question) > answerer.max_chars:
         return None
-    both = bool(_JA_ASKS_BOTH.search(question))
+    both = 3 if _JA_LIST.search(question) else 2 if _JA_ASKS_BOTH.search(question) else 1
     for left, right in _split_points(question):
         subjects = all(_is_subject(_strip_filler(p), both) for p in (left, right))
         if not subjects and not (_asks(left) and _asks(right)):
             # two bare subjects, or two questions: not a clause that tells ("my grandma refuses
             # to get the card, she says ...") nor a list inside one question ("at hospitals and clinics")
             continue
-        if REFERS_BACK.search(clean(right)) or _ELLIPTICAL.search(clean(right)):
+        if _about_first(right):
             continue  # "... and how many of those were ...", "... and what % don't?": about the first part's subject
         first = _part_fact(answerer, left, None)
         if first is None:
             continue
-        second = _part_fact(answerer, right, first)
+        second = _part_fact(answerer, _with_dates_of(left, right), first)
         if second is None or second == first:
             continue
         if whole.answered and whole.fact_id not in (first, second):
@@ -191,5 +219,6 @@ def answer_alone(answerer: Answerer, question: str, strict: bool = False) -> Rep
     pair = two_part_facts(answerer, question, whole)
     if pair is None:
         return whole
-    joined = facts_reply(answerer, pair, whole.lang, question, reason="two_part")
+    # the question's words pick the figures shown (a year asked about, in both parts)
+    joined = facts_reply(answerer, pair, whole.lang, question, reason="two_part", query_tokens=tokens(question))
     return joined or whole

@@ -158,10 +158,25 @@ def test_two_part_questions_get_both_facts(answerer: Answerer) -> None:
         ("when did the my number system start and until when can the old insurance cards be used?", {"system-launch", "old-certificate-expiry"}),
         # それぞれ asks for each: a noun phrase with の is still a subject, and それぞれ does not refer back
         ("マイナ保険証の登録者数と、マイナンバーカードの保有者数をそれぞれ知りたい", {"registrations", "cardholders"}),
+        # "it" in the second part is the card, not the first part's figure
+        ("how many people hold a My Number card, and how many have registered it as their insurance card?", {"cardholders", "registrations"}),
+        # a long "what share of ..." names a subject of its own
+        ("what share of hospitals use the system to view patient data, and what share of pharmacies use the shared data?", {"hospitals-using-system", "pharmacies-using-shared-data"}),
+        # と followed by a comma after a figure's noun lists two, without 両方
+        ("マイナンバーカードの保有者数と、保険証としての登録数を教えて", {"cardholders", "registrations"}),
     ],
 )
 def test_two_part_questions_in_other_shapes(answerer: Answerer, question: str, facts: set[str]) -> None:
     assert set(answer_alone(answerer, question).fact_ids) == facts
+
+
+def test_a_second_part_at_the_first_parts_month_is_asked_for_that_month(answerer: Answerer) -> None:
+    reply = answer_alone(answerer, "what was the usage rate in October 2024, and how many registrations were there that month?")
+    assert reply.fact_ids == ("usage-rate", "registrations")
+    text = render_text(reply)
+    assert "15.67%" in text and "77.47 million people" in text  # both parts show October 2024's figures
+    both = answer_alone(answerer, "2024年10月の利用率と、同じ月の登録数を教えて")
+    assert both.fact_ids == ("usage-rate", "registrations")
 
 
 def test_a_second_part_about_the_first_parts_subject_does_not_split(answerer: Answerer) -> None:
