@@ -161,7 +161,10 @@ def test_two_part_questions_get_both_facts(answerer: Answerer) -> None:
         # "it" in the second part is the card, not the first part's figure
         ("how many people hold a My Number card, and how many have registered it as their insurance card?", {"cardholders", "registrations"}),
         # a long "what share of ..." names a subject of its own
-        ("what share of hospitals use the system to view patient data, and what share of pharmacies use the shared data?", {"hospitals-using-system", "pharmacies-using-shared-data"}),
+        (
+            "what share of hospitals use the system to view patient data, and what share of pharmacies use the shared data?",
+            {"hospitals-using-system", "pharmacies-using-shared-data"},
+        ),
         # と followed by a comma after a figure's noun lists two, without 両方
         ("マイナンバーカードの保有者数と、保険証としての登録数を教えて", {"cardholders", "registrations"}),
     ],
