@@ -68,3 +68,17 @@ def wanted_units(text: str) -> frozenset[str]:
     if _SHARE_RE.search(text):
         return SHARE_UNITS
     return frozenset()
+
+
+# "how is it calculated", "why": about a figure, not asking for its value
+_ABOUT_METHOD_RE = re.compile(
+    r"(?<!\w)(?:how|why)\b(?!\s+(?:many|much|high|low|big|large|common|widespread)\b)|なぜ|どうして|どうやって|仕組み|計算方法|算出方法", re.IGNORECASE
+)
+
+
+def asks_for_amount(text: str) -> bool:
+    """Asks for a count or a share ("how many ...", "what was the usage rate in ..."), which only
+    a figure that counts answers, not a date."""
+    if question_type(text) == "quantity":
+        return True
+    return wanted_units(text) == SHARE_UNITS and not _ABOUT_METHOD_RE.search(text)

@@ -85,10 +85,13 @@ def without_dates(text: str) -> str:
     return text
 
 
-def fact_dates(fact: Fact) -> frozenset[str]:
-    """Every year and month ("2025", "2025-10") the fact has a figure for."""
+def fact_dates(fact: Fact, counting: bool = False) -> frozenset[str]:
+    """Every year and month ("2025", "2025-10") the fact has a figure for (`counting`: a figure
+    that is not itself a date or a year)."""
     keys: set[str] = set()
     for fig in fact.figures:
+        if counting and fig.unit in ("date", "year"):
+            continue
         stamps: list[str] = [fig.as_of]
         if fig.unit == "date" and isinstance(fig.value, str):
             stamps.append(fig.value)

@@ -48,7 +48,7 @@ from dataclasses import replace
 from bot.knowledge.gaps import GapMatcher
 from bot.knowledge.model import KnowledgeBase, Topic
 from bot.search.approx import quoted_amounts
-from bot.search.asking import asking, sentences, wanted_units
+from bot.search.asking import asking, asks_for_amount, sentences, wanted_units
 from bot.search.confidence import confidence
 from bot.search.dates import asked_dates
 from bot.search.facts import FactDoc, analyse_fact
@@ -129,7 +129,7 @@ class SearchIndex:
             result = self._rerank.by_unit(result, wanted)
         asked_when = asked_dates(asked)
         if asked_when:
-            result = self._rerank.by_date(result, asked_when)
+            result = self._rerank.by_date(result, asked_when, asks_for_amount(asked))
         uncovered = self._rerank.uncovered(question, result)
         if uncovered:
             result, uncovered = self._rerank.by_subject(question, result, uncovered)

@@ -34,7 +34,7 @@ class Reranker:
         self._postings = postings
         self._typos = typos
         self._fact_counts: dict[str, frozenset[str]] = {}  # filled by `_names`
-        self._fact_dates: dict[str, frozenset[str]] = {}  # filled by `_dates_of`
+        self._fact_dates: dict[tuple[str, bool], frozenset[str]] = {}  # filled by `_dates_of`
 
     def _doc(self, fact_id: str) -> FactDoc:
         return self._docs[self._position[fact_id]]
@@ -61,15 +61,17 @@ class Reranker:
             return result
         return replace(result, candidates=raised(cands, fitting, UNIT_BONUS))
 
-    def by_date(self, result: SearchResult, asked: tuple[str, ...]) -> SearchResult:
+    def by_date(self, result: SearchResult, asked: tuple[str, ...], counting: bool = False) -> SearchResult:
         """Facts with a figure for a month or year the question names rank above those without
-        (`DATE_BONUS`); `undated` holds the dates asked when the top fact then has none of them."""
+        (`DATE_BONUS`); `undated` holds the dates asked when the top fact then has none of them.
+        `counting`: the question asks for a count or a share, which only a count or a share of
+        that month answers (not the day something was announced in it)."""
         cands = result.candidates
         if not cands or cands[0].exact:
             return replace(result, dates=asked)
-        dated = {c.fact_id for c in cands if holds(self._dates_of(c.fact_id), asked)}
+        dated = {c.fact_id for c in cands if holds(self._dates_of(c.fact_id, counting), asked)}
         ranked = raised(cands, dated, DATE_BONUS)
-        top_dates = self._dates_of(ranked[0].fact_id)
+        top_dates = self._dates_of(ranked[0].fact_id, counting)
         undated = () if holds(top_dates, asked) else asked
         return replace(result, candidates=ranked, dates=asked, undated=undated)
 
@@ -90,12 +92,13 @@ class Reranker:
                 return first, self.uncovered(question, first)
         return result, uncovered
 
-    def _dates_of(self, fact_id: str) -> frozenset[str]:
-        """The months and years a fact has figures for, read on first use: only questions that
-        name a date need them, so an index build never pays for them."""
-        dates = self._fact_dates.get(fact_id)
+    def _dates_of(self, fact_id: str, counting: bool = False) -> frozenset[str]:
+        """The months and years a fact has figures for (`counting`: figures that count, not
+        dates), read on first use: only questions that name a date need them, so an index build
+        never pays for them."""
+        dates = self._fact_dates.get((fact_id, counting))
         if dates is None:
-            dates = self._fact_dates[fact_id] = fact_dates(self._doc(fact_id).fact)
+            dates = self._fact_dates[(fact_id, counting)] = fact_dates(self._doc(fact_id).fact, counting)
         return dates
 
     def uncovered(self, question: str, result: SearchResult) -> tuple[str, ...]:

@@ -47,12 +47,19 @@ def test_the_fact_with_a_figure_for_the_asked_month_is_preferred(answerer: Answe
         ("What was the usage rate in July 2025?", "July 2025"),
         ("マイナ保険証の利用率、2025年12月はどのくらい？", "2025年12月"),
         ("What will the usage rate be by the end of 2027?", "2027"),
+        # a share asked for a month in which a fact only has a date (the day a change was announced)
+        ("What was the usage rate in December 2025?", "December 2025"),
     ],
 )
 def test_a_month_or_year_without_a_figure_is_declined_saying_so(answerer: Answerer, question: str, when: str) -> None:
     reply = answerer.ask(question)
     assert (reply.kind, reply.reason) == ("decline", "no_figure_for_date")
     assert when in reply.sentence
+
+
+def test_a_question_about_a_change_in_a_month_is_answered_by_its_date(answerer: Answerer) -> None:
+    reply = answerer.ask("how did the ministry change the way the usage rate is counted in December 2025?")
+    assert (reply.kind, reply.fact_id) == ("answer", "usage-rate-basis-change")
 
 
 def test_a_year_in_a_statement_is_context_not_the_question(answerer: Answerer) -> None:
