@@ -82,3 +82,19 @@ def asks_for_amount(text: str) -> bool:
     if question_type(text) == "quantity":
         return True
     return wanted_units(text) == SHARE_UNITS and not _ABOUT_METHOD_RE.search(text)
+
+
+# a clause that sets a subject aside: ", not for patients", "(not registered as insurance)",
+# "not the insurance link, just the card", 「患者向けじゃなくて」: what it names is not asked about
+_SET_ASIDE_RE = re.compile(
+    r"\(\s*not\b[^()]*\)?"
+    r"|(?:^|(?<=[,;:?!.])|(?<=\band)|(?<=\bbut))\s*not\s+(?:the|for|about|a|an|just|only|including|counting)\b[^,.;:?!()]*"
+    r"|[^\s、。？?！!「」（）()]+?(?:じゃなくて|じゃなく|ではなくて|ではなく)",
+    re.IGNORECASE,
+)
+
+
+def without_set_aside(text: str) -> str:
+    """The text without the clauses that set a subject aside (", not for patients")."""
+    kept = _SET_ASIDE_RE.sub(" ", text)
+    return kept if kept.strip() else text

@@ -48,7 +48,7 @@ from dataclasses import replace
 from bot.knowledge.gaps import GapMatcher
 from bot.knowledge.model import KnowledgeBase, Topic
 from bot.search.approx import quoted_amounts
-from bot.search.asking import asking, asks_for_amount, sentences, wanted_units
+from bot.search.asking import asking, asks_for_amount, sentences, wanted_units, without_set_aside
 from bot.search.confidence import confidence
 from bot.search.dates import asked_dates
 from bot.search.facts import FactDoc, analyse_fact
@@ -117,7 +117,10 @@ class SearchIndex:
     def search(self, question: str, limit: int = 5) -> SearchResult:
         """Rank facts for a question. A long message is also scored sentence by sentence, and
         each fact keeps its best score: the question in a chatty message is usually one sentence
-        of it, and the rest is context that would otherwise dilute every score."""
+        of it, and the rest is context that would otherwise dilute every score. A clause that
+        sets a subject aside (", not for patients") is left out, unless a phrasing says it so."""
+        if analyse_question(question)[0] not in self.exact:
+            question = without_set_aside(question)
         parts = sentences(question)
         result = self._search_all(question, limit, parts)
         asked = " ".join(asking(parts))

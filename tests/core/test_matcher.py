@@ -4,6 +4,7 @@ import pytest
 
 from bot.answer.reply import Answerer
 from bot.knowledge import KnowledgeBase
+from bot.search.asking import without_set_aside
 from bot.search.complete import complete
 from bot.search.index import SearchIndex
 
@@ -188,3 +189,17 @@ def test_misspelt_inflected_words_are_repaired(answerer: Answerer, question: str
     """A misspelt word is stemmed before it is repaired: the stems of the synonyms are targets too."""
     result = answerer.search(question)
     assert result.unknown == () and answerer.ask(question).answered
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("did the hospitals see any merit for themselves, not for patients?", "no-merit-for-hospitals"),
+        ("患者じゃなくて病院にとってのメリットがないと答えた割合は？", "no-merit-for-hospitals"),
+    ],
+)
+def test_a_subject_set_aside_is_not_what_is_asked(answerer: Answerer, question: str, fact: str) -> None:
+    assert answerer.ask(question).fact_id == fact
+    # the words of the clause are left out of the search, not the rest of the question
+    assert without_set_aside("what share of clinics (not hospitals) said so?").split() == ["what", "share", "of", "clinics", "said", "so?"]
+    assert without_set_aside("hospitals not using the system") == "hospitals not using the system"  # "not" inside a clause stays

@@ -55,6 +55,17 @@ def test_no_figure_for_a_near_topic_question(answerer: Answerer) -> None:
         assert reply.reason == "not_covered"
 
 
+def test_a_declared_subjects_word_in_another_sense_is_not_that_subject(answerer: Answerer) -> None:
+    # "cost" of care, "lost" as confused, "the card itself" as against the insurance link
+    for question, fact in (
+        ("my insurance card expired last week, until when can I still use it and pay the normal cost at a clinic?", "expired-certificate-grace-period"),
+        ("how many people actually have a My Number card? I mean just the card itself", "cardholders"),
+    ):
+        reply = answerer.ask(question)
+        assert (reply.kind, reply.fact_id) == ("answer", fact), question
+    assert answerer.ask("How many people have lost their My Number card?").fact_id is None
+
+
 def test_bad_input_declines_cleanly(answerer: Answerer) -> None:
     for question in ("", "   ", "\x00\x07\x1b[31m", "👍🎉🔥", "?!?!...", "x" * 10_000):
         reply = answerer.ask(question)
