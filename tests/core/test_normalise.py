@@ -45,6 +45,7 @@ def test_an_age_of_75_or_more_reads_as_the_over_75s() -> None:
 
 def test_chat_spellings_of_stop_words_are_dropped() -> None:
     assert tokens("waht is teh usage rate") == tokens("what is the usage rate")
+    assert tokens("whn did it start") == tokens("when did it start")
     assert tokens("新旧両方の基準") == ("新旧", "基準")  # 両方 (both) asks, it names nothing
     assert tokens("what does 68.2% refer to? need to cite it properly") == ("#68.2",)
     assert tokens("web survey") == tokens("online survey")
@@ -96,6 +97,7 @@ def test_question_type() -> None:
     assert question_type("when the old cards stopped, how many people had registered?") == "quantity"
     assert question_type("when, exactly, did it start?") == "date"
     assert question_type("hw many ppl registered") == "quantity"  # a chat spelling of "how"
+    assert question_type("how mnay hospitals") == "quantity"  # and of "many"
     assert question_type("保険証は何枚期限切れに？") == "quantity"
 
 
@@ -214,6 +216,7 @@ def test_wrong_kanji_conversions_of_domain_words_are_read_as_meant() -> None:
         ("まいなんばーかーど", "マイナンバーカード"),
         ("ほゆう率", "保有率"),
         ("いつはじまったの", "いつ始まったの"),
+        ("しかく確認所ってなに", "資格確認書ってなに"),
     ):
         assert tokens(typed) == tokens(meant), typed
     assert tokens("はじめまして") == ()  # a greeting, not 始
