@@ -30,7 +30,7 @@ from bot.answer.policy import Decision
 from bot.answer.reply import Answerer, Reply
 from bot.answer.two_part import PART_MIN_SCORE, REFERS_BACK, answer_alone, facts_reply, has_follow_up_cue, is_short
 from bot.knowledge.model import Fact
-from bot.search.dates import asked_dates, fact_dates, holds, shown, without_dates
+from bot.search.dates import asked_dates, earlier, fact_dates, holds, shown, without_dates
 from bot.text.normalise import clean, detect_lang, tokens
 
 FOLLOW_UP_SECONDS = 300.0  # a follow-up is read in context for this long after the previous answer
@@ -174,13 +174,19 @@ def _date_follow_up(answerer: Answerer, question: str, previous: Turn) -> Reply 
     message names more than a date."""
     before = asked_dates(previous.question)
     when = asked_dates(question, year=before[0][:4] if before else None)
+    facts = [f for f in (answerer.kb.fact(fid) for fid in previous.fact_ids) if f is not None]
+    if not when:
+        # "the month before?": counted back from the date asked before, or the newest figure shown
+        base = before[0] if before else max((f.as_of[:7] for fact in facts for f in fact.figures if f.unit not in ("date", "year")), default=None)
+        step = earlier(question, base) if base else None
+        when = (step,) if step else ()
     if not when or answerer.search(without_dates(question)).known_words:
         return None
     lang = detect_lang(question)
-    facts = [f for f in (answerer.kb.fact(fid) for fid in previous.fact_ids) if f is not None]
     held = tuple(f.id for f in facts if holds(fact_dates(f), when))
     if held:
-        return facts_reply(answerer, held, lang, question, reason="follow_up_date", query_tokens=tokens(f"{previous.question} {question}"))
+        asked = " ".join(shown(key, lang) for key in when)
+        return facts_reply(answerer, held, lang, question, reason="follow_up_date", query_tokens=tokens(f"{previous.question} {question} {asked}"))
     restated = " ".join((without_dates(previous.question), *(shown(key, detect_lang(previous.question)) for key in when)))
     again = answerer.ask(restated)
     fact = answerer.kb.fact(again.fact_id) if again.answered and again.fact_id else None

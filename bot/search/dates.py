@@ -77,10 +77,35 @@ def asked_dates(text: str, year: str | None = None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found + years))
 
 
+# "the month before?", 「前の月は？」: one month (or year) before the date talked about ("last
+# month" and 先月 are before today, not before that date)
+_EARLIER_RE = re.compile(
+    r"\b(?:the\s+)?(month|year)\s+before\b|\b(?:previous|prior|preceding)\s+(month|year)\b|\ba\s+(month|year)\s+(?:earlier|before)\b"
+    r"|(前の月|前月|前の年|前年|1年前|一年前|1か月前|1ヶ月前|ひと月前)",
+    re.IGNORECASE,
+)
+
+
+def earlier(text: str, base: str) -> str | None:
+    """The date a text asks for by counting back from `base` ("2025-10" and "the month before?"
+    give "2025-09"), or None when it names no such step (or a month before a bare year)."""
+    match = _EARLIER_RE.search(clean(text))
+    if match is None:
+        return None
+    step = next(group for group in match.groups() if group)
+    year = int(base[:4])
+    if step.lower() == "year" or "年" in step:
+        return f"{year - 1}{base[4:]}"
+    if len(base) < 7:
+        return None
+    month = int(base[5:7]) - 1
+    return f"{year - 1}-12" if month == 0 else f"{year}-{month:02d}"
+
+
 def without_dates(text: str) -> str:
     """The text with its dates (months, years, bare months) taken out."""
     text = clean(text)
-    for pattern in (*_PATTERNS, _YEAR_RE, _BARE_MONTH_RE):
+    for pattern in (*_PATTERNS, _YEAR_RE, _BARE_MONTH_RE, _EARLIER_RE):
         text = pattern.sub(" ", text)
     return text
 

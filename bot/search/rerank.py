@@ -16,7 +16,7 @@ from bot.search.result import Candidate, SearchResult
 from bot.search.typos import TypoRepair
 from bot.text.normalise import tokens
 
-DATE_BONUS = 0.1  # a fact with a figure for the month or year asked about, over one without
+DATE_BONUS = 0.15  # a fact with a figure for the month or year asked about, over one without
 NEAR_BONUS = 0.1  # a fact holding a figure the question quotes roughly ("about half") ranks above its neighbours
 UNIT_BONUS = 0.1  # a fact with a figure of the kind asked for ("what share": a percentage) over one without
 SUBJECT_BONUS = 0.1  # a fact holding what a "how many" question counts, over a top fact lacking it

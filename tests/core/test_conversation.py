@@ -37,6 +37,21 @@ def test_a_fragment_is_read_against_the_previous_question(answerer: Answerer) ->
     assert not answerer.ask("and 2024?").answered
 
 
+def test_the_month_or_year_before_is_counted_back_from_the_previous_date(answerer: Answerer) -> None:
+    ja = Conversations()
+    assert ja.ask(answerer, "j", "2025年10月の利用率は？").answered
+    before = ja.ask(answerer, "j", "前の月は？")
+    assert before.fact_ids == ("usage-rate",) and "35.62%" in [line.value for line in before.figures]  # September 2025
+    talk = Conversations()
+    assert talk.ask(answerer, "a", "what was the usage rate in October 2024?").fact_ids == ("usage-rate",)
+    earlier = talk.ask(answerer, "a", "and the month before?")
+    assert (earlier.kind, earlier.reason) == ("decline", "no_figure_for_date") and "September 2024" in earlier.sentence
+    latest = Conversations()
+    assert latest.ask(answerer, "b", "how many people had registered the card as insurance in October 2025?").fact_ids == ("registrations",)
+    year = latest.ask(answerer, "b", "and a year earlier?")
+    assert year.fact_ids == ("registrations",) and "77.47 million people" in [line.value for line in year.figures]
+
+
 def test_a_date_alone_is_asked_of_the_previous_question(answerer: Answerer) -> None:
     talk = Conversations()
     assert talk.ask(answerer, "a", "usage rate june 2025?").fact_ids == ("usage-rate-2025-monthly",)

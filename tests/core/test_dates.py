@@ -6,7 +6,7 @@ import pytest
 
 from bot.answer.reply import Answerer
 from bot.knowledge.model import KnowledgeBase
-from bot.search.dates import asked_dates, fact_dates, holds, shown
+from bot.search.dates import asked_dates, earlier, fact_dates, holds, shown
 
 
 @pytest.mark.parametrize(
@@ -70,3 +70,12 @@ def test_a_year_in_a_statement_is_context_not_the_question(answerer: Answerer) -
 def test_a_fact_with_either_of_two_asked_years_answers(answerer: Answerer) -> None:
     reply = answerer.ask("was the plan in 2023 to abolish the paper insurance cards in 2024 or 2025?")
     assert reply.reason != "no_figure_for_date"
+
+
+def test_a_step_back_from_a_date() -> None:
+    assert earlier("and the month before?", "2025-10") == "2025-09"
+    assert earlier("前の月は？", "2025-01") == "2024-12"
+    assert earlier("and a year earlier?", "2025-10") == "2024-10"
+    assert earlier("前年は？", "2025") == "2024"
+    assert earlier("the month before?", "2025") is None  # a month before a whole year: not a date
+    assert earlier("and last month?", "2025-10") is None  # before today, not before that date
