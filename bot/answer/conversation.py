@@ -35,6 +35,10 @@ from bot.text.normalise import clean, detect_lang, tokens
 
 FOLLOW_UP_SECONDS = 300.0  # a follow-up is read in context for this long after the previous answer
 MAX_CONVERSATIONS = 10_000  # the least recently used are forgotten beyond this
+# a fragment that asks its own question of the previous subject ("who decided that?", 「それ誰が
+# 決めたの？」) names its fact with fewer words: a lower score suffices
+OWN_QUESTION_MIN_SCORE = 0.4
+_OWN_QUESTION = re.compile(r"\b(?:who|whom|why)\b|誰|だれ|なぜ|どうして|なんで", re.IGNORECASE)
 FRAGMENT_WINDOW = 0.05  # a fragment's candidates this close to its best are all read as what it may name
 
 # ---------------------------------------------------------------- reading a message
@@ -115,7 +119,7 @@ def _fragment_subject(answerer: Answerer, question: str, combined: str, previous
     if own.gaps or not own.candidates:
         return None
     top = own.candidates[0]
-    if top.fact_id in previous.fact_ids or top.score < PART_MIN_SCORE:
+    if top.fact_id in previous.fact_ids or top.score < (OWN_QUESTION_MIN_SCORE if _OWN_QUESTION.search(clean(question)) else PART_MIN_SCORE):
         return None
     if REFERS_BACK.search(clean(question)) and any(c.fact_id in previous.fact_ids for c in own.candidates):
         return None  # "what share of cardholders is that?": about the previous answer, which it may fit

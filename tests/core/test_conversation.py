@@ -37,6 +37,16 @@ def test_a_fragment_is_read_against_the_previous_question(answerer: Answerer) ->
     assert not answerer.ask("and 2024?").answered
 
 
+def test_a_fragment_asking_who_decided_names_its_own_fact(answerer: Answerer) -> None:
+    for first, then in (
+        ("when did they stop issuing new health insurance cards?", "who decided that?"),
+        ("保険証の新規発行はいつ終わった？", "それって誰が決めたの？"),
+    ):
+        talk = Conversations()
+        assert talk.ask(answerer, "a", first).fact_ids == ("issuance-stopped",), first
+        assert talk.ask(answerer, "a", then).fact_ids == ("issuance-end-ordinance",), then
+
+
 def test_the_month_or_year_before_is_counted_back_from_the_previous_date(answerer: Answerer) -> None:
     ja = Conversations()
     assert ja.ask(answerer, "j", "2025年10月の利用率は？").answered
