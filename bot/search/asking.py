@@ -30,7 +30,7 @@ _COUNTED_RE = re.compile(
 # 「何割の薬局が…」「何％の病院で…」: what is counted follows the cue, up to its particle
 _COUNTED_JA_RE = re.compile(r"(?:何|なん)(?:割|％|%|パーセント|人|件)の([^\s、。？?!！]+?)(?:が|は|を|で|に|って|[?？]|$)")
 # 「回答した患者は何人？」: what is counted comes before the cue, its head noun last
-_COUNTED_JA_BEFORE_RE = re.compile(r"([^\s、。？?!！]+?)(?:は|って|が)(?:何|なん)(?:人|件|枚|割|％|%|パーセント)")
+_COUNTED_JA_BEFORE_RE = re.compile(r"([^\s、。？?!！]+?)(?:は|って|が)(?:何|なん)(?:人|件|枚|割|％|%|パーセント|施設|か所|カ所|ヶ所)")
 
 
 def counted_clause(question: str) -> tuple[str, bool]:
