@@ -46,6 +46,7 @@ def test_an_age_of_75_or_more_reads_as_the_over_75s() -> None:
 def test_chat_spellings_of_stop_words_are_dropped() -> None:
     assert tokens("waht is teh usage rate") == tokens("what is the usage rate")
     assert tokens("whn did it start") == tokens("when did it start")
+    assert tokens("how many individuals hold a card") == tokens("how many people hold a card")
     assert tokens("新旧両方の基準") == ("新旧", "基準")  # 両方 (both) asks, it names nothing
     assert tokens("what does 68.2% refer to? need to cite it properly") == ("#68.2",)
     assert tokens("web survey") == tokens("online survey")
