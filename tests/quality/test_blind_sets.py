@@ -20,7 +20,7 @@ from bot.answer.conversation import Conversations
 from bot.answer.reply import Answerer
 from tests.quality.evaluate import Report
 
-SETS = {name: Path(__file__).with_name(f"questions_{name}.yaml") for name in ("blind2", "blind3", "blind4", "blind5")}
+SETS = {name: Path(__file__).with_name(f"questions_{name}.yaml") for name in ("blind2", "blind3", "blind4", "blind5", "blind6")}
 REPORTS: dict[str, Report] = {}
 
 
