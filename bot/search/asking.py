@@ -89,7 +89,7 @@ def asks_for_amount(text: str) -> bool:
 _SET_ASIDE_RE = re.compile(
     r"\(\s*not\b[^()]*\)?"
     r"|(?:^|(?<=[,;:?!.])|(?<=\band)|(?<=\bbut))\s*not\s+(?:the|for|about|a|an|just|only|including|counting)\b[^,.;:?!()]*"
-    r"|[^\s、。？?！!「」（）()]+?(?:じゃなくて|じゃなく|ではなくて|ではなく)",
+    r"|[^\s、。？?！!「」（）()]{1,16}?(?:じゃなくて|じゃなく|ではなくて|ではなく)",
     re.IGNORECASE,
 )
 
