@@ -268,8 +268,12 @@ def answer_turn(answerer: Answerer, question: str, previous: Turn | None, now: f
     reply = answer_alone(answerer, question, strict)
     if len(question) > answerer.max_chars:
         return reply, None  # declined for its length: nothing to read a follow-up against, and not kept
-    if not reply.answered and (has_follow_up_cue(question) or _request_about_previous(question)):
-        return reply, None  # a fragment that could not be read is no context; one the previous turn may have stays
+    if not reply.answered and (
+        has_follow_up_cue(question) or _request_about_previous(question) or (previous is not None and previous.fact_ids and is_short(question))
+    ):
+        # a fragment that could not be read is no context, nor a short question left unanswered
+        # ("health insurance only?") after an answer: the previous turn's subject stays
+        return reply, None
     return reply, Turn(question, reply.lang, reply.fact_ids, now)
 
 

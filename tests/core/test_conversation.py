@@ -37,6 +37,14 @@ def test_a_fragment_is_read_against_the_previous_question(answerer: Answerer) ->
     assert not answerer.ask("and 2024?").answered
 
 
+def test_a_short_question_left_unanswered_keeps_the_previous_subject(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "a", "how many people have registered the card as their health insurance?").fact_ids == ("registrations",)
+    assert not talk.ask(answerer, "a", "how many in Osaka?").answered  # no regional figures
+    when = talk.ask(answerer, "a", "when was that?")
+    assert (when.fact_ids, when.reason) == (("registrations",), "follow_up_dates")
+
+
 def test_a_fragment_asking_who_decided_names_its_own_fact(answerer: Answerer) -> None:
     for first, then in (
         ("when did they stop issuing new health insurance cards?", "who decided that?"),
