@@ -132,6 +132,20 @@ def _fragment_subject(answerer: Answerer, question: str, combined: str, previous
     return None
 
 
+def _dated_subject(answerer: Answerer, question: str, previous: Turn) -> Reply | None:
+    """「利用率は？」 after 「2024年10月の登録者数は？」: a fragment naming a subject of its own, asked for the
+    previous question's month or year; the reply when that is a confident answer with another fact."""
+    when = asked_dates(previous.question)
+    if not when or asked_dates(question) or REFERS_BACK.search(clean(question)) or not answerer.search(question).known_words:
+        return None
+    lang = detect_lang(question)
+    restated = f"{question.rstrip(' ?？。.!！')} {' '.join(shown(key, lang) for key in when)}"
+    reply = answerer.ask(restated)
+    if not reply.answered or reply.fact_id in previous.fact_ids or reply.fact_id is None or (fact := answerer.kb.fact(reply.fact_id)) is None:
+        return None
+    return answerer.fact_reply(fact, lang, question, reply.score, "follow_up_subject", tokens(restated))
+
+
 def _swapped_subject(answerer: Answerer, question: str, previous: Turn) -> Reply | None:
     """ "what about hospitals?", 「薬局は？」: the previous question asked again about the one
     subject the fragment names (who a figure is about) in place of the previous one's; the reply
@@ -236,6 +250,9 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
     swapped = None if strict else _swapped_subject(answerer, question, previous)
     if swapped is not None:
         return swapped
+    dated = None if strict else _dated_subject(answerer, question, previous)
+    if dated is not None:
+        return dated
     subject = None if strict else _fragment_subject(answerer, question, combined, previous)
     if subject is not None and (fact := answerer.kb.fact(subject[0])) is not None:
         return answerer.fact_reply(fact, detect_lang(question), question, subject[1], "follow_up_subject", answerer.search(combined).tokens)

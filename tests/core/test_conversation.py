@@ -37,6 +37,13 @@ def test_a_fragment_is_read_against_the_previous_question(answerer: Answerer) ->
     assert not answerer.ask("and 2024?").answered
 
 
+def test_a_fragment_naming_another_subject_is_asked_for_the_previous_date(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "j", "2024年10月の登録者数は？").fact_ids == ("registrations",)
+    rate = talk.ask(answerer, "j", "利用率は？")
+    assert rate.fact_ids == ("usage-rate",) and "15.67%" in [line.value for line in rate.figures]  # October 2024's
+
+
 def test_a_short_question_left_unanswered_keeps_the_previous_subject(answerer: Answerer) -> None:
     talk = Conversations()
     assert talk.ask(answerer, "a", "how many people have registered the card as their health insurance?").fact_ids == ("registrations",)
