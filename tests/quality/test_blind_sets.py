@@ -1,12 +1,12 @@
-"""The blind sets written for issue 13 (questions_blind2/3/4.yaml), asked as a
+"""The blind sets written for issue 13 (questions_blind2.yaml to questions_blind6.yaml), asked as a
 user would: conversations in order, two-part questions needing both facts. Their figures are
 printed with the quality report.
 
 A reply is right when it answers with only facts that answer the question and, for a two-part
 question, with every fact asked for; a question with no fact in the knowledge base is right when it
 is not answered. A "did you mean" is never right for an answerable question. The bars of
-tests/quality/test_quality.py apply to that file's sets; these are reported, not gated. Sets 2 and 3
-have been studied since their first measurements; set 4 is the blind one (see the README).
+tests/quality/test_quality.py apply to that file's sets; these are reported, not gated. Sets 2 to 5
+have been studied since their first measurements; set 6 is the blind one (see the README).
 """
 
 from __future__ import annotations
