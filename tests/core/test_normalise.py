@@ -51,6 +51,7 @@ def test_chat_spellings_of_stop_words_are_dropped() -> None:
     assert tokens("新旧両方の基準") == ("新旧", "基準")  # 両方 (both) asks, it names nothing
     assert tokens("what does 68.2% refer to? need to cite it properly") == ("#68.2",)
     assert tokens("web survey") == tokens("online survey")
+    assert tokens("mismatched entries") == tokens("mislinked records") and tokens("card gadget") == tokens("card reader")
 
 
 def test_negation_kept() -> None:
