@@ -79,18 +79,23 @@ def _keys(value: float) -> set[str]:
     return keys
 
 
-def figure_holders(docs: Sequence[FactDoc]) -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]:
-    """Figure key -> positions of the facts holding a figure of that value, and figure key ->
-    positions of those with that number in a figure's base ("993 pharmacies that answered").
-    Dates are not figures."""
+def figure_holders(docs: Sequence[FactDoc]) -> tuple[dict[str, tuple[int, ...]], ...]:
+    """Figure key -> positions of the facts holding a figure of exactly that value; of those
+    holding one that rounds to it (47.26% as "47%"); and of those with that number in a figure's
+    base ("993 pharmacies that answered"), in the order they are read. Dates are not figures."""
+    exact: defaultdict[str, list[int]] = defaultdict(list)
     values: defaultdict[str, list[int]] = defaultdict(list)
     bases: defaultdict[str, list[int]] = defaultdict(list)
     for idx, doc in enumerate(docs):
         for fig in doc.fact.figures:
             found = [float(fig.value)] if isinstance(fig.value, (int, float)) else []
             in_base = [value for _typed, _unit, value, _end in _read_numbers(clean(fig.base.get("en")))] if fig.base is not None else []
-            for table, numbers in ((values, found), (bases, in_base)):
-                for key in {k for value in numbers for k in _keys(value)}:
+            for table, keys in (
+                (exact, {figure_key(v) for v in found}),
+                (values, {k for v in found for k in _keys(v)}),
+                (bases, {k for v in in_base for k in _keys(v)}),
+            ):
+                for key in keys:
                     if not table[key] or table[key][-1] != idx:
                         table[key].append(idx)
-    return {key: tuple(p) for key, p in values.items()}, {key: tuple(p) for key, p in bases.items()}
+    return tuple({key: tuple(p) for key, p in table.items()} for table in (exact, values, bases))

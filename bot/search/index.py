@@ -141,8 +141,8 @@ class SearchIndex:
         if figure is None:
             return result
         shown, key = figure
-        # the facts holding the figure as a value first, then those with it in a base, each
-        # in the matcher's order
+        # the facts holding the figure exactly first, then rounded to it ("47%" for 47.26%), then
+        # those with it in a base, each in the matcher's order
         found: list[str] = []
         for table in self._figures:
             holders = [self.docs[i].fact.id for i in table.get(key, ())]

@@ -120,6 +120,9 @@ def test_completion_offers_phrasings_for_a_half_typed_question(kb: KnowledgeBase
         ("8730万人って何？", "registrations"),
         ("what is 87.30 million", "registrations"),
         ("pharmacy survey 993", "pharmacies-using-shared-data"),  # a number of a figure's base
+        # 87.0% exactly before 87.4% rounded to it
+        ("what's the 87% figure?", "pharmacies-using-shared-data"),
+        ("what is 87.4%?", "registrations"),
     ],
 )
 def test_figure_questions_get_the_fact_holding_the_figure(answerer: Answerer, question: str, fact_id: str) -> None:
