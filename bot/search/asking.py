@@ -33,12 +33,19 @@ _COUNTED_JA_RE = re.compile(r"(?:何|なん)(?:割|％|%|パーセント|人|件
 _COUNTED_JA_BEFORE_RE = re.compile(r"([^\s、。？?!！]+?)(?:は|って|が)(?:何|なん)(?:人|件|枚|割|％|%|パーセント|施設|か所|カ所|ヶ所)")
 
 
+# "how many said …", "how many answered …": the clause names what they said, not who is counted
+_SAID_RE = re.compile(
+    r"\s*(?:of\s+them\s+)?(?:said|say|says|answered|answer|reported|report|responded|replied|think|thought|felt|feel|chose|picked|told)\b", re.IGNORECASE
+)
+
+
 def counted_clause(question: str) -> tuple[str, bool]:
-    """The words of what a "how many / what share" question counts ("" when it has no such cue),
-    and whether the word naming it is the clause's last (Japanese 「…患者は何人」) or its first."""
+    """The words of what a "how many / what share" question counts ("" when it has no such cue,
+    or when what follows it is what they said), and whether the word naming it is the clause's
+    last (Japanese 「…患者は何人」) or its first."""
     match = _COUNTED_RE.search(question) or _COUNTED_JA_RE.search(question)
     if match:
-        return match.group(1), False
+        return ("", False) if _SAID_RE.match(match.group(1)) else (match.group(1), False)
     match = _COUNTED_JA_BEFORE_RE.search(question)
     return (match.group(1), True) if match else ("", False)
 
@@ -88,7 +95,7 @@ def asks_for_amount(text: str) -> bool:
 # "not the insurance link, just the card", 「患者向けじゃなくて」: what it names is not asked about
 _SET_ASIDE_RE = re.compile(
     r"\(\s*not\b[^()]*\)?"
-    r"|(?:^|(?<=[,;:?!.])|(?<=\band)|(?<=\bbut))\s*not\s+(?:the|for|about|a|an|just|only|including|counting)\b[^,.;:?!()]*"
+    r"|(?:^|(?<=[,;:?!.—–])|(?<=\s-)|(?<=\band)|(?<=\bbut))\s*not\s+(?:the|for|about|a|an|just|only|including|counting)\b[^,.;:?!()—–]*"
     r"|[^\s、。？?！!「」（）()]{1,16}?(?:じゃなくて|じゃなく|ではなくて|ではなく)",
     re.IGNORECASE,
 )

@@ -4,7 +4,7 @@ import pytest
 
 from bot.answer.reply import Answerer
 from bot.knowledge import KnowledgeBase
-from bot.search.asking import without_set_aside
+from bot.search.asking import counted_clause, without_set_aside
 from bot.search.complete import complete
 from bot.search.index import SearchIndex
 
@@ -206,3 +206,9 @@ def test_a_subject_set_aside_is_not_what_is_asked(answerer: Answerer, question: 
     # the words of the clause are left out of the search, not the rest of the question
     assert without_set_aside("what share of clinics (not hospitals) said so?").split() == ["what", "share", "of", "clinics", "said", "so?"]
     assert without_set_aside("hospitals not using the system") == "hospitals not using the system"  # "not" inside a clause stays
+    assert "patients" not in without_set_aside("for the hospitals themselves — not the patients — how many said so?")
+
+
+def test_how_many_said_counts_who_said_it_not_what_they_said() -> None:
+    assert counted_clause("of the hospitals, how many said the system brought them nothing?") == ("", False)
+    assert counted_clause("how many clinics were surveyed?") == ("clinics were surveyed", False)

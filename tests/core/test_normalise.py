@@ -47,6 +47,7 @@ def test_chat_spellings_of_stop_words_are_dropped() -> None:
     assert tokens("waht is teh usage rate") == tokens("what is the usage rate")
     assert tokens("whn did it start") == tokens("when did it start")
     assert tokens("how many individuals hold a card") == tokens("how many people hold a card")
+    assert tokens("medical facilities") == tokens("hospitals") and tokens("the people they treat") == tokens("patients")
     assert tokens("sorry if this is a dumb question, random one for my uni blog: usage rate?") == tokens("usage rate?")
     assert tokens("新旧両方の基準") == ("新旧", "基準")  # 両方 (both) asks, it names nothing
     assert tokens("what does 68.2% refer to? need to cite it properly") == ("#68.2",)
