@@ -53,6 +53,7 @@ def test_chat_spellings_of_stop_words_are_dropped() -> None:
     assert tokens("what does 68.2% refer to? need to cite it properly") == ("#68.2",)
     assert tokens("web survey") == tokens("online survey")
     assert tokens("mismatched entries") == tokens("mislinked records") and tokens("card gadget") == tokens("card reader")
+    assert "cancel" in tokens("can I un-register my card?")
 
 
 def test_negation_kept() -> None:
