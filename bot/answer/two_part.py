@@ -13,7 +13,7 @@ import re
 from dataclasses import replace
 
 from bot.answer.reply import Answerer, Reply
-from bot.search.dates import asked_dates, shown
+from bot.search.dates import asked_dates, shown, without_dates
 from bot.text.normalise import clean, detect_lang, tokens
 
 MAX_PARTS = 2  # a reply holds at most this many facts
@@ -25,6 +25,7 @@ PART_MIN_SCORE = 0.5
 PART_MARGIN = 0.01
 SUBJECT_WORDS = 4  # a bare subject: at most this many words (after "please", "both" ... are taken off)
 SUBJECT_JA_CHARS = 8
+_GLUE = frozenset({"the", "a", "an", "of", "in", "for", "at", "on", "as", "by"})  # not counted in a subject's words
 
 _EN_COORDINATORS = re.compile(r"\s*,?\s*\b(?:and also|and then|as well as|along with|and|plus|also)\b\s*|\s*[&+]\s*|\s*[,;]\s*", re.IGNORECASE)
 # Japanese joins words with と/や/、 everywhere ("病院と診療所ごとの利用率"): they split a
@@ -52,12 +53,12 @@ _ASKS = re.compile(
 # words that point back at the previous answer or part ("is that", 「それ」); "at that point",
 # 「その時点」 point at a time, not at a subject
 REFERS_BACK = re.compile(
-    r"\b(?:that|this|it|those|these|them|they)\b(?!\s+(?:point|time|month|year|day|date|moment|period|stage|week)s?\b)"
+    r"\b(?:that|this|it|those|these|them|they)\b(?!\s+(?:same\s+)?(?:point|time|month|year|day|date|moment|period|stage|week)s?\b)"
     r"|それ(?!ぞれ)|これ|その(?!時|月|年|頃|とき|ころ)|この(?!時|月|年|頃|とき|ころ)|そっち",
     re.IGNORECASE,
 )
 # a time named by pointing at the first part's ("that month", 「同じ月」)
-_SAME_TIME = re.compile(r"\b(?:in\s+|for\s+)?(?:that|the same|same)\s+(?:month|year)\b|(?:同じ|その|同)(?:月|年)", re.IGNORECASE)
+_SAME_TIME = re.compile(r"\b(?:in\s+|for\s+)?(?:that\s+same|that|the\s+same|same)\s+(?:month|year)\b|(?:同じ|その|同)(?:月|年)", re.IGNORECASE)
 _CUE_EN = re.compile(
     r"^\s*(?:and|also|plus|or|but|so|then|what about|how about|what of|same for|same question for|and what about|and how about)\b", re.IGNORECASE
 )
@@ -66,10 +67,20 @@ _SHORT_WORDS = 6  # an English follow-up fragment (or a short part of a two-part
 _SHORT_JA_CHARS = 12  # a Japanese one at most this many characters
 
 # a second part that asks the first part's question again of a part of its subject: "... and
-# how many for health insurance?", "... and what % don't?" (one fact answers both)
+# how many for health insurance?", "... and how many were health insurance?", "... and what % don't?"
+# (one fact answers both)
 _ELLIPTICAL = re.compile(
     r"^\s*(?:how\s+many|how\s+much|what\s*(?:%|percent(?:age)?|share|proportion))\s+(?:(?:were|was|are|is)\s+)?(?:for|of|in|at|among|with|from)\b"
+    r"|^\s*how\s+many\s+(?:were|was|are|is)\b"
     r"|^\s*(?:how\s+many|what\s*(?:%|percent(?:age)?|share|proportion))\s+(?:don'?t|do\s+not|didn'?t|did\s+not|aren'?t|are\s+not|haven'?t|have\s+not)\b",
+    re.IGNORECASE,
+)
+
+# who the first part counts ("what % of hospitals ...", "how many patients ..."), carried into a
+# second part that counts someone unnamed ("... and what % said there was no merit for patients?")
+_COUNTED = re.compile(r"\b(?:what\s*(?:%|percent(?:age)?|share|proportion)\s+of(?:\s+the)?|how\s+many)\s+(people|[a-z]+s)\b", re.IGNORECASE)
+_COUNTS_UNNAMED = re.compile(
+    r"^\s*(what\s*(?:%|percent(?:age)?|share|proportion)|how\s+many)(?=\s+(?:said|say|says|saw|see|think|thought|answered|reported|felt|found|use|used|cited|named)\b)",
     re.IGNORECASE,
 )
 
@@ -115,7 +126,8 @@ def _is_subject(part: str, both: int = 1) -> bool:
     「…と…をそれぞれ」, 3 for 「…の割合と、…の割合」)."""
     if detect_lang(part) == "ja":
         return len("".join(part.split())) <= SUBJECT_JA_CHARS * both
-    return len(part.split()) <= SUBJECT_WORDS
+    words = without_dates(_SAME_TIME.sub(" ", part)).split()  # "registrations in oct 2024", "the usage rate that month"
+    return len([w for w in words if w.lower() not in _GLUE]) <= SUBJECT_WORDS
 
 
 def _asks(part: str) -> bool:
@@ -136,13 +148,24 @@ def _with_dates_of(left: str, right: str) -> str:
     return _SAME_TIME.sub(named if lang == "ja" else f"in {named}", right, count=1)
 
 
+def _with_counted_of(left: str, right: str) -> str:
+    """The second part with the first part's counted people in it ("... and what % said X" after
+    "what % of hospitals ..." asks "what % of hospitals said X")."""
+    counted = _COUNTED.search(left)
+    if counted is None:
+        return right
+    if counted.group(0).lower().startswith("how"):
+        return _COUNTS_UNNAMED.sub(lambda m: f"{m.group(1)} {counted.group(1)}", right, count=1)
+    return _COUNTS_UNNAMED.sub(lambda m: f"{m.group(1)} of {counted.group(1)}", right, count=1)
+
+
 def _about_first(right: str) -> bool:
-    """A second part about the first part's subject: "... and how many of those were ...",
-    "... and what % don't?". "it" is the card more often than the first part's figure ("how many
-    have linked it as insurance?"), and a long "what share of ..." names a subject of its own."""
+    """A short second part that asks the first part's question again of a part of its subject:
+    "... and how many of those were ...", "... and what % don't?". A word pointing back alone
+    does not make one: "... and what % of them registered it?", "... and who gets them?" ask about
+    another fact, and a long "what share of ..." names a subject of its own."""
     text = clean(right)
-    back = [m.group(0) for m in REFERS_BACK.finditer(text)]
-    return any(word.lower() != "it" for word in back) or (bool(_ELLIPTICAL.search(text)) and is_short(text))
+    return bool(_ELLIPTICAL.search(text)) and is_short(text)
 
 
 def _part_fact(answerer: Answerer, part: str, taken: str | None) -> str | None:
@@ -188,7 +211,7 @@ def two_part_facts(answerer: Answerer, question: str, whole: Reply) -> tuple[str
         first = _part_fact(answerer, left, None)
         if first is None:
             continue
-        second = _part_fact(answerer, _with_dates_of(left, right), first)
+        second = _part_fact(answerer, _with_counted_of(left, _with_dates_of(left, right)), first)
         if second is None or second == first:
             continue
         if whole.answered and whole.fact_id not in (first, second):

@@ -207,6 +207,15 @@ def test_two_part_questions_get_both_facts(answerer: Answerer) -> None:
         ),
         # と followed by a comma after a figure's noun lists two, without 両方
         ("マイナンバーカードの保有者数と、保険証としての登録数を教えて", {"cardholders", "registrations"}),
+        # a word pointing back does not make the second part the first part's question
+        ("how many people hold the card, and what share of them registered it as insurance?", {"cardholders", "registrations"}),
+        # the second part counts the first part's people ("what % said" = "what % of hospitals said")
+        (
+            "what % of hospitals use the system, and what % said patients get no merit from it?",
+            {"hospitals-using-system", "no-merit-for-patients"},
+        ),
+        # a subject with its month is still a bare subject; "that same month" is the first part's month
+        ("the number of registrations in September 2025, and the usage rate that same month?", {"registrations", "usage-rate"}),
     ],
 )
 def test_two_part_questions_in_other_shapes(answerer: Answerer, question: str, facts: set[str]) -> None:
@@ -226,6 +235,7 @@ def test_a_second_part_about_the_first_parts_subject_does_not_split(answerer: An
     for question in (
         "what % of hospitals use the system and what % don't?",
         "How many wrong links overall in the data check, and how many for health insurance?",
+        "how many mismatched records were found overall, and how many were health insurance?",
     ):
         assert len(answer_alone(answerer, question).fact_ids) <= 1, question
     both = answer_alone(answerer, "登録者数と利用率、両方おしえてください")
