@@ -29,6 +29,7 @@ _AGE_RE = re.compile(r"\s*(?:歳|才|\+|years?\s+old|yo\b|and\s+over|or\s+older|
 # share ...", 「８９２の病院のうち何％？」), unless it also asks what the number is
 _OTHER_NUMBER_RE = re.compile(r"何[％%割人件]|なんぱーせんと|\bhow\s+many\b|\bwhat\s+(?:percent(?:age)?|share|proportion)\b", re.IGNORECASE)
 _WHAT_FIGURE_RE = re.compile(r"何の|なんの|って何|とは|\bmean\b|\bstand\s+for\b|\bcome\s+from\b|\brefer", re.IGNORECASE)
+_ABOVE = frozenset({"over", "more_than", "at_least"})  # qualifiers of a figure rounded down
 MAX_OTHER_WORDS = 6  # more words than this besides the number: a question about a subject, not a figure
 
 
@@ -81,7 +82,7 @@ def _keys(value: float) -> set[str]:
 
 def figure_holders(docs: Sequence[FactDoc]) -> tuple[dict[str, tuple[int, ...]], ...]:
     """Figure key -> positions of the facts holding a figure of exactly that value; of those
-    holding one that rounds to it (47.26% as "47%"); and of those with that number in a figure's
+    holding one that rounds to it (47.26% as "47%", or "over 42%" for 42.4%); and of those with that number in a figure's
     base ("993 pharmacies that answered"), in the order they are read. Dates are not figures."""
     exact: defaultdict[str, list[int]] = defaultdict(list)
     values: defaultdict[str, list[int]] = defaultdict(list)
@@ -89,10 +90,12 @@ def figure_holders(docs: Sequence[FactDoc]) -> tuple[dict[str, tuple[int, ...]],
     for idx, doc in enumerate(docs):
         for fig in doc.fact.figures:
             found = [float(fig.value)] if isinstance(fig.value, (int, float)) else []
+            # "over 42%" is the figure a more precise "42.4%" was rounded down to
+            above = [v + tenth / 10 for v in found for tenth in range(1, 10)] if fig.qualifier in _ABOVE and fig.unit == "percent" else []
             in_base = [value for _typed, _unit, value, _end in _read_numbers(clean(fig.base.get("en")))] if fig.base is not None else []
             for table, keys in (
                 (exact, {figure_key(v) for v in found}),
-                (values, {k for v in found for k in _keys(v)}),
+                (values, {k for v in found for k in _keys(v)} | {figure_key(v) for v in above}),
                 (bases, {k for v in in_base for k in _keys(v)}),
             ):
                 for key in keys:

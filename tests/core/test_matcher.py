@@ -123,6 +123,8 @@ def test_completion_offers_phrasings_for_a_half_typed_question(kb: KnowledgeBase
         # 87.0% exactly before 87.4% rounded to it
         ("what's the 87% figure?", "pharmacies-using-shared-data"),
         ("what is 87.4%?", "registrations"),
+        # "over 42%" is what a precise 42.x% was rounded down to
+        ("where does 42.7 percent come from?", "no-merit-for-hospitals"),
     ],
 )
 def test_figure_questions_get_the_fact_holding_the_figure(answerer: Answerer, question: str, fact_id: str) -> None:
@@ -133,6 +135,8 @@ def test_figure_questions_get_the_fact_holding_the_figure(answerer: Answerer, qu
 def test_an_unknown_figure_is_declined_saying_so(answerer: Answerer) -> None:
     reply = answerer.ask("what is 55.5%?")
     assert reply.kind == "decline" and reply.reason == "unknown_figure" and "55.5%" in reply.sentence
+    # "over 42%" stands for 42.x%, not for 43.4%
+    assert answerer.ask("what is 43.4%?").reason == "unknown_figure"
 
 
 @pytest.mark.parametrize(
