@@ -39,6 +39,21 @@ _SAID_RE = re.compile(
 )
 
 
+# "what % of cardholders have …", 「カード持ってる人の何％」: the people a share is taken of
+_BASE_RE = re.compile(
+    r"\b(?:what\s*(?:%|percent(?:age)?|share|fraction|proportion|portion)|how\s+many\s+percent)\s+of\s+(?:the\s+|all\s+)?"
+    r"([^.?!,]{3,40}?)(?=\s+(?:have|has|had|did|do|does|who|that|are|is|were|was|registered|linked|use|used|actually)\b|\s*[?.!,]|\s*$)",
+    re.IGNORECASE,
+)
+_BASE_JA_RE = re.compile(r"([^\s、。？?!！]{2,16}?)(?:のうち|の中で|の)(?:何|なん)\s*(?:割|％|%|パーセント)")
+
+
+def share_base(question: str) -> str:
+    """Whom a "what share of …" question takes the share of ("" when it names none)."""
+    match = _BASE_RE.search(question) or _BASE_JA_RE.search(question)
+    return match.group(1) if match else ""
+
+
 def counted_clause(question: str) -> tuple[str, bool]:
     """The words of what a "how many / what share" question counts ("" when it has no such cue,
     or when what follows it is what they said), and whether the word naming it is the clause's

@@ -20,6 +20,7 @@ DATE_BONUS = 0.15  # a fact with a figure for the month or year asked about, ove
 NEAR_BONUS = 0.1  # a fact holding a figure the question quotes roughly ("about half") ranks above its neighbours
 UNIT_BONUS = 0.1  # a fact with a figure of the kind asked for ("what share": a percentage) over one without
 SUBJECT_BONUS = 0.1  # a fact holding what a "how many" question counts, over a top fact lacking it
+BASE_BONUS = 0.2  # a fact with a share of the people a question names ("what % of cardholders"), over a top fact counting them
 RARE_SHARE = 0.08  # a word held by at most this share of the facts names a subject of its own
 
 
@@ -35,6 +36,7 @@ class Reranker:
         self._typos = typos
         self._fact_counts: dict[str, frozenset[str]] = {}  # filled by `_names`
         self._fact_dates: dict[tuple[str, bool], frozenset[str]] = {}  # filled by `_dates_of`
+        self._share_bases: dict[str, tuple[frozenset[str], ...]] = {}  # filled by `_bases_of`
 
     def _doc(self, fact_id: str) -> FactDoc:
         return self._docs[self._position[fact_id]]
@@ -91,6 +93,41 @@ class Reranker:
                 first = replace(result, candidates=raised(cands, {cand.fact_id}, SUBJECT_BONUS))
                 return first, self.uncovered(question, first)
         return result, uncovered
+
+    def by_base(self, result: SearchResult, base: str) -> SearchResult:
+        """A question asking for a share of some people ("what % of cardholders …", 「カード持ってる人の
+        何％」): when the top fact counts them and has no share taken of them, a candidate close
+        enough that has one ranks first (`BASE_BONUS`): the registrations (87.4% of cardholders),
+        not the number of cardholders."""
+        cands = result.candidates
+        words = {t for t in self._known(base) if not t.startswith("#")}
+        if not cands or cands[0].exact or not words:
+            return result
+
+        def fits(fact_id: str) -> bool:
+            return any(len(words & base_words) * 2 >= len(words) for base_words in self._bases_of(fact_id))
+
+        if fits(cands[0].fact_id) or len(words & self._counted_by(cands[0].fact_id)) * 2 < len(words):
+            return result  # the top fact has a share of them, or does not count them either
+        for cand in cands[1:]:
+            if cands[0].score - cand.score >= BASE_BONUS:
+                break
+            if fits(cand.fact_id):
+                return replace(result, candidates=raised(cands, {cand.fact_id}, BASE_BONUS))
+        return result
+
+    def _counted_by(self, fact_id: str) -> frozenset[str]:
+        """The words of what a fact's figures count (both languages)."""
+        return frozenset(tok for f in self._doc(fact_id).fact.figures if f.counts is not None for tok in tokens(f.counts.en) + tokens(f.counts.ja))
+
+    def _bases_of(self, fact_id: str) -> tuple[frozenset[str], ...]:
+        """The words of the base of each of a fact's percentages (both languages), read on first use."""
+        bases = self._share_bases.get(fact_id)
+        if bases is None:
+            figures = self._doc(fact_id).fact.figures
+            bases = tuple(frozenset(tokens(f.base.en) + tokens(f.base.ja)) for f in figures if f.unit == "percent" and f.base is not None)
+            self._share_bases[fact_id] = bases
+        return bases
 
     def _dates_of(self, fact_id: str, counting: bool = False) -> frozenset[str]:
         """The months and years a fact has figures for (`counting`: figures that count, not

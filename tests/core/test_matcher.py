@@ -4,7 +4,7 @@ import pytest
 
 from bot.answer.reply import Answerer
 from bot.knowledge import KnowledgeBase
-from bot.search.asking import counted_clause, without_set_aside
+from bot.search.asking import counted_clause, share_base, without_set_aside
 from bot.search.complete import complete
 from bot.search.index import SearchIndex
 
@@ -216,3 +216,18 @@ def test_a_subject_set_aside_is_not_what_is_asked(answerer: Answerer, question: 
 def test_how_many_said_counts_who_said_it_not_what_they_said() -> None:
     assert counted_clause("of the hospitals, how many said the system brought them nothing?") == ("", False)
     assert counted_clause("how many clinics were surveyed?") == ("clinics were surveyed", False)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what fraction of card holders is that?",
+        "2025年9月に保険証登録した人は何人？カード持ってる人の何%？",
+    ],
+)
+def test_a_share_of_some_people_is_not_the_count_of_them(answerer: Answerer, question: str) -> None:
+    # the registrations are a share of the cardholders (87.4%); the cardholders fact counts them
+    reply = answerer.ask(question)
+    assert (reply.kind, reply.fact_id) == ("answer", "registrations")
+    assert share_base("what % of cardholders have registered it?") == "cardholders"
+    assert share_base("カード持ってる人のうち何割？") == "カード持ってる人"
