@@ -264,14 +264,15 @@ def _newest_in_group(figures: list[Figure] | tuple[Figure, ...]) -> dict[tuple[s
 
 def _figures_to_show(fact: Fact, query_tokens: tuple[str, ...]) -> list[Figure]:
     """All figures; for a dated series, the latest of each base (the usage rate's old and new
-    bases are separate lines), the earliest (the article's), and any year asked about."""
+    bases are separate lines), the earliest (the article's), and any year asked about (first)."""
     if not fact.series or len({f.as_of for f in fact.figures}) <= 2:
         return list(fact.figures)
     dates = sorted({f.as_of for f in fact.figures})
     years = {t[1:] for t in query_tokens if t.startswith("#") and len(t) == 5}
     newest = _newest_in_group(fact.figures)
     shown = [f for f in fact.figures if f.as_of in (dates[0], newest[_basis(f)]) or f.as_of[:4] in years]
-    return sorted(shown, key=lambda f: f.as_of, reverse=True)
+    shown.sort(key=lambda f: f.as_of, reverse=True)
+    return sorted(shown, key=lambda f: years and f.as_of[:4] not in years)  # a year asked about first, newest first
 
 
 def _series_labels(fact: Fact, shown: list[Figure], lang: str) -> dict[int, str]:
