@@ -32,6 +32,8 @@ _COUNTED_JA_RE = re.compile(r"(?:何|なん)(?:割|％|%|パーセント|人|件
 # 「回答した患者は何人？」: what is counted comes before the cue, its head noun last
 _COUNTED_JA_BEFORE_RE = re.compile(r"([^\s、。？?!！]+?)(?:は|って|が)(?:何|なん)(?:人|件|枚|割|％|%|パーセント|施設|か所|カ所|ヶ所)")
 
+# 「病院の何割が…」: a share of whom is counted, named before the cue
+_COUNTED_JA_SHARE_RE = re.compile(r"([^\s、。？?!！]{1,12}?)の(?:うち)?(?:何|なん)\s*(?:割|％|%|パーセント)(?:が|は|くらい|ぐらい|程度)")
 
 # "how many said …", "how many answered …": the clause names what they said, not who is counted
 _SAID_RE = re.compile(
@@ -61,7 +63,7 @@ def counted_clause(question: str) -> tuple[str, bool]:
     match = _COUNTED_RE.search(question) or _COUNTED_JA_RE.search(question)
     if match:
         return ("", False) if _SAID_RE.match(match.group(1)) else (match.group(1), False)
-    match = _COUNTED_JA_BEFORE_RE.search(question)
+    match = _COUNTED_JA_BEFORE_RE.search(question) or _COUNTED_JA_SHARE_RE.search(question)
     return (match.group(1), True) if match else ("", False)
 
 

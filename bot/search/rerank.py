@@ -90,7 +90,8 @@ class Reranker:
             doc = self._doc(cand.fact_id)
             counts = any(f.unit not in DATE_UNITS for f in doc.fact.figures)  # a count or a share, not a date
             if counts and all(word in doc.fields for word in counted.union(uncovered)):
-                first = replace(result, candidates=raised(cands, {cand.fact_id}, SUBJECT_BONUS))
+                # and the top fact, lacking it, is no longer a close second
+                first = replace(result, candidates=raised(raised(cands, {cand.fact_id}, SUBJECT_BONUS), {cands[0].fact_id}, -SUBJECT_BONUS))
                 return first, self.uncovered(question, first)
         return result, uncovered
 

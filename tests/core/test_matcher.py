@@ -159,6 +159,13 @@ def test_learned_model_is_trained_with_the_index_and_ranks_with_it(kb: Knowledge
     assert result.top is not None and result.top.learned > 0 and 0 < result.confidence < 1
 
 
+def test_a_share_of_whom_is_counted_before_the_cue_in_japanese(answerer: Answerer) -> None:
+    # 「病院の何割が」 counts hospitals: the pharmacies' survey, which mentions hospitals too, is not the answer
+    assert counted_clause("病院の何割がマイナ保険証の情報を実際に見てるんですか？") == ("病院", True)
+    reply = answerer.ask("病院の何割がカードの情報をちゃんと見てるの？")
+    assert (reply.kind, reply.fact_id) == ("answer", "hospitals-using-system")
+
+
 @pytest.mark.parametrize(
     ("question", "counted"),
     [
