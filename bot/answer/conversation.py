@@ -40,6 +40,9 @@ MAX_CONVERSATIONS = 10_000  # the least recently used are forgotten beyond this
 OWN_QUESTION_MIN_SCORE = 0.4
 _OWN_QUESTION = re.compile(r"\b(?:who|whom|why)\b|誰|だれ|なぜ|どうして|なんで", re.IGNORECASE)
 FRAGMENT_WINDOW = 0.05  # a fragment's candidates this close to its best are all read as what it may name
+# 「じゃあ薬局は？」 after a question naming nobody: a fact giving a figure for them, this close to the
+# combined reading, is what is asked (that it names them is most of the evidence)
+SWAP_MIN_SCORE = 0.3
 
 # ---------------------------------------------------------------- reading a message
 
@@ -166,7 +169,7 @@ def _swapped_subject(answerer: Answerer, question: str, previous: Turn) -> Reply
         # fits both and gives a figure for them
         for cand in answerer.search(combined).candidates:
             fact = answerer.kb.fact(cand.fact_id)
-            if cand.score >= PART_MIN_SCORE and cand.fact_id not in previous.fact_ids and fact is not None and _tells_about(fact, new):
+            if cand.score >= SWAP_MIN_SCORE and cand.fact_id not in previous.fact_ids and fact is not None and _tells_about(fact, new):
                 return facts_reply(answerer, (fact.id,), lang, question, reason="follow_up_subject", query_tokens=tokens(combined))
         return None
     first = old[0]

@@ -120,6 +120,9 @@ def test_a_fragment_naming_another_subject_gets_that_subject(answerer: Answerer)
     assert talk.ask(answerer, "a", "and when did the system start?").fact_ids == ("system-launch",)
     talk.ask(answerer, "b", "usage rate of the card?")
     assert talk.ask(answerer, "b", "how many registered?").fact_ids == ("registrations",)
+    # a question naming nobody, then "what about hospitals?": the fact with the hospitals' figure
+    talk.ask(answerer, "c", "how often do people use the card at the front desk, compared with all eligibility checks?")
+    assert talk.ask(answerer, "c", "what about hospitals?").fact_ids == ("usage-rate-by-facility",)
 
 
 def test_a_fragment_naming_who_asks_the_previous_question_about_them(answerer: Answerer) -> None:
