@@ -38,7 +38,7 @@ MAX_CONVERSATIONS = 10_000  # the least recently used are forgotten beyond this
 # a fragment that asks its own question of the previous subject ("who decided that?", 「それ誰が
 # 決めたの？」) names its fact with fewer words: a lower score suffices
 OWN_QUESTION_MIN_SCORE = 0.4
-_OWN_QUESTION = re.compile(r"\b(?:who|whom|why)\b|誰|だれ|なぜ|どうして|なんで", re.IGNORECASE)
+_OWN_QUESTION = re.compile(r"\b(?:who|whom|why|decided|decide)\b|誰|だれ|なぜ|どうして|なんで|決め|決定", re.IGNORECASE)
 FRAGMENT_WINDOW = 0.05  # a fragment's candidates this close to its best are all read as what it may name
 # 「じゃあ薬局は？」 after a question naming nobody: a fact giving a figure for them, this close to the
 # combined reading, is what is asked (that it names them is most of the evidence)
@@ -54,7 +54,7 @@ _ASK_SOURCES = re.compile(
     re.IGNORECASE,
 )
 _ASK_DATES = re.compile(
-    r"\bwhen\s+(?:is|was)\s+(?:that|this|it)\b|\bhow\s+(?:old|recent|current|up to date)\s+is\s+(?:that|this|it)\b"
+    r"\bwhen\s+(?:is|was)\s+(?:that|this|it)\b(?!\s+(?:decided|announced|agreed|approved|passed|made|set|introduced|planned|changed)\b)|\bhow\s+(?:old|recent|current|up to date)\s+is\s+(?:that|this|it)\b"
     r"|\bas\s+of\s+when\b|\bwhat\s+date\s+is\s+(?:that|this|it)\b|\bis\s+(?:that|this|it)\s+(?:current|recent|up to date)\b"
     r"|いつの|いつ時点|何年の(?:数字|データ)|いつ現在",
     re.IGNORECASE,

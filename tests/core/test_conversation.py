@@ -56,6 +56,8 @@ def test_a_fragment_asking_who_decided_names_its_own_fact(answerer: Answerer) ->
     for first, then in (
         ("when did they stop issuing new health insurance cards?", "who decided that?"),
         ("保険証の新規発行はいつ終わった？", "それって誰が決めたの？"),
+        # "when was that decided" asks about the decision, not for the dates of the answer given
+        ("when did they stop issuing new health insurance cards?", "when was that decided?"),
     ):
         talk = Conversations()
         assert talk.ask(answerer, "a", first).fact_ids == ("issuance-stopped",), first
