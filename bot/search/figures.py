@@ -30,6 +30,12 @@ _AGE_RE = re.compile(r"\s*(?:歳|才|\+|years?\s+old|yo\b|and\s+over|or\s+older|
 _OTHER_NUMBER_RE = re.compile(r"何[％%割人件]|なんぱーせんと|\bhow\s+many\b|\bwhat\s+(?:percent(?:age)?|share|proportion)\b", re.IGNORECASE)
 _WHAT_FIGURE_RE = re.compile(r"何の|なんの|って何|とは|\bmean\b|\bstand\s+for\b|\bcome\s+from\b|\brefer", re.IGNORECASE)
 _ABOVE = frozenset({"over", "more_than", "at_least"})  # qualifiers of a figure rounded down
+_FIGURE_WORDS_RE = re.compile(r"\b(?:figure|number|stat|statistic)s?\b", re.IGNORECASE)  # say nothing of a subject
+# a sentence of a longer message that asks what a percentage is ("what's 73.7% about?", 「６０．１％って何？」)
+_ASKS_PERCENT_RE = re.compile(
+    r"\bwhat(?:'s|\s+is|\s+does|\s+was)\s+(?:the\s+)?\d[\d.,]*\s*(?:%|percent)|\d[\d.,]*\s*(?:%|percent|パーセント)\s*(?:って(?:何|なに|なん)|とは)",
+    re.IGNORECASE,
+)
 MAX_OTHER_WORDS = 6  # more words than this besides the number: a question about a subject, not a figure
 
 
@@ -51,6 +57,11 @@ def _read_numbers(text: str) -> list[tuple[str, str, float, int]]:
     return found
 
 
+def asks_about_percent(sentence: str) -> bool:
+    """Does a sentence ask what a percentage is, right at the number ("what's 73.7% about?")?"""
+    return bool(_ASKS_PERCENT_RE.search(clean(sentence)))
+
+
 def asked_figure(question: str) -> tuple[str, str] | None:
     """(the figure as shown to the user, its key) when the question asks what a figure is."""
     text = clean(question)
@@ -60,7 +71,7 @@ def asked_figure(question: str) -> tuple[str, str] | None:
     typed, unit, value, _end = numbers[0]
     if not unit and value.is_integer() and 1900 <= value <= 2100:
         return None  # a year: a question about a date, not about a figure
-    rest = _NUMBER_RE.sub(" ", text)
+    rest = _FIGURE_WORDS_RE.sub(" ", _NUMBER_RE.sub(" ", text))
     if len(_WORD_RE.findall(rest)) > MAX_OTHER_WORDS:
         return None
     if not _CUE_RE.search(rest) and len(_WORD_RE.findall(rest)) > 2:

@@ -52,7 +52,7 @@ from bot.search.asking import asking, asks_for_amount, sentences, share_base, wa
 from bot.search.confidence import confidence
 from bot.search.dates import asked_dates
 from bot.search.facts import FactDoc, analyse_fact
-from bot.search.figures import asked_figure, figure_holders
+from bot.search.figures import asked_figure, asks_about_percent, figure_holders
 from bot.search.learned import CentroidModel, build_model
 from bot.search.phrases import PhraseTable
 from bot.search.rerank import Reranker
@@ -68,6 +68,7 @@ SHORTLIST = 40  # facts fully scored per question
 # a message of several sentences: its whole text is scored in full for fewer facts, as its asking
 # sentences re-rank the best of them (long chatty messages are the slowest to answer)
 LONG_SHORTLIST = 12
+MAX_ASKING = 4  # asking sentences of a long message read for a figure asked about
 SENTENCE_POOL = 8  # facts of a long message's best that each of its sentences scores again
 
 
@@ -140,7 +141,10 @@ class SearchIndex:
         if uncovered:
             result, uncovered = self._rerank.by_subject(question, result, uncovered)
         result = replace(result, confidence=round(confidence(result, self.model is not None), 4), uncovered=uncovered)
-        figure = asked_figure(question) if len(question) <= 200 else None
+        # the message, or the sentence of it that asks about a figure ("what's 73.7% about? saw it
+        # in a tweet")
+        asks_percent = [p for p in asking(parts)[:MAX_ASKING] if len(parts) > 1 and asks_about_percent(p)]
+        figure = next(filter(None, (asked_figure(text) for text in (question, *asks_percent) if len(text) <= 200)), None)
         if figure is None:
             return result
         shown, key = figure

@@ -125,6 +125,8 @@ def test_completion_offers_phrasings_for_a_half_typed_question(kb: KnowledgeBase
         ("what is 87.4%?", "registrations"),
         # "over 42%" is what a precise 42.x% was rounded down to
         ("where does 42.7 percent come from?", "no-merit-for-hospitals"),
+        # "figure" says nothing of a subject
+        ("what's the 29.6% figure for hospitals in that survey?", "hospitals-using-system"),
     ],
 )
 def test_figure_questions_get_the_fact_holding_the_figure(answerer: Answerer, question: str, fact_id: str) -> None:
@@ -137,6 +139,9 @@ def test_an_unknown_figure_is_declined_saying_so(answerer: Answerer) -> None:
     assert reply.kind == "decline" and reply.reason == "unknown_figure" and "55.5%" in reply.sentence
     # "over 42%" stands for 42.x%, not for 43.4%
     assert answerer.ask("what is 43.4%?").reason == "unknown_figure"
+    # the sentence of a message that asks what a percentage is, and a figure named with its subject
+    assert answerer.ask("what's 73.1% about? saw it in a tweet about maina hokensho").reason == "unknown_figure"
+    assert answerer.ask("what's the 60.2% figure for hospitals in that survey?").reason == "unknown_figure"
 
 
 @pytest.mark.parametrize(
