@@ -101,10 +101,16 @@ def has_follow_up_cue(question: str) -> bool:
 
 def _split_points(question: str) -> list[tuple[str, str]]:
     """(left, right) at each coordinator of the question, both sides with something in them."""
-    if detect_lang(question) == "ja":
-        pattern = _JA_COORDINATORS_BOTH if _JA_ASKS_BOTH.search(question) else _JA_COORDINATORS
-    else:
-        pattern = _EN_COORDINATORS
+    both = _JA_ASKS_BOTH.search(question) if detect_lang(question) == "ja" else None
+    if both is not None:
+        # 「…の割合、郵送とネットそれぞれ何％？」: the list asked for is the one just before それぞれ,
+        # so the question splits at its last coordinator before it (that leaves a word between)
+        for match in reversed(list(_JA_COORDINATORS_BOTH.finditer(question, 0, both.start()))):
+            left, right = question[: match.start()].strip(), question[match.end() :].strip()
+            if any(c.isalnum() for c in question[match.end() : both.start()]) and any(c.isalnum() for c in left):
+                return [(left, right)]
+        return []
+    pattern = _JA_COORDINATORS if detect_lang(question) == "ja" else _EN_COORDINATORS
     pairs = []
     for match in pattern.finditer(question):
         left, right = question[: match.start()].strip(), question[match.end() :].strip()

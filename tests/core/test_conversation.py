@@ -251,6 +251,8 @@ def test_one_question_with_and_stays_one_question(answerer: Answerer) -> None:
     for question in (
         "What is the usage rate of My Number health insurance cards at hospitals and clinics?",
         "病院と診療所と薬局の利用率は？",
+        # それぞれ asks for each of the list just before it (mail and online), not for the phrase before 、
+        "2025年10月の利用率、病院と診療所それぞれどれくらい？",
         "My grandma refuses to get the card, she says she saw on TV that data leaked. Is that true?",
     ):
         reply = answer_alone(answerer, question)
