@@ -84,6 +84,10 @@ _COUNTS_UNNAMED = re.compile(
     re.IGNORECASE,
 )
 
+# a first part asking what one thing is: 「資格確認書って何？」, "what's an eligibility certificate?"
+_WHAT_IS_JA = re.compile(r"^\s*([^\s、。？?]{2,12}?)(?:って|とは|は)(?:何|なに|なん)")
+_WHAT_IS_EN = re.compile(r"^\s*what(?:'s|\s+is|\s+are)\s+(?:an?\s+|the\s+)?([a-z][a-z ]{2,40}?)\s*[?,.]*\s*$", re.IGNORECASE)
+
 
 def is_short(question: str) -> bool:
     """Short enough to be a follow-up: a few words, twice as many when it starts like one ("and until when ...")."""
@@ -165,6 +169,17 @@ def _with_counted_of(left: str, right: str) -> str:
     return _COUNTS_UNNAMED.sub(lambda m: f"{m.group(1)} of {counted.group(1)}", right, count=1)
 
 
+def _with_subject_of(left: str, right: str) -> str:
+    """A bare second part read as about what the first part asks about: 「資格確認書って何？あと有効期限は？」
+    asks 「資格確認書の有効期限は？」; "" when the first part names no one thing it asks about."""
+    named = _WHAT_IS_JA.search(clean(left)) or _WHAT_IS_EN.search(clean(left))
+    if named is None or not _is_subject(_strip_filler(right)):
+        return ""
+    if detect_lang(right) == "ja":
+        return f"{named.group(1)}の{right}"
+    return f"{right} of {named.group(1)}"
+
+
 def _about_first(right: str) -> bool:
     """A short second part that asks the first part's question again of a part of its subject:
     "... and how many of those were ...", "... and what % don't?". A word pointing back alone
@@ -217,7 +232,10 @@ def two_part_facts(answerer: Answerer, question: str, whole: Reply) -> tuple[str
         first = _part_fact(answerer, left, None)
         if first is None:
             continue
-        second = _part_fact(answerer, _with_counted_of(left, _with_dates_of(left, right)), first)
+        right_in_context = _with_subject_of(left, right)
+        second = (_part_fact(answerer, right_in_context, first) if right_in_context else None) or _part_fact(
+            answerer, _with_counted_of(left, _with_dates_of(left, right)), first
+        )
         if second is None or second == first:
             continue
         if whole.answered and whole.fact_id not in (first, second):

@@ -219,6 +219,8 @@ def test_two_part_questions_get_both_facts(answerer: Answerer) -> None:
             "what % of hospitals use the system, and what % said patients get no merit from it?",
             {"hospitals-using-system", "no-merit-for-patients"},
         ),
+        # a bare second part is about what the first part asks about (the certificate's validity)
+        ("しかくかくにんしょって何？あと有効期限は？", {"eligibility-certificate", "issuance-end-ordinance"}),
         # a subject with its month is still a bare subject; "that same month" is the first part's month
         ("the number of registrations in September 2025, and the usage rate that same month?", {"registrations", "usage-rate"}),
     ],
