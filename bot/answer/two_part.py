@@ -46,7 +46,7 @@ _BOTH = re.compile(
 
 _ASKS = re.compile(
     r"^\s*(?:what|what's|how|when|why|who|which|where|is|are|was|were|can|could|do|does|did|will|has|have|(?:until|till|since|by)\s+when)\b"
-    r"|何|いつ|どの|どれ|どう|なぜ|誰|いくら|か[?？]?\s*$|の[?？]?\s*$",
+    r"|何|いつ|どの|どれ|どう|なぜ|誰|いくら|か[?？]?\s*$|の[?？]?\s*$|は\s*[?？]\s*$",
     re.IGNORECASE,
 )
 
