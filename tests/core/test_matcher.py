@@ -4,7 +4,7 @@ import pytest
 
 from bot.answer.reply import Answerer
 from bot.knowledge import KnowledgeBase
-from bot.search.asking import counted_clause, share_base, without_set_aside
+from bot.search.asking import asking, counted_clause, share_base, without_set_aside
 from bot.search.complete import complete
 from bot.search.index import SearchIndex
 
@@ -243,3 +243,11 @@ def test_a_share_of_some_people_is_not_the_count_of_them(answerer: Answerer, que
     assert (reply.kind, reply.fact_id) == ("answer", "registrations")
     assert share_base("what % of cardholders have registered it?") == "cardholders"
     assert share_base("カード持ってる人のうち何割？") == "カード持ってる人"
+
+
+def test_a_request_is_an_asking_sentence(answerer: Answerer) -> None:
+    # 「…を教えてください。」 asks as much as a question mark does: its subject we have no figure for
+    # (how to apply for the card) is read for a decline
+    assert asking(["マイナンバーカードの申請方法を教えてください。", "必要な書類は何ですか？"])[0].startswith("マイナンバーカード")
+    reply = answerer.ask("マイナンバーカードの申請の仕方を教えてください。持っていく書類は何ですか？")
+    assert (reply.kind, reply.reason) == ("decline", "not_covered")
