@@ -39,6 +39,7 @@ MAX_CONVERSATIONS = 10_000  # the least recently used are forgotten beyond this
 # 決めたの？」) names its fact with fewer words: a lower score suffices
 OWN_QUESTION_MIN_SCORE = 0.4
 _OWN_QUESTION = re.compile(r"\b(?:who|whom|why|decided|decide)\b|誰|だれ|なぜ|どうして|なんで|決め|決定", re.IGNORECASE)
+AFTER_CANDIDATES = 10  # facts read for one dated after the previous answer's last date ("and after that?")
 FRAGMENT_WINDOW = 0.05  # a fragment's candidates this close to its best are all read as what it may name
 # 「じゃあ薬局は？」 after a question naming nobody: a fact giving a figure for them, this close to the
 # combined reading, is what is asked (that it names them is most of the evidence)
@@ -57,6 +58,12 @@ _ASK_DATES = re.compile(
     r"\bwhen\s+(?:is|was)\s+(?:that|this|it)\b(?!\s+(?:decided|announced|agreed|approved|passed|made|set|introduced|planned|changed)\b)|\bhow\s+(?:old|recent|current|up to date)\s+is\s+(?:that|this|it)\b"
     r"|\bas\s+of\s+when\b|\bwhat\s+date\s+is\s+(?:that|this|it)\b|\bis\s+(?:that|this|it)\s+(?:current|recent|up to date)\b"
     r"|いつの|いつ時点|何年の(?:数字|データ)|いつ現在",
+    re.IGNORECASE,
+)
+# "and after that?", 「それ以降は？」: the time after the last date of the previous answer
+_AFTER = re.compile(
+    r"^\s*(?:and\s+|but\s+|so\s+)?(?:what\s+(?:about|happens)\s+)?after\s+(?:that|this|it|then)(?:\s+(?:date|day|deadline|point))?\s*[?？!.]*\s*$"
+    r"|^\s*(?:じゃあ|で)?(?:それ|その)(?:以降|の後|のあと|から後)(?:は|って)?(?:どう(?:なる|なるの)?)?\s*[?？]*\s*$",
     re.IGNORECASE,
 )
 # "how many don't?": the rest of the previous figure, which the previous answer already gives
@@ -196,6 +203,8 @@ def _date_follow_up(answerer: Answerer, question: str, previous: Turn) -> Reply 
     before = asked_dates(previous.question)
     when = asked_dates(question, year=before[0][:4] if before else None)
     facts = [f for f in (answerer.kb.fact(fid) for fid in previous.fact_ids) if f is not None]
+    if not when and _AFTER.search(clean(question)):
+        return _after_follow_up(answerer, question, previous, facts)
     if not when:
         # "the month before?": counted back from the date asked before, or the newest figure shown
         base = before[0] if before else max((f.as_of[:7] for fact in facts for f in fact.figures if f.unit not in ("date", "year")), default=None)
@@ -215,6 +224,29 @@ def _date_follow_up(answerer: Answerer, question: str, previous: Turn) -> Reply 
         return answerer.fact_reply(fact, lang, question, again.score, "follow_up_date", tokens(restated))
     result = replace(answerer.search(restated), lang=lang, undated=when)
     return answerer.reply_for(question, result, Decision("decline", None, 0.0, reason="no_figure_for_date", closest_fact=again.closest_fact))
+
+
+def _after_follow_up(answerer: Answerer, question: str, previous: Turn, facts: list[Fact]) -> Reply | None:
+    """ "and after that?", 「それ以降は？」 after an answer ending at a date (the last day old cards
+    could be used): the fact, among those the two messages read together point at, with a date
+    after it (the grace period that followed), or a decline saying we have nothing after it."""
+    last = max((str(f.value) for fact in facts for f in fact.figures if f.unit == "date"), default="")
+    if len(last) < 7:
+        return None  # the previous answer ends at no date: read the message as any other fragment
+    lang = detect_lang(question)
+    combined = f"{previous.question} {question}"
+    for cand in answerer.index.search(combined, limit=AFTER_CANDIDATES).candidates:
+        fact = answerer.kb.fact(cand.fact_id)
+        if cand.score < PART_MIN_SCORE:
+            break
+        if fact is not None and cand.fact_id not in previous.fact_ids and any(f.unit == "date" and str(f.value) > last for f in fact.figures):
+            return answerer.fact_reply(fact, lang, question, cand.score, "follow_up_date", tokens(combined))
+    year, month = int(last[:4]), int(last[5:7])
+    after = f"{year + 1}-01" if month == 12 else f"{year}-{month + 1:02d}"
+    result = replace(answerer.search(previous.question), lang=lang, undated=(after,))
+    return answerer.reply_for(
+        question, result, Decision("decline", None, 0.0, reason="no_figure_for_date", closest_fact=previous.fact_ids[0] if previous.fact_ids else None)
+    )
 
 
 def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool) -> Reply | None:

@@ -304,3 +304,15 @@ def test_chat_is_one_conversation_and_topics_give_the_newest_figure() -> None:
     assert "Sources of that answer:" in proc.stdout
     assert _run("topics").stdout.splitlines()[0].startswith("Newest figure in the knowledge base: ")
     assert _run("sources", "--lang", "ja").stdout.splitlines()[0].startswith("知識ベースで最も新しい数字：")
+
+
+def test_after_the_last_date_of_the_previous_answer(answerer: Answerer) -> None:
+    # "and after that?": a fact dated after the previous answer's last date, else a decline naming the month after it
+    talk = Conversations()
+    talk.ask(answerer, "a", "until when can I use my old insurance card?")
+    assert talk.ask(answerer, "a", "and after that?").fact_ids == ("expired-certificate-grace-period",)
+    talk.ask(answerer, "b", "can you still use an expired insurance card?")
+    after = talk.ask(answerer, "b", "and after that?")
+    assert (after.kind, after.reason) == ("decline", "no_figure_for_date") and "April 2026" in after.sentence
+    talk.ask(answerer, "c", "75歳以上の人には資格確認書が届くの？")
+    assert talk.ask(answerer, "c", "それ以降は？").reason == "no_figure_for_date"
