@@ -9,7 +9,8 @@ Built on `Answerer.ask` and the index's ranked candidates; nothing here scores a
   that names who a figure is about ("what about hospitals?" after patients) asks the previous
   question about them, unless the previous answer already gives their figure; a
   fragment that names a subject of its own ("how many registered?" after the usage rate) gets
-  that subject, one that does not ("and 2024?") is asked again joined to the previous question.
+  that subject, one that does not ("and 2024?") is asked again joined to the previous question;
+  "and after that?" asks for a fact dated after the previous answer's last date.
   A question that stands alone is answered alone. Without a previous turn, or after the window, a fragment is answered (or
   declined) as it would be alone.
 - `Conversations` keeps the last turn per conversation key (the command line's conversation
