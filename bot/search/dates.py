@@ -22,7 +22,6 @@ _MONTHS = {name: n for n, names in enumerate(
     (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
      ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"), ("dec", "december")),
     start=1) for name in names}  # fmt: skip
-REPORTED_MONTHS = 3  # a figure dated by the day it was reported also stands for this many months before it
 _MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
 _MONTH_NAME = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _YEAR = r"(20\d\d)"
@@ -126,26 +125,11 @@ def fact_dates(fact: Fact, counting: bool = False) -> frozenset[str]:
         for text in (fig.period, fig.counts):
             if text is not None:
                 stamps += asked_dates(text.get("en"))
-        if fact.series and len(fig.as_of) == 10 and fig.unit not in ("date", "year"):
-            # a count or share of a monthly series dated by the day it was reported describes the
-            # months before it: monthly statistics reach the news one to three months after the
-            # month they count
-            stamps += _months_before(fig.as_of[:7], REPORTED_MONTHS)
         for stamp in stamps:
             keys.add(stamp[:4])
             if len(stamp) >= 7:
                 keys.add(stamp[:7])
     return frozenset(keys)
-
-
-def _months_before(month: str, count: int) -> list[str]:
-    """The `count` months before a month ("2023-12" -> "2023-11", "2023-10", ...)."""
-    year, number = int(month[:4]), int(month[5:7])
-    out = []
-    for _ in range(count):
-        year, number = (year - 1, 12) if number == 1 else (year, number - 1)
-        out.append(f"{year}-{number:02d}")
-    return out
 
 
 def holds(dates: frozenset[str], asked: Iterable[str]) -> bool:
