@@ -23,6 +23,9 @@ MAX_SPLITS = 4  # coordinators tried per question, so a long list costs a bounde
 # still names its fact when that fact leads the part's candidates by this much.
 PART_MIN_SCORE = 0.5
 PART_MARGIN = 0.01
+PARTLY_DECLINED_REASON = "partly_declined"  # the reply's reason: the storage keeps such questions in the inbox
+# declines saying what we have no figure for: a part of such a question may still be answered
+PARTLY_DECLINED = frozenset({"not_covered", "subject_not_covered", "no_figure_for_date"})
 SUBJECT_WORDS = 4  # a bare subject: at most this many words (after "please", "both" ... are taken off)
 SUBJECT_JA_CHARS = 8
 _GLUE = frozenset({"the", "a", "an", "of", "in", "for", "at", "on", "as", "by"})  # not counted in a subject's words
@@ -45,7 +48,7 @@ _BOTH = re.compile(
 )
 
 _ASKS = re.compile(
-    r"^\s*(?:what|what's|how|when|why|who|which|where|is|are|was|were|can|could|do|does|did|will|has|have|(?:until|till|since|by)\s+when)\b"
+    r"^\s*(?:(?:roughly|approximately|about|around|also|so|then|just)\s+)?(?:what|what's|how|when|why|who|which|where|is|are|was|were|can|could|do|does|did|will|has|have|(?:until|till|since|by)\s+when)\b"
     r"|何|いつ|どの|どれ|どう|なぜ|誰|いくら|か[?？]?\s*$|の[?？]?\s*$|は\s*[?？]\s*$",
     re.IGNORECASE,
 )
@@ -260,14 +263,34 @@ def facts_reply(
     return replace(parts[0], parts=tuple(parts))
 
 
+def partly_answered(answerer: Answerer, question: str, whole: Reply) -> Reply | None:
+    """A two-part question declined because one part asks for something we have no figure for
+    ("when could people start cancelling, and how many have?"): the other part's answer, with
+    the decline's sentence after it. None when no part answers on its own."""
+    if whole.kind != "decline" or whole.reason not in PARTLY_DECLINED or len(question) > answerer.max_chars:
+        return None
+    for left, right in _split_points(question):
+        if not (_asks(left) and (_asks(right) or _about_first(right))):
+            continue
+        replies = [answerer.ask(_strip_filler(part)) for part in (left, right)]
+        answered = [r for r in replies if r.kind == "answer" and r.reason in ("confident", "exact")]
+        if len(answered) == 1 and not any(r.answered for r in replies if r is not answered[0]):
+            part = answered[0]
+            joined = f"{part.sentence}{'' if part.lang == 'ja' else ' '}{whole.sentence}"
+            return replace(part, question=question, sentence=joined, reason=PARTLY_DECLINED_REASON)
+    return None
+
+
 def answer_alone(answerer: Answerer, question: str, strict: bool = False) -> Reply:
-    """A question without context: its own reply, or both facts of a two-part question."""
+    """A question without context: its own reply, both facts of a two-part question, or the
+    answer to the one part of it we have a figure for."""
     whole = answerer.ask(question, strict=strict)
     if whole.reason == "too_long":
         return whole
     pair = two_part_facts(answerer, question, whole)
     if pair is None:
-        return whole
+        partial = None if strict else partly_answered(answerer, question, whole)
+        return partial or whole
     # the question's words pick the figures shown (a year asked about, in both parts)
     joined = facts_reply(answerer, pair, whole.lang, question, reason="two_part", query_tokens=tokens(question))
     return joined or whole

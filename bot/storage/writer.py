@@ -41,6 +41,7 @@ log = logging.getLogger("bot.storage")
 
 MAX_STORED_QUESTION = 1000  # characters of a question kept; a longer one is cut
 MAX_AUDIT_DETAILS = 4000
+PARTLY_DECLINED = "partly_declined"  # a reply answering one part of a question and declining the other (bot/answer/two_part.py)
 _BATCH = 500  # writes per transaction
 _HOUSEKEEPING_SECONDS = 3600.0  # how often old rows are purged while running
 # errors caused by one write's content, not by the database: retrying cannot help
@@ -91,7 +92,7 @@ class _ReplyWrite:
                 "answered = answered + excluded.answered, suggested = suggested + excluded.suggested",
                 (day, fid, asked, answered, suggested),
             )
-        if self.kind != "answer":
+        if self.kind != "answer" or self.reason == PARTLY_DECLINED:  # the inbox shows what went unanswered
             conn.execute(
                 "INSERT INTO misses (asked_at, question, normalised, lang, kind, reason, best_fact, best_score, channel_id, asker) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (

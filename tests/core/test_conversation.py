@@ -316,3 +316,13 @@ def test_after_the_last_date_of_the_previous_answer(answerer: Answerer) -> None:
     assert (after.kind, after.reason) == ("decline", "no_figure_for_date") and "April 2026" in after.sentence
     talk.ask(answerer, "c", "75歳以上の人には資格確認書が届くの？")
     assert talk.ask(answerer, "c", "それ以降は？").reason == "no_figure_for_date"
+
+
+def test_a_part_we_have_no_figure_for_is_declined_and_the_other_answered(answerer: Answerer) -> None:
+    reply = answer_alone(answerer, "since when can people cancel the insurance registration, and roughly how many have cancelled so far?")
+    assert (reply.kind, reply.fact_ids, reply.reason) == ("answer", ("registration-cancellation",), "partly_declined")
+    assert "28 October 2024" in render_text(reply) and "no sourced figure" in reply.sentence
+    ja = answer_alone(answerer, "いつから登録を解除できるの？あと何人くらい解除したの？")
+    assert ja.fact_ids == ("registration-cancellation",) and "出典のある数字はありません" in ja.sentence
+    # a question wholly about what we have no figure for stays a decline
+    assert answer_alone(answerer, "how many people have cancelled their registration?").kind == "decline"

@@ -124,6 +124,15 @@ def test_declines_and_suggestions_go_to_the_inbox_answers_only_to_counters(make_
     assert stats.rate("answer") == pytest.approx(1 / 3)
 
 
+def test_a_partly_declined_answer_goes_to_the_inbox_too(make_storage) -> None:
+    # "since when can I cancel, and how many have?": answered in part, the rest is a miss to look at
+    storage = make_storage()
+    storage.record_reply(Reply("answer", "en", "since when, and how many cancelled?", "cancel", 0.8, reason="partly_declined"), 3, USER)
+    assert storage.flush(5)
+    (row,) = storage.misses(days=None)
+    assert (row.kind, row.reason, row.best_fact) == ("answer", "partly_declined", "cancel")
+
+
 def test_a_decline_is_stored_with_its_closest_fact(make_storage, mini_answerer: Answerer) -> None:
     storage = make_storage()
     reply = mini_answerer.ask("hospital pharmacy opening hours and parking")
