@@ -91,6 +91,13 @@ _COUNTS_UNNAMED = re.compile(
 _WHAT_IS_JA = re.compile(r"^\s*([^\s、。？?]{2,12}?)(?:って|とは|は)(?:何|なに|なん)")
 _WHAT_IS_EN = re.compile(r"^\s*what(?:'s|\s+is|\s+are)\s+(?:an?\s+|the\s+)?([a-z][a-z ]{2,40}?)\s*[?,.]*\s*$", re.IGNORECASE)
 
+# a second part asking the first part's question for someone else: "what % for themselves?",
+# "what % saw none for themselves?"
+_NAMED_AGAIN = re.compile(
+    r"^\s*(?:how\s+many|what\s*(?:%|percent(?:age)?|share|proportion))\s+(?:(?:saw|said|see|say|found)\s+(?:none|nothing|no\s+merit)\s+)?(for|at|among)\s+(.+)$",
+    re.IGNORECASE,
+)
+
 
 def is_short(question: str) -> bool:
     """Short enough to be a follow-up: a few words, twice as many when it starts like one ("and until when ...")."""
@@ -183,6 +190,21 @@ def _with_subject_of(left: str, right: str) -> str:
     return f"{right} of {named.group(1)}"
 
 
+def _restated(left: str, right: str) -> str:
+    """The first part asked again with the second part's "for X" in place of its own ("what % of
+    hospitals saw no merit for patients" + "what % for themselves?" -> "... no merit for
+    themselves"); "" when the second part names no such phrase or the first part has none."""
+    match = _NAMED_AGAIN.match(clean(right))
+    if match is None:
+        return ""
+    prep, rest = match.group(1).lower(), match.group(2).strip(" ?？.!")
+    own = list(re.finditer(rf"\b{prep}\b\s+[^,?？]*", left, re.IGNORECASE))
+    if not own or not rest:
+        return ""
+    last = own[-1]
+    return f"{left[: last.start()]}{prep} {rest}"
+
+
 def _about_first(right: str) -> bool:
     """A short second part that asks the first part's question again of a part of its subject:
     "... and how many of those were ...", "... and what % don't?". A word pointing back alone
@@ -230,15 +252,21 @@ def two_part_facts(answerer: Answerer, question: str, whole: Reply) -> tuple[str
             # two bare subjects, or two questions: not a clause that tells ("my grandma refuses
             # to get the card, she says ...") nor a list inside one question ("at hospitals and clinics")
             continue
-        if _about_first(right):
-            continue  # "... and how many of those were ...", "... and what % don't?": about the first part's subject
         first = _part_fact(answerer, left, None)
         if first is None:
             continue
-        right_in_context = _with_subject_of(left, right)
-        second = (_part_fact(answerer, right_in_context, first) if right_in_context else None) or _part_fact(
-            answerer, _with_counted_of(left, _with_dates_of(left, right)), first
-        )
+        restated = _restated(left, right)
+        if restated or _about_first(right):
+            # "... and how many of those were ...", "... and what % don't?": about the first part's
+            # subject, unless it names another beneficiary or place ("... no merit for patients,
+            # and what % for themselves?" asks the first part's question again for them)
+            alone = answerer.ask(restated) if restated else None
+            second = alone.fact_id if alone is not None and alone.kind == "answer" and alone.reason == "confident" else None
+        else:
+            right_in_context = _with_subject_of(left, right)
+            second = (_part_fact(answerer, right_in_context, first) if right_in_context else None) or _part_fact(
+                answerer, _with_counted_of(left, _with_dates_of(left, right)), first
+            )
         if second is None or second == first:
             continue
         if whole.answered and whole.fact_id not in (first, second):

@@ -219,6 +219,11 @@ def test_two_part_questions_get_both_facts(answerer: Answerer) -> None:
             "what % of hospitals use the system, and what % said patients get no merit from it?",
             {"hospitals-using-system", "no-merit-for-patients"},
         ),
+        # the first part's question asked again for someone else ("... and what share for themselves?")
+        (
+            "what share of hospitals saw no benefit for patients, and what share for the hospitals themselves?",
+            {"no-merit-for-patients", "no-merit-for-hospitals"},
+        ),
         # a bare second part is about what the first part asks about (the certificate's validity)
         ("しかくかくにんしょって何？あと有効期限は？", {"eligibility-certificate", "issuance-end-ordinance"}),
         # a subject with its month is still a bare subject; "that same month" is the first part's month
