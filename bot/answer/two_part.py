@@ -3,8 +3,10 @@ answered with both facts (`Reply.parts`).
 
 The question is split at a coordinator ("and", ",", あと, and と/や/、 when it asks for both);
 when both parts point confidently at two different facts, and the whole question does not stand
-for a third one, the reply holds both facts. Otherwise the question gets the reply it gets alone.
-Built on `Answerer.ask` and the index's ranked candidates; nothing here scores a question.
+for a third one, the reply holds both facts. A question declined because one part asks for what we
+have no figure for answers the other part and says so (`partly_answered`). Otherwise the question
+gets the reply it gets alone. Built on `Answerer.ask` and the index's ranked candidates; nothing
+here scores a question.
 """
 
 from __future__ import annotations
