@@ -74,6 +74,17 @@ async def test_a_two_part_question_is_one_message_with_an_embed_per_fact(make_gu
         assert len(result.response.embeds) == 2
 
 
+PARTLY_Q = "since when can people cancel the insurance registration, and roughly how many have cancelled so far?"
+
+
+async def test_a_question_partly_declined_answers_the_other_part(make_guild, loaded_service: KnowledgeService) -> None:
+    assert loaded_service.answerer.ask(PARTLY_Q).kind == "decline"  # the premise: as one question it is declined
+    async with make_guild() as g:
+        await g.alice.send(g.general, mention(g, PARTLY_Q))
+        (embed,) = g.bot_messages(g.general)[0].embeds
+        assert "28 October 2024" in embed.title and "no sourced figure" in embed.description
+
+
 def test_an_embed_per_fact_stays_within_the_message_limit(answerer) -> None:
     reply = answer_alone(answerer, TWO_PART_Q)
     huge = tuple(replace(part, sentence="x" * 5000, figures=part.figures * 20) for part in reply.parts)

@@ -339,6 +339,13 @@ async def test_misses_are_recorded_grouped_and_shown(tmp_path: Path) -> None:
         assert "usage-rate" in stats.description
 
 
+async def test_a_question_answered_only_in_part_reaches_the_inbox(tmp_path: Path) -> None:
+    async with mod_guild(tmp_path) as g:
+        await g.alice.slash(g.general, "ask", question="since when can people cancel the insurance registration, and roughly how many have cancelled?")
+        (row,) = g.storage.misses(days=1)
+        assert (row.kind, row.reason, row.best_fact) == ("answer", "partly_declined", "registration-cancellation")
+
+
 async def test_misses_page_through_a_long_inbox(tmp_path: Path) -> None:
     async with mod_guild(tmp_path) as g:
         now = time.time()
