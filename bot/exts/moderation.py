@@ -34,6 +34,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.answer.reply import Answerer
+from bot.answer.two_part import PARTLY_DECLINED_REASON, answer_alone
 from bot.app import CHOICE_MAX, CHOICES_MAX, CONTENT_MAX, DESCRIPTION_MAX, clip, escape_user_text
 from bot.client import SurveyBot
 from bot.knowledge.store import AddResult, QuestionStore
@@ -136,7 +137,9 @@ def _when(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _outcome(reply_kind: str, fact_id: str | None) -> str:
+def _outcome(reply_kind: str, fact_id: str | None, reason: str = "") -> str:
+    if reply_kind == "answer" and reason == PARTLY_DECLINED_REASON:
+        return f"answered in part by `{fact_id}`, the rest still declined"
     if reply_kind == "answer":
         return f"now answered by `{fact_id}`"
     return "now gets did-you-mean" if reply_kind == "suggest" else "still declined"
@@ -379,8 +382,8 @@ def _now_outcomes(answerer: Answerer, groups: list[MissGroup]) -> dict[str, str]
     """What the current knowledge does with each question: so a fixed one can be skipped."""
     out = {}
     for g in groups:
-        reply = answerer.ask(g.question)
-        out[g.question] = _outcome(reply.kind, reply.fact_id)
+        reply = answer_alone(answerer, g.question)  # as a member asking it now would get it
+        out[g.question] = _outcome(reply.kind, reply.fact_id, reply.reason)
     return out
 
 

@@ -344,6 +344,8 @@ async def test_a_question_answered_only_in_part_reaches_the_inbox(tmp_path: Path
         await g.alice.slash(g.general, "ask", question="since when can people cancel the insurance registration, and roughly how many have cancelled?")
         (row,) = g.storage.misses(days=1)
         assert (row.kind, row.reason, row.best_fact) == ("answer", "partly_declined", "registration-cancellation")
+        inbox = answer_of(await g.mod.slash(g.general, "kb misses", days=7)).embeds[0]
+        assert "answered in part by `registration-cancellation`, the rest still declined" in inbox.description
 
 
 async def test_misses_page_through_a_long_inbox(tmp_path: Path) -> None:
