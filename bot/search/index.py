@@ -124,7 +124,8 @@ class SearchIndex:
             question = without_set_aside(question)
         parts = sentences(question)
         result = self._search_all(question, limit, parts)
-        asked = " ".join(asking(parts))
+        asking_parts = asking(parts)
+        asked = " ".join(asking_parts)
         amounts = quoted_amounts(asked)
         if amounts:
             result = self._rerank.near_quoted(result, amounts)
@@ -143,7 +144,7 @@ class SearchIndex:
         result = replace(result, confidence=round(confidence(result, self.model is not None), 4), uncovered=uncovered)
         # the message, or the sentence of it that asks about a figure ("what's 73.7% about? saw it
         # in a tweet")
-        asks_percent = [p for p in asking(parts)[:MAX_ASKING] if len(parts) > 1 and asks_about_percent(p)]
+        asks_percent = [p for p in asking_parts[:MAX_ASKING] if len(parts) > 1 and asks_about_percent(p)]
         figure = next(filter(None, (asked_figure(text) for text in (question, *asks_percent) if len(text) <= 200)), None)
         if figure is None:
             return result
