@@ -25,7 +25,7 @@ _ASKS_RE = re.compile(
 
 # what a quantity question counts: the words after its cue, to the end of the sentence
 _COUNTED_RE = re.compile(
-    r"\b(?:ho?w\s+many|number\s+of|(?:percentage|percent|share|proportion)\s+of|what\s+percent(?:age)?\s+of)\s+([^.?!]*)",
+    r"(?:\b(?:ho?w\s+many|number\s+of|(?:percentage|percent|share|proportion)\s+of|what\s+percent(?:age)?\s+of)|%\s*of)\s+([^.?!]*)",
     re.IGNORECASE,
 )
 # 「何割の薬局が…」「何％の病院で…」: what is counted follows the cue, up to its particle
@@ -41,6 +41,9 @@ _SAID_RE = re.compile(
     r"\s*(?:of\s+them\s+)?(?:said|say|says|answered|answer|reported|report|responded|replied|think|thought|felt|feel|chose|picked|told)\b", re.IGNORECASE
 )
 
+
+# words of time in a counted clause that name nothing counted ("how many have done that so far")
+_NOT_COUNTED_RE = re.compile(r"\b(?:so|thus)\s+far\b|\buntil\s+now\b|\bright\s+now\b", re.IGNORECASE)
 
 # "what % of cardholders have …", 「カード持ってる人の何％」: the people a share is taken of
 _BASE_RE = re.compile(
@@ -63,7 +66,7 @@ def counted_clause(question: str) -> tuple[str, bool]:
     last (Japanese 「…患者は何人」) or its first."""
     match = _COUNTED_RE.search(question) or _COUNTED_JA_RE.search(question)
     if match:
-        return ("", False) if _SAID_RE.match(match.group(1)) else (match.group(1), False)
+        return ("", False) if _SAID_RE.match(match.group(1)) else (_NOT_COUNTED_RE.sub(" ", match.group(1)), False)
     match = _COUNTED_JA_BEFORE_RE.search(question) or _COUNTED_JA_SHARE_RE.search(question)
     return (match.group(1), True) if match else ("", False)
 

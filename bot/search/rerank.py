@@ -11,7 +11,7 @@ from dataclasses import replace
 from bot.search.approx import Amount, holds_near
 from bot.search.asking import DATE_UNITS, counted_clause
 from bot.search.dates import fact_dates, holds
-from bot.search.facts import W_KEYWORD, FactDoc
+from bot.search.facts import FactDoc
 from bot.search.result import Candidate, SearchResult
 from bot.search.typos import TypoRepair
 from bot.text.normalise import tokens
@@ -163,15 +163,18 @@ class Reranker:
         return tuple(missing)
 
     def _names(self, fact_id: str, word: str) -> bool:
-        """Whether a fact names `word` as its subject: in a phrasing or keyword, or in what one of its
-        figures counts (its `counts` and `base`). A word only its answer holds is not enough: the
-        survey's answer mentions the patient survey, but no figure of it counts patients."""
+        """Whether a fact names `word` as its subject: in a keyword, in two of its phrasings, or in
+        what one of its figures counts (its `counts` and `base`). A word only its answer holds is not
+        enough: the survey's answer mentions the patient survey, but no figure of it counts patients;
+        nor is one phrasing's context ("my cousin runs a clinic and says ...")."""
         doc = self._doc(fact_id)
-        if doc.fields.get(word, 0.0) >= W_KEYWORD:
+        if len(doc.phrasings_with.get(word, ())) >= 2:
             return True
         words = self._fact_counts.get(fact_id)
         if words is None:
-            texts = [t for f in doc.fact.figures for text in (f.counts, f.base) if text is not None for t in (text.en, text.ja)]
+            fact = doc.fact
+            texts = [t for f in fact.figures for text in (f.counts, f.base) if text is not None for t in (text.en, text.ja)]
+            texts += [k for lang in fact.keywords for k in fact.keywords[lang]]
             words = self._fact_counts[fact_id] = frozenset(tok for text in texts for tok in tokens(text))
         return word in words
 

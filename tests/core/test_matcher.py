@@ -58,6 +58,12 @@ def test_a_close_fact_holding_what_a_how_many_question_counts_ranks_first(kb: Kn
         # Japanese names what it counts before the cue, the head noun last; the survey's answer
         # mentions the patient survey, but neither its phrasings nor its figures count patients
         ("厚労省の調査に回答した患者は何人でしたか", ("患者",)),
+        # "% of" counts too; a phrasing that mentions clinics as its asker's context ("my cousin
+        # runs a clinic ...") does not make the hospital survey's facts about clinics
+        ("In the 2023 survey what % of clinics (not hospitals) used the system to view data?", ("clinic",)),
+        ("was it 63% of clinics that said no merit in the 2023 ministry survey?", ("clinic",)),
+        # "so far" names nothing counted
+        ("my grandma finally signed up for the insurance thing on her card lol. how many folks have done that so far?", ()),
     ],
 )
 def test_what_a_how_many_question_counts_must_be_named_by_the_fact(kb: KnowledgeBase, question: str, uncovered: tuple[str, ...]) -> None:
