@@ -21,7 +21,10 @@ from bot.answer.conversation import Conversations
 from bot.answer.reply import Answerer
 from tests.quality.evaluate import Report
 
-SETS = {name: Path(__file__).with_name(f"questions_{name}.yaml") for name in ("blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10")}
+SETS = {
+    name: Path(__file__).with_name(f"questions_{name}.yaml")
+    for name in ("blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10")
+}
 REPORTS: dict[str, Report] = {}
 
 
