@@ -10,7 +10,9 @@ Built on `Answerer.ask` and the index's ranked candidates; nothing here scores a
   question about them, unless the previous answer already gives their figure; a
   fragment that names a subject of its own ("how many registered?" after the usage rate) gets
   that subject, one that does not ("and 2024?") is asked again joined to the previous question;
-  "and after that?" asks for a fact dated after the previous answer's last date.
+  "and after that?" asks for a fact dated after the previous answer's last date; a breakdown of
+  the previous figure ("how many of those were health insurance?") is answered by the previous
+  answer when it gives that part, and declined otherwise.
   A question that stands alone is answered alone. Without a previous turn, or after the window, a fragment is answered (or
   declined) as it would be alone.
 - `Conversations` keeps the last turn per conversation key (the command line's conversation
@@ -57,8 +59,8 @@ _ASK_SOURCES = re.compile(
 )
 _ASK_DATES = re.compile(
     r"\bwhen\s+(?:is|was)\s+(?:that|this|it)\b(?!\s+(?:decided|announced|agreed|approved|passed|made|set|introduced|planned|changed)\b)|\bhow\s+(?:old|recent|current|up to date)\s+is\s+(?:that|this|it)\b"
-    r"|\bas\s+of\s+when\b|\bwhat\s+date\s+is\s+(?:that|this|it)\b|\bis\s+(?:that|this|it)\s+(?:current|recent|up to date)\b"
-    r"|いつの|いつ時点|何年の(?:数字|データ)|いつ現在",
+    r"|\bas\s+of\s+when\b|\bwhat\s+date\s+is\s+(?:that|this|it)\b|\bis\s+(?:that|this|it)\s+(?:the\s+)?(?:current|recent|up to date|latest|newest|most\s+recent)\b"
+    r"|いつの|いつ時点|何年の(?:数字|データ)|いつ現在|(?:それ|これ)(?:が|って|は)?最新",
     re.IGNORECASE,
 )
 # "and after that?", 「それ以降は？」: the time after the last date of the previous answer
@@ -71,13 +73,26 @@ _AFTER = re.compile(
 _ASK_REST = re.compile(
     r"^\s*(?:and\s+|but\s+|so\s+)?(?:how\s+many|what\s+share|what\s+percentage|what\s+about\s+those\s+who|who|and\s+those\s+who)\s+(?:people\s+|of\s+them\s+)?"
     r"(?:don'?t|do\s+not|didn'?t|did\s+not|haven'?t|have\s+not|aren'?t|are\s+not|isn'?t|won'?t)\b|^\s*(?:and\s+)?the\s+(?:rest|others)\s*[?？]*\s*$"
-    r"|(?:して|使って|登録して)(?:い)?ない人|残りは",
+    r"|^\s*(?:and\s+|but\s+|so\s+)?(?:what\s+about\s+)?(?:the\s+)?ones?\s+(?:that|who|which)\s+(?:don'?t|didn'?t|weren'?t|aren'?t|wasn'?t|haven'?t|do\s+not|did\s+not|were\s+not|are\s+not)\b"
+    r"|^\s*(?:and\s+|but\s+|so\s+)?(?:out\s+)?of\s+how\s+many\b|^\s*(?:out\s+of\s+)?how\s+many\s+(?:in\s+total|altogether|overall)\s*[?？]*\s*$"
+    r"|(?:して|使って|登録して)(?:い)?ない人|残りは|何(?:人|件|施設)中|母数",
     re.IGNORECASE,
 )
 # "in Japanese please", "can you say that in English?", 「日本語で」: at the end, so "usage rate in
 # Japanese hospitals" is not read as one
 _ASK_JAPANESE = re.compile(r"(?:\b(?:in|into)\s+|^\s*)japanese\s*(?:please|pls)?\s*[?？!.]*\s*$|日本語で|日本語に", re.IGNORECASE)
 _ASK_ENGLISH = re.compile(r"(?:\b(?:in|into)\s+|^\s*)english\s*(?:please|pls)?\s*[?？!.]*\s*$|英語で|英語に", re.IGNORECASE)
+
+
+# "how many of those were health insurance?": a breakdown of the previous figure, never a question of
+# its own ("how many ... health insurance" alone asks for the registrations)
+_BREAKDOWN = re.compile(
+    r"^\s*(?:and\s+|but\s+|so\s+)?(?:of\s+(?:those|them|these),?\s+how\s+many|how\s+many\s+of\s+(?:those|them|these))\b"
+    r"|^\s*(?:and\s+|but\s+|so\s+)?how\s+many\s+(?:were|was|are)\s+(?!there\b)(?!\w+ed\b)\w+"
+    r"|^\s*(?:その|それの?)うち",
+    re.IGNORECASE,
+)
+BREAKDOWN_MAX_CHARS = 80  # longer, a message starting "how many of them ..." asks a question of its own
 
 
 # who a survey figure is about: "what about hospitals?" after a question about patients asks the
@@ -250,6 +265,20 @@ def _after_follow_up(answerer: Answerer, question: str, previous: Turn, facts: l
     )
 
 
+def _breakdown(answerer: Answerer, question: str, previous: Turn, strict: bool) -> Reply:
+    """ "how many of those were health insurance?": the previous question asked again with it, which
+    the previous answer answers when it gives that part ("how many were mail?" after the patients'
+    figures by mail and online); any other fact would be a new subject, so the bot declines."""
+    combined = f"{previous.question} {question}"
+    ctx = answerer.ask(combined, strict=strict)
+    if ctx.answered and set(ctx.fact_ids) <= set(previous.fact_ids) and not any(answerer.index.lacking(question, fid) for fid in ctx.fact_ids):
+        return replace(ctx, question=question, reason=f"follow_up:{ctx.reason}")
+    if not ctx.answered:
+        return replace(ctx, question=question)
+    result = answerer.search(combined)
+    return answerer.reply_for(question, result, Decision("decline", None, 0.0, reason="subject_not_covered", closest_fact=previous.fact_ids[0]))
+
+
 def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool) -> Reply | None:
     """The reply to a follow-up read against `previous`; None when the message is not one."""
     request = _request_about_previous(question)
@@ -264,6 +293,8 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
         joined = facts_reply(answerer, previous.fact_ids, detect_lang(question), question, reason=f"follow_up_{request}", date_first=request == "dates")
         if joined is not None:
             return replace(joined, focus="" if request == "same" else request)
+    if previous.fact_ids and len(question) <= BREAKDOWN_MAX_CHARS and _BREAKDOWN.search(clean(question)):
+        return _breakdown(answerer, question, previous, strict)
     if not is_short(question):
         return None
     dated = _date_follow_up(answerer, question, previous)

@@ -286,6 +286,11 @@ class SearchIndex:
             return set(heapq.nlargest(size, rough, key=rough.__getitem__))
         return set(rough)
 
+    def lacking(self, question: str, fact_id: str) -> tuple[str, ...]:
+        """The words of what a "how many" question counts that the fact does not name ("how many
+        were health insurance?" of the fact counting every wrong link: health)."""
+        return self._rerank.lacking(question, fact_id)
+
     def exact_fact(self, norm: str) -> int | None:
         """The first fact (by position) with a phrasing whose normalised text is `norm`."""
         return self.exact.get(norm)

@@ -148,17 +148,22 @@ class Reranker:
         top = result.top
         if top is None or top.exact or result.qtype != "quantity":
             return ()
+        return self.lacking(question, top.fact_id)
+
+    def lacking(self, question: str, fact_id: str) -> tuple[str, ...]:
+        """The words of what a "how many / what share" question counts that a fact does not name
+        (`uncovered`, for any fact)."""
         clause, head_last = counted_clause(question)
         if not clause:
             return ()
-        doc = self._doc(top.fact_id)
+        doc = self._doc(fact_id)
         known = self._known(clause)
         rare = max(1, int(RARE_SHARE * len(self._docs)))
         # a rare number counts too ("how many people over 75 ..." is about an age group)
         missing = [t for t in dict.fromkeys(known) if t.startswith("#") and t not in doc.fields and len(self._postings[t]) <= rare]
         words = [t for t in known if not t.startswith("#")]
         head = words[-1 if head_last else 0] if words else None
-        if head is not None and not self._names(top.fact_id, head) and head not in missing:
+        if head is not None and not self._names(fact_id, head) and head not in missing:
             missing.insert(0, head)
         return tuple(missing)
 

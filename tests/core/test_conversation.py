@@ -331,3 +331,42 @@ def test_a_part_we_have_no_figure_for_is_declined_and_the_other_answered(answere
     assert ja.fact_ids == ("registration-cancellation",) and "出典のある数字はありません" in ja.sentence
     # a question wholly about what we have no figure for stays a decline
     assert answer_alone(answerer, "how many people have cancelled their registration?").kind == "decline"
+
+
+@pytest.mark.parametrize(
+    ("first", "fact", "follow_up", "focus"),
+    [
+        ("how many ppl registerd the card as health insurence?", "registrations", "is that the newest?", "dates"),
+        ("マイナ保険証の登録件数って今どれくらい？", "registrations", "それ最新？", "dates"),
+        (
+            "in the 2023 survey, how many hospitals use the system to look at patients' data?",
+            "hospitals-using-system",
+            "and the ones that weren't using it?",
+            "",
+        ),
+        ("in the 2023 survey, how many hospitals use the system to look at patients' data?", "hospitals-using-system", "out of how many?", ""),
+    ],
+)
+def test_a_question_about_the_previous_answer_itself_gets_it_again(answerer: Answerer, first: str, fact: str, follow_up: str, focus: str) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "a", first).fact_ids == (fact,)
+    reply = talk.ask(answerer, "a", follow_up)
+    assert reply.fact_ids == (fact,) and reply.focus == focus
+
+
+def test_a_breakdown_of_the_previous_figure_is_answered_only_when_the_answer_gives_it(answerer: Answerer) -> None:
+    talk = Conversations()
+    first = "when the government checked everything linked to My Number, how many wrong links did they find?"
+    assert talk.ask(answerer, "a", first).fact_ids == ("wrong-links-total-check",)
+    # the count holds no part for health insurance: declined, not the registrations (which
+    # "how many ... health insurance" asks for when it stands alone)
+    for fragment in ("how many were health insurance?", "how many of those were health insurance?"):
+        reply = talk.ask(answerer, "a", fragment)
+        assert not reply.answered, fragment
+        assert answerer.ask(fragment).fact_ids == ("registrations",)
+    # the patients' figures give mail and online
+    assert talk.ask(answerer, "b", "what % of patients said the card had no merit?").fact_ids == ("patients-no-merit",)
+    assert talk.ask(answerer, "b", "how many of them were mail?").fact_ids == ("patients-no-merit",)
+    # a question of its own that starts the same way is not a breakdown
+    assert talk.ask(answerer, "c", first).answered
+    assert talk.ask(answerer, "c", "how many were registered as health insurance cards?").fact_ids == ("registrations",)
