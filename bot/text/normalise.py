@@ -41,7 +41,7 @@ _EN_REPLACEMENT = {f"r{i}": replacement for i, (_p, replacement) in enumerate(_L
 # rule none of whose texts occurs is skipped without running its regex over the text.
 _JA_RULES = [(tuple(texts), re.compile("|".join(map(re.escape, texts))), replacement) for texts, replacement in _LISTS["japanese_rules"]]
 _JA_RULE_TEXTS = re.compile("|".join(re.escape(text) for texts, _pattern, _replacement in _JA_RULES for text in texts))  # any rule's text
-_JA_STOP_UNIGRAMS = frozenset("何今誰私僕俺皆方事物的等")
+_JA_STOP_UNIGRAMS = frozenset("何今誰私僕俺皆方事物的等言")  # "what", "now", "who", "I", ..., "say"
 _SUFFIXES = ("ational", "ations", "ation", "ingly", "ings", "ing", "ies", "ied", "edly", "ed", "es", "s", "ly")
 
 _DROP_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Mn", "Me"}
