@@ -27,6 +27,9 @@ _WORD_RE = re.compile(r"[a-z]{3,}|[\u3400-\u9fff\u30a0-\u30ff]{2,}")
 _AGE_RE = re.compile(r"\s*(?:歳|才|\+|years?\s+old|yo\b|and\s+over|or\s+older|s\b)", re.IGNORECASE)
 # the question asks for another number, with this one as context ("of the 892 hospitals, what
 # share ...", 「８９２の病院のうち何％？」), unless it also asks what the number is
+# a number with a counter ("１２桁の番号", "１台いくら") describes what the question is about; it asks
+# what the number is only in so many words (「１２桁って何の数字？」)
+_COUNTER_RE = re.compile(r"\s*(?:桁|台|枚|回|個|本|か所|ヶ所|カ所)")
 _OTHER_NUMBER_RE = re.compile(r"何[％%割人件]|なんぱーせんと|\bhow\s+many\b|\bwhat\s+(?:percent(?:age)?|share|proportion)\b", re.IGNORECASE)
 _WHAT_FIGURE_RE = re.compile(r"何の|なんの|って何|とは|\bmean\b|\bstand\s+for\b|\bcome\s+from\b|\brefer", re.IGNORECASE)
 _ABOVE = frozenset({"over", "more_than", "at_least"})  # qualifiers of a figure rounded down
@@ -76,7 +79,8 @@ def asked_figure(question: str) -> tuple[str, str] | None:
         return None
     if not _CUE_RE.search(rest) and len(_WORD_RE.findall(rest)) > 2:
         return None
-    if _OTHER_NUMBER_RE.search(rest) and not _WHAT_FIGURE_RE.search(rest):
+    counted = _COUNTER_RE.match(text, numbers[0][3]) and _WORD_RE.search(rest)  # "１２桁？" alone asks what it is
+    if (_OTHER_NUMBER_RE.search(rest) or counted) and not _WHAT_FIGURE_RE.search(rest):
         return None
     return typed, figure_key(value)
 

@@ -133,6 +133,9 @@ def test_completion_offers_phrasings_for_a_half_typed_question(kb: KnowledgeBase
         ("where does 42.7 percent come from?", "no-merit-for-hospitals"),
         # "figure" says nothing of a subject
         ("what's the 29.6% figure for hospitals in that survey?", "hospitals-using-system"),
+        # a number with a counter, alone or asked about in so many words
+        ("12桁？", "my-number-digits"),
+        ("１２桁って何の数字？", "my-number-digits"),
     ],
 )
 def test_figure_questions_get_the_fact_holding_the_figure(answerer: Answerer, question: str, fact_id: str) -> None:
@@ -156,6 +159,9 @@ def test_an_unknown_figure_is_declined_saying_so(answerer: Answerer) -> None:
         "７５歳以上のじいちゃんばあちゃんには何が届くの？",  # an age, not a figure
         "８９２の病院のうち、使ってないのは何％？",  # asks for another number, 892 is context
         "of the 892 hospitals, how many look at patient data?",
+        # a number with a counter describes what is asked about
+        "１２桁の番号って外国人にもふられてるの？",
+        "マイナ保険証の読み取り機って１台いくらするん？",
     ],
 )
 def test_a_number_that_is_context_is_not_a_figure_question(answerer: Answerer, question: str) -> None:
