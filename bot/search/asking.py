@@ -19,7 +19,7 @@ _SENTENCE_RE = re.compile(
 _ASKS_RE = re.compile(
     r"[?？][\W_]*$|^\s*(?:what|how|when|why|who|which|where|is|are|was|were|can|could|do|does|did|will|would|should|has|have)\b"
     r"|(?:か|の|かな|って)\s*$"
-    r"|\b(?:tell\s+me|explain|give\s+me|show\s+me)\b|(?:教えて|おしえて|知りたい|しりたい)",
+    r"|\b(?:tell\s+me|explain|give\s+me|show\s+me|wants?\s+to\s+know|wondering)\b|(?:教えて|おしえて|知りたい|しりたい)",
     re.IGNORECASE,
 )
 

@@ -49,7 +49,18 @@ def test_off_topic_is_declined_with_what_the_bot_knows(answerer: Answerer) -> No
 
 
 def test_no_figure_for_a_near_topic_question(answerer: Answerer) -> None:
-    for question in ("What is the usage rate at dental clinics?", "How much does the card cost?", "マイナンバーカードの手数料はいくら？"):
+    for question in (
+        "What is the usage rate at dental clinics?",
+        "How much does the card cost?",
+        "マイナンバーカードの手数料はいくら？",
+        "is the usage rate higher for men or women?",
+        "マイナ保険証のデータって警察も見れるん？",
+        "is my employer able to see my medical data once it's linked?",
+        "when is the next-gen my number card coming out?",
+        "is there any data on how long a card check takes at reception?",
+        # "wants to know" asks, so the subject it names counts
+        "my boss wants to know how much money the govt paid hospitals as subsidies to install the readers. any figure?",
+    ):
         reply = answerer.ask(question)
         assert reply.kind == "decline", question
         assert reply.reason == "not_covered"
