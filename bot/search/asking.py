@@ -36,9 +36,13 @@ _COUNTED_JA_BEFORE_RE = re.compile(r"([^\s、。？?!！]+?)(?:は|って|が)(?
 # 「病院の何割が…」: a share of whom is counted, named before the cue
 _COUNTED_JA_SHARE_RE = re.compile(r"([^\s、。？?!！]{1,12}?)の(?:うち)?(?:何|なん)\s*(?:割|％|%|パーセント)(?:が|は|くらい|ぐらい|程度)")
 
-# "how many said …", "how many answered …": the clause names what they said, not who is counted
+# "how many said …", "how many answered …": the clause names what they said, not who is counted;
+# "how many people who …" counts people, whoever they are
 _SAID_RE = re.compile(
-    r"\s*(?:of\s+them\s+)?(?:said|say|says|answered|answer|reported|report|responded|replied|think|thought|felt|feel|chose|picked|told)\b", re.IGNORECASE
+    r"\s*(?:of\s+(?:them|those|these)\s+(?:places\s+|ones\s+)?)?(?:said|say|says|answered|answer|reported|report|responded|replied|think|thought|felt|feel|chose|picked|told"
+    r"|reckon(?:ed|s)?|believe[ds]?|claim(?:ed|s)?|consider(?:ed|s)?|agree[ds]?|stated?|indicated?|mention(?:ed|s)?|complain(?:ed|s)?)\b"
+    r"|\s*(?:of\s+)?(?:the\s+)?(?:folks|people|persons|ones|those|respondents)\s+(?:who|that)\b",
+    re.IGNORECASE,
 )
 
 

@@ -240,6 +240,10 @@ def test_a_subject_set_aside_is_not_what_is_asked(answerer: Answerer, question: 
 def test_how_many_said_counts_who_said_it_not_what_they_said() -> None:
     assert counted_clause("of the hospitals, how many said the system brought them nothing?") == ("", False)
     assert counted_clause("how many clinics were surveyed?") == ("clinics were surveyed", False)
+    # other words for saying so, and people counted whoever they are
+    assert counted_clause("among medical centres using it, how many reckon it does nothing for patients?") == ("", False)
+    assert counted_clause("how many folks who filled in the paper questionnaire felt it was pointless?") == ("", False)
+    assert counted_clause("how many of those places said it helped them notice the same drug twice?") == ("", False)
 
 
 @pytest.mark.parametrize(
