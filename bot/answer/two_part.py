@@ -49,8 +49,9 @@ _BOTH = re.compile(
     re.IGNORECASE,
 )
 
+_TOPIC_FIRST = re.compile(r"^\s*(?:[^\s:：?？]+\s+){0,2}[^\s:：?？]+\s*[:：]\s*")  # "eligibility certificate: ...", a few words
 _ASKS = re.compile(
-    r"^\s*(?:(?:roughly|approximately|about|around|also|so|then|just)\s+)?(?:what|what's|how|when|why|who|which|where|is|are|was|were|can|could|do|does|did|will|has|have|(?:until|till|since|by)\s+when)\b"
+    r"^\s*(?:(?:roughly|approximately|about|around|also|so|then|just)\s+)?(?:what|what's|whats|how|when|why|who|which|where|is|are|was|were|can|could|do|does|did|will|has|have|(?:until|till|since|by)\s+when)\b"
     r"|何|いつ|どの|どれ|どう|なぜ|誰|いくら|か[?？]?\s*$|の[?？]?\s*$|は\s*[?？]\s*$",
     re.IGNORECASE,
 )
@@ -89,9 +90,12 @@ _COUNTS_UNNAMED = re.compile(
     re.IGNORECASE,
 )
 
+# "... and what % of those ...": the first part's counted people, pointed at
+_COUNTS_POINTED = re.compile(r"^\s*(what\s*(?:%|percent(?:age)?|share|proportion)\s+of|how\s+many\s+of)\s+(?:those|them|these)\b", re.IGNORECASE)
+
 # a first part asking what one thing is: 「資格確認書って何？」, "what's an eligibility certificate?"
 _WHAT_IS_JA = re.compile(r"^\s*([^\s、。？?]{2,12}?)(?:って|とは|は)(?:何|なに|なん)")
-_WHAT_IS_EN = re.compile(r"^\s*what(?:'s|\s+is|\s+are)\s+(?:an?\s+|the\s+)?([a-z][a-z ]{2,40}?)\s*[?,.]*\s*$", re.IGNORECASE)
+_WHAT_IS_EN = re.compile(r"^\s*what(?:'s|s|\s+is|\s+are)\s+(?:an?\s+|the\s+)?([a-z][a-z ]{2,40}?)\s*[?,.]*\s*$", re.IGNORECASE)
 
 # a second part asking the first part's question for someone else: "what % for themselves?",
 # "what % saw none for themselves?"
@@ -153,8 +157,10 @@ def _is_subject(part: str, both: int = 1) -> bool:
 
 
 def _asks(part: str) -> bool:
-    """A part that asks something: it starts with a question word (or holds one, in Japanese)."""
-    return bool(_ASKS.search(clean(part)))
+    """A part that asks something: it starts with a question word (or holds one, in Japanese),
+    after the topic it names first, if any ("eligibility certificate: who gets one")."""
+    text = clean(part)
+    return bool(_ASKS.search(text) or _ASKS.search(_TOPIC_FIRST.sub("", text, count=1)))
 
 
 def _with_dates_of(left: str, right: str) -> str:
@@ -171,11 +177,14 @@ def _with_dates_of(left: str, right: str) -> str:
 
 
 def _with_counted_of(left: str, right: str) -> str:
-    """The second part with the first part's counted people in it ("... and what % said X" after
-    "what % of hospitals ..." asks "what % of hospitals said X")."""
+    """The second part with the first part's counted people in it ("... and what % said X", "... and
+    what % of those said X" after "what % of hospitals ..." ask "what % of hospitals said X")."""
     counted = _COUNTED.search(left)
     if counted is None:
         return right
+    pointed = _COUNTS_POINTED.sub(lambda m: f"{m.group(1)} {counted.group(1)}", right, count=1)
+    if pointed != right:
+        return pointed
     if counted.group(0).lower().startswith("how"):
         return _COUNTS_UNNAMED.sub(lambda m: f"{m.group(1)} {counted.group(1)}", right, count=1)
     return _COUNTS_UNNAMED.sub(lambda m: f"{m.group(1)} of {counted.group(1)}", right, count=1)

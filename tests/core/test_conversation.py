@@ -228,6 +228,10 @@ def test_two_part_questions_get_both_facts(answerer: Answerer) -> None:
         ("しかくかくにんしょって何？あと有効期限は？", {"eligibility-certificate", "issuance-end-ordinance"}),
         # a subject with its month is still a bare subject; "that same month" is the first part's month
         ("the number of registrations in September 2025, and the usage rate that same month?", {"registrations", "usage-rate"}),
+        # "what % of those" counts the first part's hospitals
+        ("what % of hospitals use the system and what % of those see no merit for patients", {"hospitals-using-system", "no-merit-for-patients"}),
+        # a topic named first, then what is asked of it
+        ("eligibility certificate: who gets one and how long is it valid?", {"eligibility-certificate", "issuance-end-ordinance"}),
     ],
 )
 def test_two_part_questions_in_other_shapes(answerer: Answerer, question: str, facts: set[str]) -> None:
