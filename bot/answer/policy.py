@@ -3,7 +3,8 @@
 Kept apart from scoring so each can be tested and tuned on its own. The rule:
 - answer when the question is one of a fact's phrasings exactly, or when the matcher's
   confidence (the estimated probability that its top fact is right) reaches `answer`, enough of
-  the question is known to the knowledge base, and the fact holds a figure of the kind asked;
+  the question is known to the knowledge base (`min_known_share`, less when the confidence is
+  high: a chatty message's other words are unknown), and the fact holds a figure of the kind asked;
 - suggest ("did you mean") the two best facts when they are genuinely close (the runner-up
   within `ambiguous_lead` of the best, both plausible), or the best alone when the confidence
   is at least `suggest`, it is plausible (`plausible`) and at least half the question is known;
@@ -34,6 +35,8 @@ class Thresholds:
     ambiguous_lead: float = 0.02  # the runner-up this close (in score) to the best: ambiguous
     plausible: float = 0.35  # score a fact needs to be offered at all (both, for an ambiguous pair)
     min_known_share: float = 0.70  # below: never answer (at most suggest)
+    sure: float = 0.85  # from this confidence on, a chatty message whose other words are unknown ...
+    min_sure_share: float = 0.50  # ... is answered when this share of it is known
     min_suggest_share: float = 0.50  # below: not even a "did you mean" (most of the question is unknown)
     max_suggestions: int = 2
     min_exact_words: int = 1  # words spelled as in the knowledge base; a typo repair alone never answers
@@ -49,6 +52,7 @@ class Thresholds:
             suggest=self.suggest + 0.3,
             plausible=self.plausible + 0.15,
             min_known_share=self.min_known_share + 0.1,
+            min_sure_share=self.min_known_share + 0.1,  # unprompted, a confident guess is not enough
             min_suggest_share=self.min_suggest_share + 0.1,
             min_exact_words=2,
             figure_questions=False,
@@ -118,7 +122,8 @@ def decide(result: SearchResult, t: Thresholds = Thresholds(), facts: dict[str, 
     fact = facts.get(top.fact_id) if facts else None
     conf = result.confidence
     ambiguous = runner is not None and lead < t.ambiguous_lead and runner.score >= t.plausible
-    if conf >= t.answer and not ambiguous and result.known_share >= t.min_known_share and _enough_words(result, t):
+    known_enough = result.known_share >= (t.min_known_share if conf < t.sure else t.min_sure_share)
+    if conf >= t.answer and not ambiguous and known_enough and _enough_words(result, t):
         if fits(fact, result.qtype):
             return Decision("answer", top.fact_id, top.score, reason="confident", closest_fact=top.fact_id, confidence=conf)
         # the words match but the fact holds no figure of the kind asked for ("how many

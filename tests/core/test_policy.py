@@ -26,7 +26,10 @@ def result(
         (result(0.7, 0.69, conf=0.1), "decline", "no_match"),  # close, but neither is likely
         (result(0.3, 0.29, conf=0.9), "answer", "confident"),  # close but the runner-up is not plausible
         (result(0.5, 0.2, conf=0.29), "decline", "no_match"),
-        (result(0.9, 0.3, conf=0.95, known=0.5), "suggest", "unsure"),  # half the question is unknown
+        (result(0.9, 0.3, conf=0.8, known=0.5), "suggest", "unsure"),  # half the question is unknown
+        # very confident, half known (a chatty message's other words): answered, not below half
+        (result(0.9, 0.3, conf=0.95, known=0.5), "answer", "confident"),
+        (result(0.9, 0.3, conf=0.95, known=0.45), "decline", "no_match"),
         (result(0.9, 0.3, conf=0.95, known=0.4), "decline", "no_match"),  # most of it is unknown
         (result(0.3, conf=0.5), "decline", "no_match"),  # unsure, and the fact is not even plausible
         (result(0.9, 0.3, conf=0.95, gaps=("pharmacies",)), "decline", "not_covered"),
@@ -79,6 +82,9 @@ def test_stricter_thresholds_are_stricter() -> None:
     assert strict.min_exact_words == 2 > T.min_exact_words
     assert decide(result(0.7, 0.3, conf=0.7), T).kind == "answer"
     assert decide(result(0.7, 0.3, conf=0.7), strict).kind != "answer"
+    # unprompted, a confident guess at a message half of which is unknown is not answered
+    assert decide(result(0.9, 0.3, conf=0.97, known=0.6), T).kind == "answer"
+    assert decide(result(0.9, 0.3, conf=0.97, known=0.6), strict).kind != "answer"
 
 
 def test_figure_questions_are_not_answered_unprompted() -> None:
