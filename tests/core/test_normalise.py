@@ -64,6 +64,9 @@ def test_negation_kept() -> None:
 def test_japanese_bigrams_without_particles_or_question_phrases() -> None:
     assert tokens("利用率を教えてください") == ("利用", "用率")
     assert tokens("マイナ保険証") == ("マイ", "イナ", "保険", "険証")
+    # Kansai negatives read as the standard ones
+    assert tokens("登録してへん人は？") == tokens("登録してない人は？")
+    assert tokens("使えへんの？") == tokens("使えないの？")
     # "said" (言った, 言うてた) is no subject, as "said" is not in English
     assert tokens("病院の何割が患者にメリットない言うてたん？") == ("病院", "患者", "メリ", "リッ", "ット")
 
