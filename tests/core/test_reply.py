@@ -58,6 +58,7 @@ def test_no_figure_for_a_near_topic_question(answerer: Answerer) -> None:
         "is my employer able to see my medical data once it's linked?",
         "when is the next-gen my number card coming out?",
         "is there any data on how long a card check takes at reception?",
+        "is there a charge to get the card?",
         # "wants to know" asks, so the subject it names counts
         "my boss wants to know how much money the govt paid hospitals as subsidies to install the readers. any figure?",
     ):
@@ -75,6 +76,9 @@ def test_a_declared_subjects_word_in_another_sense_is_not_that_subject(answerer:
         reply = answerer.ask(question)
         assert (reply.kind, reply.fact_id) == ("answer", fact), question
     assert answerer.ask("How many people have lost their My Number card?").fact_id is None
+    # to "charge" a patient the normal copay is not a fee for the card
+    assert answerer.search("people show up with expired cards. can we still charge them the normal copay? till when?").gaps == ()
+    assert answerer.search("is there a charge to get the card?").gaps == ("card-costs",)
 
 
 def test_bad_input_declines_cleanly(answerer: Answerer) -> None:
