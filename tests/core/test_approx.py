@@ -40,7 +40,7 @@ def test_a_fact_holds_a_figure_near_the_quoted_one(kb: KnowledgeBase) -> None:
 
 
 def test_half_raises_the_fact_holding_about_half(answerer: Answerer) -> None:
-    question = "病院の半分がメリットないって言ってるってマジ？"
+    question = "病院の半分がメリットを感じてないってマジ？"
     plain = {c.fact_id: c.score for c in answerer.index._search_all(question, 5).candidates}
     ranked = {c.fact_id: c.score for c in answerer.search(question).candidates}
     assert plain["no-merit-for-hospitals"] > plain["no-merit-for-patients"]  # the words alone lean to the 42%
