@@ -19,7 +19,9 @@ _SENTENCE_RE = re.compile(
 _ASKS_RE = re.compile(
     r"[?？][\W_]*$|^\s*(?:what|how|when|why|who|which|where|is|are|was|were|can|could|do|does|did|will|would|should|has|have)\b"
     r"|(?:か|の|かな|って)\s*$"
-    r"|\b(?:tell\s+me|explain|give\s+me|show\s+me|wants?\s+to\s+know|wondering)\b|(?:教えて|おしえて|知りたい|しりたい)",
+    r"|\b(?:tell\s+me|explain|give\s+me|show\s+me|wants?\s+to\s+know|wondering)\b|(?:教えて|おしえて|知りたい|しりたい)"
+    r"|\b(?:i|we)\s+(?:just\s+|really\s+|only\s+)?(?:need|want|wanna|would\s+like)\b|\blooking\s+for\b"
+    r"|\b(?:can|could|would)\s+(?:you|u|someone|somebody|anyone)\b|\b(?:does|do)\s+(?:anyone|anybody)\b",
     re.IGNORECASE,
 )
 
@@ -81,10 +83,22 @@ def sentences(message: str) -> list[str]:
 
 
 def asking(parts: list[str]) -> list[str]:
-    """The sentences of a message that ask something, and its last one: a statement such as
-    "I don't have a My Number card" or "I moved here in 2022" is context, not the question."""
-    return [p for i, p in enumerate(parts) if i == len(parts) - 1 or _ASKS_RE.search(p)]
+    """The sentences of a message that ask something, and its last one unless it only thanks
+    ("thank u bot ily") after one that asks: a statement such as "I don't have a My Number card"
+    or "I moved here in 2022" is context, not the question."""
+    asks = [i for i, p in enumerate(parts) if _ASKS_RE.search(p) or (i and parts[i - 1].rstrip().endswith((":", "：")) and _ASKS_RE.search(parts[i - 1]))]
+    last = len(parts) - 1
+    if last >= 0 and last not in asks and not (asks and _THANKS_RE.match(parts[last])):
+        asks.append(last)
+    return [parts[i] for i in asks]
 
+
+# a sentence that only thanks or signs off
+_THANKS_RE = re.compile(
+    r"^[\W_]*(?:(?:thanks?|thank\s*(?:you|u)|thx|ty|tysm|ily|lol|lmao|pls|please|cheers|appreciate\s+it|in\s+advance|so\s+much|a\s+lot|bot|all|guys|everyone"
+    r"|ありがとう(?:ございます)?|よろしく(?:お願いします)?|お願いします)[\W_]*)+$",
+    re.IGNORECASE,
+)
 
 # a question asking for a share ("what share", "%", 何割, 利用率)
 _SHARE_RE = re.compile(

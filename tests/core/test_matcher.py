@@ -265,5 +265,11 @@ def test_a_request_is_an_asking_sentence(answerer: Answerer) -> None:
     # 「…を教えてください。」 asks as much as a question mark does: its subject we have no figure for
     # (how to apply for the card) is read for a decline
     assert asking(["マイナンバーカードの申請方法を教えてください。", "必要な書類は何ですか？"])[0].startswith("マイナンバーカード")
+    # "I need …", "could someone …" ask; a closing thanks is not the question; what follows
+    # "I need one number:" is what is asked
+    assert asking(["sup.", "i need the latest registrations number.", "thank u bot ily"]) == ["i need the latest registrations number."]
+    assert asking(["Could someone give me that number?", "Thank you so much!"]) == ["Could someone give me that number?"]
+    assert asking(["I just need ONE number for my slide lol:", "% of cardholders who registered it, latest you have."])[1].startswith("%")
+    assert asking(["I moved here in 2022.", "thanks"]) == ["thanks"]  # nothing else asks: the last sentence
     reply = answerer.ask("マイナンバーカードの申請の仕方を教えてください。持っていく書類は何ですか？")
     assert (reply.kind, reply.reason) == ("decline", "not_covered")
