@@ -258,3 +258,20 @@ def test_figure_holders_are_taken_over_only_for_the_same_figures(kb: KnowledgeBa
     facts[figured] = facts[figured].replace(figures=(replace(first, value=first.value + 12.5), *facts[figured].figures[1:]))
     again = SearchIndex(_with_facts(kb, facts), previous=base)
     assert again._figures is not base._figures and again._figures == SearchIndex(_with_facts(kb, facts))._figures
+
+
+def test_the_dense_and_the_by_column_centroids_give_the_same_similarities(kb) -> None:  # type: ignore[no-untyped-def]
+    index = SearchIndex(kb)
+    model = index.model
+    assert model is not None and model._dense is not None  # the shipped model is small enough to keep dense
+    positions = list(range(len(index.docs)))
+    dense = model._dense
+    for question in EXTRA_QUESTIONS:
+        norm, toks = analyse_question(question)
+        model._dense = dense
+        quick = model.similarity(norm, toks, positions)
+        model._dense = None
+        by_column = model.similarity(norm, toks, positions)
+        assert quick == pytest.approx(by_column, abs=1e-12), question
+        assert max(quick) > 0 or question.startswith("zebra")
+    model._dense = dense
