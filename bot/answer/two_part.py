@@ -100,7 +100,7 @@ _WHAT_IS_EN = re.compile(r"^\s*what(?:'s|s|\s+is|\s+are)\s+(?:an?\s+|the\s+)?([a
 # a second part asking the first part's question for someone else: "what % for themselves?",
 # "what % saw none for themselves?"
 _NAMED_AGAIN = re.compile(
-    r"^\s*(?:how\s+many|what\s*(?:%|percent(?:age)?|share|proportion))\s+(?:(?:saw|said|see|say|found)\s+(?:none|nothing|no\s+merit)\s+)?(for|at|among)\s+(.+)$",
+    r"^\s*(?:(?:how\s+many|what\s*(?:%|percent(?:age)?|share|proportion))\s+(?:(?:saw|said|see|say|found)\s+(?:none|nothing|no\s+merit)\s+)?)?(for|at|among)\s+(.+)$",
     re.IGNORECASE,
 )
 
@@ -259,7 +259,7 @@ def two_part_facts(answerer: Answerer, question: str, whole: Reply) -> tuple[str
     both = 3 if _JA_LIST.search(question) else 2 if _JA_ASKS_BOTH.search(question) else 1
     for left, right in _split_points(question):
         subjects = all(_is_subject(_strip_filler(p), both) for p in (left, right))
-        if not subjects and not (_asks(left) and _asks(right)):
+        if not subjects and not (_asks(left) and (_asks(right) or _NAMED_AGAIN.match(clean(right)))):
             # two bare subjects, or two questions: not a clause that tells ("my grandma refuses
             # to get the card, she says ...") nor a list inside one question ("at hospitals and clinics")
             continue

@@ -18,7 +18,7 @@ from bot.text.normalise import clean
 _MULTIPLIERS = {"million": 1e6, "m": 1e6, "billion": 1e9, "万": 1e4, "億": 1e8, "千": 1e3, "thousand": 1e3}
 _NUMBER_RE = re.compile(r"(?<![\d.])(\d+(?:,\d{3})*(?:\.\d+)?)\s*(%|percent|パーセント|million|billion|thousand|m\b|万|億|千)?", re.IGNORECASE)
 _CUE_RE = re.compile(
-    r"\bwhat(?:'s|\s+is|\s+does|\s+was)\b|\bwhere\s+(?:does|did|is)\b.*\bfrom\b|\bcome\s+from\b|\bmean\b|\bstand\s+for\b|\bor\b"
+    r"\bwhat(?:'s|\s+is|\s+does|\s+was)\b|\bwhere\s+(?:does|did|is)\b.*\bfrom\b|\bcome\s+from\b|\bmeans?\b|\bstand\s+for\b|\bor\b"
     r"|何の数字|なんの数字|何の数|って何|とは|何を表|どこから",
     re.IGNORECASE,
 )
@@ -31,7 +31,7 @@ _AGE_RE = re.compile(r"\s*(?:歳|才|\+|years?\s+old|yo\b|and\s+over|or\s+older|
 # what the number is only in so many words (「１２桁って何の数字？」)
 _COUNTER_RE = re.compile(r"\s*(?:桁|台|枚|回|個|本|か所|ヶ所|カ所)")
 _OTHER_NUMBER_RE = re.compile(r"何[％%割人件]|なんぱーせんと|\bhow\s+many\b|\bwhat\s+(?:percent(?:age)?|share|proportion)\b", re.IGNORECASE)
-_WHAT_FIGURE_RE = re.compile(r"何の|なんの|って何|とは|\bmean\b|\bstand\s+for\b|\bcome\s+from\b|\brefer", re.IGNORECASE)
+_WHAT_FIGURE_RE = re.compile(r"何の|なんの|って何|とは|\bmeans?\b|\bstand\s+for\b|\bcome\s+from\b|\brefer", re.IGNORECASE)
 _ABOVE = frozenset({"over", "more_than", "at_least"})  # qualifiers of a figure rounded down
 _FIGURE_WORDS_RE = re.compile(r"\b(?:figure|number|stat|statistic)s?\b", re.IGNORECASE)  # say nothing of a subject
 # a sentence of a longer message that asks what a percentage is ("what's 73.7% about?", 「６０．１％って何？」)

@@ -232,6 +232,8 @@ def test_two_part_questions_get_both_facts(answerer: Answerer) -> None:
         ("what % of hospitals use the system and what % of those see no merit for patients", {"hospitals-using-system", "no-merit-for-patients"}),
         # と followed by a comma after a date's noun (日) lists two as well
         ("新規発行停止日と、既存の保険証が使える最終日を教えて", {"issuance-stopped", "old-certificate-expiry"}),
+        # a bare "for X?" asks the first part's question again for X
+        ("what did hospitals say about merit for patients, and for themselves?", {"no-merit-for-patients", "no-merit-for-hospitals"}),
         # a topic named first, then what is asked of it
         ("eligibility certificate: who gets one and how long is it valid?", {"eligibility-certificate", "issuance-end-ordinance"}),
     ],

@@ -135,6 +135,7 @@ def test_completion_offers_phrasings_for_a_half_typed_question(kb: KnowledgeBase
         ("what's the 29.6% figure for hospitals in that survey?", "hospitals-using-system"),
         # a number with a counter, alone or asked about in so many words
         ("12桁？", "my-number-digits"),
+        ("87.8% means what exactly", "registrations"),
         ("１２桁って何の数字？", "my-number-digits"),
     ],
 )

@@ -64,6 +64,8 @@ def test_negation_kept() -> None:
 def test_japanese_bigrams_without_particles_or_question_phrases() -> None:
     assert tokens("利用率を教えてください") == ("利用", "用率")
     assert tokens("マイナ保険証") == ("マイ", "イナ", "保険", "険証")
+    # 保健所 (a public health centre) typed for 保険証 after マイナ
+    assert tokens("まいな保健所の利用率") == tokens("マイナ保険証の利用率")
     # Kansai negatives read as the standard ones
     assert tokens("登録してへん人は？") == tokens("登録してない人は？")
     assert tokens("使えへんの？") == tokens("使えないの？")
