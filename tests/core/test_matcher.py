@@ -260,6 +260,9 @@ def test_a_share_of_some_people_is_not_the_count_of_them(answerer: Answerer, que
     assert (reply.kind, reply.fact_id) == ("answer", "registrations")
     assert share_base("what % of cardholders have registered it?") == "cardholders"
     assert share_base("カード持ってる人のうち何割？") == "カード持ってる人"
+    # a negative verb ends the people named, as the positive one does
+    assert share_base("what % of hospitals weren't using it in that 2023 survey?") == "hospitals"
+    assert answerer.ask("what % of hospitals weren't using it in that 2023 survey?").fact_id == "hospitals-using-system"
 
 
 def test_a_request_is_an_asking_sentence(answerer: Answerer) -> None:
