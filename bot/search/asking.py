@@ -77,9 +77,17 @@ def counted_clause(question: str) -> tuple[str, bool]:
     return (match.group(1), True) if match else ("", False)
 
 
-def sentences(message: str) -> list[str]:
-    """A message's sentences, blank ones dropped."""
-    return [p for p in _SENTENCE_RE.split(message) if p.strip()]
+# 「…って言ってたんだけど、…の利用率って今どのくらい？」: the clause before けど is context
+_CONTEXT_CLAUSE_RE = re.compile(r"(?<=けど[、,])|(?<=けれど[、,])|(?<=けども[、,])")
+
+
+def sentences(message: str, clauses: bool = False) -> list[str]:
+    """A message's sentences, blank ones dropped; with `clauses`, a Japanese sentence is also
+    split after a context clause ending in けど."""
+    parts = [p for p in _SENTENCE_RE.split(message) if p.strip()]
+    if clauses:
+        parts = [c for p in parts for c in _CONTEXT_CLAUSE_RE.split(p) if c.strip()]
+    return parts
 
 
 def asking(parts: list[str]) -> list[str]:

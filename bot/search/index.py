@@ -122,7 +122,7 @@ class SearchIndex:
         sets a subject aside (", not for patients") is left out, unless a phrasing says it so."""
         if analyse_question(question)[0] not in self.exact:
             question = without_set_aside(question)
-        parts = sentences(question)
+        parts = sentences(question, clauses=True)
         result = self._search_all(question, limit, parts)
         asking_parts = asking(parts)
         asked = " ".join(asking_parts)
@@ -160,7 +160,7 @@ class SearchIndex:
     def _search_all(self, question: str, limit: int, parts: list[str] | None = None) -> SearchResult:
         """The whole message scored, then each of its asking sentences against the facts the whole
         message ranked best (`parts`: its sentences, when the caller has them already)."""
-        parts = sentences(question) if parts is None else parts
+        parts = sentences(question, clauses=True) if parts is None else parts
         asked = asking(parts)
         whole = len(parts) < 2  # one sentence; the gaps and question type of several are read below
         full = self._search_one(question, max(limit, SENTENCE_POOL), whole=whole, shortlist=SHORTLIST if whole else LONG_SHORTLIST)
@@ -173,7 +173,9 @@ class SearchIndex:
         merged: dict[str, Candidate] = {c.fact_id: c for c in full.candidates}
         # a subject we have no figure for counts only where it is asked about ("my elderly
         # father ... will he get some other document?" is not a question about age groups)
-        gaps = tuple(dict.fromkeys(g for p in asked for g in self.gaps_in(analyse_question(p)[0])))
+        # (a context clause ending in けど counts with its sentence: 「56.5%って記事見たんだけど、…」)
+        gap_parts = asked if len(parts) == len(whole_sentences := sentences(question)) else asking(whole_sentences)
+        gaps = tuple(dict.fromkeys(g for p in gap_parts for g in self.gaps_in(analyse_question(p)[0])))
         for sentence in scored:
             part = self._search_one(sentence, limit, pool, whole=False)
             for cand in part.candidates:

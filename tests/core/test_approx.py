@@ -8,7 +8,7 @@ import pytest
 from bot.answer.reply import Answerer
 from bot.knowledge.model import KnowledgeBase
 from bot.search.approx import holds_near, quoted_amounts
-from bot.search.asking import _SENTENCE_RE
+from bot.search.asking import _SENTENCE_RE, sentences
 from bot.search.rerank import NEAR_BONUS
 
 
@@ -48,6 +48,12 @@ def test_half_raises_the_fact_holding_about_half(answerer: Answerer) -> None:
     assert ranked["no-merit-for-hospitals"] == plain["no-merit-for-hospitals"]
     reply = answerer.ask(question)
     assert reply.fact_ids != ("no-merit-for-hospitals",)  # no longer answered with the 42%
+
+
+def test_a_context_clause_ending_in_kedo_is_a_part_of_its_own() -> None:
+    message = "母が薬局で働いてて、使う人増えたって言ってたんだけど、マイナ保険証の利用率って今どのくらい？"
+    assert sentences(message) == [message]
+    assert sentences(message, clauses=True) == ["母が薬局で働いてて、使う人増えたって言ってたんだけど、", "マイナ保険証の利用率って今どのくらい？"]
 
 
 def test_sentences_end_at_a_full_stop_not_a_decimal_point_and_a_colon_starts_one() -> None:

@@ -277,3 +277,9 @@ def test_a_request_is_an_asking_sentence(answerer: Answerer) -> None:
     assert asking(["I moved here in 2022.", "thanks"]) == ["thanks"]  # nothing else asks: the last sentence
     reply = answerer.ask("マイナンバーカードの申請の仕方を教えてください。持っていく書類は何ですか？")
     assert (reply.kind, reply.reason) == ("decline", "not_covered")
+
+
+def test_a_context_clause_does_not_pick_the_fact(answerer: Answerer) -> None:
+    # the pharmacy is where the asker's mother works; the question is the national usage rate
+    message = "やっほー！母が薬局で働いてて、最近マイナ保険証使う人増えたって言ってたんだけど、マイナ保険証の利用率って今どのくらい？"
+    assert answerer.ask(message).fact_id == "usage-rate"
