@@ -95,6 +95,9 @@ _BREAKDOWN = re.compile(
 BREAKDOWN_MAX_CHARS = 80  # longer, a message starting "how many of them ..." asks a question of its own
 
 
+# declines saying the knowledge base has no figure for what was asked
+_NO_FIGURE_FOR_IT = frozenset({"not_covered", "subject_not_covered", "type_mismatch"})
+
 # who a survey figure is about: "what about hospitals?" after a question about patients asks the
 # previous question again with hospitals in place of patients
 _WHO = re.compile(
@@ -198,6 +201,9 @@ def _swapped_subject(answerer: Answerer, question: str, previous: Turn) -> Reply
     first = old[0]
     swapped = f"{before[: first.start()]}{new}{before[first.end() :]}"
     reply = answer_alone(answerer, swapped)
+    if reply.kind == "decline" and reply.reason in _NO_FIGURE_FOR_IT:
+        # we have no figure for them ("薬局だと？" after the hospitals' answer on duplicate prescriptions)
+        return replace(reply, question=question)
     if not reply.answered or set(reply.fact_ids) <= set(previous.fact_ids):
         return None
     return facts_reply(answerer, reply.fact_ids, lang, question, reason="follow_up_subject", query_tokens=tokens(swapped))

@@ -378,3 +378,19 @@ def test_a_breakdown_of_the_previous_figure_is_answered_only_when_the_answer_giv
     # a question of its own that starts the same way is not a breakdown
     assert talk.ask(answerer, "c", first).answered
     assert talk.ask(answerer, "c", "how many were registered as health insurance cards?").fact_ids == ("registrations",)
+
+
+@pytest.mark.parametrize(
+    ("first", "fact", "follow_up"),
+    [
+        ("what % of hospitals use the system to view patient data?", "hospitals-using-system", "what about clinics?"),
+        ("what share of hospitals said it helped with duplicate prescriptions?", "duplicate-prescriptions", "and clinics?"),
+    ],
+)
+def test_a_subject_we_have_no_figure_for_is_declined_in_a_follow_up(answerer: Answerer, first: str, fact: str, follow_up: str) -> None:
+    # the previous question asked of clinics is declined: neither the previous answer nor a
+    # neighbouring fact (the usage rate at clinics) answers it
+    talk = Conversations()
+    assert talk.ask(answerer, "a", first).fact_ids == (fact,)
+    reply = talk.ask(answerer, "a", follow_up)
+    assert reply.kind == "decline" and reply.question == follow_up
