@@ -202,7 +202,13 @@ def _swapped_subject(answerer: Answerer, question: str, previous: Turn) -> Reply
     swapped = f"{before[: first.start()]}{new}{before[first.end() :]}"
     reply = answer_alone(answerer, swapped)
     if reply.kind == "decline" and reply.reason in _NO_FIGURE_FOR_IT:
-        # we have no figure for them ("薬局だと？" after the hospitals' answer on duplicate prescriptions)
+        # no fact answers the question asked of them: a close fact that gives a figure for them
+        # ("what about pharmacies?" after the hospitals viewing data: the pharmacies' use of the
+        # shared data), else we have no figure for them ("and clinics?" after duplicate prescriptions)
+        for cand in answerer.search(swapped).candidates:
+            fact = answerer.kb.fact(cand.fact_id)
+            if cand.score >= PART_MIN_SCORE and cand.fact_id not in previous.fact_ids and fact is not None and _tells_about(fact, new):
+                return facts_reply(answerer, (fact.id,), lang, question, reason="follow_up_subject", query_tokens=tokens(swapped))
         return replace(reply, question=question)
     if not reply.answered or set(reply.fact_ids) <= set(previous.fact_ids):
         return None
