@@ -10,6 +10,8 @@ def test_invisible_and_control_characters_removed() -> None:
 
 
 def test_my_number_spellings_are_one_token() -> None:
+    assert tokens("how many diigts is the my numbr") == tokens("how many diigts is the my number")
+    assert "mynumber" in tokens("wrong linkes in my nubmer data")
     for text in ("My Number", "my-number", "MyNumber", "myna", "maina"):
         assert tokens(text) == ("mynumber",), text
 
