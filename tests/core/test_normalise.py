@@ -240,6 +240,9 @@ def test_wrong_kanji_conversions_of_domain_words_are_read_as_meant() -> None:
 
 def test_domain_paraphrases_and_chat_spellings() -> None:
     assert tokens("national ID") == tokens("My Number")
+    # romanised Japanese: hokensyo, riyouritu, yuukou kigen
+    assert tokens("maina hokensyo riyouritu") == tokens("maina hokensho riyou ritsu") == ("mynumber", "insurance", "card", "use", "rate")
+    assert "expiry" in tokens("shikaku kakuninsho yuukou kigen")
     assert tokens("medical coverage") == tokens("medical insurance")
     assert tokens("when was it rolled out") == tokens("when was it launched")
     assert tokens("wen did it start") == tokens("when did it start")  # a chat spelling of a stop word
