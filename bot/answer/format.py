@@ -56,7 +56,7 @@ def value_text(fig: Figure, lang: str) -> str:
         elif fig.unit == "year":
             core = f"{int(v)}年" if lang == "ja" else str(int(v))
         elif fig.unit == "years":
-            core = f"{_number(v)}年" if lang == "ja" else f"{_number(v)} years"
+            core = f"{_number(v)}年" if lang == "ja" else f"{_number(v)} {'year' if v == 1 else 'years'}"
         else:
             core = _number(v)
     else:

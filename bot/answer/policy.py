@@ -17,15 +17,18 @@ Kept apart from scoring so each can be tested and tuned on its own. The rule:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.knowledge.model import Fact
+from bot.search.asking import asking, sentences
 from bot.search.result import Candidate, SearchResult
 
 QUANTITY_UNITS = frozenset({"percent", "people", "hospitals", "count", "digits", "years"})
 
 Kind = Literal["answer", "suggest", "decline"]
+_DURATION_RE = re.compile(r"\bhow\s+long\b|\byears?\b|\bvalid|何年|年間|期間|有効期限|いつまで", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -84,13 +87,21 @@ def _enough_words(result: SearchResult, t: Thresholds) -> bool:
     return t.min_exact_words <= 1
 
 
-def fits(fact: Fact | None, qtype: str) -> bool:
-    """Can this fact answer this kind of question? A "how many" needs a counted figure."""
+def fits(fact: Fact | None, qtype: str, duration: bool = True) -> bool:
+    """Can this fact answer this kind of question? A "how many" needs a counted figure, and a
+    number of years only when the question asks how long (`duration`)."""
     if fact is None or qtype == "other":
         return True
     if qtype == "quantity":
-        return any(f.unit in QUANTITY_UNITS for f in fact.figures)
+        return any(f.unit in QUANTITY_UNITS and (duration or f.unit != "years") for f in fact.figures)
     return bool(fact.figures)  # "when": any dated figure
+
+
+def asks_duration(text: str) -> bool:
+    """ "how long", "how many years", 「何年間」: a question a number of years answers (read in its
+    last asking sentence: "how long is it valid? how many have been issued?" asks a count)."""
+    asked = asking(sentences(text))
+    return bool(_DURATION_RE.search(asked[-1] if asked else text))
 
 
 def decide(result: SearchResult, t: Thresholds = Thresholds(), facts: dict[str, Fact] | None = None) -> Decision:
@@ -124,7 +135,7 @@ def decide(result: SearchResult, t: Thresholds = Thresholds(), facts: dict[str, 
     ambiguous = runner is not None and lead < t.ambiguous_lead and runner.score >= t.plausible
     known_enough = result.known_share >= (t.min_known_share if conf < t.sure else t.min_sure_share)
     if conf >= t.answer and not ambiguous and known_enough and _enough_words(result, t):
-        if fits(fact, result.qtype):
+        if fits(fact, result.qtype, asks_duration(result.query)):
             return Decision("answer", top.fact_id, top.score, reason="confident", closest_fact=top.fact_id, confidence=conf)
         # the words match but the fact holds no figure of the kind asked for ("how many
         # eligibility certificates were issued?" and the fact about them counts nothing)

@@ -117,3 +117,12 @@ def test_every_message_has_english_and_japanese_with_the_same_placeholders() -> 
         assert set(texts) == {"en", "ja"}, key
         fields = [{name for _, name, _, _ in string.Formatter().parse(texts[lang]) if name} for lang in ("en", "ja")]
         assert fields[0] == fields[1], key
+
+
+def test_a_number_of_years_answers_how_long_not_how_many(answerer: Answerer) -> None:
+    reply = answerer.ask("how many years is the eligibility certificate valid?")
+    assert reply.fact_id == "issuance-end-ordinance"
+    text = render_text(reply)
+    assert "up to 5 years:" in text and "up to 1 year:" in text
+    # a count asked of the same subject is not answered with a number of years
+    assert not answerer.ask("What's an eligibility certificate exactly? how many have been issued?").answered
