@@ -139,10 +139,10 @@ def asks_for_amount(text: str) -> bool:
 
 
 # a clause that sets a subject aside: ", not for patients", "(not registered as insurance)",
-# "not the insurance link, just the card", 「患者向けじゃなくて」: what it names is not asked about
+# "not the insurance link, just the card", ", not even talking about patients", 「患者向けじゃなくて」: what it names is not asked about
 _SET_ASIDE_RE = re.compile(
     r"\(\s*not\b[^()]*\)?"
-    r"|(?:^|(?<=[,;:?!.—–])|(?<=\s-)|(?<=\band)|(?<=\bbut))\s*not\s+(?:the|for|about|a|an|just|only|including|counting)\b[^,.;:?!()—–]*"
+    r"|(?:^|(?<=[,;:?!.—–])|(?<=\s-)|(?<=\band)|(?<=\bbut))\s*not\s+(?:even\s+)?(?:talking\s+|asking\s+|worried\s+)?(?:the|for|about|a|an|just|only|including|counting)\b[^,.;:?!()—–]*"
     r"|[^\s、。？?！!「」（）()]{1,16}?(?:じゃなくて|じゃなく|ではなくて|ではなく)",
     re.IGNORECASE,
 )

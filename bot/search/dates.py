@@ -42,6 +42,10 @@ _BEFORE_YEAR_RE = re.compile(r"\b([a-z]{4,})(?=\.?\s+(?:\d{1,2}(?:st|nd|rd|th)?,
 _FULL_MONTHS = tuple(name for name in _MONTHS if len(name) >= 4 and name != "sept")
 
 
+# 「2025ねん4がつ」: a year and a month written in kana after their digits
+_KANA_DATE_RE = re.compile(r"(\d)\s*(ねん|がつ)")
+
+
 def _month_typo(match: re.Match[str]) -> str:
     word = match.group(1).lower()
     if word in _MONTHS:
@@ -56,7 +60,7 @@ def _month_typo(match: re.Match[str]) -> str:
 def asked_dates(text: str, year: str | None = None) -> tuple[str, ...]:
     """The months ("2025-07") and years ("2027") a text names, in order, each once; with
     `year`, a month named without one ("september?") is read as that year's."""
-    text = _BEFORE_YEAR_RE.sub(_month_typo, clean(text))
+    text = _KANA_DATE_RE.sub(lambda m: m.group(1) + ("年" if m.group(2) == "ねん" else "月"), _BEFORE_YEAR_RE.sub(_month_typo, clean(text)))
     found: list[str] = []
     rest = text
     for pattern in _PATTERNS:
