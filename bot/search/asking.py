@@ -110,7 +110,7 @@ _THANKS_RE = re.compile(
 
 # a question asking for a share ("what share", "%", 何割, 利用率)
 _SHARE_RE = re.compile(
-    r"%|％|(?<!\w)(?:percent(?:age)?|share|proportion|fraction|portion|rate|ratio)\b|割|パーセント|比率|率",
+    r"%|％|(?<!\w)(?:percent(?:age)?|share|proportion|fraction|portion|rate|ratio|usage)\b|割|パーセント|比率|率",
     re.IGNORECASE,
 )
 
