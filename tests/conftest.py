@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -46,9 +47,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
     """Print the answer-quality figures per category and split (from tests/quality)."""
     try:
         from tests.quality.test_blind_sets import REPORTS as BLIND
+        from tests.quality.test_blind_sets import UNSEEN
         from tests.quality.test_quality import REPORTS
     except ImportError:
         return
+    show_unseen = os.environ.get("SHOW_UNSEEN") == "1"
     for split, report in {**REPORTS, **BLIND}.items():
         terminalreporter.write_sep("-", f"answer quality: {split} questions")
+        if split in UNSEEN and not show_unseen:
+            terminalreporter.write_line("not shown: nobody has read this set's misses yet (SHOW_UNSEEN=1 prints its table)")
+            continue
         terminalreporter.write_line(report.table())
