@@ -236,6 +236,12 @@ def test_two_part_questions_get_both_facts(answerer: Answerer) -> None:
         ("what did hospitals say about merit for patients, and for themselves?", {"no-merit-for-patients", "no-merit-for-hospitals"}),
         # a topic named first, then what is asked of it
         ("eligibility certificate: who gets one and how long is it valid?", {"eligibility-certificate", "issuance-end-ordinance"}),
+        # a second Japanese sentence that asks with 教えて is a question of its own; "the mail respondents" are who answered by mail
+        ("2025年10月の利用率は何％？あと同じころの登録件数も教えて", {"usage-rate-basis-change", "registrations"}),
+        (
+            "what % of the mail respondents saw no merit, and what % of hospitals said it helped with duplicate meds?",
+            {"patients-no-merit", "duplicate-prescriptions"},
+        ),
     ],
 )
 def test_two_part_questions_in_other_shapes(answerer: Answerer, question: str, facts: set[str]) -> None:

@@ -21,6 +21,8 @@ from bot.search.dates import asked_dates, earlier, fact_dates, holds, shown
         ("What was the usage rate in July 2025?", ("2025-07",)),
         ("on 3 October 2025 and in 2027", ("2025-10", "2027")),
         ("registrations 2025/09", ("2025-09",)),
+        ("りようりつ、2025ねん4がつは？", ("2025-04",)),  # a year and a month in kana
+        ("2024ねんの とうろくすう", ("2024",)),
         ("what is 29.6%?", ()),
         ("87.4% of 2,025 people", ()),  # not years: a share and a count
     ],

@@ -283,3 +283,41 @@ def test_a_context_clause_does_not_pick_the_fact(answerer: Answerer) -> None:
     # the pharmacy is where the asker's mother works; the question is the national usage rate
     message = "やっほー！母が薬局で働いてて、最近マイナ保険証使う人増えたって言ってたんだけど、マイナ保険証の利用率って今どのくらい？"
     assert answerer.ask(message).fact_id == "usage-rate"
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        # a count asked for with one known word is a question, not a topic
+        ("how many people were registered?", "registrations"),
+        # "the nation's residents" are the population, not a national ID's subject
+        ("What share of the nation's residents carry one of those My Number cards nowadays?", "cardholders"),
+        # "usage rat": a real word, so the typo repair leaves it alone; read as the usage rate
+        ("usage rat in feburary 2025??", "usage-rate-2025-monthly"),
+        # a month and year in kana pick the fact with a figure for it
+        ("マイナほけんしょうの りようりつ、2025ねん4がつは？", "usage-rate-2025-monthly"),
+    ],
+)
+def test_questions_as_people_type_them(answerer: Answerer, question: str, fact: str) -> None:
+    reply = answerer.ask(question)
+    assert reply.answered and reply.fact_id == fact
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how many digits of pi do you know?",  # one known word and an unknown one: not a question about the card
+        "what was the maina hokensho usage in december 2024?",  # the usage asks for a share; the issuance date of that month is no answer
+        "hi, is having a my number card legally mandatory now?",  # a declared gap
+        "how many hospitals nationwide have installed the online eligibility system?",  # the survey's 892 are not all of Japan's
+        "how long does it take to get a my number card after applying?",  # the 12-digit number is no answer to "how long"
+    ],
+)
+def test_near_topic_questions_are_not_answered(answerer: Answerer, question: str) -> None:
+    assert not answerer.ask(question).answered
+
+
+def test_a_clause_setting_a_subject_aside_with_even(answerer: Answerer) -> None:
+    text = "is the card pointless for the hospital itself, not even talking about patients."
+    assert "patients" not in without_set_aside(text)
+    assert "hospital itself" in without_set_aside(text)

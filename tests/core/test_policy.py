@@ -1,5 +1,7 @@
 """The decision rule, table-driven over hand-built search results with confidences (no index involved)."""
 
+from dataclasses import replace
+
 import pytest
 
 from bot.answer.policy import Thresholds, decide, fits
@@ -98,6 +100,12 @@ def test_one_word_or_one_typo_never_answers() -> None:
     assert decide(one_typo, T).kind == "suggest"
     one_word = SearchResult("q", "en", ("tok",), (), (Candidate("f0", 0.9, 0.9, 0.9, "q"),), 1.0, "other", 1, 1, confidence=0.95)
     assert decide(one_word, T).kind == "suggest"
+    # "how many people were registered?": one known word, but a count asked for, and sure of it
+    one_counted = SearchResult("q", "en", ("tok",), (), (Candidate("f0", 0.9, 0.9, 0.9, "q"),), 1.0, "quantity", 1, 1, confidence=0.95)
+    assert decide(one_counted, T).kind == "answer"
+    assert decide(replace(one_counted, confidence=0.8), T).kind == "suggest"  # not sure enough
+    assert decide(replace(one_counted, unknown=("pi",)), T).kind == "suggest"  # "how many digits of pi"
+    assert decide(one_counted, T.stricter()).kind != "answer"
     two_typos = SearchResult("q", "en", ("a", "b"), (), (Candidate("f0", 0.9, 0.9, 0.9, "q"),), 1.0, "other", 2, 0, confidence=0.95)
     assert decide(two_typos, T).kind == "answer"
     assert decide(two_typos, T.stricter()).kind != "answer"

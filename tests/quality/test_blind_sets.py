@@ -74,3 +74,7 @@ def test_blind_set_figures(answerer: Answerer, name: str) -> None:
     report = blind_report(answerer, SETS[name])
     REPORTS[name] = report
     assert report.answerable.total + report.must_decline.total == len(yaml.safe_load(SETS[name].read_text(encoding="utf-8")))
+
+
+def test_unseen_sets_are_blind_sets() -> None:
+    assert UNSEEN <= set(SETS)
