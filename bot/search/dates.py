@@ -43,6 +43,7 @@ _FULL_MONTHS = tuple(name for name in _MONTHS if len(name) >= 4 and name != "sep
 
 
 # 「2025ねん4がつ」: a year and a month written in kana after their digits
+_KANA_DATE = {"ねん": "年", "がつ": "月"}
 _KANA_DATE_RE = re.compile(r"(\d)\s*(ねん|がつ)")
 
 
@@ -60,7 +61,8 @@ def _month_typo(match: re.Match[str]) -> str:
 def asked_dates(text: str, year: str | None = None) -> tuple[str, ...]:
     """The months ("2025-07") and years ("2027") a text names, in order, each once; with
     `year`, a month named without one ("september?") is read as that year's."""
-    text = _KANA_DATE_RE.sub(lambda m: m.group(1) + ("年" if m.group(2) == "ねん" else "月"), _BEFORE_YEAR_RE.sub(_month_typo, clean(text)))
+    text = _BEFORE_YEAR_RE.sub(_month_typo, clean(text))
+    text = _KANA_DATE_RE.sub(lambda m: m.group(1) + _KANA_DATE[m.group(2)], text)
     found: list[str] = []
     rest = text
     for pattern in _PATTERNS:
