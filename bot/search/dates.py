@@ -24,7 +24,7 @@ _MONTHS = {name: n for n, names in enumerate(
     start=1) for name in names}  # fmt: skip
 _MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
 _MONTH_NAME = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_YEAR = r"(20\d\d)"
+_YEAR = r"(20[1-3]\d)"  # 2010-2039: "like 2000" is a count, not a year
 _PATTERNS = (
     re.compile(_YEAR + r"\s*年\s*(\d{1,2})\s*月"),  # 2025年10月
     re.compile(r"(?<!\d)" + _YEAR + r"[/.-](\d{1,2})(?![\d/.-])"),  # 2025/10, 2025-10
