@@ -53,8 +53,8 @@ _NOT_COUNTED_RE = re.compile(r"\b(?:so|thus)\s+far\b|\buntil\s+now\b|\bright\s+n
 
 # "what % of cardholders have …", 「カード持ってる人の何％」: the people a share is taken of
 _BASE_RE = re.compile(
-    r"\b(?:what\s*(?:%|percent(?:age)?|share|fraction|proportion|portion)|how\s+many\s+percent)\s+of\s+(?:the\s+|all\s+)?"
-    r"([^.?!,]{3,40}?)(?=\s+(?:have|has|had|did|do|does|who|that|are|is|were|was|registered|linked|use|used|using|actually)\b|\s+(?:have|has|had|did|do|does|are|is|were|was)n[’']?t\b|\s*[?.!,]|\s*$)",
+    r"\b(?:what\s*(?:%|percent(?:age)?|share|fraction|proportion|portion)\s+of|how\s+many\s+percent\s+of|(?:share|percentage|proportion)\s+among)\s+(?:the\s+|all\s+)?"
+    r"([^.?!,]{3,40}?)(?=\s+(?:have|has|had|did|do|does|who|that|are|is|were|was|registered|linked|use|used|using|actually|in|at|as\s+of)\b|\s+(?:have|has|had|did|do|does|are|is|were|was)n[’']?t\b|\s*[?.!,]|\s*$)",
     re.IGNORECASE,
 )
 _BASE_JA_RE = re.compile(r"([^\s、。？?!！]{2,16}?)(?:のうち|の中で|の)(?:何|なん)\s*(?:割|％|%|パーセント)")
