@@ -9,6 +9,7 @@ from bot.text.normalise import question_type
 
 SHARE_UNITS = frozenset({"percent"})
 DATE_UNITS = frozenset({"date", "year"})
+DURATION_UNITS = frozenset({"years"})
 
 # Sentences end at punctuation, line breaks, and emoji (chat users punctuate with them).
 # a sentence ends after . ? ! (not the point of "12.3%") or an emoji; a colon and a space start one
@@ -115,10 +116,17 @@ _SHARE_RE = re.compile(
 )
 
 
+# "how long is it valid", 「何年間」: a length of time, which a number of years answers
+_DURATION_RE = re.compile(r"\bhow\s+long\b|\bhow\s+many\s+years\b|何年間|何年有効|有効期間", re.IGNORECASE)
+
+
 def wanted_units(text: str) -> frozenset[str]:
-    """The kinds of figure a question asks for: a percentage for a share, a date for a "when"."""
+    """The kinds of figure a question asks for: a percentage for a share, a date for a "when", a
+    number of years for a "how long"."""
     if question_type(text) == "date":
         return DATE_UNITS
+    if _DURATION_RE.search(text):
+        return DURATION_UNITS
     if _SHARE_RE.search(text):
         return SHARE_UNITS
     return frozenset()
