@@ -37,7 +37,7 @@ _EN_COORDINATORS = re.compile(r"\s*,?\s*\b(?:and also|and then|as well as|along 
 # question only when it asks for both (両方, どちらも, それぞれ); a second question after a
 # first one's end ("…何桁？あと…") splits at its opening word, and と followed by a comma after a
 # figure's noun (「登録数（9月）と、同じ月の利用率」) is a list of two.
-_JA_LIST = re.compile(r"(?<=[）)」率数合日])と[、,]")
+_JA_LIST = re.compile(r"(?<=[）)」率数合日])と[、,]|(?<=率|数)と(?=[^、,]{2,}(?:率|数)(?:は|を|も|って)?[?？]?)")
 _JA_COORDINATORS = re.compile(
     r"(?<=[?？。!！])\s*(?:それと|あと|それから|また|および|及び|で)[、,]?\s*|\s*(?:および|及び|並びに|ならびに)\s*|" + _JA_LIST.pattern + r"\s*"
 )
