@@ -33,7 +33,12 @@ _COUNTER_RE = re.compile(r"\s*(?:桁|台|枚|回|個|本|か所|ヶ所|カ所)")
 _OTHER_NUMBER_RE = re.compile(r"何[％%割人件]|なんぱーせんと|\bhow\s+many\b|\bwhat\s+(?:percent(?:age)?|share|proportion)\b", re.IGNORECASE)
 _WHAT_FIGURE_RE = re.compile(r"何の|なんの|って何|とは|\bmeans?\b|\bstand\s+for\b|\bcome\s+from\b|\brefer", re.IGNORECASE)
 _ABOVE = frozenset({"over", "more_than", "at_least"})  # qualifiers of a figure rounded down
-_FIGURE_WORDS_RE = re.compile(r"\b(?:figure|number|stat|statistic)s?\b", re.IGNORECASE)  # say nothing of a subject
+# say nothing of a subject: words for a figure, who quotes it, and the topic every figure is about
+_FIGURE_WORDS_RE = re.compile(
+    r"\b(?:figure|number|stat|statistic)s?\b|\b(?:people|everyone|they|media|news)\s+(?:keep\s+)?(?:quot|cit|mention|say|post|shar)\w*"
+    r"|\b(?:the\s+)?(?:maina|my\s*number|mynumber)(?:\s+(?:hokensho|health\s+insurance|insurance))?(?:\s+cards?)?\b",
+    re.IGNORECASE,
+)
 # a sentence of a longer message that asks what a percentage is ("what's 73.7% about?", 「６０．１％って何？」)
 _ASKS_PERCENT_RE = re.compile(
     r"\bwhat(?:'s|\s+is|\s+does|\s+was)\s+(?:the\s+)?\d[\d.,]*\s*(?:%|percent)|\d[\d.,]*\s*(?:%|percent|パーセント)\s*(?:って(?:何|なに|なん)|とは)",
