@@ -58,7 +58,7 @@ _BASE_RE = re.compile(
     r"([^.?!,]{3,40}?)(?=\s+(?:have|has|had|did|do|does|who|that|are|is|were|was|registered|linked|use|used|using|actually|in|at|as\s+of)\b|\s+(?:have|has|had|did|do|does|are|is|were|was)n[’']?t\b|\s*[?.!,]|\s*$)",
     re.IGNORECASE,
 )
-_BASE_JA_RE = re.compile(r"([^\s、。？?!！]{2,16}?)(?:のうち|の中で|の)(?:何|なん)\s*(?:割|％|%|パーセント)")
+_BASE_JA_RE = re.compile(r"([^\s、。？?!！]{2,16}?)(?:のうち|の中で|に対して(?:は|だと)?|の)(?:何|なん)\s*(?:割|％|%|パーセント)")
 
 
 def share_base(question: str) -> str:
