@@ -238,6 +238,9 @@ def test_two_part_questions_get_both_facts(answerer: Answerer) -> None:
         ("eligibility certificate: who gets one and how long is it valid?", {"eligibility-certificate", "issuance-end-ordinance"}),
         # a second Japanese sentence that asks with 教えて is a question of its own; "the mail respondents" are who answered by mail
         ("2025年10月の利用率は何％？あと同じころの登録件数も教えて", {"usage-rate-basis-change", "registrations"}),
+        # と between two figures' nouns lists them; a question in the te-form is followed by another
+        ("2025年9月の利用率と登録件数は？", {"usage-rate", "registrations"}),
+        ("マイナンバー制度はいつ始まって、番号は何桁？", {"system-launch", "my-number-digits"}),
         (
             "what % of the mail respondents saw no merit, and what % of hospitals said it helped with duplicate meds?",
             {"patients-no-merit", "duplicate-prescriptions"},

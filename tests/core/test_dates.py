@@ -23,6 +23,7 @@ from bot.search.dates import asked_dates, earlier, fact_dates, holds, shown
         ("registrations 2025/09", ("2025-09",)),
         ("りようりつ、2025ねん4がつは？", ("2025-04",)),  # a year and a month in kana
         ("2024ねんの とうろくすう", ("2024",)),
+        ("he swears it was like 2000", ()),  # not a year this knowledge is about: a number
         ("what is 29.6%?", ()),
         ("87.4% of 2,025 people", ()),  # not years: a share and a count
     ],

@@ -260,6 +260,8 @@ def test_a_share_of_some_people_is_not_the_count_of_them(answerer: Answerer, que
     assert (reply.kind, reply.fact_id) == ("answer", "registrations")
     assert share_base("what % of cardholders have registered it?") == "cardholders"
     assert share_base("カード持ってる人のうち何割？") == "カード持ってる人"
+    assert share_base("カード持ってる人に対しては何％？") == "カード持ってる人"
+    assert share_base("registration share among cardholders in Sept 2025") == "cardholders"  # a date is not part of them
     # a negative verb ends the people named, as the positive one does
     assert share_base("what % of hospitals weren't using it in that 2023 survey?") == "hospitals"
     assert answerer.ask("what % of hospitals weren't using it in that 2023 survey?").fact_id == "hospitals-using-system"
@@ -296,6 +298,19 @@ def test_a_context_clause_does_not_pick_the_fact(answerer: Answerer) -> None:
         ("usage rat in feburary 2025??", "usage-rate-2025-monthly"),
         # a month and year in kana pick the fact with a figure for it
         ("マイナほけんしょうの りようりつ、2025ねん4がつは？", "usage-rate-2025-monthly"),
+        # "like 2000" is a number remembered, not a year asked about
+        ("how many hospitals in that MHLW survey had the system set up? my coworker swears it was like 2000", "survey-overview"),
+        # a share "among cardholders" is taken of them: the registrations (87.4% of cardholders), not their count
+        ("I need the registration share among cardholders in Sept 2025", "registrations"),
+        # "how long ... valid" asks for a number of years: the ordinance's "up to 5 years"
+        ("how long is a 資格確認書 valid at most? my sister says only 1 year", "issuance-end-ordinance"),
+        # the article's source named in Japanese
+        ("この記事の出どころってどこ？共同通信？", "survey-overview"),
+        # a sum in yen that is a bet is not a question about costs
+        ("what was the usage rate in november 2024? I bet you 500 yen it was under 20%", "usage-rate"),
+        # typos of "didn't"; "opted into" is registering and card "owners" hold one
+        ("Hospitals that dint see any benefit for themselfs, whats the %?", "no-merit-for-hospitals"),
+        ("How many ID-card owners had opted into using it for medical coverage by the close of October 2025?", "registrations"),
     ],
 )
 def test_questions_as_people_type_them(answerer: Answerer, question: str, fact: str) -> None:
@@ -311,6 +326,12 @@ def test_questions_as_people_type_them(answerer: Answerer, question: str, fact: 
         "hi, is having a my number card legally mandatory now?",  # a declared gap
         "how many hospitals nationwide have installed the online eligibility system?",  # the survey's 892 are not all of Japan's
         "how long does it take to get a my number card after applying?",  # the 12-digit number is no answer to "how long"
+        "what do YOU think, is the My Number card good or bad for patients? just want your honest opinion",  # no opinions
+        "マイナ保険証って結局やめたほうがいいと思う？正直な意見ほしい",
+        "What percentage of women versus men have registered their My Number card as a health insurance card?",
+        "On average how long does a My Number card check take at hospital reception?",
+        "調査に答えた患者って何人いたの？",
+        "what's the 74.3% figure people quote about maina hokensho?",  # a figure we do not hold
     ],
 )
 def test_near_topic_questions_are_not_answered(answerer: Answerer, question: str) -> None:
