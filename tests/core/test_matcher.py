@@ -311,6 +311,9 @@ def test_a_context_clause_does_not_pick_the_fact(answerer: Answerer) -> None:
         # typos of "didn't"; "opted into" is registering and card "owners" hold one
         ("Hospitals that dint see any benefit for themselfs, whats the %?", "no-merit-for-hospitals"),
         ("How many ID-card owners had opted into using it for medical coverage by the close of October 2025?", "registrations"),
+        # 「病院にとって」, 「病院そのもの」: the hospitals themselves, not the patients they see
+        ("2023年の調査で、病院にとってメリットがないと答えたのは何％？", "no-merit-for-hospitals"),
+        ("病院そのものにとってのメリットがないって答えたのは何割くらいですか", "no-merit-for-hospitals"),
     ],
 )
 def test_questions_as_people_type_them(answerer: Answerer, question: str, fact: str) -> None:
