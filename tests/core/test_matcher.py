@@ -345,3 +345,12 @@ def test_a_clause_setting_a_subject_aside_with_even(answerer: Answerer) -> None:
     text = "is the card pointless for the hospital itself, not even talking about patients."
     assert "patients" not in without_set_aside(text)
     assert "hospital itself" in without_set_aside(text)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["what do you think the usage rate is now?", "how many people registered? what do you think", "病院はマイナ保険証をどう思う？"],
+)
+def test_asking_what_someone_thinks_of_a_figure_is_no_request_for_an_opinion(answerer: Answerer, question: str) -> None:
+    assert "opinions" not in answerer.search(question).gaps
+    assert answerer.ask("honestly, what do YOU think, is the card good or bad for patients? your honest opinion").reason == "not_covered"
