@@ -84,3 +84,11 @@ def test_a_step_back_from_a_date() -> None:
     assert earlier("前年は？", "2025") == "2024"
     assert earlier("the month before?", "2025") is None  # a month before a whole year: not a date
     assert earlier("and last month?", "2025-10") is None  # before today, not before that date
+
+
+def test_a_date_in_a_when_question_is_a_guess_not_a_month_asked_for(answerer: Answerer) -> None:
+    # "when was it? my coworker swears it was 2022": 2022 is the answer guessed, so no "no figure for 2022"
+    result = answerer.search("when was that survey actually carried out? my coworker swears it was 2022")
+    assert result.dates == ("2022",) and result.undated == ()
+    # a count asked for a year still needs a figure of that year
+    assert answerer.search("how many people had registered in 2022?").undated == ("2022",)
