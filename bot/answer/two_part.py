@@ -39,7 +39,9 @@ _EN_COORDINATORS = re.compile(r"\s*,?\s*\b(?:and also|and then|as well as|along 
 # figure's noun (「登録数（9月）と、同じ月の利用率」) is a list of two.
 _JA_LIST = re.compile(r"(?<=[）)」率数合日])と[、,]|(?<=率|数)と(?=[^、,]{2,}(?:率|数)(?:は|を|も|って)?[?？]?)")
 _JA_COORDINATORS = re.compile(
-    r"(?<=[?？。!！])\s*(?:それと|あと|それから|また|および|及び|で)[、,]?\s*|\s*(?:および|及び|並びに|ならびに)\s*|(?<=て)[、,]\s*|" + _JA_LIST.pattern + r"\s*"
+    r"(?<=[?？。!！])\s*(?:それと|あと|それから|また|および|及び|で)[、,]?\s*|\s*(?:および|及び|並びに|ならびに)\s*|(?<=て)[、,]\s*|"
+    + _JA_LIST.pattern
+    + r"\s*"
 )
 _JA_COORDINATORS_BOTH = re.compile(r"\s*(?:と|や|、|,)\s*")
 _JA_ASKS_BOTH = re.compile(r"両方|どちらも|どっちも|それぞれ|ともに|二つとも|2つとも")

@@ -58,13 +58,22 @@ _BASE_RE = re.compile(
     r"([^.?!,]{3,40}?)(?=\s+(?:have|has|had|did|do|does|who|that|are|is|were|was|registered|linked|use|used|using|actually|in|at|as\s+of)\b|\s+(?:have|has|had|did|do|does|are|is|were|was)n[’']?t\b|\s*[?.!,]|\s*$)",
     re.IGNORECASE,
 )
+# "of everyone who owns a card, what share …", 「カード持ってる人のうち…割合」: named before the cue
+_BASE_BEFORE_RE = re.compile(
+    r"\bof\s+(?:everyone|everybody|all\s+(?:those|the\s+people)|(?:the\s+)?people|those)\s+who\s+([^,?.!]{3,40}?)\s*,\s*(?:what|how\s+many)\b"
+    r"|([^\s、。？?!！]{2,16}?)(?:のうち|の中で)[^、。？?!！]{0,20}?(?:割合|何割|何％|何%|パーセント)",
+    re.IGNORECASE,
+)
 _BASE_JA_RE = re.compile(r"([^\s、。？?!！]{2,16}?)(?:のうち|の中で|に対して(?:は|だと)?|の)(?:何|なん)\s*(?:割|％|%|パーセント)")
 
 
 def share_base(question: str) -> str:
     """Whom a "what share of …" question takes the share of ("" when it names none)."""
     match = _BASE_RE.search(question) or _BASE_JA_RE.search(question)
-    return match.group(1) if match else ""
+    if match:
+        return match.group(1)
+    match = _BASE_BEFORE_RE.search(question)
+    return (match.group(1) or match.group(2)) if match else ""
 
 
 def counted_clause(question: str) -> tuple[str, bool]:

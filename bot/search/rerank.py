@@ -108,8 +108,17 @@ class Reranker:
         def fits(fact_id: str) -> bool:
             return any(len(words & base_words) * 2 >= len(words) for base_words in self._bases_of(fact_id))
 
-        if fits(cands[0].fact_id) or len(words & self._counted_by(cands[0].fact_id)) * 2 < len(words):
-            return result  # the top fact has a share of them, or does not count them either
+        def counts_them(fact_id: str) -> bool:
+            return len(words & self._counted_by(fact_id)) * 2 >= len(words)
+
+        if fits(cands[0].fact_id):
+            # the top fact has a share of them: a close runner-up that only counts them is no rival
+            runner = cands[1] if len(cands) > 1 else None
+            if runner is not None and cands[0].score - runner.score < BASE_BONUS and not fits(runner.fact_id) and counts_them(runner.fact_id):
+                return replace(result, candidates=raised(cands, {cands[0].fact_id}, BASE_BONUS))
+            return result
+        if not counts_them(cands[0].fact_id):
+            return result  # the top fact does not count them either
         for cand in cands[1:]:
             if cands[0].score - cand.score >= BASE_BONUS:
                 break

@@ -262,6 +262,14 @@ def test_a_share_of_some_people_is_not_the_count_of_them(answerer: Answerer, que
     assert share_base("カード持ってる人のうち何割？") == "カード持ってる人"
     assert share_base("カード持ってる人に対しては何％？") == "カード持ってる人"
     assert share_base("registration share among cardholders in Sept 2025") == "cardholders"  # a date is not part of them
+    # named before the cue: "of everyone who …, what share", 「…のうち…割合」
+    assert share_base("of everyone who owns a My Number card, what share have registered it?") == "owns a My Number card"
+    assert share_base("カード持ってる人のうち保険証として登録してる割合は？") == "カード持ってる人"
+    for question in (
+        "of everyone who owns a My Number card, what share have registered it for insurance as of the latest count?",
+        "カード持ってる人のうち保険証として登録してる割合、2025年9月だといくつ？",
+    ):
+        assert answerer.ask(question).fact_id == "registrations"
     # a negative verb ends the people named, as the positive one does
     assert share_base("what % of hospitals weren't using it in that 2023 survey?") == "hospitals"
     assert answerer.ask("what % of hospitals weren't using it in that 2023 survey?").fact_id == "hospitals-using-system"
@@ -311,6 +319,8 @@ def test_a_context_clause_does_not_pick_the_fact(answerer: Answerer) -> None:
         # typos of "didn't"; "opted into" is registering and card "owners" hold one
         ("Hospitals that dint see any benefit for themselfs, whats the %?", "no-merit-for-hospitals"),
         ("How many ID-card owners had opted into using it for medical coverage by the close of October 2025?", "registrations"),
+        # romanised 件数 and 最新
+        ("maina hokenshou touroku kensuu saishin", "registrations"),
         # 「病院にとって」, 「病院そのもの」: the hospitals themselves, not the patients they see
         ("2023年の調査で、病院にとってメリットがないと答えたのは何％？", "no-merit-for-hospitals"),
         ("病院そのものにとってのメリットがないって答えたのは何割くらいですか", "no-merit-for-hospitals"),
