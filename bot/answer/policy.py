@@ -110,6 +110,9 @@ def decide(result: SearchResult, t: Thresholds = Thresholds(), facts: dict[str, 
     cands = result.candidates
     if not result.tokens:
         return Decision("decline", None, 0.0, reason="no_content")
+    if result.gaps and result.figure and not (cands and cands[0].exact):
+        # "what's the margin of error on the 46.2% figure?": asks something we have no figure for about it
+        return Decision("decline", None, cands[0].score if cands else 0.0, reason="not_covered", closest_fact=cands[0].fact_id if cands else None)
     if result.figure and t.figure_questions:
         # "what is 29.6%?": the fact that holds the figure, or a decline saying we have none
         if result.figure_facts:

@@ -364,3 +364,9 @@ def test_a_clause_setting_a_subject_aside_with_even(answerer: Answerer) -> None:
 def test_asking_what_someone_thinks_of_a_figure_is_no_request_for_an_opinion(answerer: Answerer, question: str) -> None:
     assert "opinions" not in answerer.search(question).gaps
     assert answerer.ask("honestly, what do YOU think, is the card good or bad for patients? your honest opinion").reason == "not_covered"
+
+
+def test_a_figure_asked_about_with_a_declared_gap_is_declined(answerer: Answerer) -> None:
+    reply = answerer.ask("What's the margin of error on the 46.2% online figure?")
+    assert (reply.kind, reply.reason) == ("decline", "not_covered")
+    assert answerer.ask("what is 46.2%?").fact_id == "patients-no-merit"  # the figure alone is still answered
