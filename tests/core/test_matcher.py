@@ -345,6 +345,13 @@ def test_questions_as_people_type_them(answerer: Answerer, question: str, fact: 
         "On average how long does a My Number card check take at hospital reception?",
         "調査に答えた患者って何人いたの？",
         "what's the 74.3% figure people quote about maina hokensho?",  # a figure we do not hold
+        "マイナ保険証の2024年度の利用率って年間平均で何％くらいだったんですか？",  # no yearly averages
+        "What percentage of hospitals in the 2023 survey said their card readers kept malfunctioning?",
+        "In the 2023 survey, what did hospitals with more than 500 beds say compared to small hospitals?",
+        "How many hospitals in the 2023 survey said the card helped them cut down on paperwork at reception?",
+        "hey, how many patients actually took part in the mail and online patient surveys?",
+        "マイナ保険証の英語って何て言うの？",
+        "Which ministry body took up the survey results, and on what day?",
     ],
 )
 def test_near_topic_questions_are_not_answered(answerer: Answerer, question: str) -> None:
