@@ -147,6 +147,14 @@ _ABOUT_METHOD_RE = re.compile(
 )
 
 
+_WHY_RE = re.compile(r"^\s*why\b|[.?!,]\s*why\b|\bwhy\s+(?:did|do|does|is|are|was|were)\b|なぜ|どうして|なんで", re.IGNORECASE)
+
+
+def asks_why(text: str) -> bool:
+    """Does the text ask for a reason ("why did people get so upset?", 「なぜ」)?"""
+    return bool(_WHY_RE.search(text))
+
+
 def asks_for_amount(text: str) -> bool:
     """Asks for a count or a share ("how many ...", "what was the usage rate in ..."), which only
     a figure that counts answers, not a date."""

@@ -48,7 +48,7 @@ from dataclasses import replace
 from bot.knowledge.gaps import GapMatcher
 from bot.knowledge.model import KnowledgeBase, Topic
 from bot.search.approx import quoted_amounts
-from bot.search.asking import DATE_UNITS, asking, asks_for_amount, sentences, share_base, wanted_units, without_set_aside
+from bot.search.asking import DATE_UNITS, asking, asks_for_amount, asks_why, sentences, share_base, wanted_units, without_set_aside
 from bot.search.confidence import confidence
 from bot.search.dates import asked_dates
 from bot.search.facts import FactDoc, analyse_fact
@@ -135,9 +135,10 @@ class SearchIndex:
         asked_when = asked_dates(asked)
         if asked_when:
             result = self._rerank.by_date(result, asked_when, asks_for_amount(asked))
-            if wanted == DATE_UNITS and result.undated:
+            if result.undated and (wanted == DATE_UNITS or asks_why(asked)):
                 # a "when" question names a date as a guess at the answer ("when was the survey?
-                # my coworker swears it was 2022"), not as the month a figure is asked for
+                # my coworker swears it was 2022"), and a "why" one as the time of what it asks the
+                # reason for ("why did everyone get so mad in 2023?"), not as the month a figure is asked for
                 result = replace(result, undated=())
         base = share_base(asked)
         if base:

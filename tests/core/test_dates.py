@@ -92,3 +92,6 @@ def test_a_date_in_a_when_question_is_a_guess_not_a_month_asked_for(answerer: An
     assert result.dates == ("2022",) and result.undated == ()
     # a count asked for a year still needs a figure of that year
     assert answerer.search("how many people had registered in 2022?").undated == ("2022",)
+    # a "why" question names the time of what it asks the reason for
+    reply = answerer.ask("why did everyone get so mad about the card in 2023? I only moved here in 2024")
+    assert reply.fact_id == "public-concerns"
