@@ -110,9 +110,11 @@ def decide(result: SearchResult, t: Thresholds = Thresholds(), facts: dict[str, 
     cands = result.candidates
     if not result.tokens:
         return Decision("decline", None, 0.0, reason="no_content")
-    if result.gaps and result.figure and not (cands and cands[0].exact):
-        # "what's the margin of error on the 46.2% figure?": asks something we have no figure for about it
-        return Decision("decline", None, cands[0].score if cands else 0.0, reason="not_covered", closest_fact=cands[0].fact_id if cands else None)
+    first = cands[0] if cands else None
+    if result.gaps and not (first is not None and first.exact):
+        # the question is about something the sources have no figure for (declared in not_covered),
+        # also when it names a figure ("what's the margin of error on the 46.2% figure?")
+        return Decision("decline", None, first.score if first else 0.0, reason="not_covered", closest_fact=first.fact_id if first else None)
     if result.figure and t.figure_questions:
         # "what is 29.6%?": the fact that holds the figure, or a decline saying we have none
         if result.figure_facts:
@@ -122,9 +124,6 @@ def decide(result: SearchResult, t: Thresholds = Thresholds(), facts: dict[str, 
     if not cands:
         return Decision("decline", None, 0.0, reason="no_match")
     top = cands[0]
-    if result.gaps and not top.exact:
-        # the question is about something the sources have no figure for (declared in not_covered)
-        return Decision("decline", None, top.score, reason="not_covered", closest_fact=top.fact_id)
     if top.exact:
         return Decision("answer", top.fact_id, top.score, reason="exact", closest_fact=top.fact_id, confidence=1.0)
     if result.uncovered:
