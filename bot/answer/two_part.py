@@ -44,6 +44,7 @@ _JA_COORDINATORS = re.compile(
     + r"\s*"
 )
 _JA_COORDINATORS_BOTH = re.compile(r"\s*(?:と|や|、|,)\s*")
+_NOUN_END = re.compile(r"[\u4e00-\u9fff\u30a0-\u30ffA-Za-z0-9）)」]")  # a noun's last character, before a と that joins nouns
 _JA_ASKS_BOTH = re.compile(r"両方|どちらも|どっちも|それぞれ|ともに|二つとも|2つとも")
 # words that only ask for both and add no subject: taken off a part before it is asked
 _BOTH = re.compile(
@@ -126,8 +127,11 @@ def _split_points(question: str) -> list[tuple[str, str]]:
     both = _JA_ASKS_BOTH.search(question) if detect_lang(question) == "ja" else None
     if both is not None:
         # 「…の割合、郵送とネットそれぞれ何％？」: the list asked for is the one just before それぞれ,
-        # so the question splits at its last coordinator before it (that leaves a word between)
-        for match in reversed(list(_JA_COORDINATORS_BOTH.finditer(question, 0, both.start()))):
+        # so the question splits at its last coordinator before it (that leaves a word between);
+        # a と or や joins the two subjects rather than a comma (「登録件数と利用率、最新の両方」)
+        found = list(_JA_COORDINATORS_BOTH.finditer(question, 0, both.start()))
+        joining = [m for m in found if m.group(0).strip() in ("と", "や") and _NOUN_END.match(question, max(0, m.start() - 1))]
+        for match in reversed(joining or found):
             left, right = question[: match.start()].strip(), question[match.end() :].strip()
             if any(c.isalnum() for c in question[match.end() : both.start()]) and any(c.isalnum() for c in left):
                 return [(left, right)]

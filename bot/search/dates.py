@@ -26,12 +26,12 @@ _MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", 
 _MONTH_NAME = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _YEAR = r"(20[1-3]\d)"  # 2010-2039: "like 2000" is a count, not a year
 _PATTERNS = (
-    re.compile(_YEAR + r"\s*年\s*(\d{1,2})\s*月"),  # 2025年10月
+    re.compile(_YEAR + r"\s*年\s*の?\s*(\d{1,2})\s*月"),  # 2025年10月, 2023年の10月
     re.compile(r"(?<!\d)" + _YEAR + r"[/.-](\d{1,2})(?![\d/.-])"),  # 2025/10, 2025-10
     re.compile(rf"\b({_MONTH_NAME})\.?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?{_YEAR}\b", re.IGNORECASE),  # Oct 2025, October 3, 2025
     re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+({_MONTH_NAME})\.?,?\s+{_YEAR}\b", re.IGNORECASE),  # 3 October 2025
 )
-_YEAR_RE = re.compile(r"(?<![\d.,/-])" + _YEAR + r"(?![\d.,%])\s*年?")  # "2024", 「2024年」
+_YEAR_RE = re.compile(r"(?<![\d.,/-])" + _YEAR + r"(?![\d%]|[.,]\d)\s*年?")  # "2024", "in 2024, …", 「2024年」
 # a month without its year ("september?", 「9月は？」), read in a follow-up with the previous
 # question's year; "may" and "mar" alone are words, not months
 _BARE_MONTH_RE = re.compile(rf"\b(?!may\b|mar\b)({_MONTH_NAME})\b\.?|(?<![年\d])(\d{{1,2}})\s*月", re.IGNORECASE)
@@ -45,6 +45,14 @@ _FULL_MONTHS = tuple(name for name in _MONTHS if len(name) >= 4 and name != "sep
 # 「2025ねん4がつ」: a year and a month written in kana after their digits
 _KANA_DATE = {"ねん": "年", "がつ": "月"}
 _KANA_DATE_RE = re.compile(r"(\d)\s*(ねん|がつ)")
+# 「十月」「十一月」「三月」: a month written in kanji numerals
+_KANJI_DIGITS = {c: n for n, c in enumerate("一二三四五六七八九", start=1)}
+_KANJI_MONTH_RE = re.compile(r"(?<![一二三四五六七八九十百千万])(十[一二]?|[一二三四五六七八九])(?=\s*月(?!曜|間|あたり|当たり))")
+
+
+def _kanji_month(match: re.Match[str]) -> str:
+    text = match.group(1)
+    return str(10 + _KANJI_DIGITS.get(text[1:], 0) if text[0] == "十" else _KANJI_DIGITS[text])
 
 
 def _month_typo(match: re.Match[str]) -> str:
@@ -63,6 +71,7 @@ def asked_dates(text: str, year: str | None = None) -> tuple[str, ...]:
     `year`, a month named without one ("september?") is read as that year's."""
     text = _BEFORE_YEAR_RE.sub(_month_typo, clean(text))
     text = _KANA_DATE_RE.sub(lambda m: m.group(1) + _KANA_DATE[m.group(2)], text)
+    text = _KANJI_MONTH_RE.sub(_kanji_month, text)
     found: list[str] = []
     rest = text
     for pattern in _PATTERNS:
@@ -73,6 +82,8 @@ def asked_dates(text: str, year: str | None = None) -> tuple[str, ...]:
                 found.append(f"{named_year}-{month:02d}")
             rest = rest.replace(match.group(0), " ")
     years = _YEAR_RE.findall(rest)
+    if len(years) == 1 and year is None:
+        year = years[0]  # "in spring 2025, say April?": the month of the year the text names
     if year is not None and not found:
         for match in _BARE_MONTH_RE.finditer(rest):
             month = _MONTHS[match.group(1).lower()] if match.group(1) else int(match.group(2))

@@ -241,6 +241,8 @@ def test_two_part_questions_get_both_facts(answerer: Answerer) -> None:
         # と between two figures' nouns lists them; a question in the te-form is followed by another
         ("2025年9月の利用率と登録件数は？", {"usage-rate", "registrations"}),
         ("マイナンバー制度はいつ始まって、番号は何桁？", {"system-launch", "my-number-digits"}),
+        # with 両方, a と between two nouns is the list asked for, not the comma after it (nor the や of やつ)
+        ("マイナ保険証の登録件数と利用率、最新のやつ両方教えて", {"registrations", "usage-rate"}),
         (
             "what % of the mail respondents saw no merit, and what % of hospitals said it helped with duplicate meds?",
             {"patients-no-merit", "duplicate-prescriptions"},

@@ -23,6 +23,11 @@ from bot.search.dates import asked_dates, earlier, fact_dates, holds, shown
         ("registrations 2025/09", ("2025-09",)),
         ("りようりつ、2025ねん4がつは？", ("2025-04",)),  # a year and a month in kana
         ("2024ねんの とうろくすう", ("2024",)),
+        ("利用率、2023年の十月は何パーセント？", ("2023-10",)),  # a month in kanji numerals, after 年の
+        ("2025年十二月の登録数", ("2025-12",)),
+        ("the usage rate in spring 2025, say April?", ("2025-04",)),  # a month with the one year the text names
+        ("in 2025, what was it", ("2025",)),  # a comma after a year
+        ("一月あたりの件数、2024年", ("2024",)),  # "per month" is no month
         ("he swears it was like 2000", ()),  # not a year this knowledge is about: a number
         ("what is 29.6%?", ()),
         ("87.4% of 2,025 people", ()),  # not years: a share and a count
@@ -54,6 +59,8 @@ def test_the_fact_with_a_figure_for_the_asked_month_is_preferred(answerer: Answe
         ("What was the usage rate in December 2025?", "December 2025"),
         # the article's "about 4%" was reported on 3 December 2023: it is no figure for a month before
         ("usage rate nov 2023", "November 2023"),
+        # a month in kanji numerals: no figure for October 2023 either
+        ("マイナ保険証の利用率、2023年の十月は何パーセントだった？", "2023年10月"),
     ],
 )
 def test_a_month_or_year_without_a_figure_is_declined_saying_so(answerer: Answerer, question: str, when: str) -> None:

@@ -324,6 +324,7 @@ def test_a_context_clause_does_not_pick_the_fact(answerer: Answerer) -> None:
         # 「病院にとって」, 「病院そのもの」: the hospitals themselves, not the patients they see
         ("2023年の調査で、病院にとってメリットがないと答えたのは何％？", "no-merit-for-hospitals"),
         ("病院そのものにとってのメリットがないって答えたのは何割くらいですか", "no-merit-for-hospitals"),
+        ("病院側にとってメリットないって答えたの何割だっけ", "no-merit-for-hospitals"),
     ],
 )
 def test_questions_as_people_type_them(answerer: Answerer, question: str, fact: str) -> None:
