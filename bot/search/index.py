@@ -132,7 +132,10 @@ class SearchIndex:
         wanted = wanted_units(asked)
         if wanted:
             result = self._rerank.by_unit(result, wanted)
-        asked_when = asked_dates(asked)
+        # a month asked without its year takes the one year the message names elsewhere ("looking
+        # at 2025: what was the usage rate in January?")
+        years = {key[:4] for key in asked_dates(question)}
+        asked_when = asked_dates(asked, year=years.pop() if len(years) == 1 else None)
         if asked_when:
             result = self._rerank.by_date(result, asked_when, asks_for_amount(asked))
             if result.undated and (wanted == DATE_UNITS or asks_why(asked)):

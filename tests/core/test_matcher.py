@@ -378,3 +378,21 @@ def test_a_figure_asked_about_with_a_declared_gap_is_declined(answerer: Answerer
     reply = answerer.ask("What's the margin of error on the 46.2% online figure?")
     assert (reply.kind, reply.reason) == ("decline", "not_covered")
     assert answerer.ask("what is 46.2%?").fact_id == "patients-no-merit"  # the figure alone is still answered
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how many patients actually answered the mail survey vs the online one? I need the sample sizes for a class",
+        "does the bot know when the ministry actually put out those hospital survey results?",
+    ],
+)
+def test_survey_sizes_and_publication_in_other_words_are_declared_gaps(answerer: Answerer, question: str) -> None:
+    reply = answerer.ask(question)
+    assert (reply.kind, reply.reason) == ("decline", "not_covered")
+
+
+def test_a_month_asked_without_its_year_takes_the_year_the_message_names(answerer: Answerer) -> None:
+    question = "hmm looking at 2025: what was the usage rate in January vs June? want to see how fast it climbed"
+    assert answerer.search(question).dates == ("2025-01", "2025-06")
+    assert answerer.ask(question).fact_id == "usage-rate-2025-monthly"
