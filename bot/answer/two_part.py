@@ -15,6 +15,7 @@ import re
 from dataclasses import replace
 
 from bot.answer.reply import Answerer, Reply
+from bot.messages import message
 from bot.search.dates import asked_dates, shown, without_dates
 from bot.text.normalise import clean, detect_lang, tokens
 
@@ -27,7 +28,7 @@ PART_MIN_SCORE = 0.5
 PART_MARGIN = 0.01
 PARTLY_DECLINED_REASON = "partly_declined"  # the reply's reason: the storage keeps such questions in the inbox
 # declines saying what we have no figure for: a part of such a question may still be answered
-PARTLY_DECLINED = frozenset({"not_covered", "subject_not_covered", "no_figure_for_date"})
+PARTLY_DECLINED = frozenset({"not_covered", "subject_not_covered", "no_figure_for_date", "type_mismatch"})
 SUBJECT_WORDS = 4  # a bare subject: at most this many words (after "please", "both" ... are taken off)
 SUBJECT_JA_CHARS = 8
 _GLUE = frozenset({"the", "a", "an", "of", "in", "for", "at", "on", "as", "by"})  # not counted in a subject's words
@@ -321,7 +322,9 @@ def partly_answered(answerer: Answerer, question: str, whole: Reply) -> Reply | 
         answered = [r for r in replies if r.kind == "answer" and r.reason in ("confident", "exact")]
         if len(answered) == 1 and not any(r.answered for r in replies if r is not answered[0]):
             part = answered[0]
-            joined = f"{part.sentence}{'' if part.lang == 'ja' else ' '}{whole.sentence}"
+            # the decline says what we have no figure for; one that only says "not this" is said of the other part
+            declined = message("other_part", part.lang) if whole.reason == "type_mismatch" else whole.sentence
+            joined = f"{part.sentence}{'' if part.lang == 'ja' else ' '}{declined}"
             return replace(part, question=question, sentence=joined, reason=PARTLY_DECLINED_REASON)
     return None
 

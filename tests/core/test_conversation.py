@@ -350,6 +350,10 @@ def test_a_part_we_have_no_figure_for_is_declined_and_the_other_answered(answere
     assert ja.fact_ids == ("registration-cancellation",) and "出典のある数字はありません" in ja.sentence
     # a question wholly about what we have no figure for stays a decline
     assert answer_alone(answerer, "how many people have cancelled their registration?").kind == "decline"
+    # a part asking a count of a fact that counts nothing ("how many people aged 75+ got one") is declined as such
+    both = answer_alone(answerer, "how long is the eligibility certificate valid, and how many people aged 75+ got one?")
+    assert (both.fact_ids, both.reason) == (("issuance-end-ordinance",), "partly_declined")
+    assert both.sentence.endswith("For the other part of your question I have no sourced figure.")
 
 
 @pytest.mark.parametrize(
