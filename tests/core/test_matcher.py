@@ -325,6 +325,8 @@ def test_a_context_clause_does_not_pick_the_fact(answerer: Answerer) -> None:
         ("2023年の調査で、病院にとってメリットがないと答えたのは何％？", "no-merit-for-hospitals"),
         ("病院そのものにとってのメリットがないって答えたのは何割くらいですか", "no-merit-for-hospitals"),
         ("病院側にとってメリットないって答えたの何割だっけ", "no-merit-for-hospitals"),
+        # "does it do anything for patients": a merit for them
+        ("in the 2023 survey, how many hospitals thought the system actually does anything for patients?", "no-merit-for-patients"),
         # "how long is it good for": how long it is valid
         ("my dad just got a 資格確認書 in the post. how long is it good for?", "issuance-end-ordinance"),
     ],
