@@ -79,10 +79,11 @@ class Decision:
 def _enough_words(result: SearchResult, t: Thresholds) -> bool:
     """Two known words at least (a month or year asked about counts as one: "registrations oct
     2024"), and `min_exact_words` of them spelled as the knowledge base spells them; in normal mode two repaired typos corroborating each other also do
-    ("hospitels ... benifit"). One known word is enough for a count asked for with every word
+    ("hospitels ... benifit"); a figure the question quotes that the best fact holds counts as a
+    word ("I saw 37% and 47% for October 2025"). One known word is enough for a count asked for with every word
     known, when the matcher is sure ("how many people were registered?")."""
     counted = result.known_words == 1 and result.qtype == "quantity" and not result.unknown and result.confidence >= t.sure
-    if result.known_words + bool(result.dates) < 2 and not counted:
+    if result.known_words + bool(result.dates) + result.quoted_held < 2 and not counted:
         return False  # one word ("hokensho?", 保険証) is a topic, not a question: suggest instead
     if result.exact_words >= t.min_exact_words:
         return True

@@ -43,6 +43,7 @@ class SearchResult:
     figure_facts: tuple[str, ...] = ()  # the facts holding that figure, best ranked first
     dates: tuple[str, ...] = ()  # months and years the question asks about ("2025-07", "2027")
     undated: tuple[str, ...] = ()  # the months or years asked about ("2025-07", "2027") when the top fact has a figure for none
+    quoted_held: int = 0  # figures the question quotes ("37% or 47%?") that the top fact holds (near enough)
 
     @property
     def top(self) -> Candidate | None:

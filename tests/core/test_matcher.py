@@ -400,3 +400,12 @@ def test_a_month_asked_without_its_year_takes_the_year_the_message_names(answere
     question = "hmm looking at 2025: what was the usage rate in January vs June? want to see how fast it climbed"
     assert answerer.search(question).dates == ("2025-01", "2025-06")
     assert answerer.ask(question).fact_id == "usage-rate-2025-monthly"
+
+
+def test_figures_quoted_that_the_best_fact_holds_count_as_known_words(answerer: Answerer) -> None:
+    question = "Alright I'm confused now. I saw 37% somewhere and 47% somewhere else, BOTH for October 2025. which one is wrong??"
+    result = answerer.search(question)
+    assert result.quoted_held == 2 and result.known_words == 0
+    assert answerer.ask(question).fact_id == "usage-rate-basis-change"
+    # a figure no fact holds near is no evidence
+    assert answerer.search("I saw 99% somewhere. which one is wrong??").quoted_held == 0
