@@ -320,6 +320,8 @@ def partly_answered(answerer: Answerer, question: str, whole: Reply) -> Reply | 
             continue
         replies = [answerer.ask(_strip_filler(part)) for part in (left, right)]
         answered = [r for r in replies if r.kind == "answer" and r.reason in ("confident", "exact")]
+        if answered and answered[0] is replies[1] and REFERS_BACK.search(clean(right)):
+            continue  # "what did the doctors' union find, and how did the ministry respond to it?": it is what we have no figure for
         if len(answered) == 1 and not any(r.answered for r in replies if r is not answered[0]):
             part = answered[0]
             # the decline says what we have no figure for; one that only says "not this" is said of the other part

@@ -354,6 +354,9 @@ def test_a_part_we_have_no_figure_for_is_declined_and_the_other_answered(answere
     both = answer_alone(answerer, "how long is the eligibility certificate valid, and how many people aged 75+ got one?")
     assert (both.fact_ids, both.reason) == (("issuance-end-ordinance",), "partly_declined")
     assert both.sentence.endswith("For the other part of your question I have no sourced figure.")
+    # a part pointing back at what we have no figure for is not answered on its own
+    union = answer_alone(answerer, "What did the doctors' union survey find, and how did the ministry respond to it?")
+    assert not union.answered
 
 
 @pytest.mark.parametrize(

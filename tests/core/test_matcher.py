@@ -389,9 +389,11 @@ def test_a_figure_asked_about_with_a_declared_gap_is_declined(answerer: Answerer
     [
         "how many patients actually answered the mail survey vs the online one? I need the sample sizes for a class",
         "does the bot know when the ministry actually put out those hospital survey results?",
+        "What share of hospitals in the 2023 survey said the card made reception faster?",
+        "What share of Japan's doctors personally prefer the card over paper?",
     ],
 )
-def test_survey_sizes_and_publication_in_other_words_are_declared_gaps(answerer: Answerer, question: str) -> None:
+def test_survey_sizes_publication_reception_and_doctors_views_are_declared_gaps(answerer: Answerer, question: str) -> None:
     reply = answerer.ask(question)
     assert (reply.kind, reply.reason) == ("decline", "not_covered")
 
