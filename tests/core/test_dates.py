@@ -28,6 +28,9 @@ from bot.search.dates import asked_dates, earlier, fact_dates, holds, shown
         ("the usage rate in spring 2025, say April?", ("2025-04",)),  # a month with the one year the text names
         ("in 2025, what was it", ("2025",)),  # a comma after a year
         ("一月あたりの件数、2024年", ("2024",)),  # "per month" is no month
+        ("令和6年11月時点の利用率", ("2024-11",)),  # a year of the Japanese era
+        ("令和元年", ("2019",)),
+        ("a mid-2025 usage number, June would be perfect", ("2025-06",)),  # a year after a hyphen
         ("he swears it was like 2000", ()),  # not a year this knowledge is about: a number
         ("what is 29.6%?", ()),
         ("87.4% of 2,025 people", ()),  # not years: a share and a count

@@ -391,6 +391,9 @@ def test_a_figure_asked_about_with_a_declared_gap_is_declined(answerer: Answerer
         "does the bot know when the ministry actually put out those hospital survey results?",
         "What share of hospitals in the 2023 survey said the card made reception faster?",
         "What share of Japan's doctors personally prefer the card over paper?",
+        "hey, how much does the card reader cost a hospital to install?",
+        "did the survey say why some hospitals hadn't installed the system yet?",
+        "how many hospitals reported card reader glitches in 2023?",
     ],
 )
 def test_survey_sizes_publication_reception_and_doctors_views_are_declared_gaps(answerer: Answerer, question: str) -> None:
