@@ -45,9 +45,6 @@ _FULL_MONTHS = tuple(name for name in _MONTHS if len(name) >= 4 and name != "sep
 # 「2025ねん4がつ」: a year and a month written in kana after their digits
 _KANA_DATE = {"ねん": "年", "がつ": "月"}
 _KANA_DATE_RE = re.compile(r"(\d)\s*(ねん|がつ)")
-# 「令和6年」: a year of the Japanese era (Reiwa 1 is 2019; 元年 is its first year)
-_ERA_RE = re.compile(r"(令和|平成)\s*(元|\d{1,2})\s*年")
-_ERA_START = {"令和": 2018, "平成": 1988}
 # 「十月」「十一月」「三月」: a month written in kanji numerals
 _KANJI_DIGITS = {c: n for n, c in enumerate("一二三四五六七八九", start=1)}
 _KANJI_MONTH_RE = re.compile(r"(?<![一二三四五六七八九十百千万])(十[一二]?|[一二三四五六七八九])(?=\s*月(?!曜|間|あたり|当たり))")
@@ -75,7 +72,6 @@ def asked_dates(text: str, year: str | None = None) -> tuple[str, ...]:
     text = _BEFORE_YEAR_RE.sub(_month_typo, clean(text))
     text = _KANA_DATE_RE.sub(lambda m: m.group(1) + _KANA_DATE[m.group(2)], text)
     text = _KANJI_MONTH_RE.sub(_kanji_month, text)
-    text = _ERA_RE.sub(lambda m: f"{_ERA_START[m.group(1)] + (1 if m.group(2) == '元' else int(m.group(2)))}年", text)
     found: list[str] = []
     rest = text
     for pattern in _PATTERNS:

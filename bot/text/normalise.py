@@ -94,7 +94,19 @@ def clean(text: str) -> str:
         return _ASCII_CONTROL_RE.sub("", text).lower()
     if not _PLAIN_RE.fullmatch(text):
         text = _drop_invisible(text)
-    return unicodedata.normalize("NFKC", text).casefold()
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if "令和" in text or "平成" in text:
+        text = _ERA_RE.sub(_western_year, text)
+    return text
+
+
+# 「令和6年」: a year of the Japanese era, written as the year it is (Reiwa 1 is 2019; 元年 is an era's first year)
+_ERA_RE = re.compile(r"(令和|平成)\s*(元|\d{1,2})\s*年")
+_ERA_START = {"令和": 2018, "平成": 1988}
+
+
+def _western_year(match: re.Match[str]) -> str:
+    return f"{_ERA_START[match.group(1)] + (1 if match.group(2) == '元' else int(match.group(2)))}年"
 
 
 # cached: a chat message with emoji is cleaned several times while it is answered (whole, by

@@ -249,3 +249,9 @@ def test_domain_paraphrases_and_chat_spellings() -> None:
     assert tokens("medical coverage") == tokens("medical insurance")
     assert tokens("when was it rolled out") == tokens("when was it launched")
     assert tokens("wen did it start") == tokens("when did it start")  # a chat spelling of a stop word
+
+
+def test_a_year_of_the_japanese_era_is_written_as_the_year_it_is() -> None:
+    assert clean("令和6年11月時点") == "2024年11月時点"
+    assert clean("令和元年") == "2019年" and clean("平成31年") == "2019年"
+    assert "#2024" in tokens("令和6年11月時点の利用率はいくつでしょうか")
