@@ -176,7 +176,7 @@ def _clean_in_full(text: str) -> str:
     if text.isascii():
         return module._ASCII_CONTROL_RE.sub("", text).lower()
     kept = "".join(ch for ch in text if unicodedata.category(ch) not in module._DROP_CATEGORIES or ch in "\n\t ")
-    return unicodedata.normalize("NFKC", kept).casefold()
+    return module._ERA_RE.sub(module._western_year, unicodedata.normalize("NFKC", kept).casefold())
 
 
 def _normalise_in_full(text: str) -> str:
