@@ -168,6 +168,7 @@ def asks_for_amount(text: str) -> bool:
 _SET_ASIDE_RE = re.compile(
     r"\(\s*not\b[^()]*\)?"
     r"|(?:^|(?<=[,;:?!.—–])|(?<=\s-)|(?<=\band)|(?<=\bbut))\s*not\s+(?:even\s+)?(?:talking\s+|asking\s+|worried\s+)?(?:the|for|about|a|an|just|only|including|counting)\b[^,.;:?!()—–]*"
+    r"|(?<=[,;—–])\s*not\s+(?:\w+\s*){1,3}(?=[?.!]|$)"  # "... for THEMSELVES, not patients?"
     r"|[^\s、。？?！!「」（）()]{1,16}?(?:じゃなくて|じゃなく|ではなくて|ではなく)",
     re.IGNORECASE,
 )

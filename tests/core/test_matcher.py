@@ -235,6 +235,7 @@ def test_a_subject_set_aside_is_not_what_is_asked(answerer: Answerer, question: 
     # the words of the clause are left out of the search, not the rest of the question
     assert without_set_aside("what share of clinics (not hospitals) said so?").split() == ["what", "share", "of", "clinics", "said", "so?"]
     assert without_set_aside("hospitals not using the system") == "hospitals not using the system"  # "not" inside a clause stays
+    assert "patients" not in without_set_aside("what did the hospitals say about benefits for THEMSELVES, not patients?")  # after a comma, at the end
     assert "patients" not in without_set_aside("for the hospitals themselves — not the patients — how many said so?")
 
 
