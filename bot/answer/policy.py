@@ -133,6 +133,10 @@ def decide(result: SearchResult, t: Thresholds = Thresholds(), facts: dict[str, 
     if result.undated:
         # a month or year the best fact has no figure for ("the usage rate in July 2025")
         return Decision("decline", None, top.score, reason="no_figure_for_date", closest_fact=top.fact_id, confidence=result.confidence)
+    if result.quoted_missing and not result.quoted_held:
+        # "was the usage rate ever 9.8%?", "the survey said 22.7% found it useful, right?": a figure
+        # the best fact does not hold is not confirmed by giving that fact's other figures
+        return Decision("decline", None, top.score, reason="unknown_figure", closest_fact=top.fact_id, confidence=result.confidence)
     runner: Candidate | None = cands[1] if len(cands) > 1 else None
     lead = top.score - (runner.score if runner else 0.0)
     fact = facts.get(top.fact_id) if facts else None

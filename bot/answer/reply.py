@@ -134,8 +134,9 @@ class Answerer:
                 knowledge_version=self.kb.version,
                 closest_fact=decision.closest_fact,
             )
-        if decision.reason == "unknown_figure" and result.figure:
-            return self._decline(question, lang, decision.reason, message("not_covered", lang, what=result.figure), decision.score, decision.closest_fact)
+        if decision.reason == "unknown_figure" and (result.figure or result.quoted_missing):
+            what = result.figure or ("、" if lang == "ja" else ", ").join(result.quoted_missing)
+            return self._decline(question, lang, decision.reason, message("not_covered", lang, what=what), decision.score, decision.closest_fact)
         if decision.reason == "no_figure_for_date":
             when = ("、" if lang == "ja" else ", ").join(shown_date(key, lang) for key in result.undated)
             return self._decline(question, lang, decision.reason, message("not_covered", lang, what=when), decision.score, decision.closest_fact)

@@ -415,3 +415,19 @@ def test_figures_quoted_that_the_best_fact_holds_count_as_known_words(answerer: 
     assert answerer.ask(question).fact_id == "usage-rate-basis-change"
     # a figure no fact holds near is no evidence
     assert answerer.search("I saw 99% somewhere. which one is wrong??").quoted_held == 0
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["was the usage rate ever 9.8%?", "the survey said 22.7% of patients found the card useful — right?", "I read the usage rate was 5.1% in December 2023, is that right?"],
+)
+def test_a_precise_figure_the_best_fact_does_not_hold_is_not_confirmed(answerer: Answerer, question: str) -> None:
+    reply = answerer.ask(question)
+    assert (reply.kind, reply.reason) == ("decline", "unknown_figure")
+    assert reply.sentence.startswith("I have no sourced figure about ") and "%" in reply.sentence
+
+
+def test_round_figures_quoted_are_guesses_not_claims(answerer: Answerer) -> None:
+    # "under 20%" and "half" are guesses: the fact is still the answer
+    assert answerer.ask("what was the usage rate in november 2024? I said under 20%").fact_id == "usage-rate"
+    assert answerer.search("was the usage rate ever 9.8%?").quoted_missing == ("9.8%",)
