@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 
 from bot.answer.policy import Decision
 from bot.answer.reply import Answerer, Reply
-from bot.answer.two_part import PART_MIN_SCORE, REFERS_BACK, answer_alone, facts_reply, has_follow_up_cue, is_short
+from bot.answer.two_part import PART_MIN_SCORE, REFERS_BACK, with_subject_of, answer_alone, facts_reply, has_follow_up_cue, is_short
 from bot.knowledge.model import Fact
 from bot.search.dates import asked_dates, earlier, fact_dates, holds, shown, without_dates
 from bot.text.normalise import clean, detect_lang, tokens
@@ -60,7 +60,8 @@ _ASK_SOURCES = re.compile(
 _ASK_DATES = re.compile(
     r"\bwhen\s+(?:is|was)\s+(?:that|this|it)\b(?!\s+(?:decided|announced|agreed|approved|passed|made|set|introduced|planned|changed)\b)|\bhow\s+(?:old|recent|current|up to date)\s+is\s+(?:that|this|it)\b"
     r"|\bas\s+of\s+when\b|\bwhat\s+date\s+is\s+(?:that|this|it)\b|\bis\s+(?:that|this|it)\s+(?:the\s+)?(?:current|recent|up to date|latest|newest|most\s+recent)\b"
-    r"|いつの|いつ時点|何年の(?:数字|データ)|いつ現在|(?:それ|これ)(?:が|って|は)?最新",
+    r"|いつの|いつ時点|何年の(?:数字|データ)|いつ現在|(?:それ|これ)(?:が|って|は)?最新"
+    r"|^\s*(?:and\s+)?(?:which|what)\s+months?\s*[?？!.]*\s*$|^\s*(?:何月|何年)(?:に|から|まで|ごろ|頃|だった|なの)?\s*[?？]*\s*$",
     re.IGNORECASE,
 )
 # "and after that?", 「それ以降は？」: the time after the last date of the previous answer
@@ -312,6 +313,12 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
     dated = _date_follow_up(answerer, question, previous)
     if dated is not None:
         return dated
+    about = with_subject_of(previous.question, question)
+    if about:
+        # 「資格確認書ってなに？」 then 「有効期限は？」: the bare subject is asked of what the previous question asked about
+        ctx = answer_alone(answerer, about, strict)
+        if ctx.answered:
+            return replace(ctx, question=question, reason=f"follow_up:{ctx.reason}")
     own = answer_alone(answerer, question, strict)
     if own.answered:
         return None  # it stands alone

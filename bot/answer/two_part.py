@@ -197,7 +197,7 @@ def _with_counted_of(left: str, right: str) -> str:
     return _COUNTS_UNNAMED.sub(lambda m: f"{m.group(1)} of {counted.group(1)}", right, count=1)
 
 
-def _with_subject_of(left: str, right: str) -> str:
+def with_subject_of(left: str, right: str) -> str:
     """A bare second part read as about what the first part asks about: 「資格確認書って何？あと有効期限は？」
     asks 「資格確認書の有効期限は？」; "" when the first part names no one thing it asks about."""
     named = _WHAT_IS_JA.search(clean(left)) or _WHAT_IS_EN.search(clean(left))
@@ -281,7 +281,7 @@ def two_part_facts(answerer: Answerer, question: str, whole: Reply) -> tuple[str
             alone = answerer.ask(restated) if restated else None
             second = alone.fact_id if alone is not None and alone.kind == "answer" and alone.reason == "confident" else None
         else:
-            right_in_context = _with_subject_of(left, right)
+            right_in_context = with_subject_of(left, right)
             second = (_part_fact(answerer, right_in_context, first) if right_in_context else None) or _part_fact(
                 answerer, _with_counted_of(left, _with_dates_of(left, right)), first
             )

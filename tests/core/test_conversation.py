@@ -371,6 +371,9 @@ def test_a_part_we_have_no_figure_for_is_declined_and_the_other_answered(answere
             "",
         ),
         ("in the 2023 survey, how many hospitals use the system to look at patients' data?", "hospitals-using-system", "out of how many?", ""),
+        # 「何月に？」, "which month?": when the previous answer's figures are from
+        ("who did that hospital survey anyway?", "survey-overview", "何月に？", "dates"),
+        ("who did that hospital survey anyway?", "survey-overview", "which months?", "dates"),
     ],
 )
 def test_a_question_about_the_previous_answer_itself_gets_it_again(answerer: Answerer, first: str, fact: str, follow_up: str, focus: str) -> None:
@@ -412,3 +415,11 @@ def test_a_subject_we_have_no_figure_for_is_declined_in_a_follow_up(answerer: An
     assert talk.ask(answerer, "a", first).fact_ids == (fact,)
     reply = talk.ask(answerer, "a", follow_up)
     assert reply.kind == "decline" and reply.question == follow_up
+
+
+def test_a_bare_subject_after_a_what_is_question_is_asked_of_it(answerer: Answerer) -> None:
+    # 「有効期限は？」 alone is the old cards' expiry; after 「資格確認書ってなに？」 it is the certificate's
+    talk = Conversations()
+    assert talk.ask(answerer, "a", "資格確認書ってなに？").fact_ids == ("eligibility-certificate",)
+    assert talk.ask(answerer, "a", "有効期限は？").fact_ids == ("issuance-end-ordinance",)
+    assert Conversations().ask(answerer, "b", "有効期限は？").fact_ids != ("issuance-end-ordinance",)
