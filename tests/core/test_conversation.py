@@ -142,6 +142,11 @@ def test_a_fragment_naming_who_asks_the_previous_question_about_them(answerer: A
     assert ja.ask(answerer, "c", "じゃあ薬局は？").fact_ids == ("usage-rate-by-facility",)
     # alone, neither fragment is answered
     assert not answerer.ask("what about pharmacies?").answered and not answerer.ask("and pharmacies?").answered
+    # asked of them, the question gets the previous answer again, which has no figure for them: declined
+    clinics = Conversations()
+    clinics.ask(answerer, "d", "what did hospitals say the benefit for patients was?")
+    assert clinics.ask(answerer, "d", "and for the hospitals themselves?").fact_ids == ("no-merit-for-hospitals",)
+    assert not clinics.ask(answerer, "d", "what about clinics?").answered
 
 
 def test_a_fragment_is_not_answered_because_the_previous_question_was_exact(answerer: Answerer) -> None:
