@@ -33,7 +33,9 @@ SUBJECT_WORDS = 4  # a bare subject: at most this many words (after "please", "b
 SUBJECT_JA_CHARS = 8
 _GLUE = frozenset({"the", "a", "an", "of", "in", "for", "at", "on", "as", "by"})  # not counted in a subject's words
 
-_EN_COORDINATORS = re.compile(r"\s*,?\s*\b(?:and also|and then|as well as|along with|and|plus|also)\b\s*|\s*[&+]\s*|\s*[,;]\s*", re.IGNORECASE)
+_EN_COORDINATORS = re.compile(r"\s*,?\s*\b(?:and also|and then|as well as|along with|and|plus|also)\b\s*|\s*[&+]\s*|\s*(?:;|(?<!\d),|,(?!\d))\s*", re.IGNORECASE)  # not the comma of "1,250"
+# "When people filled out the paper form, how many ...?": a clause saying when, then the question
+_WHEN_CLAUSE = re.compile(r"^\s*when\s+(?!(?:did|does|do|is|was|were|will|can|could|are|should|would|has|have|had|exactly)\b)[^?]*$", re.IGNORECASE)
 # Japanese joins words with と/や/、 everywhere ("病院と診療所ごとの利用率"): they split a
 # question only when it asks for both (両方, どちらも, それぞれ); a second question after a
 # first one's end ("…何桁？あと…") splits at its opening word, and と followed by a comma after a
@@ -265,6 +267,8 @@ def two_part_facts(answerer: Answerer, question: str, whole: Reply) -> tuple[str
         return None
     both = 3 if _JA_LIST.search(question) else 2 if _JA_ASKS_BOTH.search(question) else 1
     for left, right in _split_points(question):
+        if _WHEN_CLAUSE.match(left):
+            continue
         subjects = all(_is_subject(_strip_filler(p), both) for p in (left, right))
         if not subjects and not (_asks(left) and (_asks(right) or _NAMED_AGAIN.match(clean(right)))):
             # two bare subjects, or two questions: not a clause that tells ("my grandma refuses

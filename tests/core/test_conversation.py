@@ -285,6 +285,9 @@ def test_one_question_with_and_stays_one_question(answerer: Answerer) -> None:
         # それぞれ asks for each of the list just before it (mail and online), not for the phrase before 、
         "2025年10月の利用率、病院と診療所それぞれどれくらい？",
         "My grandma refuses to get the card, she says she saw on TV that data leaked. Is that true?",
+        # a clause saying when, then the question; the comma of a number
+        "When people who'd used the card filled out the paper questionnaire, how many felt it gave them nothing?",
+        "is 1,250 the number of hospitals in the survey?",
     ):
         reply = answer_alone(answerer, question)
         assert len(reply.fact_ids) <= 1, question
