@@ -395,6 +395,10 @@ def test_a_figure_asked_about_with_a_declared_gap_is_declined(answerer: Answerer
         "hey, how much does the card reader cost a hospital to install?",
         "did the survey say why some hospitals hadn't installed the system yet?",
         "how many hospitals reported card reader glitches in 2023?",
+        "my kid is 5, does she need her own card for the insurance?",
+        "マイナ保険証、ぶっちゃけ登録したほうがええと思う？",
+        "転職したら保険証の切り替えってどうやるの？手続き教えて",
+        "What will life look like for people without the ID card ten years from now?",
     ],
 )
 def test_survey_sizes_publication_reception_and_doctors_views_are_declared_gaps(answerer: Answerer, question: str) -> None:
