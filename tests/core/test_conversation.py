@@ -431,3 +431,9 @@ def test_a_bare_subject_after_a_what_is_question_is_asked_of_it(answerer: Answer
     assert talk.ask(answerer, "a", "資格確認書ってなに？").fact_ids == ("eligibility-certificate",)
     assert talk.ask(answerer, "a", "有効期限は？").fact_ids == ("issuance-end-ordinance",)
     assert Conversations().ask(answerer, "b", "有効期限は？").fact_ids != ("issuance-end-ordinance",)
+
+
+def test_the_card_itself_after_the_registrations_asks_for_the_cardholders(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "a", "マイナ保険証の登録って何人くらい？").fact_ids == ("registrations",)
+    assert talk.ask(answerer, "a", "カード自体持ってる人は？").fact_ids == ("cardholders",)
