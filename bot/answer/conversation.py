@@ -70,6 +70,8 @@ _AFTER = re.compile(
     r"|^\s*(?:じゃあ|で)?(?:それ|その)(?:以降|の後|のあと|から後)(?:は|って)?(?:どう(?:なる|なるの)?)?\s*[?？]*\s*$",
     re.IGNORECASE,
 )
+# "a year after that", "compared with that": a relation to the previous answer ("how long do those last?" points inside its own message)
+_AFTER_THAT = re.compile(r"\b(?:after|before|than|since|from|with|to)\s+(?:that|this|then|it)\b", re.IGNORECASE)
 # "how many don't?": the rest of the previous figure, which the previous answer already gives
 _ASK_REST = re.compile(
     r"^\s*(?:and\s+|but\s+|so\s+)?(?:how\s+many|what\s+share|what\s+percentage|what\s+about\s+those\s+who|who|and\s+those\s+who)\s+(?:people\s+|of\s+them\s+)?"
@@ -326,6 +328,12 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
         if ctx.answered:
             return replace(ctx, question=question, reason=f"follow_up:{ctx.reason}")
     own = answer_alone(answerer, question, strict)
+    if own.answered and has_follow_up_cue(question) and _AFTER_THAT.search(clean(question)):
+        # "and a year after that, as a % of cardholders?": it starts like a follow-up and points back
+        combined = f"{previous.question} {question}"
+        ctx = answer_alone(answerer, combined, strict) if len(combined) <= answerer.max_chars else own
+        if ctx.answered and ctx.reason != "exact" and ctx.fact_ids != own.fact_ids:
+            return replace(ctx, question=question, reason=f"follow_up:{ctx.reason}")
     if own.answered:
         return None  # it stands alone
     if not has_follow_up_cue(question):

@@ -437,3 +437,13 @@ def test_the_card_itself_after_the_registrations_asks_for_the_cardholders(answer
     talk = Conversations()
     assert talk.ask(answerer, "a", "マイナ保険証の登録って何人くらい？").fact_ids == ("registrations",)
     assert talk.ask(answerer, "a", "カード自体持ってる人は？").fact_ids == ("cardholders",)
+
+
+def test_a_follow_up_pointing_back_at_the_previous_answer_is_read_with_it(answerer: Answerer) -> None:
+    # alone, "as a % of cardholders" asks for the cardholders; "a year after that" asks it of the registrations
+    talk = Conversations()
+    assert talk.ask(answerer, "a", "registrations oct 2024?").fact_ids == ("registrations",)
+    assert talk.ask(answerer, "a", "and a year after that, as a % of cardholders?").fact_ids == ("registrations",)
+    # "those" inside its own message points at what it names, not back
+    talk.ask(answerer, "b", "When did new issuance of the old health insurance cards end?")
+    assert talk.ask(answerer, "b", "and the eligibility certificates, how long do those last?").fact_ids == ("issuance-end-ordinance",)
