@@ -326,6 +326,9 @@ def test_a_context_clause_does_not_pick_the_fact(answerer: Answerer) -> None:
         ("2023年の調査で、病院にとってメリットがないと答えたのは何％？", "no-merit-for-hospitals"),
         ("病院そのものにとってのメリットがないって答えたのは何割くらいですか", "no-merit-for-hospitals"),
         ("病院側にとってメリットないって答えたの何割だっけ", "no-merit-for-hospitals"),
+        # full-width ｍｙナンバー, romaji kakuninsyo
+        ("ｍｙナンバーの番号って何桁だっけｗ", "my-number-digits"),
+        ("shikaku kakuninsyo how long is it vaild", "issuance-end-ordinance"),
         # "does it do anything for patients": a merit for them
         ("in the 2023 survey, how many hospitals thought the system actually does anything for patients?", "no-merit-for-patients"),
         # "how long is it good for": how long it is valid

@@ -255,3 +255,7 @@ def test_a_year_of_the_japanese_era_is_written_as_the_year_it_is() -> None:
     assert clean("令和6年11月時点") == "2024年11月時点"
     assert clean("令和元年") == "2019年" and clean("平成31年") == "2019年"
     assert "#2024" in tokens("令和6年11月時点の利用率はいくつでしょうか")
+
+
+def test_romaji_hoken_is_insurance() -> None:
+    assert "insurance" in tokens("my old paper hoken card")
