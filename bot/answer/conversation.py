@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 
 from bot.answer.policy import Decision
 from bot.answer.reply import Answerer, Reply
-from bot.answer.two_part import PART_MIN_SCORE, REFERS_BACK, with_subject_of, answer_alone, facts_reply, has_follow_up_cue, is_short
+from bot.answer.two_part import PART_MIN_SCORE, REFERS_BACK, answer_alone, facts_reply, has_follow_up_cue, is_short, with_subject_of
 from bot.knowledge.model import Fact
 from bot.search.dates import asked_dates, earlier, fact_dates, holds, shown, without_dates
 from bot.text.normalise import clean, detect_lang, tokens
@@ -213,12 +213,17 @@ def _swapped_subject(answerer: Answerer, question: str, previous: Turn) -> Reply
             if cand.score >= PART_MIN_SCORE and cand.fact_id not in previous.fact_ids and fact is not None and _tells_about(fact, new):
                 return facts_reply(answerer, (fact.id,), lang, question, reason="follow_up_subject", query_tokens=tokens(swapped))
         return replace(reply, question=question)
-    if reply.answered and set(reply.fact_ids) <= set(previous.fact_ids) and tokens(new) and not any(
-        _tells_about(fact, new) for fact in (answerer.kb.fact(fid) for fid in reply.fact_ids) if fact is not None
+    if (
+        reply.answered
+        and set(reply.fact_ids) <= set(previous.fact_ids)
+        and tokens(new)
+        and not any(_tells_about(fact, new) for fact in (answerer.kb.fact(fid) for fid in reply.fact_ids) if fact is not None)
     ):
         # asked of them, the question gets the previous answer again, which has no figure for them
         # ("what about clinics?" after what hospitals said about themselves)
-        return answerer.reply_for(question, answerer.search(swapped), Decision("decline", None, 0.0, reason="subject_not_covered", closest_fact=reply.fact_ids[0]))
+        return answerer.reply_for(
+            question, answerer.search(swapped), Decision("decline", None, 0.0, reason="subject_not_covered", closest_fact=reply.fact_ids[0])
+        )
     if not reply.answered or set(reply.fact_ids) <= set(previous.fact_ids):
         return None
     return facts_reply(answerer, reply.fact_ids, lang, question, reason="follow_up_subject", query_tokens=tokens(swapped))

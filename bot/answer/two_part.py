@@ -33,7 +33,9 @@ SUBJECT_WORDS = 4  # a bare subject: at most this many words (after "please", "b
 SUBJECT_JA_CHARS = 8
 _GLUE = frozenset({"the", "a", "an", "of", "in", "for", "at", "on", "as", "by"})  # not counted in a subject's words
 
-_EN_COORDINATORS = re.compile(r"\s*,?\s*\b(?:and also|and then|as well as|along with|and|plus|also)\b\s*|\s*[&+]\s*|\s*(?:;|(?<!\d),|,(?!\d))\s*", re.IGNORECASE)  # not the comma of "1,250"
+_EN_COORDINATORS = re.compile(
+    r"\s*,?\s*\b(?:and also|and then|as well as|along with|and|plus|also)\b\s*|\s*[&+]\s*|\s*(?:;|(?<!\d),|,(?!\d))\s*", re.IGNORECASE
+)  # not the comma of "1,250"
 # "When people filled out the paper form, how many ...?": a clause saying when, then the question
 _WHEN_CLAUSE = re.compile(r"^\s*when\s+(?!(?:did|does|do|is|was|were|will|can|could|are|should|would|has|have|had|exactly)\b)[^?]*$", re.IGNORECASE)
 # Japanese joins words with と/や/、 everywhere ("病院と診療所ごとの利用率"): they split a

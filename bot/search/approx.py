@@ -69,5 +69,9 @@ def precise_percents(question: str) -> tuple[tuple[str, Amount], ...]:
     """The percentages a question quotes with decimals ("9.8%", "22.7 percent"), as typed and as a
     range: a figure someone read somewhere, not a round guess ("half", "under 20%")."""
     text = clean(question)
-    found = [(typed, (*percent_span(value), "percent")) for typed, unit, value, end in _read_numbers(text) if unit == "%" and "." in typed and not _AGE_RE.match(text, end)]
+    found = [
+        (typed, (*percent_span(value), "percent"))
+        for typed, unit, value, end in _read_numbers(text)
+        if unit == "%" and "." in typed and not _AGE_RE.match(text, end)
+    ]
     return tuple(dict.fromkeys(found))

@@ -47,7 +47,7 @@ from dataclasses import replace
 
 from bot.knowledge.gaps import GapMatcher
 from bot.knowledge.model import KnowledgeBase, Topic
-from bot.search.approx import holds_near, precise_percents, quoted_amounts
+from bot.search.approx import quoted_amounts
 from bot.search.asking import DATE_UNITS, asking, asks_for_amount, asks_why, sentences, share_base, wanted_units, without_set_aside
 from bot.search.confidence import confidence
 from bot.search.dates import asked_dates
@@ -150,11 +150,7 @@ class SearchIndex:
         if uncovered:
             result, uncovered = self._rerank.by_subject(question, result, uncovered)
         result = replace(result, confidence=round(confidence(result, self.model is not None), 4), uncovered=uncovered)
-        quoted = quoted_amounts(question)  # in any sentence: "I saw 37% and 47%. which one is wrong?"
-        if quoted and result.candidates:
-            top = self._rerank._doc(result.candidates[0].fact_id).fact
-            missing = tuple(typed for typed, amount in precise_percents(question) if not holds_near(top, (amount,)))
-            result = replace(result, quoted_held=sum(holds_near(top, (amount,)) for amount in quoted), quoted_missing=missing)
+        result = self._rerank.quoted(question, result)
         # the message, or the sentence of it that asks about a figure ("what's 73.7% about? saw it
         # in a tweet")
         asks_percent = [p for p in asking_parts[:MAX_ASKING] if len(parts) > 1 and asks_about_percent(p)]

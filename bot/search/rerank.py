@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.search.approx import Amount, holds_near
+from bot.search.approx import Amount, holds_near, precise_percents, quoted_amounts
 from bot.search.asking import DATE_UNITS, counted_clause
 from bot.search.dates import fact_dates, holds
 from bot.search.facts import FactDoc
@@ -51,6 +51,17 @@ class Reranker:
         if not near or len(near) == len(cands):
             return result
         return replace(result, candidates=raised(cands, near, NEAR_BONUS))
+
+    def quoted(self, question: str, result: SearchResult) -> SearchResult:
+        """How many figures the message quotes, in any sentence, the top fact holds ("I saw 37% and
+        47%. which one is wrong?"), and the precise percentages it quotes that the top fact does not
+        hold ("was it ever 9.8%?")."""
+        quoted = quoted_amounts(question)
+        if not quoted or not result.candidates:
+            return result
+        top = self._doc(result.candidates[0].fact_id).fact
+        missing = tuple(typed for typed, amount in precise_percents(question) if not holds_near(top, (amount,)))
+        return replace(result, quoted_held=sum(holds_near(top, (amount,)) for amount in quoted), quoted_missing=missing)
 
     def by_unit(self, result: SearchResult, units: frozenset[str]) -> SearchResult:
         """Facts holding a figure of the kind asked for ("what share" a percentage, "when" a date)

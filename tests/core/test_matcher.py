@@ -426,7 +426,11 @@ def test_figures_quoted_that_the_best_fact_holds_count_as_known_words(answerer: 
 
 @pytest.mark.parametrize(
     "question",
-    ["was the usage rate ever 9.8%?", "the survey said 22.7% of patients found the card useful — right?", "I read the usage rate was 5.1% in December 2023, is that right?"],
+    [
+        "was the usage rate ever 9.8%?",
+        "the survey said 22.7% of patients found the card useful — right?",
+        "I read the usage rate was 5.1% in December 2023, is that right?",
+    ],
 )
 def test_a_precise_figure_the_best_fact_does_not_hold_is_not_confirmed(answerer: Answerer, question: str) -> None:
     reply = answerer.ask(question)

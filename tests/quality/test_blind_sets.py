@@ -23,7 +23,22 @@ from tests.quality.evaluate import Report
 
 SETS = {
     name: Path(__file__).with_name(f"questions_{name}.yaml")
-    for name in ("blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11", "blind12", "blind13", "blind14", "blind15")
+    for name in (
+        "blind2",
+        "blind3",
+        "blind4",
+        "blind5",
+        "blind6",
+        "blind7",
+        "blind8",
+        "blind9",
+        "blind10",
+        "blind11",
+        "blind12",
+        "blind13",
+        "blind14",
+        "blind15",
+    )
 }
 # Sets whose misses nobody has read yet: measured with every run like the others, but their table is
 # printed only with SHOW_UNSEEN=1 in the environment, so that a routine test run does not measure
