@@ -18,7 +18,7 @@ from bot.text.normalise import clean
 _MULTIPLIERS = {"million": 1e6, "m": 1e6, "billion": 1e9, "万": 1e4, "億": 1e8, "千": 1e3, "thousand": 1e3}
 _NUMBER_RE = re.compile(r"(?<![\d.])(\d+(?:,\d{3})*(?:\.\d+)?)\s*(%|percent|パーセント|million|billion|thousand|m\b|万|億|千)?", re.IGNORECASE)
 _CUE_RE = re.compile(
-    r"\bwhat(?:'s|\s+is|\s+does|\s+was)\b|\bwhere\s+(?:does|did|is)\b.*\bfrom\b|\bcome\s+from\b|\bmeans?\b|\bstand\s+for\b|\bor\b"
+    r"\bwhat(?:'s|\s+is|\s+does|\s+was)\b|\bwhat\s*[?？]|\bwhere\s+(?:does|did|is)\b.*\bfrom\b|\bcome\s+from\b|\bmeans?\b|\bstand\s+for\b|\bor\b"
     r"|何の数字|なんの数字|何の数|って何|とは|何を表|どこから",
     re.IGNORECASE,
 )
@@ -79,8 +79,10 @@ def asked_figure(question: str) -> tuple[str, str] | None:
     typed, unit, value, _end = numbers[0]
     if not unit and value.is_integer() and 1900 <= value <= 2100:
         return None  # a year: a question about a date, not about a figure
+    if not unit and re.search(rf"\b(?:over|under|aged?|above|below|than)\s+{re.escape(typed)}(?![\d.])", text):
+        return None  # an age: "people over 75", "aged 65"
     rest = _FIGURE_WORDS_RE.sub(" ", _NUMBER_RE.sub(" ", text))
-    if len(_WORD_RE.findall(rest)) > MAX_OTHER_WORDS:
+    if len(_WORD_RE.findall(_CUE_RE.sub(" ", rest))) > MAX_OTHER_WORDS:  # the words of the cue ("where does … come from") are not a subject
         return None
     if not _CUE_RE.search(rest) and len(_WORD_RE.findall(rest)) > 2:
         return None

@@ -152,6 +152,11 @@ def test_an_unknown_figure_is_declined_saying_so(answerer: Answerer) -> None:
     # the sentence of a message that asks what a percentage is, and a figure named with its subject
     assert answerer.ask("what's 73.1% about? saw it in a tweet about maina hokensho").reason == "unknown_figure"
     assert answerer.ask("what's the 60.2% figure for hospitals in that survey?").reason == "unknown_figure"
+    # "<figure> what?", and the words of the cue do not count against a figure question
+    assert answerer.ask("2.1 million what? saw it next to maina hokensho").reason == "unknown_figure"
+    assert answerer.ask("where does the 1.2 million number come from in the hospital survey").reason == "unknown_figure"
+    # an age after "over" is no figure
+    assert answerer.search("What's the usage rate among people over 75?").figure == ""
 
 
 @pytest.mark.parametrize(
