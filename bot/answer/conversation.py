@@ -61,7 +61,7 @@ _ASK_DATES = re.compile(
     r"\bwhen\s+(?:is|was)\s+(?:that|this|it)\b(?!\s+(?:decided|announced|agreed|approved|passed|made|set|introduced|planned|changed)\b)|\bhow\s+(?:old|recent|current|up to date)\s+is\s+(?:that|this|it)\b"
     r"|\bas\s+of\s+when\b|\bwhat\s+date\s+is\s+(?:that|this|it)\b|\bis\s+(?:that|this|it)\s+(?:the\s+)?(?:current|recent|up to date|latest|newest|most\s+recent)\b"
     r"|いつの|いつ時点|何年の(?:数字|データ)|いつ現在|(?:それ|これ)(?:が|って|は)?最新"
-    r"|^\s*(?:and\s+)?(?:which|what)\s+months?\s*[?？!.]*\s*$|^\s*(?:何月|何年)(?:に|から|まで|ごろ|頃|だった|なの)?\s*[?？]*\s*$",
+    r"|^\s*(?:and\s+)?(?:(?:which|what)\s+months?|when)\s*[?？!.]*\s*$|^\s*(?:何月|何年)(?:に|から|まで|ごろ|頃|だった|なの)?\s*[?？]*\s*$",
     re.IGNORECASE,
 )
 # "and after that?", 「それ以降は？」: the time after the last date of the previous answer

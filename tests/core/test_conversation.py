@@ -382,6 +382,7 @@ def test_a_part_we_have_no_figure_for_is_declined_and_the_other_answered(answere
         # 「何月に？」, "which month?": when the previous answer's figures are from
         ("who did that hospital survey anyway?", "survey-overview", "何月に？", "dates"),
         ("who did that hospital survey anyway?", "survey-overview", "which months?", "dates"),
+        ("who did that hospital survey anyway?", "survey-overview", "when?", "dates"),
     ],
 )
 def test_a_question_about_the_previous_answer_itself_gets_it_again(answerer: Answerer, first: str, fact: str, follow_up: str, focus: str) -> None:
