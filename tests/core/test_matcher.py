@@ -331,6 +331,8 @@ def test_a_context_clause_does_not_pick_the_fact(answerer: Answerer) -> None:
         ("2023年の調査で、病院にとってメリットがないと答えたのは何％？", "no-merit-for-hospitals"),
         ("病院そのものにとってのメリットがないって答えたのは何割くらいですか", "no-merit-for-hospitals"),
         ("病院側にとってメリットないって答えたの何割だっけ", "no-merit-for-hospitals"),
+        # "heads up" and "newbie" are chat; a system "created" is launched
+        ("heads up, total newbie to japan stuff here 🙋 when was this my number system even created? like which year?", "system-launch"),
         # full-width ｍｙナンバー, romaji kakuninsyo
         ("ｍｙナンバーの番号って何桁だっけｗ", "my-number-digits"),
         ("shikaku kakuninsyo how long is it vaild", "issuance-end-ordinance"),
