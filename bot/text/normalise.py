@@ -282,6 +282,9 @@ _DATE_RE = re.compile(
 
 # "when the old cards stopped, how many ...": a clause that says when, then the question
 _WHEN_CLAUSE_RE = re.compile(r"^\s*when\b[^,?]*,")
+# a "when" that opens a clause, not a question ("when did …", "when is …" ask when)
+_SUBORDINATE_WHEN_RE = re.compile(r"^\s*when\s+(?!(?:did|does|do|is|was|were|will|can|could|are|should|would|has|have|had|exactly)\b)")
+_WH_RE = re.compile(r"\b(?:what|which|who|whom|how|where|why)\b")
 
 
 def question_type(text: str) -> str:
@@ -290,8 +293,11 @@ def question_type(text: str) -> str:
     when = _DATE_RE.search(text)
     if when:
         clause = _WHEN_CLAUSE_RE.match(text)
-        if not (clause and when.start() < clause.end() and not _DATE_RE.search(text, clause.end()) and _QUANTITY_RE.search(text, clause.end())):
+        if not (clause and when.start() < clause.end() and not _DATE_RE.search(text, clause.end())):
             return "date"
+        if not _QUANTITY_RE.search(text, clause.end()):
+            # "when a patient uses the card, what can the hospital see?": the clause says when, the rest asks
+            return "other" if _SUBORDINATE_WHEN_RE.match(text) and _WH_RE.search(text, clause.end()) else "date"
     if _QUANTITY_RE.search(text):
         return "quantity"
     return "other"

@@ -409,6 +409,12 @@ def test_a_figure_asked_about_with_a_declared_gap_is_declined(answerer: Answerer
         "マイナ保険証、ぶっちゃけ登録したほうがええと思う？",
         "転職したら保険証の切り替えってどうやるの？手続き教えて",
         "What will life look like for people without the ID card ten years from now?",
+        "does the government sell our health data to drug companies?",
+        "thoughts on whether I should register the card or just get the eligibility certificate instead?",
+        "what percentage of hospitals nationwide even have the readers installed?",
+        "まいなほけんしょって、なんさいからつかえるの？",
+        "card reader error rate 2023",
+        "Did anybody ask the doctors and nurses themselves, one by one, how they felt about it?",
     ],
 )
 def test_survey_sizes_publication_reception_and_doctors_views_are_declared_gaps(answerer: Answerer, question: str) -> None:

@@ -103,6 +103,8 @@ def test_question_type() -> None:
     assert question_type("何人が登録しましたか") == "quantity"
     assert question_type("When did it start?") == "date"
     assert question_type("Over which months did the survey take place?") == "date"  # a plural asks when as well
+    # a clause saying when, then a question that asks something else
+    assert question_type("When a patient uses the card, what kind of info can the hospital see?") == "other"
     # asking which month a figure is for is no "when" question: the figure is asked for, with its month
     assert question_type("what's the latest usage rate? and say which month it's for") == "other"
     assert question_type("いつから解除できる？") == "date"
