@@ -339,6 +339,11 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
         ctx = answer_alone(answerer, combined, strict) if len(combined) <= answerer.max_chars else own
         if ctx.answered and ctx.reason != "exact" and ctx.fact_ids != own.fact_ids:
             return replace(ctx, question=question, reason=f"follow_up:{ctx.reason}")
+    if own.answered and has_follow_up_cue(question) and not strict and any(len(key) == 7 for key in asked_dates(previous.question)):
+        # 「利用率は？」 after 「2024年10月の登録者数は？」 could stand alone, but asks for that month
+        dated = _dated_subject(answerer, question, previous)
+        if dated is not None:
+            return dated
     if own.answered:
         return None  # it stands alone
     if not has_follow_up_cue(question):

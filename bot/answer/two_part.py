@@ -60,7 +60,7 @@ _BOTH = re.compile(
 _TOPIC_FIRST = re.compile(r"^\s*(?:[^\s:：?？]+\s+){0,2}[^\s:：?？]+\s*[:：]\s*")  # "eligibility certificate: ...", a few words
 _ASKS = re.compile(
     r"^\s*(?:(?:roughly|approximately|about|around|also|so|then|just)\s+)?(?:what|what's|whats|how|when|why|who|which|where|is|are|was|were|can|could|do|does|did|will|has|have|(?:until|till|since|by)\s+when)\b"
-    r"|何|いつ|どの|どれ|どう|なぜ|誰|いくら|教えて|おしえて|知りたい|しりたい|か[?？]?\s*$|の[?？]?\s*$|は\s*[?？]\s*$",
+    r"|何|いつ|どの|どれ|どう|なぜ|誰|いくら|いくつ|教えて|おしえて|知りたい|しりたい|か[?？]?\s*$|の[?？]?\s*$|(?:は|で)\s*[?？]\s*$",
     re.IGNORECASE,
 )
 

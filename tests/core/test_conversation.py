@@ -248,6 +248,8 @@ def test_two_part_questions_get_both_facts(answerer: Answerer) -> None:
         ("マイナンバー制度はいつ始まって、番号は何桁？", {"system-launch", "my-number-digits"}),
         # with 両方, a と between two nouns is the list asked for, not the comma after it (nor the や of やつ)
         ("マイナ保険証の登録件数と利用率、最新のやつ両方教えて", {"registrations", "usage-rate"}),
+        # いくつ asks, and so does a side ending 「…で？」
+        ("利用率は2024年11月でいくつ？あと登録件数は2024年10月で？", {"usage-rate", "registrations"}),
         (
             "what % of the mail respondents saw no merit, and what % of hospitals said it helped with duplicate meds?",
             {"patients-no-merit", "duplicate-prescriptions"},

@@ -336,6 +336,8 @@ def test_a_context_clause_does_not_pick_the_fact(answerer: Answerer) -> None:
         # full-width ｍｙナンバー, romaji kakuninsyo
         ("ｍｙナンバーの番号って何桁だっけｗ", "my-number-digits"),
         ("shikaku kakuninsyo how long is it vaild", "issuance-end-ordinance"),
+        ("shikaku kakuninsyo wa nan nen yuukou?", "issuance-end-ordinance"),  # romaji 何年 and 有効
+        ("今の利用率おしえてください〜🙇‍♀️", "usage-rate"),  # 利用率 asks for a rate: one known word is enough when sure
         # "does it do anything for patients": a merit for them
         ("in the 2023 survey, how many hospitals thought the system actually does anything for patients?", "no-merit-for-patients"),
         # "how long is it good for": how long it is valid

@@ -118,6 +118,7 @@ def test_question_type() -> None:
     assert question_type("hw many ppl registered") == "quantity"  # a chat spelling of "how"
     assert question_type("how mnay hospitals") == "quantity"  # and of "many"
     assert question_type("保険証は何枚期限切れに？") == "quantity"
+    assert question_type("今の利用率おしえて") == "quantity"  # a rate (…率) is a share
     assert question_type("導入していた病院は何施設？") == "quantity"
 
 
