@@ -127,6 +127,9 @@ def decide(result: SearchResult, t: Thresholds = Thresholds(), facts: dict[str, 
     top = cands[0]
     if top.exact:
         return Decision("answer", top.fact_id, top.score, reason="exact", closest_fact=top.fact_id, confidence=1.0)
+    if result.unasked:
+        # what the message asks names nothing we know; its known words are only context
+        return Decision("decline", None, top.score, reason="no_match", closest_fact=top.fact_id, confidence=result.confidence)
     if result.uncovered:
         # what the question counts is not what the best fact's figures count ("how many clinics")
         return Decision("decline", None, top.score, reason="subject_not_covered", closest_fact=top.fact_id, confidence=result.confidence)

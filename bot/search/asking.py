@@ -111,6 +111,38 @@ def asking(parts: list[str]) -> list[str]:
     return [parts[i] for i in asks]
 
 
+def asks_plainly(part: str) -> bool:
+    """Does the sentence ask in so many words (a question mark, "what ...", 「教えて」)?"""
+    return bool(_ASKS_RE.search(part))
+
+
+_POINTER_RE = re.compile(
+    r"\b(?:this|that|it|those|these|they|them|one)\b(?!\s+(?:weekend|week|month|year|morning|afternoon|evening|time)\b)|それ|これ|その|この|本当|ほんと",
+    re.IGNORECASE,
+)
+
+
+def points_back(part: str) -> bool:
+    """Does the sentence point at something said elsewhere ("which is it?", 「それ本当？」)?"""
+    return bool(_POINTER_RE.search(part))
+
+
+# "... for that?", "what's the law behind it?": a question that points back at the sentence before it
+_POINTS_BACK_RE = re.compile(r"\b(?:for|about|of|on|behind|to|with)\s+(?:that|this|it)\s*[?？!.]*\s*$|(?:それ|これ)(?:って|は|に|の)", re.IGNORECASE)
+
+
+def with_antecedents(parts: list[str], asked: list[str]) -> list[str]:
+    """The asking sentences, each that points back ("is there a law date for that?") preceded by
+    the sentence before it, which names what it asks about."""
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        if part in asked:
+            if i and parts[i - 1] not in out and _POINTS_BACK_RE.search(part):
+                out.append(parts[i - 1])
+            out.append(part)
+    return out
+
+
 # a sentence that only thanks or signs off
 _THANKS_RE = re.compile(
     r"^[\W_]*(?:(?:thanks?|thank\s*(?:you|u)|thx|ty|tysm|ily|lol|lmao|pls|please|cheers|appreciate\s+it|in\s+advance|so\s+much|a\s+lot|bot|all|guys|everyone"

@@ -48,7 +48,19 @@ from dataclasses import replace
 from bot.knowledge.gaps import GapMatcher
 from bot.knowledge.model import KnowledgeBase, Topic
 from bot.search.approx import quoted_amounts
-from bot.search.asking import DATE_UNITS, asking, asks_for_amount, asks_why, sentences, share_base, wanted_units, without_set_aside
+from bot.search.asking import (
+    DATE_UNITS,
+    asking,
+    asks_for_amount,
+    asks_plainly,
+    asks_why,
+    points_back,
+    sentences,
+    share_base,
+    wanted_units,
+    with_antecedents,
+    without_set_aside,
+)
 from bot.search.confidence import confidence
 from bot.search.dates import asked_dates
 from bot.search.facts import FactDoc, analyse_fact
@@ -184,6 +196,9 @@ class SearchIndex:
         # father ... will he get some other document?" is not a question about age groups)
         # (a context clause ending in けど counts with its sentence: 「56.5%って記事見たんだけど、…」)
         gap_parts = asked if len(parts) == len(whole_sentences := sentences(question)) else asking(whole_sentences)
+        # "I read the government plans to make the card mandatory. is there a law date for that?": a
+        # question pointing back at the sentence before it asks about what that sentence names
+        gap_parts = with_antecedents(whole_sentences, gap_parts)
         gaps = tuple(dict.fromkeys(g for p in gap_parts for g in self.gaps_in(analyse_question(p)[0])))
         for sentence in scored:
             part = self._search_one(sentence, limit, pool, whole=False)
@@ -195,6 +210,17 @@ class SearchIndex:
             if part.top and (best.top is None or part.top.score > best.top.score):
                 best = part
         ranked = sorted(merged.values(), key=lambda c: (-c.score, c.fact_id))[:limit]
+        # "does the bot know the weather in Sapporo this weekend? also need to bring my insurance
+        # card lol": the sentences that plainly ask name nothing the knowledge base knows, so the
+        # known words elsewhere are context, not the question
+        asks = [p for p in parts if asks_plainly(p)]
+        read = [self._read(tuple(dict.fromkeys(analyse_question(p)[1]))) for p in asks]
+        unasked = (
+            bool(asks)
+            and not any(known for known, _w, _u in read)
+            and sum(not t.startswith("#") for _k, _w, unknown in read for t in unknown) >= 2
+            and not any(map(points_back, asks))  # "which is it?", "I want to shut this down": about the rest
+        )
         # the question type of the best scoring text, else of the whole message
         qtype = question_type(best.query)
         if qtype == "other":
@@ -210,6 +236,7 @@ class SearchIndex:
             best.known_words,
             best.exact_words,
             gaps,
+            unasked=unasked,
         )
 
     def _search_one(self, question: str, limit: int, pool: set[int] | None = None, whole: bool = True, shortlist: int = SHORTLIST) -> SearchResult:

@@ -370,6 +370,11 @@ def test_questions_as_people_type_them(answerer: Answerer, question: str, fact: 
         "hey, how many patients actually took part in the mail and online patient surveys?",
         "マイナ保険証の英語って何て言うの？",
         "Which ministry body took up the survey results, and on what day?",
+        "is the number on the card random or does it come from your birthday?",
+        "how often does the average person use the card each month?",
+        "has anyone taken the government to court over the card?",
+        "is it safe to let the clinic see my prescriptions?",
+        "which country did Japan copy the My Number system from?",
     ],
 )
 def test_near_topic_questions_are_not_answered(answerer: Answerer, question: str) -> None:
@@ -458,3 +463,19 @@ def test_round_figures_quoted_are_guesses_not_claims(answerer: Answerer) -> None
     # "under 20%" and "half" are guesses: the fact is still the answer
     assert answerer.ask("what was the usage rate in november 2024? I said under 20%").fact_id == "usage-rate"
     assert answerer.search("was the usage rate ever 9.8%?").quoted_missing == ("9.8%",)
+
+
+def test_a_question_pointing_back_asks_about_the_sentence_before_it(answerer: Answerer) -> None:
+    # "mandatory" is a declared gap, named in the sentence that "for that" points back at
+    reply = answerer.ask("My cousin says the card will be made mandatory for all residents. is there a date for that?")
+    assert reply.kind == "decline" and reply.reason == "not_covered"
+
+
+def test_known_words_only_outside_the_sentences_that_ask_are_context(answerer: Answerer) -> None:
+    text = "does anyone know whether the trains are running in Nagoya today? I have to bring my insurance card to the clinic later"
+    assert answerer.search(text).unasked
+    assert answerer.ask(text).kind == "decline"
+    # a question pointing at the rest of the message ("is that true?") is about it
+    pointing = "is that true? my friend says the usage rate was only 4% in 2023"
+    assert not answerer.search(pointing).unasked
+    assert answerer.ask(pointing).fact_id == "usage-rate"
