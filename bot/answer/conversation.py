@@ -92,6 +92,7 @@ _ASK_ENGLISH = re.compile(r"(?:\b(?:in|into)\s+|^\s*)english\s*(?:please|pls)?\s
 _BREAKDOWN = re.compile(
     r"^\s*(?:and\s+|but\s+|so\s+)?(?:of\s+(?:those|them|these),?\s+how\s+many|how\s+many\s+of\s+(?:those|them|these))\b"
     r"|^\s*(?:and\s+|but\s+|so\s+)?how\s+many\s+(?:were|was|are)\s+(?!there\b)(?!\w+ed\b)\w+"
+    r"|^\s*(?:and\s+|but\s+|so\s+)?how\s+many\s+(?:in|for|with)\s+(?!total\b|all\b)\w+"
     r"|^\s*(?:その|それの?)うち",
     re.IGNORECASE,
 )
@@ -182,17 +183,20 @@ def _swapped_subject(answerer: Answerer, question: str, previous: Turn) -> Reply
     """ "what about hospitals?", 「薬局は？」: the previous question asked again about the one
     subject the fragment names (who a figure is about) in place of the previous one's; the reply
     when that is a confident answer with a fact other than the previous answer's."""
-    named = {m.group(0).lower() for m in _WHO.finditer(clean(question))}
-    if len(named) != 1:
+    found = {_who(m.group(0)): m.group(0).lower() for m in _WHO.finditer(clean(question))}
+    if len(found) != 1:
         return None
-    (new,) = named
+    ((key, new),) = found.items()
     lang = detect_lang(question)
     combined = f"{previous.question} {question}"
-    if any(_tells_about(fact, new) for fact in (answerer.kb.fact(fid) for fid in previous.fact_ids) if fact is not None):
+    named_before = any(_who(m.group(0)) == key for m in _WHO.finditer(clean(previous.question)))
+    # (when the previous question named them too, its answer telling about them is no answer: "for the
+    # hospital itself?" after what hospitals said of patients asks about another subject)
+    if not named_before and any(_tells_about(fact, new) for fact in (answerer.kb.fact(fid) for fid in previous.fact_ids) if fact is not None):
         # the previous answer already gives it ("and pharmacies?" after the usage rate by kind of facility)
         return facts_reply(answerer, previous.fact_ids, lang, question, reason="follow_up_subject", query_tokens=tokens(combined))
     before = clean(previous.question)
-    old = [m for m in _WHO.finditer(before) if m.group(0).lower() not in named]
+    old = [m for m in _WHO.finditer(before) if _who(m.group(0)) != key]  # "hospital" is "hospitals" named again
     if not old:
         # the previous question named nobody (「利用率は？」, then 「じゃあ薬局は？」): the fact that best
         # fits both and gives a figure for them
@@ -227,6 +231,11 @@ def _swapped_subject(answerer: Answerer, question: str, previous: Turn) -> Reply
     if not reply.answered or set(reply.fact_ids) <= set(previous.fact_ids):
         return None
     return facts_reply(answerer, reply.fact_ids, lang, question, reason="follow_up_subject", query_tokens=tokens(swapped))
+
+
+def _who(word: str) -> str:
+    """Who a word names, singular or plural alike ("hospitals", "hospital")."""
+    return " ".join(tokens(word)) or word.lower()
 
 
 def _tells_about(fact: Fact, subject: str) -> bool:
@@ -381,6 +390,19 @@ def _decision_of(reply: Reply) -> Decision:
     return Decision(reply.kind, reply.fact_id, reply.score, tuple(s.fact_id for s in reply.suggestions), reply.reason, reply.closest_fact)
 
 
+def _dated_or_declined(answerer: Answerer, question: str, reply: Reply) -> Reply:
+    """A follow-up that names a month or year ("same question for the 2025 survey?") answered with
+    facts that have no figure for it is declined saying so, not answered with their other dates."""
+    when = asked_dates(question)
+    if not when or not reply.answered or reply.focus == "dates":
+        return reply
+    facts = [f for f in (answerer.kb.fact(fid) for fid in reply.fact_ids) if f is not None]
+    if not facts or any(holds(fact_dates(f), when) for f in facts):
+        return reply
+    result = replace(answerer.search(question), undated=when)
+    return answerer.reply_for(question, result, Decision("decline", None, 0.0, reason="no_figure_for_date", closest_fact=facts[0].id))
+
+
 def answer_turn(answerer: Answerer, question: str, previous: Turn | None, now: float, strict: bool = False) -> tuple[Reply, Turn | None]:
     """The reply to `question` after `previous` (None: no conversation yet), and the turn to
     remember next (None: keep `previous`)."""
@@ -389,7 +411,7 @@ def answer_turn(answerer: Answerer, question: str, previous: Turn | None, now: f
     if previous is not None and len(question) <= answerer.max_chars:
         in_context = _in_context(answerer, question, previous, strict)
         if in_context is not None:
-            reply = in_context
+            reply = _dated_or_declined(answerer, question, in_context)
             # the context stays the question that stood alone, so "and 2024?" then "and 2023?" both read against it
             return reply, Turn(previous.question, reply.lang, reply.fact_ids or previous.fact_ids, now)
     reply = answer_alone(answerer, question, strict)

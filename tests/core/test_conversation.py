@@ -450,3 +450,26 @@ def test_a_follow_up_pointing_back_at_the_previous_answer_is_read_with_it(answer
     # "those" inside its own message points at what it names, not back
     talk.ask(answerer, "b", "When did new issuance of the old health insurance cards end?")
     assert talk.ask(answerer, "b", "and the eligibility certificates, how long do those last?").fact_ids == ("issuance-end-ordinance",)
+
+
+def test_a_follow_up_naming_a_year_the_answer_has_no_figure_for_is_declined(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "y", "what share of hospitals said patients get no merit from the card?").fact_ids == ("no-merit-for-patients",)
+    reply = talk.ask(answerer, "y", "same question for the hospitals in the 2025 survey?")
+    assert reply.kind == "decline" and reply.reason == "no_figure_for_date"
+
+
+def test_the_subject_named_again_in_the_singular_asks_about_something_else(answerer: Answerer) -> None:
+    # the previous question named hospitals and patients; "the hospital itself" swaps out the patients
+    talk = Conversations()
+    assert talk.ask(answerer, "h", "what share of hospitals said there is no merit for patients?").fact_ids == ("no-merit-for-patients",)
+    assert talk.ask(answerer, "h", "and for the hospital itself?").fact_ids == ("no-merit-for-hospitals",)
+
+
+def test_how_many_in_a_part_is_a_breakdown_of_the_previous_figure(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "b", "how many mislinked records did the big data check turn up?").fact_ids == ("wrong-links-total-check",)
+    reply = talk.ask(answerer, "b", "how many in the health insurance system?")
+    # the check's figure is not broken down that way here, and it is no new question (alone, it
+    # would be read as the registrations as health insurance)
+    assert (reply.kind, reply.reason) == ("decline", "subject_not_covered")
