@@ -45,6 +45,7 @@ _WHEN_CLAUSE = re.compile(r"^\s*when\s+(?!(?:did|does|do|is|was|were|will|can|co
 _JA_LIST = re.compile(r"(?<=[）)」率数合日])と[、,]|(?<=率|数)と(?=[^、,]{2,}(?:率|数)(?:は|を|も|って)?[?？]?)")
 _JA_COORDINATORS = re.compile(
     r"(?<=[?？。!！])\s*(?:それと|あと|それから|また|および|及び|で)[、,]?\s*|\s*(?:および|及び|並びに|ならびに)\s*|(?<=て)[、,]\s*|"
+    r"(?<=いつ|何年|何月|何人|何件|何割|何％|何%|何桁)で[、,]\s*|"  # 「…はいつで、…は何年？」: a first question asked, then a second
     + _JA_LIST.pattern
     + r"\s*"
 )

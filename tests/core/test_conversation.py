@@ -109,6 +109,8 @@ def test_requests_about_the_previous_answer(answerer: Answerer) -> None:
     assert dates.lang == "ja" and dates.focus == "dates" and dates.headline.startswith("2025年10月時点")
     rest = talk.ask(answerer, "a", "how many don't?")
     assert rest.fact_ids == ("registrations",)
+    link = talk.ask(answerer, "a", "and a link to the original article?")
+    assert link.fact_ids == ("registrations",) and link.focus == "sources"
     survey = Conversations()
     survey.ask(answerer, "s", "what share of pharmacies make use of the shared medication data?")
     for question in ("which survey was that from?", "どの調査？"):
@@ -254,6 +256,8 @@ def test_two_part_questions_get_both_facts(answerer: Answerer) -> None:
             "what % of the mail respondents saw no merit, and what % of hospitals said it helped with duplicate meds?",
             {"patients-no-merit", "duplicate-prescriptions"},
         ),
+        # 「…は何桁で、…は何人？」: a first question asked with で and a comma, then a second
+        ("マイナンバーは何桁で、カードを持っている人は何人？", {"my-number-digits", "cardholders"}),
     ],
 )
 def test_two_part_questions_in_other_shapes(answerer: Answerer, question: str, facts: set[str]) -> None:
