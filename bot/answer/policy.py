@@ -12,7 +12,10 @@ Kept apart from scoring so each can be tested and tuned on its own. The rule:
   something the best fact's figures do not (`SearchResult.uncovered`), or names a month or year
   the best fact has no figure for (`SearchResult.undated`);
 - a question about a figure ("what is 29.6%?") is answered with the fact holding it, and
-  declined when no fact does.
+  declined when no fact does; one quoting two figures the best fact holds ("37.14% vs 47.26%?")
+  is answered with it;
+- a message whose sentences that plainly ask name nothing the knowledge base knows (the weather,
+  with an insurance card mentioned in passing) is declined (`SearchResult.unasked`).
 """
 
 from __future__ import annotations
@@ -140,6 +143,9 @@ def decide(result: SearchResult, t: Thresholds = Thresholds(), facts: dict[str, 
         # "was the usage rate ever 9.8%?", "the survey said 22.7% found it useful, right?": a figure
         # the best fact does not hold is not confirmed by giving that fact's other figures
         return Decision("decline", None, top.score, reason="unknown_figure", closest_fact=top.fact_id, confidence=result.confidence)
+    if result.quoted_held >= 2 and not result.quoted_missing and t.figure_questions:
+        # "37.14 vs 47.26 whats the diff": two figures quoted, both the best fact's, name it
+        return Decision("answer", top.fact_id, top.score, reason="figures", closest_fact=top.fact_id, confidence=result.confidence)
     runner: Candidate | None = cands[1] if len(cands) > 1 else None
     lead = top.score - (runner.score if runner else 0.0)
     fact = facts.get(top.fact_id) if facts else None

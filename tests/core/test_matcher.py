@@ -479,3 +479,10 @@ def test_known_words_only_outside_the_sentences_that_ask_are_context(answerer: A
     pointing = "is that true? my friend says the usage rate was only 4% in 2023"
     assert not answerer.search(pointing).unasked
     assert answerer.ask(pointing).fact_id == "usage-rate"
+
+
+def test_two_figures_quoted_that_one_fact_holds_name_it(answerer: Answerer) -> None:
+    reply = answerer.ask("37.14% vs 47.26% whats the diff")
+    assert reply.answered and reply.reason == "figures" and reply.fact_id in ("usage-rate", "usage-rate-basis-change")
+    # one of them not held: no answer on the strength of the other
+    assert not answerer.ask("37.14% vs 12.34% whats the diff").answered
