@@ -175,7 +175,9 @@ def wanted_units(text: str) -> frozenset[str]:
 
 # "how is it calculated", "why": about a figure, not asking for its value
 _ABOUT_METHOD_RE = re.compile(
-    r"(?<!\w)(?:how|why)\b(?!\s+(?:many|much|high|low|big|large|common|widespread)\b)|なぜ|どうして|どうやって|仕組み|計算方法|算出方法", re.IGNORECASE
+    r"(?<!\w)(?:how|why)\b(?!\s+(?:many|much|high|low|big|large|common|widespread)\b)|なぜ|どうして|どうやって|仕組み|計算方法|算出方法"
+    r"|\b(?:calculation|calculated|method|formula|definition|redefined?)\b|\bwhat\s+(?:did|has)\s+(?:\w+\s+){0,3}chang(?:e|ed)\b",
+    re.IGNORECASE,
 )
 
 

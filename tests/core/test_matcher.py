@@ -486,3 +486,9 @@ def test_two_figures_quoted_that_one_fact_holds_name_it(answerer: Answerer) -> N
     assert reply.answered and reply.reason == "figures" and reply.fact_id in ("usage-rate", "usage-rate-basis-change")
     # one of them not held: no answer on the strength of the other
     assert not answerer.ask("37.14% vs 12.34% whats the diff").answered
+
+
+def test_a_change_of_method_in_a_month_is_no_figure_asked_for_that_month(answerer: Answerer) -> None:
+    # the usage rate's basis changed in December 2025; no usage rate is for that month, and none is asked
+    reply = answerer.ask("what did the government change about the usage rate calculation in December 2025?")
+    assert reply.fact_id == "usage-rate-basis-change"
