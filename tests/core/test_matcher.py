@@ -375,6 +375,10 @@ def test_questions_as_people_type_them(answerer: Answerer, question: str, fact: 
         "has anyone taken the government to court over the card?",
         "is it safe to let the clinic see my prescriptions?",
         "which country did Japan copy the My Number system from?",
+        "is a doctor's visit cheaper if I show the maina hokensho?",
+        "can ambulance crews read my My Number card in an emergency?",
+        "電子処方箋ってマイナ保険証で使えるの？",
+        "is there a penalty for not getting a My Number card?",
     ],
 )
 def test_near_topic_questions_are_not_answered(answerer: Answerer, question: str) -> None:
