@@ -82,6 +82,12 @@ _ASK_REST = re.compile(
     r"|(?:して|使って|登録して)(?:い)?ない人|残りは|何(?:人|件|施設)中|母数",
     re.IGNORECASE,
 )
+# "why are there two numbers?", 「なんで２つあるん？」: about the figures the previous answer gave, which it explains
+_ASK_WHY_TWO = re.compile(
+    r"^\s*(?:and\s+|but\s+|so\s+)?why\s+(?:are\s+there\s+|is\s+there\s+|the\s+)?(?:two|2|different)\s+(?:numbers|figures|rates|percentages)?\s*[?？!.]*\s*$"
+    r"|^\s*(?:なんで|なぜ|どうして)(?:数字が)?(?:2|二)つ(?:も)?(?:ある|あんの|あるの|あるん)",
+    re.IGNORECASE,
+)
 # "in Japanese please", "can you say that in English?", 「日本語で」: at the end, so "usage rate in
 # Japanese hospitals" is not read as one
 _ASK_JAPANESE = re.compile(r"(?:\b(?:in|into)\s+|^\s*)japanese\s*(?:please|pls)?\s*[?？!.]*\s*$|日本語で|日本語に", re.IGNORECASE)
@@ -126,7 +132,7 @@ def _request_about_previous(question: str) -> str | None:
         return "sources"
     if _ASK_DATES.search(text):
         return "dates"
-    if _ASK_REST.search(text):
+    if _ASK_REST.search(text) or _ASK_WHY_TWO.search(text):
         return "same"
     return None
 

@@ -477,3 +477,12 @@ def test_how_many_in_a_part_is_a_breakdown_of_the_previous_figure(answerer: Answ
     # the check's figure is not broken down that way here, and it is no new question (alone, it
     # would be read as the registrations as health insurance)
     assert (reply.kind, reply.reason) == ("decline", "subject_not_covered")
+
+
+def test_why_two_numbers_is_about_the_previous_answer(answerer: Answerer) -> None:
+    for why in ("why two numbers?", "なんで２つあるの？"):
+        talk = Conversations()
+        assert talk.ask(answerer, "t", "what share of patients answering online saw no merit in the card?").fact_ids == ("patients-no-merit",)
+        reply = talk.ask(answerer, "t", why)
+        assert reply.fact_ids == ("patients-no-merit",) and reply.reason == "follow_up_same"
+        assert not answerer.ask(why).answered  # alone, it asks nothing
