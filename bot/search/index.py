@@ -161,6 +161,8 @@ class SearchIndex:
         uncovered = self._rerank.uncovered(question, result)
         if uncovered:
             result, uncovered = self._rerank.by_subject(question, result, uncovered)
+        else:
+            result, uncovered = self._rerank.by_place(asked, result, asked_when)
         result = replace(result, confidence=round(confidence(result, self.model is not None), 4), uncovered=uncovered)
         result = self._rerank.quoted(question, result)
         # the message, or the sentence of it that asks about a figure ("what's 73.7% about? saw it

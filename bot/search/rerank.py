@@ -6,6 +6,7 @@ fact does not name (`uncovered`, which the policy declines on).
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from bot.search.approx import Amount, holds_near, precise_percents, quoted_amounts
@@ -21,6 +22,11 @@ NEAR_BONUS = 0.1  # a fact holding a figure the question quotes roughly ("about 
 UNIT_BONUS = 0.1  # a fact with a figure of the kind asked for ("what share": a percentage) over one without
 SUBJECT_BONUS = 0.1  # a fact holding what a "how many" question counts, over a top fact lacking it
 BASE_BONUS = 0.2  # a fact with a share of the people a question names ("what % of cardholders"), over a top fact counting them
+PLACE_BONUS = 0.15  # a fact naming the kind of place a share is asked for ("at pharmacies"), over a top fact that does not
+# kinds of place a share is given for, as tokens ("pharmacies" -> pharmacy); in Japanese 「薬局の調査」
+# names a survey as often as a place, so only English words count
+PLACE_WORDS = frozenset({"pharmacy", "clinic"})
+_SHARE_ASKED = re.compile(r"\b(?:rate|percent|percentage|share|proportion|how\s+many|what\s*%)|率|割合|何割|何[％%]", re.IGNORECASE)
 RARE_SHARE = 0.08  # a word held by at most this share of the facts names a subject of its own
 
 
@@ -105,6 +111,25 @@ class Reranker:
                 first = replace(result, candidates=raised(raised(cands, {cand.fact_id}, SUBJECT_BONUS), {cands[0].fact_id}, -SUBJECT_BONUS))
                 return first, self.uncovered(question, first)
         return result, uncovered
+
+    def by_place(self, asked: str, result: SearchResult, dates: tuple[str, ...]) -> tuple[SearchResult, tuple[str, ...]]:
+        """A share asked for at a kind of place ("the usage rate at pharmacies in 2023", 「診療所の利用率」)
+        that the top fact does not name: a candidate close enough that names it (with a figure for
+        the month or year asked, if any) ranks first (`PLACE_BONUS`); with none, the place is what
+        the top fact does not cover (`uncovered`), and the policy declines."""
+        cands = result.candidates
+        if not cands or cands[0].exact or not _SHARE_ASKED.search(asked):
+            return result, ()
+        places = [t for t in dict.fromkeys(tokens(asked)) if t in PLACE_WORDS]
+        missing = [t for t in places if not self._names(cands[0].fact_id, t)]
+        if not missing:
+            return result, ()
+        for cand in cands[1:]:
+            if cands[0].score - cand.score >= PLACE_BONUS:
+                break
+            if all(self._names(cand.fact_id, t) for t in missing) and (not dates or holds(self._dates_of(cand.fact_id, True), dates)):
+                return replace(result, candidates=raised(cands, {cand.fact_id}, PLACE_BONUS)), ()
+        return result, tuple(missing)
 
     def by_base(self, result: SearchResult, base: str) -> SearchResult:
         """A question asking for a share of some people ("what % of cardholders …", 「カード持ってる人の

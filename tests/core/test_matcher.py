@@ -496,3 +496,11 @@ def test_a_change_of_method_in_a_month_is_no_figure_asked_for_that_month(answere
     # the usage rate's basis changed in December 2025; no usage rate is for that month, and none is asked
     reply = answerer.ask("what did the government change about the usage rate calculation in December 2025?")
     assert reply.fact_id == "usage-rate-basis-change"
+
+
+def test_a_share_asked_at_a_kind_of_place_needs_a_fact_naming_it(answerer: Answerer) -> None:
+    # the overall usage rate has 2023 figures but none for pharmacies; the breakdown by kind of
+    # facility names them but has no 2023 figure
+    reply = answerer.ask("how high was the card usage rate at pharmacies in 2023?")
+    assert reply.kind == "decline" and reply.reason == "subject_not_covered"
+    assert answerer.ask("what's the usage rate at pharmacies?").fact_id == "usage-rate-by-facility"
