@@ -379,6 +379,7 @@ def test_questions_as_people_type_them(answerer: Answerer, question: str, fact: 
         "can ambulance crews read my My Number card in an emergency?",
         "電子処方箋ってマイナ保険証で使えるの？",
         "is there a penalty for not getting a My Number card?",
+        "didn't an earlier survey find something like 56% saw no merit?",
     ],
 )
 def test_near_topic_questions_are_not_answered(answerer: Answerer, question: str) -> None:
