@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from bot.answer.reply import Answerer, Reply
 from bot.messages import message
+from bot.search.asking import asks_plainly
 from bot.search.dates import asked_dates, shown, without_dates
 from bot.text.normalise import clean, detect_lang, tokens
 
@@ -323,8 +324,8 @@ def partly_answered(answerer: Answerer, question: str, whole: Reply) -> Reply | 
     if whole.kind != "decline" or whole.reason not in PARTLY_DECLINED or len(question) > answerer.max_chars:
         return None
     for left, right in _split_points(question):
-        if not (_asks(left) and (_asks(right) or _about_first(right))):
-            continue
+        if not ((_asks(left) or (detect_lang(left) == "en" and asks_plainly(left))) and (_asks(right) or _about_first(right))):
+            continue  # (a first part may start with a greeting: "Hey, in the mailed survey what % said ...?")
         replies = [answerer.ask(_strip_filler(part)) for part in (left, right)]
         answered = [r for r in replies if r.kind == "answer" and r.reason in ("confident", "exact")]
         if answered and answered[0] is replies[1] and REFERS_BACK.search(clean(right)):

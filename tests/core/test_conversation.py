@@ -486,3 +486,9 @@ def test_why_two_numbers_is_about_the_previous_answer(answerer: Answerer) -> Non
         reply = talk.ask(answerer, "t", why)
         assert reply.fact_ids == ("patients-no-merit",) and reply.reason == "follow_up_same"
         assert not answerer.ask(why).answered  # alone, it asks nothing
+
+
+def test_a_part_we_have_no_figure_for_after_a_greeting_and_a_question(answerer: Answerer) -> None:
+    text = "Hi, in the online patient survey what % saw no merit? and was that everyone or only people who had used the card?"
+    reply = answer_alone(answerer, text)
+    assert reply.fact_ids == ("patients-no-merit",) and reply.reason == "partly_declined"

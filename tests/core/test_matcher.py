@@ -380,6 +380,8 @@ def test_questions_as_people_type_them(answerer: Answerer, question: str, fact: 
         "電子処方箋ってマイナ保険証で使えるの？",
         "is there a penalty for not getting a My Number card?",
         "didn't an earlier survey find something like 56% saw no merit?",
+        "were the patient survey answers from all patients or only card users?",
+        "how many hospitals are there in Japan in total?",
     ],
 )
 def test_near_topic_questions_are_not_answered(answerer: Answerer, question: str) -> None:
