@@ -125,6 +125,25 @@ def join_within(lines: Iterable[str], limit: int, sep: str = "\n") -> str:
     return out
 
 
+def split_within(blocks: Iterable[str], limit: int, sep: str = "\n\n") -> list[str]:
+    """Whole blocks grouped into texts of at most `limit` characters each, in order (a block too
+    long for one text alone is clipped): a list of sources spread over several embed fields
+    instead of cut off in one."""
+    texts: list[str] = []
+    current = ""
+    for block in blocks:
+        candidate = f"{current}{sep}{block}" if current else block
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            texts.append(current)
+        current = clip(block, limit)
+    if current:
+        texts.append(current)
+    return texts
+
+
 # ---------------------------------------------------------------- the limits
 
 

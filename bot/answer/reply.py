@@ -15,6 +15,7 @@ from bot.answer.format import date_text, source_line, source_title, value_text
 from bot.answer.policy import Decision, Thresholds, decide
 from bot.knowledge.model import Fact, Figure, KnowledgeBase
 from bot.messages import message
+from bot.search.dates import asked_dates
 from bot.search.dates import shown as shown_date
 from bot.search.index import SearchIndex
 from bot.search.result import SearchResult
@@ -173,6 +174,9 @@ class Answerer:
         """The answer with `fact`. `date_first`: lead with the date of the newest figure shown
         (None: when the question asks for the latest or current figure)."""
         shown = list(fact.figures) if all_figures else _figures_to_show(fact, query_tokens)
+        months = {key for key in asked_dates(question) if len(key) == 7} if question else set()
+        if months:
+            shown.sort(key=lambda f: f.as_of[:7] not in months)  # the month asked about first ("usage rate oct 2023")
         if date_first is None:
             date_first = bool(question) and asks_for_latest(question)
         if date_first:
@@ -263,26 +267,34 @@ def _newest_in_group(figures: list[Figure] | tuple[Figure, ...]) -> dict[tuple[s
     return newest
 
 
+def _first_reported(fact: Fact) -> str:
+    """The date of a dated series' first figure from the fact's own source (the article's "about
+    4%"), or of its earliest figure: monthly values from other sources may go back further."""
+    own = [f.as_of for f in fact.figures if f.source == fact.source]
+    return min(own or [f.as_of for f in fact.figures])
+
+
 def _figures_to_show(fact: Fact, query_tokens: tuple[str, ...]) -> list[Figure]:
     """All figures; for a dated series, the latest of each base (the usage rate's old and new
-    bases are separate lines), the earliest (the article's), and any year asked about (first)."""
+    bases are separate lines), the first reported (the article's), and any year asked about (first)."""
     if not fact.series or len({f.as_of for f in fact.figures}) <= 2:
         return list(fact.figures)
-    dates = sorted({f.as_of for f in fact.figures})
+    first = _first_reported(fact)
     years = {t[1:] for t in query_tokens if t.startswith("#") and len(t) == 5}
     newest = _newest_in_group(fact.figures)
-    shown = [f for f in fact.figures if f.as_of in (dates[0], newest[_basis(f)]) or f.as_of[:4] in years]
+    shown = [f for f in fact.figures if f.as_of in (first, newest[_basis(f)]) or f.as_of[:4] in years]
     shown.sort(key=lambda f: f.as_of, reverse=True)
     return sorted(shown, key=lambda f: years and f.as_of[:4] not in years)  # a year asked about first, newest first
 
 
 def _series_labels(fact: Fact, shown: list[Figure], lang: str) -> dict[int, str]:
     """Labels of a dated series' figures, by figure object id: the newest of each base says
-    "latest", or, when bases of one unit stand side by side, "latest, old basis"; the
-    earliest says it is the 2023 article's."""
+    "latest", or, when bases of one unit stand side by side, "latest, old basis"; the first
+    figure from the fact's own source says it is the 2023 article's."""
     if not fact.series or len({f.as_of for f in fact.figures}) <= 1:
         return {}
     dates = sorted({f.as_of for f in fact.figures})
+    first = _first_reported(fact)
     newest = _newest_in_group(fact.figures)
     heads = [f for f in shown if f.as_of == newest[_basis(f)]]
     bases_per_unit: dict[str, set[str | None]] = {}
@@ -295,7 +307,7 @@ def _series_labels(fact: Fact, shown: list[Figure], lang: str) -> dict[int, str]
                 labels[id(fig)] = message("latest_on", lang, basis=_basis_name(fig, lang))
             elif fig.as_of == dates[-1]:
                 labels[id(fig)] = message("latest", lang)
-        elif fig.as_of == dates[0]:
+        elif fig.as_of == first and fig.source == fact.source:
             labels[id(fig)] = message("article", lang)
     return labels
 

@@ -163,8 +163,23 @@ def _series_figures(facts: list[Fact]) -> tuple[list[Figure], list[Figure]]:
     """(the series in its main unit, ordered by date; the figures in other units)."""
     figures = [fig for fact in facts for fig in fact.figures]
     unit = series_unit(figures)
-    main = sorted((f for f in figures if f.unit == unit), key=lambda f: _as_date(f.as_of))
+    main = sorted((f for f in figures if f.unit == unit and not _rounded_beside_exact(f, figures)), key=lambda f: _as_date(f.as_of))
     return main, [f for f in figures if f.unit != unit and f.unit != "date"]
+
+
+ROUNDED_NEAR_DAYS = 40  # a rounded figure this close to an exact one of the same base adds nothing to a line
+
+
+def _rounded_beside_exact(fig: Figure, figures: list[Figure]) -> bool:
+    """A figure given roughly ("about 4%", the article's) next to an exact one of the same unit and
+    base within `ROUNDED_NEAR_DAYS` (4.33% for November 2023): drawn, it would be a false dip."""
+    if fig.qualifier != "about":
+        return False
+    when = _as_date(fig.as_of)
+    return any(
+        other.qualifier is None and other.unit == fig.unit and other.base == fig.base and abs((_as_date(other.as_of) - when).days) <= ROUNDED_NEAR_DAYS
+        for other in figures
+    )
 
 
 def _distinct(texts: list[str]) -> list[str]:

@@ -39,9 +39,9 @@ from bot.app import (
     clip,
     escape_user_text,
     fit_embed,
-    join_within,
     lang_of_locale,
     source_link,
+    split_within,
 )
 from bot.charts import ChartData, ChartError, ChartSpec, NothingToChart, available_charts, chart_data, chart_for_fact, find_chart, render_chart
 from bot.client import SurveyBot
@@ -183,8 +183,10 @@ def chart_embed(kb: KnowledgeBase, data: ChartData, filename: str) -> discord.Em
     if first_url:
         embed.url = first_url.replace(" ", "%20")
     embed.set_image(url=f"attachment://{filename}")
-    if blocks:
-        embed.add_field(name=message("source" if len(blocks) == 1 else "sources", lang), value=join_within(blocks, FIELD_VALUE_MAX, "\n\n"), inline=False)
+    # the sources in as many fields as they need (a long series cites many reports), the first named
+    for i, value in enumerate(split_within(blocks, FIELD_VALUE_MAX)):
+        name = message("source" if len(blocks) == 1 else "sources", lang) if i == 0 else "\u200b"
+        embed.add_field(name=name, value=value, inline=False)
     embed.set_footer(text=message("version", lang, v=kb.version))
     return fit_embed(embed)
 

@@ -70,8 +70,16 @@ def precise_percents(question: str) -> tuple[tuple[str, Amount], ...]:
     range: a figure someone read somewhere, not a round guess ("half", "under 20%")."""
     text = clean(question)
     found = [
-        (typed, (*percent_span(value), "percent"))
+        (typed, (*_precise_span(typed, value), "percent"))
         for typed, unit, value, end in _read_numbers(text)
         if unit == "%" and "." in typed and not _AGE_RE.match(text, end)
     ]
     return tuple(dict.fromkeys(found))
+
+
+def _precise_span(typed: str, value: float) -> tuple[float, float]:
+    """The range a percentage typed with decimals stands for: its last digit's worth either side
+    ("4.3%" is 4.2 to 4.4, "4.49%" 4.48 to 4.50), so 5.1% is not the 4.6% of a neighbouring month."""
+    digits = re.search(r"[.．](\d+)", typed)
+    step = 10.0 ** -len(digits.group(1)) if digits else 1.0
+    return value - step - 1e-9, value + step + 1e-9

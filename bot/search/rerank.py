@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bot.search.approx import Amount, holds_near, precise_percents, quoted_amounts
+from bot.search.approx import Amount, holds_near, percent_span, precise_percents, quoted_amounts
 from bot.search.asking import DATE_UNITS, counted_clause
 from bot.search.dates import fact_dates, holds
 from bot.search.facts import FactDoc
@@ -66,8 +66,12 @@ class Reranker:
         if not quoted or not result.candidates:
             return result
         top = self._doc(result.candidates[0].fact_id).fact
-        missing = tuple(typed for typed, amount in precise_percents(question) if not holds_near(top, (amount,)))
-        return replace(result, quoted_held=sum(holds_near(top, (amount,)) for amount in quoted), quoted_missing=missing)
+        precise = precise_percents(question)
+        missing = tuple(typed for typed, amount in precise if not holds_near(top, (amount,)))
+        # a precise figure only near one of the fact's ("5.1%" beside 4.6%) is not held
+        near_only = sum(1 for typed, _amount in precise if typed in missing and holds_near(top, ((*percent_span(float(_number(typed))), "percent"),)))
+        held = sum(holds_near(top, (amount,)) for amount in quoted) - near_only
+        return replace(result, quoted_held=max(0, held), quoted_missing=missing)
 
     def by_unit(self, result: SearchResult, units: frozenset[str]) -> SearchResult:
         """Facts holding a figure of the kind asked for ("what share" a percentage, "when" a date)
@@ -237,6 +241,11 @@ class Reranker:
             elif repairs := self._typos(tok):
                 known.append(max(repairs, key=lambda repair: repair[1])[0])
         return known
+
+
+def _number(typed: str) -> str:
+    """The number of a figure as typed ("4.49%", "４．４９％" once cleaned): its digits and point."""
+    return "".join(c for c in typed if c.isdigit() or c == ".") or "0"
 
 
 def raised(cands: tuple[Candidate, ...], fact_ids: set[str], bonus: float) -> tuple[Candidate, ...]:

@@ -60,10 +60,10 @@ def test_the_fact_with_a_figure_for_the_asked_month_is_preferred(answerer: Answe
         ("What will the usage rate be by the end of 2027?", "2027"),
         # a share asked for a month in which a fact only has a date (the day a change was announced)
         ("What was the usage rate in December 2025?", "December 2025"),
-        # the article's "about 4%" was reported on 3 December 2023: it is no figure for a month before
-        ("usage rate nov 2023", "November 2023"),
-        # a month in kanji numerals: no figure for October 2023 either
-        ("マイナ保険証の利用率、2023年の十月は何パーセントだった？", "2023年10月"),
+        # the monthly figures held start in October 2023: none for the month before
+        ("usage rate sept 2023", "September 2023"),
+        # a month in kanji numerals: no figure for August 2023 either
+        ("マイナ保険証の利用率、2023年の八月は何パーセントだった？", "2023年8月"),
     ],
 )
 def test_a_month_or_year_without_a_figure_is_declined_saying_so(answerer: Answerer, question: str, when: str) -> None:
@@ -105,3 +105,14 @@ def test_a_date_in_a_when_question_is_a_guess_not_a_month_asked_for(answerer: An
     # a "why" question names the time of what it asks the reason for
     reply = answerer.ask("why did everyone get so mad about the card in 2023? I only moved here in 2024")
     assert reply.fact_id == "public-concerns"
+
+
+def test_the_monthly_usage_rates_around_the_article(answerer: Answerer) -> None:
+    # Kyodo's monthly reports: 4.49% in October 2023, 4.33% in November; the month asked comes first
+    reply = answerer.ask("マイナ保険証の利用率、2023年の十月は何パーセントだった？")
+    assert reply.fact_id == "usage-rate" and reply.figures[0].value == "4.49%"
+    reply = answerer.ask("usage rate nov 2023")
+    assert reply.fact_id == "usage-rate" and reply.figures[0].value == "4.33%"
+    # the article's "about 4%" keeps its label; the earlier monthly figure is not "the article's"
+    labels = {line.value: line.label for line in answerer.ask("what's the usage rate?").figures}
+    assert labels.get("about 4%") == "at the time of the 2023 survey report" and "4.49%" not in labels
