@@ -256,6 +256,7 @@ class _Layout:
         value_font = self.font(data.lang, _VALUE_PT, bold=True)
         labelled = _labelled_points(points)
         last_day = max(p.when for p in points)
+        previous: dict[int, tuple[date, str]] = {}  # per line: the last label drawn, its day and side
         for i, point in enumerate(points):
             if i not in labelled:
                 continue
@@ -264,6 +265,10 @@ class _Layout:
             place = _label_place([p.value for p in same_line], same_line.index(point))
             if point.when == last_day and place.endswith("right"):
                 place = place.replace("right", "left")  # a label right of the last day runs off the image
+            before = previous.get(point.line)
+            if before is not None and _facing(before[1], place) and (point.when - before[0]).days < 2 * _MIN_LABEL_GAP_DAYS and point is not same_line[-1]:
+                continue  # it would print over the label before it, which reaches towards it
+            previous[point.line] = (point.when, place)
             offset, ha, va = _LABEL_PLACES[place]
             ax.annotate(
                 label,
@@ -327,6 +332,11 @@ def _labelled_points(points: list[Any]) -> set[int]:
                 chosen.add(i)
                 last_labelled = i
     return chosen
+
+
+def _facing(before: str, after: str) -> bool:
+    """Do two labels reach towards each other: the first right of its point, the second not right of its own?"""
+    return before.endswith("right") and not after.endswith("right")
 
 
 def _label_place(values: list[float], i: int) -> str:

@@ -178,3 +178,11 @@ def test_value_labels_avoid_the_line(values: list[float], places: list[str]) -> 
     from bot.charts.render import _label_place
 
     assert [_label_place(values, i) for i in range(len(values))] == places
+
+
+def test_labels_reaching_towards_each_other_need_twice_the_gap() -> None:
+    from bot.charts.render import _facing
+
+    # 4.49% (October 2023) sits right of its point, 4.60% (January 2024) left of its own: they would overlap
+    assert _facing("upper-right", "upper-left") and _facing("lower-right", "above")
+    assert not _facing("upper-left", "upper-right") and not _facing("upper-right", "lower-right")

@@ -95,21 +95,22 @@ def test_usage_rate_series_keeps_its_two_bases_apart(kb: KnowledgeBase) -> None:
     data = chart_data(kb, find_chart(kb, "usage-rate"), "en")
     old = [(p.when, p.value) for p in data.points if p.line == 0]
     new = [(p.when, p.value) for p in data.points if p.line == 1]
-    # Kyodo's monthly figures from October 2023; the article's rounded "about 4%" of 3 December 2023,
-    # beside the exact 4.33% and 4.29%, is left out (drawn, it would be a false dip)
-    assert old[:5] == [(date(2023, 10, 1), 4.49), (date(2023, 11, 1), 4.33), (date(2023, 12, 1), 4.29), (date(2024, 1, 1), 4.6), (date(2024, 10, 1), 15.67)]
+    # monthly figures from April 2023; the article's rounded "about 4%" of 3 December 2023, beside
+    # the exact 4.33% and 4.29%, is left out (drawn, it would be a false dip)
+    assert old[:4] == [(date(2023, 4, 1), 6.3), (date(2023, 10, 1), 4.49), (date(2023, 11, 1), 4.33), (date(2023, 12, 1), 4.29)]
+    assert old[4:7] == [(date(2024, 1, 1), 4.6), (date(2024, 3, 1), 5.47), (date(2024, 4, 1), 6.56)]
     assert date(2023, 12, 3) not in [when for when, _value in old]
-    assert old[-1] == (date(2025, 10, 1), 37.14) and len(old) == 14
+    assert old[-1] == (date(2025, 10, 1), 37.14) and len(old) == 17
     assert new == [(date(2025, 10, 1), 47.26)]  # the claims basis is a line of its own, not joined to the old one
     assert data.lines == (
         "Old basis: card checks as a share of online eligibility checks",
         "New basis (main figure from the December 2025 release): card users as a share of insurance claims",
     )
     assert data.spec.title_en == "Usage rate, over time" and data.spec.title_ja == "利用率の推移"
-    assert data.points[0].value_label == "4.49%"
-    assert data.footer[2] == "[3] Source: Jiji Press, on nippon.com"
-    assert len(data.source_ids) == len(data.footer) == 8  # every report numbered in the footer
-    assert data.subtitle == ("October 2023 to October 2025",)  # the bases are in the legend, not the subtitle
+    assert data.points[0].value_label == "6.3%"
+    assert data.footer[0] == "[1] Survey: Ministry of Health, Labour and Welfare; Reported by: Jiji Press (medical news)"
+    assert len(data.source_ids) == len(data.footer) == 10  # every report numbered in the footer
+    assert data.subtitle == ("April 2023 to October 2025",)  # the bases are in the legend, not the subtitle
     ja = chart_data(kb, find_chart(kb, "usage-rate"), "ja")
     assert ja.lines[0].startswith("旧基準：") and ja.lines[1].startswith("新基準")
 
