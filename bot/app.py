@@ -197,7 +197,8 @@ def answer_embed(reply: Reply, total_max: int = EMBED_TOTAL_MAX) -> discord.Embe
         # "source?" after an answer: the sources lead, before the answer they back
         lead = "\n".join(f"{src.line}\n{source_link(src.title, src.url)}" for src in reply.sources)
         embed.description = _echo(reply) + message("sources.lead", lang) + "\n" + lead + "\n\n" + reply.sentence
-    shown = reply.figures[:FIGURE_FIELDS_MAX]
+    # an answer shows the first figures; `/fact` asks for every one (the fields left beside the sources')
+    shown = reply.figures[: FIELDS_MAX - 1 if reply.every_figure else FIGURE_FIELDS_MAX]
     for line in shown:
         name = line.value + (f" · {line.label}" if line.label else "")
         details = [line.counts]

@@ -23,6 +23,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "質問が見つかりませんでした。マイナ保険証について質問してください。",
     },
     "not_covered": {"en": "I have no sourced figure about {what}.", "ja": "{what}について出典のある数字はありません。"},
+    "no_precise_figure": {
+        "en": "The sources give only “{value}” for {what}; I have no more precise figure.",
+        "ja": "{what}について出典にあるのは「{value}」までで、より正確な数字はありません。",
+    },
     "other_part": {"en": "For the other part of your question I have no sourced figure.", "ja": "質問のもう一方については、出典のある数字がありません。"},
     "knows": {"en": "I can answer questions about:", "ja": "答えられる話題："},
     "latest": {"en": "latest", "ja": "最新"},

@@ -60,7 +60,7 @@ _ASK_SOURCES = re.compile(
 )
 _ASK_DATES = re.compile(
     r"\bwhen\s+(?:is|was)\s+(?:that|this|it)\b(?!\s+(?:decided|announced|agreed|approved|passed|made|set|introduced|planned|changed)\b)|\bhow\s+(?:old|recent|current|up to date)\s+is\s+(?:that|this|it)\b"
-    r"|\bas\s+of\s+when\b|\bwhat\s+date\s+is\s+(?:that|this|it)\b|\bis\s+(?:that|this|it)\s+(?:the\s+)?(?:current|recent|up to date|latest|newest|most\s+recent)\b"
+    r"|\bas\s+of\s+when\b|\bwhat\s+date\s+is\s+(?:that|this|it)\b|\b(?:which|what)\s+(?:month|year|date)\s+(?:was|is)\s+(?:that|this|it)\b|\bis\s+(?:that|this|it)\s+(?:the\s+)?(?:current|recent|up to date|latest|newest|most\s+recent)\b"
     r"|いつの|いつ時点|何年の(?:数字|データ)|いつ現在|(?:それ|これ)(?:が|って|は)?最新"
     r"|^\s*(?:and\s+)?(?:(?:which|what)\s+months?|when)\s*[?？!.]*\s*$|^\s*(?:何月|何年)(?:に|から|まで|ごろ|頃|だった|なの)?\s*[?？]*\s*$",
     re.IGNORECASE,
@@ -339,6 +339,10 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
         return _breakdown(answerer, question, previous, strict)
     if not is_short(question):
         return None
+    if answerer.search(question).gaps:
+        # a fragment naming what we have no figure for ("how many hospitals replied?") is declined
+        # as it would be alone, not read as the previous question about someone else
+        return answer_alone(answerer, question, strict)
     dated = _date_follow_up(answerer, question, previous)
     if dated is not None:
         return dated

@@ -154,6 +154,9 @@ def decide(result: SearchResult, t: Thresholds = Thresholds(), facts: dict[str, 
     known_enough = result.known_share >= (t.min_known_share if conf < t.sure else t.min_sure_share)
     if conf >= t.answer and not ambiguous and known_enough and _enough_words(result, t):
         if fits(fact, result.qtype, asks_duration(result.query)):
+            if result.imprecise:
+                # "is there a more exact number than 'over 42%'?": the fact has none; say so
+                return Decision("decline", None, top.score, reason="no_precise_figure", closest_fact=top.fact_id, confidence=conf)
             return Decision("answer", top.fact_id, top.score, reason="confident", closest_fact=top.fact_id, confidence=conf)
         # the words match but the fact holds no figure of the kind asked for ("how many
         # eligibility certificates were issued?" and the fact about them counts nothing)

@@ -72,6 +72,8 @@ class Reply:
     parts: tuple[Reply, ...] = ()
     # what a follow-up asked of the previous answer: "sources" or "dates" first; "" otherwise
     focus: str = ""
+    # every figure of the fact was asked for (`/fact`, `python -m bot fact`): a front end shows them all
+    every_figure: bool = False
 
     @property
     def answered(self) -> bool:
@@ -138,6 +140,11 @@ class Answerer:
         if decision.reason == "unknown_figure" and (result.figure or result.quoted_missing):
             what = result.figure or ("、" if lang == "ja" else ", ").join(result.quoted_missing)
             return self._decline(question, lang, decision.reason, message("not_covered", lang, what=what), decision.score, decision.closest_fact)
+        if decision.reason == "no_precise_figure" and decision.closest_fact and (near := self.kb.fact(decision.closest_fact)) is not None:
+            rough = next((f for f in near.figures if f.qualifier), None)
+            if rough is not None:
+                text = message("no_precise_figure", lang, value=value_text(rough, lang), what=rough.counts.get(lang))
+                return self._decline(question, lang, decision.reason, text, decision.score, decision.closest_fact)
         if decision.reason == "no_figure_for_date":
             when = ("、" if lang == "ja" else ", ").join(shown_date(key, lang) for key in result.undated)
             return self._decline(question, lang, decision.reason, message("not_covered", lang, what=when), decision.score, decision.closest_fact)
@@ -207,6 +214,7 @@ class Answerer:
             knowledge_version=self.kb.version,
             closest_fact=fact.id,
             focus="dates" if date_first else "",
+            every_figure=all_figures,
         )
 
     def _figure_line(self, fig: Figure, lang: str, label: str = "") -> FigureLine:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from bot.knowledge.model import Fact
+from bot.knowledge.model import Fact, Figure
 from bot.search.figures import _AGE_RE, _read_numbers
 from bot.text.normalise import clean
 
@@ -56,13 +56,15 @@ def quoted_amounts(question: str) -> tuple[Amount, ...]:
 
 def holds_near(fact: Fact, amounts: tuple[Amount, ...]) -> bool:
     """Does the fact hold a figure inside one of the quoted ranges?"""
-    for fig in fact.figures:
-        if not isinstance(fig.value, (int, float)):
-            continue
-        kind = "percent" if fig.unit == "percent" else "count" if fig.unit in COUNT_UNITS else None
-        if any(kind == k and low <= fig.value <= high for low, high, k in amounts):
-            return True
-    return False
+    return any(holds_near_one(fig, amounts) for fig in fact.figures)
+
+
+def holds_near_one(fig: Figure, amounts: tuple[Amount, ...]) -> bool:
+    """Is this figure inside one of the quoted ranges?"""
+    if not isinstance(fig.value, (int, float)):
+        return False
+    kind = "percent" if fig.unit == "percent" else "count" if fig.unit in COUNT_UNITS else None
+    return any(kind == k and low <= fig.value <= high for low, high, k in amounts)
 
 
 def precise_percents(question: str) -> tuple[tuple[str, Amount], ...]:

@@ -111,6 +111,18 @@ def asking(parts: list[str]) -> list[str]:
     return [parts[i] for i in asks]
 
 
+_PRECISE_RE = re.compile(
+    r"\b(?:more\s+(?:exact|precise|accurate|specific)|(?:exact|precise|accurate)\s+(?:number|figure|percentage|percent|share|value)|decimals?)\b"
+    r"|正確な|細かい数字|詳しい数字|小数",
+    re.IGNORECASE,
+)
+
+
+def asks_precise(text: str) -> bool:
+    """Does the text ask for a more precise figure ("is there a more exact number?", 「正確な数字」)?"""
+    return bool(_PRECISE_RE.search(text))
+
+
 def asks_plainly(part: str) -> bool:
     """Does the sentence ask in so many words (a question mark, "what ...", 「教えて」)?"""
     return bool(_ASKS_RE.search(part))

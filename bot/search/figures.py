@@ -24,7 +24,7 @@ _CUE_RE = re.compile(
 )
 _WORD_RE = re.compile(r"[a-z]{3,}|[\u3400-\u9fff\u30a0-\u30ff]{2,}")
 # a number followed by one of these is an age ("75歳以上", "75+", "over 75s"), not a figure
-_AGE_RE = re.compile(r"\s*(?:歳|才|\+|years?\s+old|yo\b|and\s+over|or\s+older|s\b)", re.IGNORECASE)
+_AGE_RE = re.compile(r"\s*(?:歳|才|さい|\+|years?\s+old|yo\b|and\s+over|or\s+older|s\b)", re.IGNORECASE)
 # the question asks for another number, with this one as context ("of the 892 hospitals, what
 # share ...", 「８９２の病院のうち何％？」), unless it also asks what the number is
 # a number with a counter ("１２桁の番号", "１台いくら") describes what the question is about; it asks

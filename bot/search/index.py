@@ -53,6 +53,7 @@ from bot.search.asking import (
     asking,
     asks_for_amount,
     asks_plainly,
+    asks_precise,
     asks_why,
     points_back,
     sentences,
@@ -165,6 +166,8 @@ class SearchIndex:
             result, uncovered = self._rerank.by_place(asked, result, asked_when)
         result = replace(result, confidence=round(confidence(result, self.model is not None), 4), uncovered=uncovered)
         result = self._rerank.quoted(question, result)
+        if asks_precise(asked):
+            result = replace(result, imprecise=self._rerank.imprecise(question, result))
         # the message, or the sentence of it that asks about a figure ("what's 73.7% about? saw it
         # in a tweet")
         asks_percent = [p for p in asking_parts[:MAX_ASKING] if len(parts) > 1 and asks_about_percent(p)]

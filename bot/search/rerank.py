@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bot.search.approx import Amount, holds_near, percent_span, precise_percents, quoted_amounts
+from bot.search.approx import Amount, holds_near, holds_near_one, percent_span, precise_percents, quoted_amounts
 from bot.search.asking import DATE_UNITS, counted_clause
 from bot.search.dates import fact_dates, holds
 from bot.search.facts import FactDoc
@@ -72,6 +72,17 @@ class Reranker:
         near_only = sum(1 for typed, _amount in precise if typed in missing and holds_near(top, ((*percent_span(float(_number(typed))), "percent"),)))
         held = sum(holds_near(top, (amount,)) for amount in quoted) - near_only
         return replace(result, quoted_held=max(0, held), quoted_missing=missing)
+
+    def imprecise(self, question: str, result: SearchResult) -> bool:
+        """Is every figure of the top fact that the question may be about given only roughly ("over
+        42%")? Those near a figure it quotes, else all its counts and shares."""
+        if not result.candidates or result.candidates[0].exact:
+            return False
+        figures = [f for f in self._doc(result.candidates[0].fact_id).fact.figures if isinstance(f.value, (int, float)) and f.unit not in DATE_UNITS]
+        amounts = quoted_amounts(question)
+        if amounts:
+            figures = [f for f in figures if holds_near_one(f, amounts)]
+        return bool(figures) and all(f.qualifier for f in figures)
 
     def by_unit(self, result: SearchResult, units: frozenset[str]) -> SearchResult:
         """Facts holding a figure of the kind asked for ("what share" a percentage, "when" a date)

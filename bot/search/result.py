@@ -44,6 +44,7 @@ class SearchResult:
     dates: tuple[str, ...] = ()  # months and years the question asks about ("2025-07", "2027")
     undated: tuple[str, ...] = ()  # the months or years asked about ("2025-07", "2027") when the top fact has a figure for none
     quoted_held: int = 0  # figures the question quotes ("37% or 47%?") that the top fact holds (near enough)
+    imprecise: bool = False  # a more precise figure is asked for and the top fact gives its figure only roughly ("over 42%")
     unasked: bool = False  # the sentences of a message that plainly ask name nothing the knowledge base knows
     quoted_missing: tuple[str, ...] = ()  # precise figures quoted that the top fact does not hold ("was it ever 9.8%?"), as typed
 

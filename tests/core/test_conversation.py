@@ -492,3 +492,17 @@ def test_a_part_we_have_no_figure_for_after_a_greeting_and_a_question(answerer: 
     text = "Hi, in the online patient survey what % saw no merit? and was that everyone or only people who had used the card?"
     reply = answer_alone(answerer, text)
     assert reply.fact_ids == ("patients-no-merit",) and reply.reason == "partly_declined"
+
+
+def test_a_fragment_naming_a_declared_gap_is_declined_not_read_in_context(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "g", "what share of hospitals saw no merit for themselves?").fact_ids == ("no-merit-for-hospitals",)
+    reply = talk.ask(answerer, "g", "how many hospitals responded?")
+    assert (reply.kind, reply.reason) == ("decline", "not_covered")
+
+
+def test_which_month_was_that_asks_for_the_dates_of_the_previous_answer(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "m", "what was the usage rate back in the article?").fact_ids == ("usage-rate",)
+    reply = talk.ask(answerer, "m", "hmm which month was that")
+    assert reply.fact_ids == ("usage-rate",) and reply.reason == "follow_up_dates"

@@ -382,6 +382,9 @@ def test_questions_as_people_type_them(answerer: Answerer, question: str, fact: 
         "didn't an earlier survey find something like 56% saw no merit?",
         "were the patient survey answers from all patients or only card users?",
         "how many hospitals are there in Japan in total?",
+        "how many nurses quit because of the card?",
+        "which manufacturer makes the most reliable card readers?",
+        "is it safer to carry the My Number card or the old card?",
     ],
 )
 def test_near_topic_questions_are_not_answered(answerer: Answerer, question: str) -> None:
@@ -507,3 +510,16 @@ def test_a_share_asked_at_a_kind_of_place_needs_a_fact_naming_it(answerer: Answe
     reply = answerer.ask("how high was the card usage rate at pharmacies in 2023?")
     assert reply.kind == "decline" and reply.reason == "subject_not_covered"
     assert answerer.ask("what's the usage rate at pharmacies?").fact_id == "usage-rate-by-facility"
+
+
+def test_a_more_precise_figure_than_a_rough_one_is_declined_saying_so(answerer: Answerer) -> None:
+    reply = answerer.ask("the article said over 42 percent of hospitals saw no merit for themselves. is there a more exact number?")
+    assert (reply.kind, reply.reason) == ("decline", "no_precise_figure")
+    assert "over 42%" in reply.sentence
+    # a figure the fact gives exactly is the answer to the same request
+    assert answerer.ask("half of hospitals said patients get no merit. what's the precise number?").fact_id == "no-merit-for-patients"
+
+
+def test_an_age_in_hiragana_is_no_figure_asked_about(answerer: Answerer) -> None:
+    reply = answerer.ask("おばあちゃん８２さいなんやけど、しかくかくにんしょってなに？")
+    assert reply.answered and reply.fact_id in ("eligibility-certificate", "late-elderly-eligibility-certificates")

@@ -9,7 +9,7 @@ from pathlib import Path
 import discord
 import pytest
 
-from bot.app import apology_text
+from bot.app import answer_embed, apology_text
 from bot.knowledge import default_knowledge_path
 from bot.service import KnowledgeService
 from tests.discord.conftest import mention, unloaded_service
@@ -237,8 +237,15 @@ async def test_autocomplete_caps_at_25_and_100_characters_on_a_large_knowledge_b
         result = await g.alice.slash(g.general, "fact", fact="generated-3")
         embed = result.response.embeds[0]
         assert_within_limits(embed)
-        assert "2 more figure(s)" in embed.fields[-2].value  # 12 figures: 10 shown, the rest summarised
+        # /fact asks for every figure: all 12 shown, then the source
+        assert len(embed.fields) == 13 and not any(f.name == "…" for f in embed.fields)
         assert embed.fields[-1].name == "Source"
+        # an answer to a question shows the first 10 and sums up the rest
+        fact = big_service.answerer.kb.fact("generated-3")
+        assert fact is not None and len(fact.figures) == 12
+        answer = answer_embed(big_service.answerer.fact_reply(fact, "en", "generated question"))
+        assert_within_limits(answer)
+        assert "2 more figure(s)" in answer.fields[-2].value and answer.fields[-1].name == "Source"
 
 
 def test_dynamic_item_template_accepts_every_fact_id(loaded_service: KnowledgeService) -> None:
