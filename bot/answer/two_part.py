@@ -132,6 +132,8 @@ def has_follow_up_cue(question: str) -> bool:
 def _split_points(question: str) -> list[tuple[str, str]]:
     """(left, right) at each coordinator of the question, both sides with something in them."""
     both = _JA_ASKS_BOTH.search(question) if detect_lang(question) == "ja" else None
+    if both is not None and "・" in question[: both.start()]:
+        return []  # 「利用率、病院・診療所・薬局でそれぞれ」: one figure for each of a list of places, not two questions
     if both is not None:
         # 「…の割合、郵送とネットそれぞれ何％？」: the list asked for is the one just before それぞれ,
         # so the question splits at its last coordinator before it (that leaves a word between);
@@ -174,6 +176,16 @@ def _asks(part: str) -> bool:
     after the topic it names first, if any ("eligibility certificate: who gets one")."""
     text = clean(part)
     return bool(_ASKS.search(text) or _ASKS.search(_TOPIC_FIRST.sub("", text, count=1)))
+
+
+_WH_START = re.compile(r"^\s*(?:what|how|when|which|who)\b", re.IGNORECASE)
+_JOINED_BY_AND = re.compile(r"^\s*,?\s*(?:and|plus|&)\s*$", re.IGNORECASE)
+
+
+def _asks_first(left: str) -> bool:
+    """A first part that asks: as `_asks`, or, in English, one whose last sentence ends with a
+    question mark after a greeting or some context ("Hi, in the online survey what % ...?")."""
+    return _asks(left) or (detect_lang(left) == "en" and asks_plainly(left))
 
 
 def _with_dates_of(left: str, right: str) -> str:
@@ -274,7 +286,16 @@ def two_part_facts(answerer: Answerer, question: str, whole: Reply) -> tuple[str
         if _WHEN_CLAUSE.match(left):
             continue
         subjects = all(_is_subject(_strip_filler(p), both) for p in (left, right))
-        if not subjects and not (_asks(left) and (_asks(right) or _NAMED_AGAIN.match(clean(right)))):
+        # a bare subject, then a question of its own ("registrations at end of Oct 2025 and what share
+        # of the population holds the card?"), not one about the subject ("the usage rate, what is it?")
+        subject_then_question = (
+            detect_lang(question) == "en"
+            and _is_subject(_strip_filler(left), both)
+            and bool(_WH_START.match(clean(right)))
+            and not REFERS_BACK.search(clean(right))
+            and bool(_JOINED_BY_AND.match(question[len(left) : len(question) - len(right)]))
+        )
+        if not subjects and not subject_then_question and not (_asks(left) and (_asks(right) or _NAMED_AGAIN.match(clean(right)))):
             # two bare subjects, or two questions: not a clause that tells ("my grandma refuses
             # to get the card, she says ...") nor a list inside one question ("at hospitals and clinics")
             continue
@@ -324,7 +345,7 @@ def partly_answered(answerer: Answerer, question: str, whole: Reply) -> Reply | 
     if whole.kind != "decline" or whole.reason not in PARTLY_DECLINED or len(question) > answerer.max_chars:
         return None
     for left, right in _split_points(question):
-        if not ((_asks(left) or (detect_lang(left) == "en" and asks_plainly(left))) and (_asks(right) or _about_first(right))):
+        if not (_asks_first(left) and (_asks(right) or _about_first(right))):
             continue  # (a first part may start with a greeting: "Hey, in the mailed survey what % said ...?")
         replies = [answerer.ask(_strip_filler(part)) for part in (left, right)]
         answered = [r for r in replies if r.kind == "answer" and r.reason in ("confident", "exact")]

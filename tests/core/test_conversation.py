@@ -258,6 +258,10 @@ def test_two_part_questions_get_both_facts(answerer: Answerer) -> None:
         ),
         # 「…は何桁で、…は何人？」: a first question asked with で and a comma, then a second
         ("マイナンバーは何桁で、カードを持っている人は何人？", {"my-number-digits", "cardholders"}),
+        # a bare subject, "and", then a question of its own
+        ("the number of digits and when did the system start?", {"my-number-digits", "system-launch"}),
+        # one figure for each of a list of places (病院・診療所・薬局) is one question, not two
+        ("2025年10月の利用率、病院・診療所・薬局でそれぞれ何％？", {"usage-rate-by-facility"}),
     ],
 )
 def test_two_part_questions_in_other_shapes(answerer: Answerer, question: str, facts: set[str]) -> None:
