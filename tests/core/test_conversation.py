@@ -510,3 +510,13 @@ def test_which_month_was_that_asks_for_the_dates_of_the_previous_answer(answerer
     assert talk.ask(answerer, "m", "what was the usage rate back in the article?").fact_ids == ("usage-rate",)
     reply = talk.ask(answerer, "m", "hmm which month was that")
     assert reply.fact_ids == ("usage-rate",) and reply.reason == "follow_up_dates"
+
+
+def test_the_cards_people_already_had_after_the_end_of_issuance(answerer: Answerer) -> None:
+    for first, then in (
+        ("when did they stop issuing the old paper insurance cards?", "and the ones we already had?"),
+        ("古い保険証の新規発行はいつ止まった？", "じゃあ今持ってるやつは？"),
+    ):
+        talk = Conversations()
+        assert talk.ask(answerer, "o", first).fact_ids == ("issuance-stopped",)
+        assert talk.ask(answerer, "o", then).fact_ids == ("old-certificate-expiry",), then
