@@ -523,3 +523,9 @@ def test_a_more_precise_figure_than_a_rough_one_is_declined_saying_so(answerer: 
 def test_an_age_in_hiragana_is_no_figure_asked_about(answerer: Answerer) -> None:
     reply = answerer.ask("おばあちゃん８２さいなんやけど、しかくかくにんしょってなに？")
     assert reply.answered and reply.fact_id in ("eligibility-certificate", "late-elderly-eligibility-certificates")
+
+
+def test_instead_is_a_word_of_its_own(answerer: Answerer) -> None:
+    # "instead" is what tells the eligibility certificate from the registrations
+    reply = answerer.ask("what do people get instead if they never link their ID to their coverage?")
+    assert reply.fact_id == "eligibility-certificate"
