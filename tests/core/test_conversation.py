@@ -353,7 +353,7 @@ def test_after_the_last_date_of_the_previous_answer(answerer: Answerer) -> None:
     talk = Conversations()
     talk.ask(answerer, "a", "until when can I use my old insurance card?")
     assert talk.ask(answerer, "a", "and after that?").fact_ids == ("expired-certificate-grace-period",)
-    talk.ask(answerer, "b", "can you still use an expired insurance card?")
+    talk.ask(answerer, "b", "can I still use an expired insurance card at the clinic?")
     after = talk.ask(answerer, "b", "and after that?")
     assert (after.kind, after.reason) == ("decline", "no_figure_for_date") and "April 2026" in after.sentence
     talk.ask(answerer, "c", "75歳以上の人には資格確認書が届くの？")
