@@ -122,7 +122,7 @@ class Answerer:
         if decision.kind == "answer" and decision.fact_id:
             fact = self.kb.fact(decision.fact_id)
             assert fact is not None
-            return self.fact_reply(fact, lang, question, decision.score, decision.reason, result.tokens)
+            return self.fact_reply(fact, lang, question, decision.score, decision.reason, result.tokens, asked=result.dates)
         if decision.kind == "suggest":
             suggestions = tuple(self._suggestion(fid, lang) for fid in decision.suggestions)
             return Reply(
@@ -177,11 +177,15 @@ class Answerer:
         query_tokens: tuple[str, ...] = (),
         all_figures: bool = False,
         date_first: bool | None = None,
+        asked: tuple[str, ...] | None = None,
     ) -> Reply:
         """The answer with `fact`. `date_first`: lead with the date of the newest figure shown
-        (None: when the question asks for the latest or current figure)."""
+        (None: when the question asks for the latest or current figure). `asked`: the months and
+        years the question names, when the search has read them (a month asked is shown first)."""
         shown = list(fact.figures) if all_figures else _figures_to_show(fact, query_tokens)
-        months = {key for key in asked_dates(question) if len(key) == 7} if question else set()
+        if asked is None:  # the months and years the question names, when the search has not read them
+            asked = asked_dates(question) if question and len(shown) > 1 else ()
+        months = {key for key in asked if len(key) == 7}
         if months:
             shown.sort(key=lambda f: f.as_of[:7] not in months)  # the month asked about first ("usage rate oct 2023")
         if date_first is None:

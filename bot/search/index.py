@@ -219,12 +219,12 @@ class SearchIndex:
         # card lol": the sentences that plainly ask name nothing the knowledge base knows, so the
         # known words elsewhere are context, not the question
         asks = [p for p in parts if asks_plainly(p)]
-        read = [self._read(tuple(dict.fromkeys(analyse_question(p)[1]))) for p in asks]
+        asked_tokens = [analyse_question(p)[1] for p in asks]
         unasked = (
             bool(asks)
-            and not any(known for known, _w, _u in read)
-            and sum(not t.startswith("#") for _k, _w, unknown in read for t in unknown) >= 2
+            and not any(t in self.idf for toks in asked_tokens for t in toks)  # most messages stop here, before any typo repair
             and not any(map(points_back, asks))  # "which is it?", "I want to shut this down": about the rest
+            and self._names_nothing(asked_tokens)
         )
         # the question type of the best scoring text, else of the whole message
         qtype = question_type(best.query)
@@ -283,6 +283,12 @@ class SearchIndex:
         scored.sort(key=lambda s: (-s[0], s[1]))  # best score first, then by fact id
         kept = tuple(map(candidate_of, scored[:limit]))
         return SearchResult(question, lang, query, tuple(unknown), kept, known_share, qtype, known_words, exact_words, gaps)
+
+    def _names_nothing(self, asked_tokens: list[tuple[str, ...]]) -> bool:
+        """Sentences that name nothing the knowledge base knows, not even misspelt, and at least
+        two words of their own it does not know (numbers aside)."""
+        read = [self._read(tuple(dict.fromkeys(toks))) for toks in asked_tokens]
+        return not any(known for known, _w, _u in read) and sum(not t.startswith("#") for _k, _w, unknown in read for t in unknown) >= 2
 
     def _read(self, query: tuple[str, ...]) -> tuple[Expansions, dict[str, float], list[str]]:
         """The known words each distinct token of a text stands for (itself, or those a typo is

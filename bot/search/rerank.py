@@ -26,6 +26,7 @@ PLACE_BONUS = 0.15  # a fact naming the kind of place a share is asked for ("at 
 # kinds of place a share is given for, as tokens ("pharmacies" -> pharmacy); in Japanese 「薬局の調査」
 # names a survey as often as a place, so only English words count
 PLACE_WORDS = frozenset({"pharmacy", "clinic"})
+_PLACE_NAMED = re.compile(r"pharmac|clinic", re.IGNORECASE)  # a cheap first look, before the tokens
 _SHARE_ASKED = re.compile(r"\b(?:rate|percent|percentage|share|proportion|how\s+many|what\s*%)|率|割合|何割|何[％%]", re.IGNORECASE)
 RARE_SHARE = 0.08  # a word held by at most this share of the facts names a subject of its own
 
@@ -133,7 +134,7 @@ class Reranker:
         the month or year asked, if any) ranks first (`PLACE_BONUS`); with none, the place is what
         the top fact does not cover (`uncovered`), and the policy declines."""
         cands = result.candidates
-        if not cands or cands[0].exact or not _SHARE_ASKED.search(asked):
+        if not cands or cands[0].exact or not _PLACE_NAMED.search(asked) or not _SHARE_ASKED.search(asked):
             return result, ()
         places = [t for t in dict.fromkeys(tokens(asked)) if t in PLACE_WORDS]
         missing = [t for t in places if not self._names(cands[0].fact_id, t)]
