@@ -29,11 +29,14 @@ How a question is scored against the facts (the README's "How the bot decides" e
   facts the whole message ranked best.
 - Re-ranks (`rerank.py`): a figure quoted roughly ("about half"), the kind of figure asked for
   ("what share": a percentage, "when": a date), a month or year named, or what a "how many"
-  question counts raises the facts holding it by 0.1.
+  question counts raises the facts holding it by 0.1; a share asked at a kind of place ("the
+  usage rate at pharmacies") raises a close fact naming it (+0.15), else the place is what the
+  top fact does not cover.
 - The result carries the confidence (`confidence.py`: the estimated probability that the top
   fact is right), for a "how many / what share" question the words of what it counts that the
-  top fact does not name (`uncovered`), and for a question about a figure ("what is 29.6%?") the
-  facts holding it (`figures.py`).
+  top fact does not name (`uncovered`), for a question about a figure ("what is 29.6%?") the
+  facts holding it (`figures.py`), whether the sentences that plainly ask name nothing known
+  (`unasked`), and whether a more precise figure is asked for than the top fact gives (`imprecise`).
 """
 
 from __future__ import annotations

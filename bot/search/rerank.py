@@ -1,7 +1,8 @@
 """Re-ranking by what a question asks, after the scoring: the facts holding a figure it quotes
-roughly, the kind of figure it wants, a month or year it names, or what a "how many" question
-counts rank above their neighbours (each by 0.1); and the words of what it counts that the top
-fact does not name (`uncovered`, which the policy declines on).
+roughly, the kind of figure it wants, a month or year it names, what a "how many" question
+counts, or the kind of place a share is asked at rank above their neighbours; the words of what
+it counts (or the place) that the top fact does not name (`uncovered`, which the policy declines
+on); and whether the top fact gives only rough figures where a more precise one is asked for.
 """
 
 from __future__ import annotations
