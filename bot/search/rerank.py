@@ -71,7 +71,7 @@ class Reranker:
         precise = precise_percents(question)
         missing = tuple(typed for typed, amount in precise if not holds_near(top, (amount,)))
         # a precise figure only near one of the fact's ("5.1%" beside 4.6%) is not held
-        near_only = sum(1 for typed, _amount in precise if typed in missing and holds_near(top, ((*percent_span(float(_number(typed))), "percent"),)))
+        near_only = sum(1 for typed, (low, high, _kind) in precise if typed in missing and holds_near(top, ((*percent_span((low + high) / 2), "percent"),)))
         held = sum(holds_near(top, (amount,)) for amount in quoted) - near_only
         return replace(result, quoted_held=max(0, held), quoted_missing=missing)
 
@@ -254,11 +254,6 @@ class Reranker:
             elif repairs := self._typos(tok):
                 known.append(max(repairs, key=lambda repair: repair[1])[0])
         return known
-
-
-def _number(typed: str) -> str:
-    """The number of a figure as typed ("4.49%", "４．４９％" once cleaned): its digits and point."""
-    return "".join(c for c in typed if c.isdigit() or c == ".") or "0"
 
 
 def raised(cands: tuple[Candidate, ...], fact_ids: set[str], bonus: float) -> tuple[Candidate, ...]:
