@@ -72,6 +72,9 @@ _AFTER = re.compile(
     re.IGNORECASE,
 )
 # "a year after that", "compared with that": a relation to the previous answer ("how long do those last?" points inside its own message)
+# a month alone asked from ("from April?", 「4月からは？」), with no year typed
+_FROM_MONTH = re.compile(r"\b(?:from|after|since|starting)\s+(?:in\s+)?[a-z]{3,9}\b|月(?:から|以降|以後)", re.IGNORECASE)
+_YEAR = re.compile(r"\d{4}|年")
 _AFTER_THAT = re.compile(r"\b(?:after|before|than|since|from|with|to)\s+(?:that|this|then|it)\b", re.IGNORECASE)
 # "how many don't?": the rest of the previous figure, which the previous answer already gives
 _ASK_REST = re.compile(
@@ -260,6 +263,9 @@ def _date_follow_up(answerer: Answerer, question: str, previous: Turn) -> Reply 
     message names more than a date."""
     before = asked_dates(previous.question)
     when = asked_dates(question, year=before[0][:4] if before else None)
+    if before and len(before[0]) == 7 and _FROM_MONTH.search(clean(question)) and not _YEAR.search(question):
+        # 「4月からは？」 after a question about December 2025: the April after it, in 2026
+        when = tuple(f"{int(key[:4]) + 1}{key[4:]}" if len(key) == 7 and key < before[0] else key for key in when)
     facts = [f for f in (answerer.kb.fact(fid) for fid in previous.fact_ids) if f is not None]
     if not when and _AFTER.search(clean(question)):
         return _after_follow_up(answerer, question, previous, facts)

@@ -44,13 +44,15 @@ _WHEN_CLAUSE = re.compile(r"^\s*when\s+(?!(?:did|does|do|is|was|were|will|can|co
 # first one's end ("…何桁？あと…") splits at its opening word, and と followed by a comma after a
 # figure's noun (「登録数（9月）と、同じ月の利用率」) is a list of two.
 _JA_LIST = re.compile(r"(?<=[）)」率数合日])と[、,]|(?<=率|数)と(?=[^、,]{2,}(?:率|数)(?:は|を|も|って)?[?？]?)")
+_JA_LIST_JOIN = re.compile(r"^\s*と[、,]\s*$")
 _JA_COORDINATORS = re.compile(
     r"(?<=[?？。!！])\s*(?:それと|あと|それから|また|および|及び|で)[、,]?\s*|\s*(?:および|及び|並びに|ならびに)\s*|(?<=て)[、,]\s*|"
     r"(?<=いつ|何年|何月|何人|何件|何割|何％|何%|何桁)で[、,]\s*|"  # 「…はいつで、…は何年？」: a first question asked, then a second
     + _JA_LIST.pattern
     + r"\s*"
 )
-_JA_COORDINATORS_BOTH = re.compile(r"\s*(?:と|や|、|,)\s*")
+# (not the と of にとって, という, として: 「病院にとってのメリットなしと、患者にとっての…、それぞれ」)
+_JA_COORDINATORS_BOTH = re.compile(r"\s*(?:と(?!って|いう|いっ|して)[、,]?|や|、|,)\s*")
 _NOUN_END = re.compile(r"[\u4e00-\u9fff\u30a0-\u30ffA-Za-z0-9）)」]")  # a noun's last character, before a と that joins nouns
 _JA_ASKS_BOTH = re.compile(r"両方|どちらも|どっちも|それぞれ|ともに|二つとも|2つとも")
 # words that only ask for both and add no subject: taken off a part before it is asked
@@ -139,7 +141,7 @@ def _split_points(question: str) -> list[tuple[str, str]]:
         # so the question splits at its last coordinator before it (that leaves a word between);
         # a と or や joins the two subjects rather than a comma (「登録件数と利用率、最新の両方」)
         found = list(_JA_COORDINATORS_BOTH.finditer(question, 0, both.start()))
-        joining = [m for m in found if m.group(0).strip() in ("と", "や") and _NOUN_END.match(question, max(0, m.start() - 1))]
+        joining = [m for m in found if m.group(0).strip()[:1] in ("と", "や") and _NOUN_END.match(question, max(0, m.start() - 1))]
         for match in reversed(joining or found):
             left, right = question[: match.start()].strip(), question[match.end() :].strip()
             if any(c.isalnum() for c in question[match.end() : both.start()]) and any(c.isalnum() for c in left):
@@ -226,6 +228,22 @@ def with_subject_of(left: str, right: str) -> str:
     return f"{right} of {named.group(1)}"
 
 
+# what a first part asks about, last in it: "what's the max validity of the eligibility certificate"
+_OF_THING_EN = re.compile(r"\bof\s+(?:the\s+|an?\s+)?([a-z][a-z ]{2,40}?)\s*[?,.]*\s*$", re.IGNORECASE)
+_PRONOUN_EN = re.compile(r"\b(?:one|ones|it|them)\b", re.IGNORECASE)
+
+
+def with_thing_of(left: str, right: str) -> str:
+    """A short second part with the thing the first part asks about in place of its pronoun
+    ("what's the max validity of the eligibility certificate, and who gets one?" asks "who gets
+    eligibility certificate?"); "" when there is no such pronoun or thing."""
+    text = clean(right)
+    named = _WHAT_IS_EN.search(clean(left)) or _OF_THING_EN.search(clean(left))
+    if named is None or detect_lang(right) != "en" or not is_short(text) or not _PRONOUN_EN.search(text):
+        return ""
+    return _PRONOUN_EN.sub(named.group(1), text, count=1)
+
+
 def _restated(left: str, right: str) -> str:
     """The first part asked again with the second part's "for X" in place of its own ("what % of
     hospitals saw no merit for patients" + "what % for themselves?" -> "... no merit for
@@ -295,6 +313,13 @@ def two_part_facts(answerer: Answerer, question: str, whole: Reply) -> tuple[str
             and not REFERS_BACK.search(clean(right))
             and bool(_JOINED_BY_AND.match(question[len(left) : len(question) - len(right)]))
         )
+        # 「薬局の共有データ活用率と、…と答えた割合を教えてください」: a figure's noun listed with 「と、」, then a question
+        subject_then_question = subject_then_question or (
+            both == 3
+            and _is_subject(_strip_filler(left), both)
+            and _asks(right)
+            and bool(_JA_LIST_JOIN.match(question[len(left) : len(question) - len(right)]))
+        )
         if not subjects and not subject_then_question and not (_asks(left) and (_asks(right) or _NAMED_AGAIN.match(clean(right)))):
             # two bare subjects, or two questions: not a clause that tells ("my grandma refuses
             # to get the card, she says ...") nor a list inside one question ("at hospitals and clinics")
@@ -310,7 +335,9 @@ def two_part_facts(answerer: Answerer, question: str, whole: Reply) -> tuple[str
             alone = answerer.ask(restated) if restated else None
             second = alone.fact_id if alone is not None and alone.kind == "answer" and alone.reason == "confident" else None
         else:
-            right_in_context = with_subject_of(left, right)
+            right_in_context = with_subject_of(left, right) or with_thing_of(left, right)
+            if right_in_context and answerer.ask(right_in_context).fact_id == first:
+                continue  # "what's an eligibility certificate, and who gets one?": the first fact answers both
             second = (_part_fact(answerer, right_in_context, first) if right_in_context else None) or _part_fact(
                 answerer, _with_counted_of(left, _with_dates_of(left, right)), first
             )

@@ -7,10 +7,13 @@ mentions one, saying which.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from bot.knowledge.model import Gap
 from bot.text.normalise import normalise
+
+_JA_SPACE = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])")
 
 
 class GapMatcher:
@@ -37,5 +40,7 @@ class GapMatcher:
         if starts:
             padded = f" {norm} "
             found.update(position for word in starts for term, position in self._english[word] if term in padded)
-        found.update(position for term, position in self._japanese if term in norm)
+        # a space typed between two Japanese words (「とうろくかいじょ したひと」) is not in the terms
+        joined = _JA_SPACE.sub("", norm) if " " in norm and not norm.isascii() else norm
+        found.update(position for term, position in self._japanese if term in joined)
         return tuple(self._ids[position] for position in sorted(found))

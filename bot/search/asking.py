@@ -129,13 +129,15 @@ def asks_plainly(part: str) -> bool:
 
 
 _POINTER_RE = re.compile(
-    r"\b(?:this|that|it|those|these|they|them|one)\b(?!\s+(?:weekend|week|month|year|morning|afternoon|evening|time)\b)|それ|これ|その|この|本当|ほんと",
+    r"\b(?:this|that|it|those|these|they|them|one)\b(?!\s+(?:weekend|week|month|year|morning|afternoon|evening|time)\b)|それ|これ|その|この|本当|ほんと"
+    # "coworker says under 5%, I say 10%. who's buying drinks?": a bet about the claims before it
+    r"|\bwho(?:'s|s|\s+is|\s+was)\s+(?:right|correct|buying|paying|winning)\b|\bwhich\s+(?:one\s+)?of\s+us\b|どっちが正し|どちらが正し",
     re.IGNORECASE,
 )
 
 
 def points_back(part: str) -> bool:
-    """Does the sentence point at something said elsewhere ("which is it?", 「それ本当？」)?"""
+    """Does the sentence point at something said elsewhere ("which is it?", 「それ本当？」, "who's right?")?"""
     return bool(_POINTER_RE.search(part))
 
 

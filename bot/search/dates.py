@@ -129,7 +129,8 @@ def without_dates(text: str) -> str:
 
 def fact_dates(fact: Fact, counting: bool = False) -> frozenset[str]:
     """Every year and month ("2025", "2025-10") the fact has a figure for (`counting`: a figure
-    that is not itself a date or a year)."""
+    that is not itself a date or a year); a day something was usable up to covers the months from
+    its `as_of` to it."""
     keys: set[str] = set()
     for fig in fact.figures:
         if counting and fig.unit in ("date", "year"):
@@ -137,6 +138,8 @@ def fact_dates(fact: Fact, counting: bool = False) -> frozenset[str]:
         stamps: list[str] = [fig.as_of]
         if fig.unit == "date" and isinstance(fig.value, str):
             stamps.append(fig.value)
+            if fig.qualifier == "up_to":  # usable up to a day: every month from its as_of to that day
+                stamps += _months_between(fig.as_of, fig.value)
         elif fig.unit == "year":
             stamps.append(str(int(fig.value)))
         for text in (fig.period, fig.counts):
@@ -147,6 +150,17 @@ def fact_dates(fact: Fact, counting: bool = False) -> frozenset[str]:
             if len(stamp) >= 7:
                 keys.add(stamp[:7])
     return frozenset(keys)
+
+
+def _months_between(start: str, end: str) -> list[str]:
+    """The months from `start` to `end` ("2025-12-01", "2026-03-31" -> 2025-12 … 2026-03), at most 10 years of them."""
+    year, month = int(start[:4]), int(start[5:7]) if len(start) >= 7 else 1
+    last = (int(end[:4]), int(end[5:7]) if len(end) >= 7 else 12)
+    out: list[str] = []
+    while (year, month) <= last and len(out) < 120:
+        out.append(f"{year}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
 
 
 def holds(dates: frozenset[str], asked: Iterable[str]) -> bool:

@@ -3,7 +3,7 @@
 A question that is mostly a number (a cue such as "what is", "where does ... come from",
 "何の数字", or hardly any other words) asks which fact holds that figure. Numbers are read after
 NFKC (full-width digits and "％" become ASCII), with their unit words: "68.2 percent" = "68.2%",
-"87.30 million" = "8730万" = 87,300,000. A bare year ("2024") is not read as a figure.
+"87.30 million" = "8730万" = 87,300,000, "200k" = 200,000. A bare year ("2024") is not read as a figure.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from bot.search.facts import FactDoc
 from bot.text.normalise import clean
 
-_MULTIPLIERS = {"million": 1e6, "m": 1e6, "billion": 1e9, "万": 1e4, "億": 1e8, "千": 1e3, "thousand": 1e3}
-_NUMBER_RE = re.compile(r"(?<![\d.])(\d+(?:,\d{3})*(?:\.\d+)?)\s*(%|percent|パーセント|million|billion|thousand|m\b|万|億|千)?", re.IGNORECASE)
+_MULTIPLIERS = {"million": 1e6, "m": 1e6, "billion": 1e9, "trillion": 1e12, "万": 1e4, "億": 1e8, "兆": 1e12, "千": 1e3, "thousand": 1e3, "k": 1e3}
+_NUMBER_RE = re.compile(r"(?<![\d.])(\d+(?:,\d{3})*(?:\.\d+)?)\s*(%|percent|パーセント|million|billion|trillion|thousand|m\b|k\b|万|億|兆|千)?", re.IGNORECASE)
 _CUE_RE = re.compile(
     r"\bwhat(?:'s|\s+is|\s+does|\s+was)\b|\bwhat\s*[?？]|\bwhere\s+(?:does|did|is)\b.*\bfrom\b|\bcome\s+from\b|\bmeans?\b|\bstand\s+for\b|\bor\b"
     r"|何の数字|なんの数字|何の数|って何|とは|何を表|どこから",

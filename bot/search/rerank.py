@@ -23,7 +23,7 @@ NEAR_BONUS = 0.1  # a fact holding a figure the question quotes roughly ("about 
 UNIT_BONUS = 0.1  # a fact with a figure of the kind asked for ("what share": a percentage) over one without
 SUBJECT_BONUS = 0.1  # a fact holding what a "how many" question counts, over a top fact lacking it
 BASE_BONUS = 0.2  # a fact with a share of the people a question names ("what % of cardholders"), over a top fact counting them
-PLACE_BONUS = 0.15  # a fact naming the kind of place a share is asked for ("at pharmacies"), over a top fact that does not
+PLACE_BONUS = 0.2  # a fact naming the kind of place a share is asked for ("at pharmacies"), over a top fact that does not
 # kinds of place a share is given for, as tokens ("pharmacies" -> pharmacy); in Japanese 「薬局の調査」
 # names a survey as often as a place, so only English words count
 PLACE_WORDS = frozenset({"pharmacy", "clinic"})
@@ -138,15 +138,18 @@ class Reranker:
         if not cands or cands[0].exact or not _PLACE_NAMED.search(asked) or not _SHARE_ASKED.search(asked):
             return result, ()
         places = [t for t in dict.fromkeys(tokens(asked)) if t in PLACE_WORDS]
-        missing = [t for t in places if not self._names(cands[0].fact_id, t)]
+        # a top fact named with the place only by its phrasings ("how often is the card used at the
+        # clinic?") gives way to a close one with a figure for it (the usage rate at clinics)
+        missing = [t for t in places if not self._names(cands[0].fact_id, t, by_figure=True)]
         if not missing:
             return result, ()
         for cand in cands[1:]:
             if cands[0].score - cand.score >= PLACE_BONUS:
                 break
-            if all(self._names(cand.fact_id, t) for t in missing) and (not dates or holds(self._dates_of(cand.fact_id, True), dates)):
+            if all(self._names(cand.fact_id, t, by_figure=True) for t in missing) and (not dates or holds(self._dates_of(cand.fact_id, True), dates)):
                 return replace(result, candidates=raised(cands, {cand.fact_id}, PLACE_BONUS)), ()
-        return result, tuple(missing)
+        named = [t for t in missing if not self._names(cands[0].fact_id, t)]
+        return result, tuple(named)
 
     def by_base(self, result: SearchResult, base: str) -> SearchResult:
         """A question asking for a share of some people ("what % of cardholders …", 「カード持ってる人の
@@ -229,13 +232,13 @@ class Reranker:
             missing.insert(0, head)
         return tuple(missing)
 
-    def _names(self, fact_id: str, word: str) -> bool:
-        """Whether a fact names `word` as its subject: in a keyword, in two of its phrasings, or in
-        what one of its figures counts (its `counts` and `base`). A word only its answer holds is not
-        enough: the survey's answer mentions the patient survey, but no figure of it counts patients;
-        nor is one phrasing's context ("my cousin runs a clinic and says ...")."""
+    def _names(self, fact_id: str, word: str, by_figure: bool = False) -> bool:
+        """Whether a fact names `word` as its subject: in a keyword, in two of its phrasings (not
+        `by_figure`), or in what one of its figures counts (its `counts` and `base`). A word only its
+        answer holds is not enough: the survey's answer mentions the patient survey, but no figure of
+        it counts patients; nor is one phrasing's context ("my cousin runs a clinic and says ...")."""
         doc = self._doc(fact_id)
-        if len(doc.phrasings_with.get(word, ())) >= 2:
+        if not by_figure and len(doc.phrasings_with.get(word, ())) >= 2:
             return True
         words = self._fact_counts.get(fact_id)
         if words is None:

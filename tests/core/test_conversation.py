@@ -15,7 +15,7 @@ from bot.answer.reply import Answerer, newest_figure_date, render_text
 from bot.answer.two_part import answer_alone
 
 ROOT = Path(__file__).resolve().parents[2]
-USAGE_Q = "what is the usage rate of the card at clinics these days?"
+USAGE_Q = "what is the usage rate of the card these days?"
 
 
 class Clock:
@@ -95,6 +95,11 @@ def test_a_date_alone_is_asked_of_the_previous_question(answerer: Answerer) -> N
     assert other.ask(answerer, "b", "registrations oct 2024?").fact_ids == ("registrations",)
     assert other.ask(answerer, "b", "and sept 2025?").fact_ids == ("registrations",)
     assert other.ask(answerer, "b", "and back in 2023?").fact_ids == ("registrations",)  # "back in" is not a topic
+    # 「4月からは？」 after December 2025 asks about April 2026, after the grace period's end
+    grace = Conversations()
+    assert grace.ask(answerer, "g", "my shaho card expired dec 1 2025, can i still use it at the clinic?").fact_ids == ("expired-certificate-grace-period",)
+    april = grace.ask(answerer, "g", "4月からは？")
+    assert (april.kind, april.reason) == ("decline", "no_figure_for_date") and "2026年4月" in april.sentence
 
 
 def test_requests_about_the_previous_answer(answerer: Answerer) -> None:
@@ -260,6 +265,17 @@ def test_two_part_questions_get_both_facts(answerer: Answerer) -> None:
         ("マイナンバーは何桁で、カードを持っている人は何人？", {"my-number-digits", "cardholders"}),
         # a bare subject, "and", then a question of its own
         ("the number of digits and when did the system start?", {"my-number-digits", "system-launch"}),
+        # the と of にとって joins no list: the two subjects are either side of 「と、」
+        ("病院にとってのメリットなしと、患者にとってのメリットなし、それぞれ何％？", {"no-merit-for-hospitals", "no-merit-for-patients"}),
+        # a figure's noun listed with 「と、」, then a question of its own
+        (
+            "薬局の共有データ活用率と、カードを使っていない患者でメリットが分からないと答えた割合を教えてください",
+            {"pharmacies-using-shared-data", "non-users-unaware-of-merit"},
+        ),
+        # a second part's "one" is what the first part asks about ...
+        ("What's the max validity of the eligibility certificate and who gets one?", {"issuance-end-ordinance", "eligibility-certificate"}),
+        # ... which, when the first fact answers it too, is one question
+        ("what's an eligibility certificate and who gets one?", {"eligibility-certificate"}),
         # one figure for each of a list of places (病院・診療所・薬局) is one question, not two
         ("2025年10月の利用率、病院・診療所・薬局でそれぞれ何％？", {"usage-rate-by-facility"}),
     ],

@@ -45,6 +45,14 @@ def test_a_fact_holds_the_months_and_years_of_its_figures(kb: KnowledgeBase) -> 
     assert holds(usage, ("2024-10",)) and holds(usage, ("2025",))
     assert not holds(usage, ("2025-07",)) and not holds(usage, ("2027",))
     assert shown("2025-07", "en") == "July 2025" and shown("2025-07", "ja") == "2025年7月" and shown("2027", "en") == "2027"
+    # a day something was usable up to covers the months from its as_of to it
+    grace = fact_dates(next(f for f in kb.facts if f.id == "expired-certificate-grace-period"))
+    assert holds(grace, ("2026-02",)) and holds(grace, ("2025-12",)) and not holds(grace, ("2026-04",))
+
+
+def test_a_month_within_a_period_something_was_usable_is_answered(answerer: Answerer) -> None:
+    question = "my old 保険証 expired in Nov 2025, could I have used it at a clinic in February 2026?"
+    assert answerer.ask(question).fact_id == "expired-certificate-grace-period"
 
 
 def test_the_fact_with_a_figure_for_the_asked_month_is_preferred(answerer: Answerer) -> None:

@@ -27,3 +27,9 @@ def test_japanese_terms_match_anywhere_and_gaps_keep_their_order() -> None:
     assert _gaps("歯科医院での利用率は？") == ("dental",)
     assert _gaps("dental clinics in Osaka: what did it cost?") == ("cost", "dental", "osaka")
     assert _gaps("what is the usage rate") == ()
+
+
+def test_a_space_typed_between_japanese_words_does_not_hide_a_term() -> None:
+    matcher = GapMatcher([_gap("cancel-count", ja=("解除した人",))])
+    assert matcher(normalise("登録解除 した人は何人？")) == matcher(normalise("登録解除した人は何人？")) == ("cancel-count",)
+    assert matcher(normalise("解除 and 人")) == ()  # only a space between two Japanese characters goes

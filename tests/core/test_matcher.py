@@ -155,6 +155,9 @@ def test_an_unknown_figure_is_declined_saying_so(answerer: Answerer) -> None:
     # "<figure> what?", and the words of the cue do not count against a figure question
     assert answerer.ask("2.1 million what? saw it next to maina hokensho").reason == "unknown_figure"
     assert answerer.ask("where does the 1.2 million number come from in the hospital survey").reason == "unknown_figure"
+    # a scale word is part of the figure: "1 trillion yen" is not the "1 year" of a fact, "200k" is 200,000
+    assert answerer.ask("1 trillion yen").reason == "unknown_figure"
+    assert answerer.ask("what is 200k?").reason == "unknown_figure"
     # an age after "over" is no figure
     assert answerer.search("What's the usage rate among people over 75?").figure == ""
 
@@ -397,6 +400,11 @@ def test_a_clause_setting_a_subject_aside_with_even(answerer: Answerer) -> None:
     assert "hospital itself" in without_set_aside(text)
 
 
+def test_asking_whether_to_switch_is_asking_for_advice(answerer: Answerer) -> None:
+    assert answerer.search("マイナ保険証に切り替えるべきか迷ってます。正直どう思いますか？").gaps == ("opinions",)
+    assert answerer.search("病院はマイナ保険証をどう思いますか？").gaps == ()  # what hospitals think: the survey
+
+
 @pytest.mark.parametrize(
     "question",
     ["what do you think the usage rate is now?", "how many people registered? what do you think", "病院はマイナ保険証をどう思う？"],
@@ -489,6 +497,9 @@ def test_known_words_only_outside_the_sentences_that_ask_are_context(answerer: A
     pointing = "is that true? my friend says the usage rate was only 4% in 2023"
     assert not answerer.search(pointing).unasked
     assert answerer.ask(pointing).fact_id == "usage-rate"
+    # so is a bet about claims made before it
+    bet = "settle a bet: coworker says the card usage rate was under 5% in autumn 2023, I say more like 10%. who's buying drinks?"
+    assert not answerer.search(bet).unasked
 
 
 def test_two_figures_quoted_that_one_fact_holds_name_it(answerer: Answerer) -> None:
@@ -510,6 +521,9 @@ def test_a_share_asked_at_a_kind_of_place_needs_a_fact_naming_it(answerer: Answe
     reply = answerer.ask("how high was the card usage rate at pharmacies in 2023?")
     assert reply.kind == "decline" and reply.reason == "subject_not_covered"
     assert answerer.ask("what's the usage rate at pharmacies?").fact_id == "usage-rate-by-facility"
+    # the overall usage rate is named with clinics only in its phrasings ("is the card used at the
+    # clinic?"): the breakdown, with a figure for clinics, answers a rate asked at clinics
+    assert answerer.ask("what is the usage rate of the card at clinics these days?").fact_id == "usage-rate-by-facility"
 
 
 def test_a_more_precise_figure_than_a_rough_one_is_declined_saying_so(answerer: Answerer) -> None:

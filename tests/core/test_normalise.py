@@ -28,6 +28,7 @@ def test_synonyms_share_a_token() -> None:
 def test_a_wrong_link_is_one_word_but_wrong_alone_is_chatter() -> None:
     assert tokens("how many wrong links") == tokens("records linked to the wrong person")[1:] == ("mislink",)
     assert tokens("mislinked") == ("mislink",)
+    assert tokens("registration errors") == tokens("registration mix-ups") == ("mislink",)
     assert tokens("correct me if I'm wrong") == ()
 
 
@@ -120,6 +121,7 @@ def test_question_type() -> None:
     assert question_type("保険証は何枚期限切れに？") == "quantity"
     assert question_type("今の利用率おしえて") == "quantity"  # a rate (…率) is a share
     assert question_type("導入していた病院は何施設？") == "quantity"
+    assert question_type("とうろくかいじょ したひと なんにんくらい？") == "quantity"  # 何人 typed in hiragana
 
 
 def test_signature_ignores_order_case_and_punctuation() -> None:

@@ -15,7 +15,7 @@ from tests.discord.test_app import assert_within_limits
 from tests.discord.test_chat import CHATTER, embed_text
 from tests.support.live_bot import is_reply_to, running_bot, strings_in
 
-USAGE_Q = "What is the usage rate of the My Number card at clinics these days?"
+USAGE_Q = "What is the usage rate of the My Number card these days?"
 TWO_PART_Q = "usage rate and registrations please"
 
 
