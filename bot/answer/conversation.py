@@ -72,6 +72,13 @@ _AFTER = re.compile(
     re.IGNORECASE,
 )
 # "a year after that", "compared with that": a relation to the previous answer ("how long do those last?" points inside its own message)
+# the whole country, after a question about one place: "ok then nationally?", 「全国では？」
+_NATIONWIDE = re.compile(
+    r"^\s*(?:ok(?:ay)?|so|and|then|well|hmm|fine)?[\s,]*(?:then\s+)?(?:what\s+about\s+|how\s+about\s+)?(?:nationally|nationwide|national(?:ly)?\s+(?:then|overall)|"
+    r"(?:for|in)\s+(?:the\s+)?whole\s+(?:of\s+)?(?:country|japan)|(?:for|in)\s+(?:all\s+of\s+)?japan(?:\s+overall)?|overall|the\s+whole\s+country)[\s,]*(?:then)?\s*[?？!.]*\s*$"
+    r"|^\s*(?:じゃあ|では|なら)?[、,]?\s*(?:全国|日本全体|全体)(?:では|で|は|だと|なら)?(?:どう)?[?？]*\s*$",
+    re.IGNORECASE,
+)
 # a month alone asked from ("from April?", 「4月からは？」), with no year typed
 _FROM_MONTH = re.compile(r"\b(?:from|after|since|starting)\s+(?:in\s+)?[a-z]{3,9}\b|月(?:から|以降|以後)", re.IGNORECASE)
 _YEAR = re.compile(r"\d{4}|年")
@@ -327,6 +334,17 @@ def _breakdown(answerer: Answerer, question: str, previous: Turn, strict: bool) 
     return answerer.reply_for(question, result, Decision("decline", None, 0.0, reason="subject_not_covered", closest_fact=previous.fact_ids[0]))
 
 
+def _without_gap_terms(answerer: Answerer, question: str) -> str:
+    """The question without the words of the declared gaps it mentions ("in Hokkaido")."""
+    found = set(answerer.search(question).gaps)
+    text = question
+    for gap in answerer.kb.gaps:
+        if gap.id in found:
+            for term in (*gap.terms.get("en", ()), *gap.terms.get("ja", ())):
+                text = re.sub(rf"(?<!\w){re.escape(term)}(?!\w)" if term.isascii() else re.escape(term), " ", text, flags=re.IGNORECASE)
+    return " ".join(text.split())
+
+
 def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool) -> Reply | None:
     """The reply to a follow-up read against `previous`; None when the message is not one."""
     request = _request_about_previous(question)
@@ -341,6 +359,13 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
         joined = facts_reply(answerer, previous.fact_ids, detect_lang(question), question, reason=f"follow_up_{request}", date_first=request == "dates")
         if joined is not None:
             return replace(joined, focus="" if request == "same" else request)
+    if _NATIONWIDE.match(clean(question)):
+        # "ok then nationally?" after "what's the usage rate in Hokkaido?" (declined: no regional
+        # figures): the previous question without the place we have no figure for
+        whole = _without_gap_terms(answerer, previous.question)
+        ctx = answer_alone(answerer, whole, strict) if whole != previous.question else None
+        if ctx is not None and ctx.answered:
+            return replace(ctx, question=question, reason=f"follow_up:{ctx.reason}")
     if previous.fact_ids and len(question) <= BREAKDOWN_MAX_CHARS and _BREAKDOWN.search(clean(question)):
         return _breakdown(answerer, question, previous, strict)
     if not is_short(question):

@@ -181,7 +181,7 @@ def _asks(part: str) -> bool:
 
 
 _WH_START = re.compile(r"^\s*(?:what|how|when|which|who)\b", re.IGNORECASE)
-_JOINED_BY_AND = re.compile(r"^\s*,?\s*(?:and|plus|&)\s*$", re.IGNORECASE)
+_JOINED_BY_AND = re.compile(r"^\s*,?\s*(?:and|plus|&|\+)\s*$", re.IGNORECASE)
 
 
 def _asks_first(left: str) -> bool:
@@ -230,6 +230,8 @@ def with_subject_of(left: str, right: str) -> str:
 
 # what a first part asks about, last in it: "what's the max validity of the eligibility certificate"
 _OF_THING_EN = re.compile(r"\bof\s+(?:the\s+|an?\s+)?([a-z][a-z ]{2,40}?)\s*[?,.]*\s*$", re.IGNORECASE)
+# or its subject: "how long are eligibility certificates valid", "how long is a 資格確認書 good for"
+_HOW_LONG_THING = re.compile(r"^\s*how\s+long\s+(?:is|are|was|were)\s+(?:an?\s+|the\s+)?([^\s?,.][^?,.]{1,40}?)\s+(?:valid|good|usable)\b", re.IGNORECASE)
 _PRONOUN_EN = re.compile(r"\b(?:one|ones|it|them)\b", re.IGNORECASE)
 
 
@@ -238,7 +240,7 @@ def with_thing_of(left: str, right: str) -> str:
     ("what's the max validity of the eligibility certificate, and who gets one?" asks "who gets
     eligibility certificate?"); "" when there is no such pronoun or thing."""
     text = clean(right)
-    named = _WHAT_IS_EN.search(clean(left)) or _OF_THING_EN.search(clean(left))
+    named = _WHAT_IS_EN.search(clean(left)) or _OF_THING_EN.search(clean(left)) or _HOW_LONG_THING.search(clean(left))
     if named is None or detect_lang(right) != "en" or not is_short(text) or not _PRONOUN_EN.search(text):
         return ""
     return _PRONOUN_EN.sub(named.group(1), text, count=1)
@@ -372,8 +374,15 @@ def partly_answered(answerer: Answerer, question: str, whole: Reply) -> Reply | 
     if whole.kind != "decline" or whole.reason not in PARTLY_DECLINED or len(question) > answerer.max_chars:
         return None
     for left, right in _split_points(question):
-        if not (_asks_first(left) and (_asks(right) or _about_first(right))):
-            continue  # (a first part may start with a greeting: "Hey, in the mailed survey what % said ...?")
+        # (a first part may start with a greeting: "Hey, in the mailed survey what % said ...?"; either
+        # part may be a bare subject joined by "and" or "+": "usage rate nov 2024 + how many people
+        # cancelled?", "usage rate at hospitals in oct 2025, and at dentists?")
+        joined = bool(_JOINED_BY_AND.match(question[len(left) : len(question) - len(right)]))
+        if not (
+            (_asks_first(left) or (joined and _is_subject(_strip_filler(left))))
+            and (_asks(right) or _about_first(right) or (joined and _is_subject(_strip_filler(right))))
+        ):
+            continue
         replies = [answerer.ask(_strip_filler(part)) for part in (left, right)]
         answered = [r for r in replies if r.kind == "answer" and r.reason in ("confident", "exact")]
         if answered and answered[0] is replies[1] and REFERS_BACK.search(clean(right)):

@@ -19,6 +19,7 @@ from bot.search.typos import TypoRepair
 from bot.text.normalise import tokens
 
 DATE_BONUS = 0.15  # a fact with a figure for the month or year asked about, over one without
+ALL_DATES_BONUS = 0.1  # and one with figures for every month or year asked, over one with some
 NEAR_BONUS = 0.1  # a fact holding a figure the question quotes roughly ("about half") ranks above its neighbours
 UNIT_BONUS = 0.1  # a fact with a figure of the kind asked for ("what share": a percentage) over one without
 SUBJECT_BONUS = 0.1  # a fact holding what a "how many" question counts, over a top fact lacking it
@@ -107,6 +108,11 @@ class Reranker:
             return replace(result, dates=asked)
         dated = {c.fact_id for c in cands if holds(self._dates_of(c.fact_id, counting), asked)}
         ranked = raised(cands, dated, DATE_BONUS)
+        if len(asked) > 1:
+            # "between autumn 2023 and autumn 2025": a fact with figures for every date asked over one with some
+            every = {fid for fid in dated if all(holds(self._dates_of(fid, counting), (key,)) for key in asked)}
+            if every and every != dated:
+                ranked = raised(ranked, every, ALL_DATES_BONUS)
         top_dates = self._dates_of(ranked[0].fact_id, counting)
         undated = () if holds(top_dates, asked) else asked
         return replace(result, candidates=ranked, dates=asked, undated=undated)

@@ -274,6 +274,7 @@ def test_two_part_questions_get_both_facts(answerer: Answerer) -> None:
         ),
         # a second part's "one" is what the first part asks about ...
         ("What's the max validity of the eligibility certificate and who gets one?", {"issuance-end-ordinance", "eligibility-certificate"}),
+        ("how long are eligibility certificates valid and who gets them?", {"issuance-end-ordinance", "eligibility-certificate"}),
         # ... which, when the first fact answers it too, is one question
         ("what's an eligibility certificate and who gets one?", {"eligibility-certificate"}),
         # one figure for each of a list of places (病院・診療所・薬局) is one question, not two
@@ -388,6 +389,14 @@ def test_a_part_we_have_no_figure_for_is_declined_and_the_other_answered(answere
     both = answer_alone(answerer, "how long is the eligibility certificate valid, and how many people aged 75+ got one?")
     assert (both.fact_ids, both.reason) == (("issuance-end-ordinance",), "partly_declined")
     assert both.sentence.endswith("For the other part of your question I have no sourced figure.")
+    # a bare subject joined by "+" (or "and") is a part of its own; joined by a comma it is context
+    plus = answer_alone(answerer, "usage rate nov 2024 + how many people cancelled their registration?")
+    assert (plus.fact_ids, plus.reason) == (("usage-rate",), "partly_declined")
+    links = answer_alone(answerer, "How many wrong links overall and how many in health insurance?")
+    assert (links.fact_ids, links.reason) == (("wrong-links-total-check",), "partly_declined")
+    dentists = answer_alone(answerer, "usage rate at hospitals in oct 2025, and at dentists?")
+    assert (dentists.fact_ids, dentists.reason) == (("usage-rate-by-facility",), "partly_declined")
+    assert not answer_alone(answerer, "In the 2023 survey, what did hospitals with more than 500 beds say compared to small hospitals?").answered
     # a part pointing back at what we have no figure for is not answered on its own
     union = answer_alone(answerer, "What did the doctors' union survey find, and how did the ministry respond to it?")
     assert not union.answered
@@ -536,3 +545,15 @@ def test_the_cards_people_already_had_after_the_end_of_issuance(answerer: Answer
         talk = Conversations()
         assert talk.ask(answerer, "o", first).fact_ids == ("issuance-stopped",)
         assert talk.ask(answerer, "o", then).fact_ids == ("old-certificate-expiry",), then
+
+
+def test_the_whole_country_after_a_place_we_have_no_figure_for(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "a", "What's the usage rate in Hokkaido?").reason == "not_covered"
+    assert talk.ask(answerer, "a", "ok then nationally?").fact_ids == ("usage-rate",)
+    ja = Conversations()
+    assert ja.ask(answerer, "j", "大阪の利用率を教えて").reason == "not_covered"
+    assert ja.ask(answerer, "j", "じゃあ全国では？").fact_ids == ("usage-rate",)
+    # with no place asked about before, "nationally?" is a fragment like any other
+    alone = Conversations()
+    assert not alone.ask(answerer, "b", "ok then nationally?").answered

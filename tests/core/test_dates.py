@@ -50,6 +50,11 @@ def test_a_fact_holds_the_months_and_years_of_its_figures(kb: KnowledgeBase) -> 
     assert holds(grace, ("2026-02",)) and holds(grace, ("2025-12",)) and not holds(grace, ("2026-04",))
 
 
+def test_a_fact_with_every_date_asked_ranks_above_one_with_some(answerer: Answerer) -> None:
+    # the basis-change fact has October 2025 only; the usage rate has both months
+    assert answerer.ask("2024年10月と2025年10月の利用率をそれぞれ教えて").fact_id == "usage-rate"
+
+
 def test_a_month_within_a_period_something_was_usable_is_answered(answerer: Answerer) -> None:
     question = "my old 保険証 expired in Nov 2025, could I have used it at a clinic in February 2026?"
     assert answerer.ask(question).fact_id == "expired-certificate-grace-period"

@@ -400,6 +400,22 @@ def test_a_clause_setting_a_subject_aside_with_even(answerer: Answerer) -> None:
     assert "hospital itself" in without_set_aside(text)
 
 
+@pytest.mark.parametrize(
+    ("question", "gap"),
+    [
+        ("hi! foreign resident here, I'm on a working holiday visa. do I need a particular visa status to get a my number card?", "visitors"),
+        ("外国人でもマイナ保険証つかえますか？在留カードだけじゃだめ？", "visitors"),
+        ("ok so what's the usage rate for people in their 20s vs the elderly?", "age-groups"),
+        ("マイナンバーカードってどこで申し込めばいいの？市役所？", "card-applications"),
+        ("yo how many hospitals nationwide still don't have the online eligibility system installed at all?", "card-reader-counts"),
+        ("why is the online number so much higher?", "survey-mode-difference"),
+    ],
+)
+def test_subjects_without_a_figure_are_declined_saying_which(answerer: Answerer, question: str, gap: str) -> None:
+    reply = answerer.ask(question)
+    assert (reply.kind, reply.reason) == ("decline", "not_covered") and gap in answerer.search(question).gaps
+
+
 def test_asking_whether_to_switch_is_asking_for_advice(answerer: Answerer) -> None:
     assert answerer.search("マイナ保険証に切り替えるべきか迷ってます。正直どう思いますか？").gaps == ("opinions",)
     assert answerer.search("病院はマイナ保険証をどう思いますか？").gaps == ()  # what hospitals think: the survey

@@ -32,8 +32,8 @@ from tests.support.live_bot import followup_of, running_bot
 
 NOT_ANSWERED_CANDIDATES = (
     "what do clinics think of the new card system",
-    "is the card popular with dentists",
-    "are dentists fans of the card",
+    "is the card liked by nurses",
+    "are nurses fans of the card",
     "what do hospital managers make of the new card system",
     "is the card system a success in the eyes of hospital staff",
 )
@@ -252,7 +252,7 @@ async def test_concurrent_reloads_while_the_file_changes_one_wins_never_a_mix(tm
     usage = folder / "usage.yaml"
     v1_text = usage.read_text(encoding="utf-8")
     old_sentence = load_knowledge([folder]).kb.fact("usage-rate").answer.get("en")
-    new_phrasing = "are dentists fans of the card"
+    new_phrasing = "are nurses fans of the card"
     v2_text = v1_text.replace(old_sentence, old_sentence + " Version two of the usage answer.", 1)
     v2_text = v2_text.replace('        - "usage rate latest"\n', f'        - "usage rate latest"\n        - "{new_phrasing}"\n', 1)
     versions = set()
@@ -311,7 +311,7 @@ async def test_misses_are_recorded_grouped_and_shown(tmp_path: Path) -> None:
     async with mod_guild(tmp_path) as g:
         question = not_answered_question(g.service)
         typo = question.replace("card", "crad", 1)
-        other = "is the card popular with dentists" if "dentists" not in question else "what do clinics think of the new card system"
+        other = "is the card liked by nurses" if "nurses" not in question else "what do clinics think of the new card system"
         assert g.service.answerer.ask(typo).kind != "answer"
         await g.alice.slash(g.general, "ask", question=question)
         await g.bob.send(g.general, f"<@{g.bot.user.id}> {question.capitalize()}?")
