@@ -79,6 +79,12 @@ _NATIONWIDE = re.compile(
     r"|^\s*(?:じゃあ|では|なら)?[、,]?\s*(?:全国|日本全体|全体)(?:では|で|は|だと|なら)?(?:どう)?[?？]*\s*$",
     re.IGNORECASE,
 )
+# the previous figure asked for as a share of someone: "as a % of cardholders?", 「保有者に対しては何％？」
+_AS_SHARE_OF = re.compile(
+    r"^\s*(?:and\s+|so\s+)?(?:as\s+an?\s+|in\s+)?(?:%|percent(?:age)?|share|proportion|ratio)\s+of\b|^\s*(?:and\s+)?(?:what|how\s+much)\s+is\s+that\s+(?:as\s+a\s+)?(?:%|percent(?:age)?|share)\s+of\b"
+    r"|^[^、。？?]{2,12}(?:に対して|に占める|のうち)(?:は|だと)?(?:何|なん)\s*(?:％|%|割|パーセント)",
+    re.IGNORECASE,
+)
 # a month alone asked from ("from April?", 「4月からは？」), with no year typed
 _FROM_MONTH = re.compile(r"\b(?:from|after|since|starting)\s+(?:in\s+)?[a-z]{3,9}\b|月(?:から|以降|以後)", re.IGNORECASE)
 _YEAR = re.compile(r"\d{4}|年")
@@ -269,11 +275,15 @@ def _date_follow_up(answerer: Answerer, question: str, previous: Turn) -> Reply 
     instead of its own, and declined saying so when no fact has a figure for it. None when the
     message names more than a date."""
     before = asked_dates(previous.question)
+    facts = [f for f in (answerer.kb.fact(fid) for fid in previous.fact_ids) if f is not None]
+    if not before and facts and _FROM_MONTH.search(clean(question)):
+        # 「ほな４月からは？」 after "until when can I use my old card?": from the month after the
+        # last date the answer gives (1 December 2025), so April 2026
+        before = (max(str(f.value) if f.unit == "date" else f.as_of for fact in facts for f in fact.figures)[:7],)
     when = asked_dates(question, year=before[0][:4] if before else None)
     if before and len(before[0]) == 7 and _FROM_MONTH.search(clean(question)) and not _YEAR.search(question):
         # 「4月からは？」 after a question about December 2025: the April after it, in 2026
         when = tuple(f"{int(key[:4]) + 1}{key[4:]}" if len(key) == 7 and key < before[0] else key for key in when)
-    facts = [f for f in (answerer.kb.fact(fid) for fid in previous.fact_ids) if f is not None]
     if not when and _AFTER.search(clean(question)):
         return _after_follow_up(answerer, question, previous, facts)
     if not when:
@@ -364,6 +374,12 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
         # figures): the previous question without the place we have no figure for
         whole = _without_gap_terms(answerer, previous.question)
         ctx = answer_alone(answerer, whole, strict) if whole != previous.question else None
+        if ctx is not None and ctx.answered:
+            return replace(ctx, question=question, reason=f"follow_up:{ctx.reason}")
+    if previous.fact_ids and _AS_SHARE_OF.match(clean(question)):
+        # "as a % of cardholders?" after "how many people registered?": the previous question's figure as a share
+        combined = f"{previous.question} {question}"
+        ctx = answer_alone(answerer, combined, strict) if len(combined) <= answerer.max_chars else None
         if ctx is not None and ctx.answered:
             return replace(ctx, question=question, reason=f"follow_up:{ctx.reason}")
     if previous.fact_ids and len(question) <= BREAKDOWN_MAX_CHARS and _BREAKDOWN.search(clean(question)):

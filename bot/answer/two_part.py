@@ -45,6 +45,7 @@ _WHEN_CLAUSE = re.compile(r"^\s*when\s+(?!(?:did|does|do|is|was|were|will|can|co
 # figure's noun (「登録数（9月）と、同じ月の利用率」) is a list of two.
 _JA_LIST = re.compile(r"(?<=[）)」率数合日])と[、,]|(?<=率|数)と(?=[^、,]{2,}(?:率|数)(?:は|を|も|って)?[?？]?)")
 _JA_LIST_JOIN = re.compile(r"^\s*と[、,]\s*$")
+_FIGURE_NOUN_END = re.compile(r"(?:割合|率|人数|件数|者数|数)\s*$")
 _JA_COORDINATORS = re.compile(
     r"(?<=[?？。!！])\s*(?:それと|あと|それから|また|および|及び|で)[、,]?\s*|\s*(?:および|及び|並びに|ならびに)\s*|(?<=て)[、,]\s*|"
     r"(?<=いつ|何年|何月|何人|何件|何割|何％|何%|何桁)で[、,]\s*|"  # 「…はいつで、…は何年？」: a first question asked, then a second
@@ -315,12 +316,13 @@ def two_part_facts(answerer: Answerer, question: str, whole: Reply) -> tuple[str
             and not REFERS_BACK.search(clean(right))
             and bool(_JOINED_BY_AND.match(question[len(left) : len(question) - len(right)]))
         )
-        # 「薬局の共有データ活用率と、…と答えた割合を教えてください」: a figure's noun listed with 「と、」, then a question
+        # 「薬局の共有データ活用率と、…と答えた割合を教えてください」: a figure's noun listed with 「と、」, then
+        # a question; 「…答えた割合と、…答えた割合は？」: two figures' nouns, however long
+        listed = both == 3 and bool(_JA_LIST_JOIN.match(question[len(left) : len(question) - len(right)]))
         subject_then_question = subject_then_question or (
-            both == 3
-            and _is_subject(_strip_filler(left), both)
-            and _asks(right)
-            and bool(_JA_LIST_JOIN.match(question[len(left) : len(question) - len(right)]))
+            listed
+            and (_is_subject(_strip_filler(left), both) or _FIGURE_NOUN_END.search(left))
+            and (_asks(right) or bool(_FIGURE_NOUN_END.search(_strip_filler(right))))
         )
         if not subjects and not subject_then_question and not (_asks(left) and (_asks(right) or _NAMED_AGAIN.match(clean(right)))):
             # two bare subjects, or two questions: not a clause that tells ("my grandma refuses
@@ -377,10 +379,12 @@ def partly_answered(answerer: Answerer, question: str, whole: Reply) -> Reply | 
         # (a first part may start with a greeting: "Hey, in the mailed survey what % said ...?"; either
         # part may be a bare subject joined by "and" or "+": "usage rate nov 2024 + how many people
         # cancelled?", "usage rate at hospitals in oct 2025, and at dentists?")
-        joined = bool(_JOINED_BY_AND.match(question[len(left) : len(question) - len(right)]))
+        between = question[len(left) : len(question) - len(right)]
+        joined = bool(_JOINED_BY_AND.match(between) or _JA_LIST_JOIN.match(between))
+        listed = 3 if _JA_LIST.search(question) else 1  # 「…の登録者数と、…」: a longer Japanese noun phrase
         if not (
-            (_asks_first(left) or (joined and _is_subject(_strip_filler(left))))
-            and (_asks(right) or _about_first(right) or (joined and _is_subject(_strip_filler(right))))
+            (_asks_first(left) or (joined and _is_subject(_strip_filler(left), listed)))
+            and (_asks(right) or _about_first(right) or (joined and _is_subject(_strip_filler(right), listed)))
         ):
             continue
         replies = [answerer.ask(_strip_filler(part)) for part in (left, right)]

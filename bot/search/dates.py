@@ -119,10 +119,16 @@ def earlier(text: str, base: str) -> str | None:
     return f"{year - 1}-12" if month == 0 else f"{year}-{month:02d}"
 
 
+# the part of a year named before it ("late 2024", "early-2025", "the end of 2023"): part of the date
+_PART_OF_YEAR_RE = re.compile(
+    r"\b(?:(?:the\s+)?(?:end|beginning|start|middle)\s+of|late|early|mid|autumn|fall|spring|summer|winter)\s*-?\s*(?=(?:19|20)\d\d\b)", re.IGNORECASE
+)
+
+
 def without_dates(text: str) -> str:
     """The text with its dates (months, years, bare months) taken out."""
     text = clean(text)
-    for pattern in (*_PATTERNS, _YEAR_RE, _BARE_MONTH_RE, _EARLIER_RE):
+    for pattern in (_PART_OF_YEAR_RE, *_PATTERNS, _YEAR_RE, _BARE_MONTH_RE, _EARLIER_RE):
         text = pattern.sub(" ", text)
     return text
 

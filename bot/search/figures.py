@@ -25,6 +25,8 @@ _CUE_RE = re.compile(
 _WORD_RE = re.compile(r"[a-z]{3,}|[\u3400-\u9fff\u30a0-\u30ff]{2,}")
 # a number followed by one of these is an age ("75歳以上", "75+", "over 75s"), not a figure
 _AGE_RE = re.compile(r"\s*(?:歳|才|さい|\+|years?\s+old|yo\b|and\s+over|or\s+older|s\b)", re.IGNORECASE)
+# a number followed by one of these is part of a date (「4月からは？」): the question asks about a time
+_DATE_UNIT_RE = re.compile(r"\s*(?:月|日|年|がつ|にち|ねん)")
 # the question asks for another number, with this one as context ("of the 892 hospitals, what
 # share ...", 「８９２の病院のうち何％？」), unless it also asks what the number is
 # a number with a counter ("１２桁の番号", "１台いくら") describes what the question is about; it asks
@@ -74,6 +76,8 @@ def asked_figure(question: str) -> tuple[str, str] | None:
     """(the figure as shown to the user, its key) when the question asks what a figure is."""
     text = clean(question)
     numbers = [n for n in _read_numbers(text) if not _AGE_RE.match(text, n[3])]
+    if any(_DATE_UNIT_RE.match(text, n[3]) for n in numbers):
+        return None  # 「４月からは？」, 「2025年6月って…」: a question about a time
     if len(numbers) != 1:
         return None
     typed, unit, value, _end = numbers[0]

@@ -162,6 +162,8 @@ class SearchIndex:
         base = share_base(asked)
         if base:
             result = self._rerank.by_base(result, base)
+        if result.qtype == "quantity" or question_type(asked) == "quantity":
+            result = self._rerank.by_count(asked, result)
         uncovered = self._rerank.uncovered(question, result)
         if uncovered:
             result, uncovered = self._rerank.by_subject(question, result, uncovered)

@@ -271,7 +271,7 @@ def tokens(text: str) -> tuple[str, ...]:
 _QUANTITY_RE = re.compile(
     r"%|(?<!\w)(?:ho?w\s+(?:many|mnay|mny|much|high|low|big|large|common|widespread)\b|what\s+(?:percent|percentage|share|proportion|fraction|portion|number|rate)\b"
     r"|number\s+of\b|percent|how\s+few\b)"
-    r"|何人|なんにん|なんけん|なんわり|何%|何割|何パーセント|なんぱー|なんパー|何パー|何件|何枚|なんまい|何病院|何施設|何か所|何カ所|何ヶ所|何桁|何ケタ|なんけた|どのくらい|どれくらい|どれだけ|どの程度|いくつ|いくら|割合|人数|件数|パーセント|(?<=[\u4e00-\u9fff])率"
+    r"|何人|なんにん|なんけん|なんわり|何千万|何百万|何十万|何万|何%|何割|何パーセント|なんぱー|なんパー|何パー|何件|何枚|なんまい|何病院|何施設|何か所|何カ所|何ヶ所|何桁|何ケタ|なんけた|どのくらい|どれくらい|どれだけ|どの程度|いくつ|いくら|割合|人数|件数|パーセント|(?<=[\u4e00-\u9fff])率"
 )
 _DATE_RE = re.compile(
     r"^\s*when\b|(?<!\w)(?:when\s+(?:did|does|do|will|is|was|were|can|could|are|should|would|exactly)\b|since\s+when\b|until\s+when\b"

@@ -100,6 +100,11 @@ def test_a_date_alone_is_asked_of_the_previous_question(answerer: Answerer) -> N
     assert grace.ask(answerer, "g", "my shaho card expired dec 1 2025, can i still use it at the clinic?").fact_ids == ("expired-certificate-grace-period",)
     april = grace.ask(answerer, "g", "4月からは？")
     assert (april.kind, april.reason) == ("decline", "no_figure_for_date") and "2026年4月" in april.sentence
+    # with no month in the question before, the month after the last date of its answer
+    until = Conversations()
+    assert until.ask(answerer, "u", "今持ってる紙の保険証っていつまで使えるんやっけ？").fact_ids == ("old-certificate-expiry",)
+    after = until.ask(answerer, "u", "ほな４月からは？")
+    assert (after.kind, after.reason) == ("decline", "no_figure_for_date") and "2026年4月" in after.sentence
 
 
 def test_requests_about_the_previous_answer(answerer: Answerer) -> None:
@@ -272,6 +277,11 @@ def test_two_part_questions_get_both_facts(answerer: Answerer) -> None:
             "薬局の共有データ活用率と、カードを使っていない患者でメリットが分からないと答えた割合を教えてください",
             {"pharmacies-using-shared-data", "non-users-unaware-of-merit"},
         ),
+        # two figures' nouns listed with 「と、」, however long
+        (
+            "2023年の病院調査で、患者にメリットないって答えた割合と、病院自身にメリットないって答えた割合は？",
+            {"no-merit-for-patients", "no-merit-for-hospitals"},
+        ),
         # a second part's "one" is what the first part asks about ...
         ("What's the max validity of the eligibility certificate and who gets one?", {"issuance-end-ordinance", "eligibility-certificate"}),
         ("how long are eligibility certificates valid and who gets them?", {"issuance-end-ordinance", "eligibility-certificate"}),
@@ -394,6 +404,8 @@ def test_a_part_we_have_no_figure_for_is_declined_and_the_other_answered(answere
     assert (plus.fact_ids, plus.reason) == (("usage-rate",), "partly_declined")
     links = answer_alone(answerer, "How many wrong links overall and how many in health insurance?")
     assert (links.fact_ids, links.reason) == (("wrong-links-total-check",), "partly_declined")
+    listed = answer_alone(answerer, "マイナ保険証の登録者数と、カード作るのにかかる費用を教えて")
+    assert (listed.fact_ids, listed.reason) == (("registrations",), "partly_declined")
     dentists = answer_alone(answerer, "usage rate at hospitals in oct 2025, and at dentists?")
     assert (dentists.fact_ids, dentists.reason) == (("usage-rate-by-facility",), "partly_declined")
     assert not answer_alone(answerer, "In the 2023 survey, what did hospitals with more than 500 beds say compared to small hospitals?").answered
@@ -557,3 +569,17 @@ def test_the_whole_country_after_a_place_we_have_no_figure_for(answerer: Answere
     # with no place asked about before, "nationally?" is a fragment like any other
     alone = Conversations()
     assert not alone.ask(answerer, "b", "ok then nationally?").answered
+
+
+def test_a_share_of_someone_asked_of_the_previous_figure(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "a", "How many people have linked their card as their insurance card by now?").fact_ids == ("registrations",)
+    # alone, "cardholders" names the count of cardholders; here it is the base of the registrations' share
+    assert answerer.ask("as a % of cardholders?").fact_id == "cardholders"
+    assert talk.ask(answerer, "a", "as a % of cardholders?").fact_ids == ("registrations",)
+
+
+def test_a_part_of_a_year_is_a_date_follow_up(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "a", "what's the most recent usage rate?").fact_ids == ("usage-rate",)
+    assert talk.ask(answerer, "a", "what about late 2024?").fact_ids == ("usage-rate",)

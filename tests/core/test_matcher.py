@@ -3,6 +3,7 @@
 import pytest
 
 from bot.answer.reply import Answerer
+from bot.answer.two_part import answer_alone
 from bot.knowledge import KnowledgeBase
 from bot.search.asking import asking, counted_clause, share_base, without_set_aside
 from bot.search.complete import complete
@@ -158,6 +159,8 @@ def test_an_unknown_figure_is_declined_saying_so(answerer: Answerer) -> None:
     # a scale word is part of the figure: "1 trillion yen" is not the "1 year" of a fact, "200k" is 200,000
     assert answerer.ask("1 trillion yen").reason == "unknown_figure"
     assert answerer.ask("what is 200k?").reason == "unknown_figure"
+    # a month is a time asked about, not a figure
+    assert answerer.search("ほな４月からは？").figure == "" and answerer.search("2025年6月って利用率30%こえてた？").figure == ""
     # an age after "over" is no figure
     assert answerer.search("What's the usage rate among people over 75?").figure == ""
 
@@ -409,11 +412,23 @@ def test_a_clause_setting_a_subject_aside_with_even(answerer: Answerer) -> None:
         ("マイナンバーカードってどこで申し込めばいいの？市役所？", "card-applications"),
         ("yo how many hospitals nationwide still don't have the online eligibility system installed at all?", "card-reader-counts"),
         ("why is the online number so much higher?", "survey-mode-difference"),
+        ("why do ppl cancel tho, any data on reasons?", "cancellation-reasons"),
+        ("how long does it take for a newborn to get assigned a my number", "number-assignment"),
+        ("新しい計算方法の利用率って、何か月遅れで出てくるん？", "survey-publication"),
+        ("how much does the government pay hospitals to install the card reader system?", "card-costs"),
     ],
 )
 def test_subjects_without_a_figure_are_declined_saying_which(answerer: Answerer, question: str, gap: str) -> None:
     reply = answerer.ask(question)
     assert (reply.kind, reply.reason) == ("decline", "not_covered") and gap in answerer.search(question).gaps
+
+
+def test_a_count_asked_for_is_the_fact_with_that_count_not_shares_of_it(answerer: Answerer) -> None:
+    # 892 is the survey's count of hospitals with the system; the usage fact gives shares of them
+    assert answerer.ask("how many hospitals had the system installed?").fact_id == "survey-overview"
+    assert answerer.ask("how many hospitals use the system to view data?").fact_id == "hospitals-using-system"
+    # one fact answers both parts of this one
+    assert answer_alone(answerer, "when did the survey run and how many hospitals had the system installed?").fact_ids == ("survey-overview",)
 
 
 def test_asking_whether_to_switch_is_asking_for_advice(answerer: Answerer) -> None:

@@ -29,6 +29,8 @@ def test_a_wrong_link_is_one_word_but_wrong_alone_is_chatter() -> None:
     assert tokens("how many wrong links") == tokens("records linked to the wrong person")[1:] == ("mislink",)
     assert tokens("mislinked") == ("mislink",)
     assert tokens("registration errors") == tokens("registration mix-ups") == ("mislink",)
+    assert "holder" in tokens("what percentege of poeple have a my numbr card at all")  # having one, typed with typos
+    assert question_type("今何千万件くらい？") == "quantity"
     # never having set the card up is not having registered it
     assert tokens("if I never set up the maina thing") == ("not", "register", "mynumber")
     assert tokens("correct me if I'm wrong") == ()
