@@ -43,7 +43,7 @@ _WHEN_CLAUSE = re.compile(r"^\s*when\s+(?!(?:did|does|do|is|was|were|will|can|co
 # question only when it asks for both (両方, どちらも, それぞれ); a second question after a
 # first one's end ("…何桁？あと…") splits at its opening word, and と followed by a comma after a
 # figure's noun (「登録数（9月）と、同じ月の利用率」) is a list of two.
-_JA_LIST = re.compile(r"(?<=[）)」率数合日])と[、,]|(?<=率|数)と(?=[^、,]{2,}(?:率|数)(?:は|を|も|って)?[?？]?)")
+_JA_LIST = re.compile(r"(?<=[）)」率数合日限間])と[、,]|(?<=率|数)と(?=[^、,]{2,}(?:率|数)(?:は|を|も|って)?[?？]?)")
 _JA_LIST_JOIN = re.compile(r"^\s*と[、,]\s*$")
 _FIGURE_NOUN_END = re.compile(r"(?:割合|率|人数|件数|者数|数)\s*$")
 _JA_COORDINATORS = re.compile(
@@ -94,6 +94,9 @@ _ELLIPTICAL = re.compile(
     r"|^\s*(?:how\s+many|what\s*(?:%|percent(?:age)?|share|proportion))\s+(?:don'?t|do\s+not|didn'?t|did\s+not|aren'?t|are\s+not|haven'?t|have\s+not)\b",
     re.IGNORECASE,
 )
+
+# 「病院の何％が…見てて、何％が見てないの？」: the rest of the first part's figure
+_ELLIPTICAL_JA = re.compile(r"^\s*(?:何|なん)\s*(?:％|%|割|パーセント)(?:が|は)?[^、。？?]{0,10}(?:ない|てない|てません|ません)")
 
 # who the first part counts ("what % of hospitals ...", "how many patients ..."), carried into a
 # second part that counts someone unnamed ("... and what % said there was no merit for patients?")
@@ -268,7 +271,7 @@ def _about_first(right: str) -> bool:
     does not make one: "... and what % of them registered it?", "... and who gets them?" ask about
     another fact, and a long "what share of ..." names a subject of its own."""
     text = clean(right)
-    return bool(_ELLIPTICAL.search(text)) and is_short(text)
+    return bool(_ELLIPTICAL.search(text) or _ELLIPTICAL_JA.search(text)) and is_short(text)
 
 
 def _part_fact(answerer: Answerer, part: str, taken: str | None) -> str | None:
@@ -381,7 +384,7 @@ def partly_answered(answerer: Answerer, question: str, whole: Reply) -> Reply | 
         # cancelled?", "usage rate at hospitals in oct 2025, and at dentists?")
         between = question[len(left) : len(question) - len(right)]
         joined = bool(_JOINED_BY_AND.match(between) or _JA_LIST_JOIN.match(between))
-        listed = 3 if _JA_LIST.search(question) else 1  # 「…の登録者数と、…」: a longer Japanese noun phrase
+        listed = 3 if _JA_LIST.search(question) or _JA_LIST_JOIN.match(between) else 1  # 「…の登録者数と、…」: a longer Japanese noun phrase
         if not (
             (_asks_first(left) or (joined and _is_subject(_strip_filler(left), listed)))
             and (_asks(right) or _about_first(right) or (joined and _is_subject(_strip_filler(right), listed)))

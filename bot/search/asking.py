@@ -89,14 +89,23 @@ def counted_clause(question: str) -> tuple[str, bool]:
 
 # 「…って言ってたんだけど、…の利用率って今どのくらい？」: the clause before けど is context
 _CONTEXT_CLAUSE_RE = re.compile(r"(?<=けど[、,])|(?<=けれど[、,])|(?<=けども[、,])")
+# "I know they stopped making new ones, but when did the cabinet decide the date?": so is the
+# clause before "but" in a sentence that starts by saying what the writer knows
+_KNOWN_BUT_RE = re.compile(r"^(\s*i\s+(?:know|understand|get\s+that|realise|realize|heard|read)\b[^,?]*,)\s*(but\b.*)$", re.IGNORECASE | re.DOTALL)
+
+
+def _known_but(sentence: str) -> tuple[str, ...]:
+    match = _KNOWN_BUT_RE.match(sentence)
+    return (match.group(1), match.group(2)) if match else (sentence,)
 
 
 def sentences(message: str, clauses: bool = False) -> list[str]:
-    """A message's sentences, blank ones dropped; with `clauses`, a Japanese sentence is also
-    split after a context clause ending in けど."""
+    """A message's sentences, blank ones dropped; with `clauses`, a sentence is also split after a
+    context clause (ending in けど, or "I know …," before "but")."""
     parts = [p for p in _SENTENCE_RE.split(message) if p.strip()]
     if clauses:
         parts = [c for p in parts for c in _CONTEXT_CLAUSE_RE.split(p) if c.strip()]
+        parts = [c for p in parts for c in _known_but(p)]
     return parts
 
 

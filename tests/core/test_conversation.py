@@ -282,6 +282,8 @@ def test_two_part_questions_get_both_facts(answerer: Answerer) -> None:
             "2023年の病院調査で、患者にメリットないって答えた割合と、病院自身にメリットないって答えた割合は？",
             {"no-merit-for-patients", "no-merit-for-hospitals"},
         ),
+        # 「…何％が見てないの？」 asks for the rest of the first part's figure, which the same fact gives
+        ("病院の何％がシステムで患者情報見てて、何％が見てないの？", {"hospitals-using-system"}),
         # a second part's "one" is what the first part asks about ...
         ("What's the max validity of the eligibility certificate and who gets one?", {"issuance-end-ordinance", "eligibility-certificate"}),
         ("how long are eligibility certificates valid and who gets them?", {"issuance-end-ordinance", "eligibility-certificate"}),
@@ -406,6 +408,11 @@ def test_a_part_we_have_no_figure_for_is_declined_and_the_other_answered(answere
     assert (links.fact_ids, links.reason) == (("wrong-links-total-check",), "partly_declined")
     listed = answer_alone(answerer, "マイナ保険証の登録者数と、カード作るのにかかる費用を教えて")
     assert (listed.fact_ids, listed.reason) == (("registrations",), "partly_declined")
+    for question, fact in (
+        ("資格確認書の有効期限と、発行手数料はいくらですか？", "issuance-end-ordinance"),
+        ("how many people registered the card as insurance, and how much did the govt spend advertising it?", "registrations"),
+    ):
+        assert (answer_alone(answerer, question).fact_ids, answer_alone(answerer, question).reason) == ((fact,), "partly_declined"), question
     dentists = answer_alone(answerer, "usage rate at hospitals in oct 2025, and at dentists?")
     assert (dentists.fact_ids, dentists.reason) == (("usage-rate-by-facility",), "partly_declined")
     assert not answer_alone(answerer, "In the 2023 survey, what did hospitals with more than 500 beds say compared to small hospitals?").answered

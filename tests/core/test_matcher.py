@@ -413,6 +413,10 @@ def test_a_clause_setting_a_subject_aside_with_even(answerer: Answerer) -> None:
         ("yo how many hospitals nationwide still don't have the online eligibility system installed at all?", "card-reader-counts"),
         ("why is the online number so much higher?", "survey-mode-difference"),
         ("why do ppl cancel tho, any data on reasons?", "cancellation-reasons"),
+        ("how many people in japan have no health insurance at all", "uninsured"),
+        ("hey, can my wife use my maina card at the hospital or does she need her own? she's a dependent on my company insurance", "family-use"),
+        ("does the my number card store my blood type?", "card-contents"),
+        ("マイナ保険証のカードリーダーの故障率ってデータある？", "system-outages"),
         ("how long does it take for a newborn to get assigned a my number", "number-assignment"),
         ("新しい計算方法の利用率って、何か月遅れで出てくるん？", "survey-publication"),
         ("how much does the government pay hospitals to install the card reader system?", "card-costs"),
@@ -429,6 +433,15 @@ def test_a_count_asked_for_is_the_fact_with_that_count_not_shares_of_it(answerer
     assert answerer.ask("how many hospitals use the system to view data?").fact_id == "hospitals-using-system"
     # one fact answers both parts of this one
     assert answer_alone(answerer, "when did the survey run and how many hospitals had the system installed?").fact_ids == ("survey-overview",)
+
+
+def test_what_the_writer_says_they_know_before_but_is_context(answerer: Answerer) -> None:
+    question = "the boss asked me to explain the old cards. I know they stopped making new ones, but when did the cabinet actually decide the date?"
+    assert answerer.ask(question).fact_id == "issuance-end-ordinance"
+
+
+def test_what_the_card_lets_doctors_see_is_the_viewable_data(answerer: Answerer) -> None:
+    assert answerer.ask("what did the ministry say the card actually lets doctors see? like my whole history or just meds?").fact_id == "viewable-data"
 
 
 def test_asking_whether_to_switch_is_asking_for_advice(answerer: Answerer) -> None:
