@@ -282,7 +282,9 @@ def _part_fact(answerer: Answerer, part: str, taken: str | None) -> str | None:
     if not part:
         return None
     alone = answerer.ask(part)
-    if alone.answered and alone.fact_id != taken:
+    if alone.answered:
+        # the fact the other part took answers this one too ("… and how many hospitals were in it?"):
+        # one fact, not the runner-up
         return alone.fact_id
     if not is_short(part):
         return None

@@ -287,7 +287,8 @@ def test_two_part_questions_get_both_facts(answerer: Answerer) -> None:
         # a second part's "one" is what the first part asks about ...
         ("What's the max validity of the eligibility certificate and who gets one?", {"issuance-end-ordinance", "eligibility-certificate"}),
         ("how long are eligibility certificates valid and who gets them?", {"issuance-end-ordinance", "eligibility-certificate"}),
-        # ... which, when the first fact answers it too, is one question
+        # ... which, when the first fact answers it too, is one question (not that fact and the runner-up)
+        ("When was the health ministry survey done and how many hospitals were in it", {"survey-overview"}),
         ("what's an eligibility certificate and who gets one?", {"eligibility-certificate"}),
         # one figure for each of a list of places (病院・診療所・薬局) is one question, not two
         ("2025年10月の利用率、病院・診療所・薬局でそれぞれ何％？", {"usage-rate-by-facility"}),
