@@ -71,7 +71,6 @@ _AFTER = re.compile(
     r"|^\s*(?:じゃあ|で)?(?:それ|その)(?:以降|の後|のあと|から後)(?:は|って)?(?:どう(?:なる|なるの)?)?\s*[?？]*\s*$",
     re.IGNORECASE,
 )
-# "a year after that", "compared with that": a relation to the previous answer ("how long do those last?" points inside its own message)
 # the whole country, after a question about one place: "ok then nationally?", 「全国では？」
 _NATIONWIDE = re.compile(
     r"^\s*(?:ok(?:ay)?|so|and|then|well|hmm|fine)?[\s,]*(?:then\s+)?(?:what\s+about\s+|how\s+about\s+)?(?:nationally|nationwide|national(?:ly)?\s+(?:then|overall)|"
@@ -88,6 +87,7 @@ _AS_SHARE_OF = re.compile(
 # a month alone asked from ("from April?", 「4月からは？」), with no year typed
 _FROM_MONTH = re.compile(r"\b(?:from|after|since|starting)\s+(?:in\s+)?[a-z]{3,9}\b|月(?:から|以降|以後)", re.IGNORECASE)
 _YEAR = re.compile(r"\d{4}|年")
+# "a year after that", "compared with that": a relation to the previous answer ("how long do those last?" points inside its own message)
 _AFTER_THAT = re.compile(r"\b(?:after|before|than|since|from|with|to)\s+(?:that|this|then|it)\b", re.IGNORECASE)
 # "how many don't?": the rest of the previous figure, which the previous answer already gives
 _ASK_REST = re.compile(
