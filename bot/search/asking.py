@@ -4,6 +4,7 @@ many" question counts, and the kind of figure it wants."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from bot.text.normalise import question_type
 
@@ -113,7 +114,7 @@ def asking(parts: list[str]) -> list[str]:
     """The sentences of a message that ask something, and its last one unless it only thanks
     ("thank u bot ily") after one that asks: a statement such as "I don't have a My Number card"
     or "I moved here in 2022" is context, not the question."""
-    asks = [i for i, p in enumerate(parts) if _ASKS_RE.search(p) or (i and parts[i - 1].rstrip().endswith((":", "：")) and _ASKS_RE.search(parts[i - 1]))]
+    asks = [i for i, p in enumerate(parts) if asks_plainly(p) or (i and parts[i - 1].rstrip().endswith((":", "：")) and asks_plainly(parts[i - 1]))]
     last = len(parts) - 1
     if last >= 0 and last not in asks and not (asks and _THANKS_RE.match(parts[last])):
         asks.append(last)
@@ -132,6 +133,7 @@ def asks_precise(text: str) -> bool:
     return bool(_PRECISE_RE.search(text))
 
 
+@lru_cache(maxsize=1 << 12)  # each sentence is read several times while one message is answered
 def asks_plainly(part: str) -> bool:
     """Does the sentence ask in so many words (a question mark, "what ...", 「教えて」)?"""
     return bool(_ASKS_RE.search(part))

@@ -287,6 +287,7 @@ _SUBORDINATE_WHEN_RE = re.compile(r"^\s*when\s+(?!(?:did|does|do|is|was|were|wil
 _WH_RE = re.compile(r"\b(?:what|which|who|whom|how|where|why)\b")
 
 
+@lru_cache(maxsize=1 << 12)  # read several times while one question is answered (whole, by sentence, for the policy)
 def question_type(text: str) -> str:
     """'quantity' for how many / what share, 'date' for when, else 'other'."""
     text = clean(text)
