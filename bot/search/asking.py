@@ -183,7 +183,7 @@ _SHARE_RE = re.compile(
 
 
 # "how long is it valid", 「何年間」: a length of time, which a number of years answers
-_DURATION_RE = re.compile(r"\bhow\s+long\b|\bhow\s+many\s+years\b|何年間|何年有効|有効期間", re.IGNORECASE)
+_DURATION_RE = re.compile(r"\bhow\s+long\b|\bhow\s+many\s+years\b|何年間|何年有効|何年(?:使|つか|もつ|持つ)|有効期間", re.IGNORECASE)
 
 
 def wanted_units(text: str) -> frozenset[str]:

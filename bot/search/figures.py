@@ -72,19 +72,22 @@ def asks_about_percent(sentence: str) -> bool:
     return bool(_ASKS_PERCENT_RE.search(clean(sentence)))
 
 
-def asked_figure(question: str) -> tuple[str, str] | None:
-    """(the figure as shown to the user, its key) when the question asks what a figure is."""
+def asked_figure(question: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(the figures as shown to the user, their keys) when the question asks what a figure is, or
+    what two figures quoted together are ("where do 36.3 and 46.2 come from?")."""
     text = clean(question)
     numbers = [n for n in _read_numbers(text) if not _AGE_RE.match(text, n[3])]
     if any(_DATE_UNIT_RE.match(text, n[3]) for n in numbers):
         return None  # 「４月からは？」, 「2025年6月って…」: a question about a time
-    if len(numbers) != 1:
+    if not 1 <= len(numbers) <= 2:
         return None
-    typed, unit, value, _end = numbers[0]
-    if not unit and value.is_integer() and 1900 <= value <= 2100:
-        return None  # a year: a question about a date, not about a figure
-    if not unit and re.search(rf"\b(?:over|under|aged?|above|below|than)\s+{re.escape(typed)}(?![\d.])", text):
-        return None  # an age: "people over 75", "aged 65"
+    for typed, unit, value, _end in numbers:
+        if not unit and value.is_integer() and 1900 <= value <= 2100:
+            return None  # a year: a question about a date, not about a figure
+        if not unit and re.search(rf"\b(?:over|under|aged?|above|below|than)\s+{re.escape(typed)}(?![\d.])", text):
+            return None  # an age: "people over 75", "aged 65"
+    if len(numbers) == 2 and any(float(n[2]).is_integer() for n in numbers):
+        return None  # two figures only when both are precise ("36.3 and 46.2"), not "12 or 16 digits"
     rest = _FIGURE_WORDS_RE.sub(" ", _NUMBER_RE.sub(" ", text))
     if len(_WORD_RE.findall(_CUE_RE.sub(" ", rest))) > MAX_OTHER_WORDS:  # the words of the cue ("where does … come from") are not a subject
         return None
@@ -93,7 +96,7 @@ def asked_figure(question: str) -> tuple[str, str] | None:
     counted = _COUNTER_RE.match(text, numbers[0][3]) and _WORD_RE.search(rest)  # "１２桁？" alone asks what it is
     if (_OTHER_NUMBER_RE.search(rest) or counted) and not _WHAT_FIGURE_RE.search(rest):
         return None
-    return typed, figure_key(value)
+    return tuple(n[0] for n in numbers), tuple(figure_key(n[2]) for n in numbers)
 
 
 def _keys(value: float) -> set[str]:

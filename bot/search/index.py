@@ -179,14 +179,20 @@ class SearchIndex:
         figure = next(filter(None, (asked_figure(text) for text in (question, *asks_percent) if len(text) <= 200)), None)
         if figure is None:
             return result
-        shown, key = figure
+        typed, keys = figure
         # the facts holding the figure exactly first, then rounded to it ("47%" for 47.26%), then
-        # those with it in a base, each in the matcher's order
+        # those with it in a base, each in the matcher's order; of two figures, the facts holding both
         found: list[str] = []
         for table in self._figures:
-            holders = [self.docs[i].fact.id for i in table.get(key, ())]
+            held = [{self.docs[i].fact.id for i in table.get(key, ())} for key in keys]
+            holders = [self.docs[i].fact.id for i in table.get(keys[0], ()) if all(self.docs[i].fact.id in h for h in held)]
             found += [c.fact_id for c in result.candidates if c.fact_id in holders] + holders
-        return replace(result, figure=shown, figure_facts=tuple(dict.fromkeys(found)))
+        # declined, the reply names the figures no fact holds ("36.3 and 55.5?": 55.5)
+        held_anywhere = {key for key in keys if any(table.get(key) for table in self._figures)}
+        if not found and len(keys) > 1 and len(held_anywhere) == len(keys):
+            return result  # "29.6 or 36.3?": two facts' figures, a question for the matcher
+        shown = [t for t, key in zip(typed, keys, strict=True) if found or key not in held_anywhere] or list(typed)
+        return replace(result, figure=" / ".join(shown), figure_facts=tuple(dict.fromkeys(found)))
 
     def _search_all(self, question: str, limit: int, parts: list[str] | None = None) -> SearchResult:
         """The whole message scored, then each of its asking sentences against the facts the whole

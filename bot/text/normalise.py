@@ -276,7 +276,7 @@ _QUANTITY_RE = re.compile(
 _DATE_RE = re.compile(
     r"^\s*when\b|(?<!\w)(?:when\s+(?:did|does|do|will|is|was|were|can|could|are|should|would|exactly)\b|since\s+when\b|until\s+when\b"
     r"|(?:what|which)\s+(?:dates?|years?|months?|days?)\b(?!\s+(?:it'?s|it\s+is|is\s+it|that'?s|that\s+is|is\s+that|they'?re|this\s+is)\s+(?:for|from)\b))"
-    r"|いつ(?!も|か[わうえいっおれ])|何年|何月|何日"
+    r"|いつ(?!も|か[わうえいっおれ])|何年(?!間|使|つか|有効|もつ|持つ)|何月|何日"
 )
 
 

@@ -159,6 +159,11 @@ def test_an_unknown_figure_is_declined_saying_so(answerer: Answerer) -> None:
     # a scale word is part of the figure: "1 trillion yen" is not the "1 year" of a fact, "200k" is 200,000
     assert answerer.ask("1 trillion yen").reason == "unknown_figure"
     assert answerer.ask("what is 200k?").reason == "unknown_figure"
+    # two precise figures quoted together name the fact holding both; a declined pair names the one no fact holds
+    assert answerer.ask("where do 36.3 and 46.2 come from?").fact_id == "patients-no-merit"
+    reply = answerer.ask("36.3 and 55.5?")
+    assert reply.reason == "unknown_figure" and "55.5" in reply.sentence and "36.3" not in reply.sentence
+    assert answerer.search("29.6 or 36.3?").figure == ""  # two facts' figures: no figure question
     # a month is a time asked about, not a figure
     assert answerer.search("ほな４月からは？").figure == "" and answerer.search("2025年6月って利用率30%こえてた？").figure == ""
     # an age after "over" is no figure
@@ -420,6 +425,8 @@ def test_a_clause_setting_a_subject_aside_with_even(answerer: Answerer) -> None:
         ("how long does it take for a newborn to get assigned a my number", "number-assignment"),
         ("新しい計算方法の利用率って、何か月遅れで出てくるん？", "survey-publication"),
         ("how much does the government pay hospitals to install the card reader system?", "card-costs"),
+        ("what share of prescriptions in Japan are generic drugs?", "generic-drugs"),
+        ("マイナンバーカードの作り方教えてー　写真とかいるん？", "card-applications"),
     ],
 )
 def test_subjects_without_a_figure_are_declined_saying_which(answerer: Answerer, question: str, gap: str) -> None:

@@ -31,6 +31,8 @@ def test_a_wrong_link_is_one_word_but_wrong_alone_is_chatter() -> None:
     assert tokens("registration errors") == tokens("registration mix-ups") == ("mislink",)
     assert "holder" in tokens("what percentege of poeple have a my numbr card at all")  # having one, typed with typos
     assert question_type("今何千万件くらい？") == "quantity"
+    assert question_type("資格確認書って何年使えるの？") == "other"  # how many years, not which year
+    assert tokens("I'm 76 and my granddaughter set this up")[:2] == ("aged", "#75")  # someone's age of 75 or more
     # never having set the card up is not having registered it
     assert tokens("if I never set up the maina thing") == ("not", "register", "mynumber")
     assert tokens("correct me if I'm wrong") == ()
