@@ -344,9 +344,9 @@ def two_part_facts(answerer: Answerer, question: str, whole: Reply) -> tuple[str
             alone = answerer.ask(restated) if restated else None
             second = alone.fact_id if alone is not None and alone.kind == "answer" and alone.reason == "confident" else None
         else:
+            # (a part the first fact answers too, "what's an eligibility certificate, and who gets one?",
+            # names that fact again: one question)
             right_in_context = with_subject_of(left, right) or with_thing_of(left, right)
-            if right_in_context and answerer.ask(right_in_context).fact_id == first:
-                continue  # "what's an eligibility certificate, and who gets one?": the first fact answers both
             second = (_part_fact(answerer, right_in_context, first) if right_in_context else None) or _part_fact(
                 answerer, _with_counted_of(left, _with_dates_of(left, right)), first
             )
