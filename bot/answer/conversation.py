@@ -62,7 +62,7 @@ _ASK_DATES = re.compile(
     r"\bwhen\s+(?:is|was)\s+(?:that|this|it)\b(?!\s+(?:decided|announced|agreed|approved|passed|made|set|introduced|planned|changed)\b)|\bhow\s+(?:old|recent|current|up to date)\s+is\s+(?:that|this|it)\b"
     r"|\bas\s+of\s+when\b|\bwhat\s+date\s+is\s+(?:that|this|it)\b|\b(?:which|what)\s+(?:month|year|date)\s+(?:was|is)\s+(?:that|this|it)\b|\bis\s+(?:that|this|it)\s+(?:the\s+)?(?:current|recent|up to date|latest|newest|most\s+recent)\b"
     r"|いつの|いつ時点|何年の(?:数字|データ)|いつ現在|(?:それ|これ)(?:が|って|は)?最新"
-    r"|^\s*(?:and\s+)?(?:(?:which|what)\s+months?|when)\s*[?？!.]*\s*$|^\s*(?:何月|何年)(?:に|から|まで|ごろ|頃|だった|なの)?\s*[?？]*\s*$",
+    r"|^\s*(?:and\s+|so\s+)?(?:(?:which|what)\s+months?|(?:until|till|til)?\s*when)\s*[?？!.]*\s*$|^\s*(?:何月|何年)(?:に|から|まで|ごろ|頃|だった|なの)?\s*[?？]*\s*$",
     re.IGNORECASE,
 )
 # "and after that?", 「それ以降は？」: the time after the last date of the previous answer
@@ -98,10 +98,13 @@ _ASK_REST = re.compile(
     r"|(?:して|使って|登録して)(?:い)?ない人|残りは|何(?:人|件|施設)中|母数",
     re.IGNORECASE,
 )
-# "why are there two numbers?", 「なんで２つあるん？」: about the figures the previous answer gave, which it explains
+# "why are there two numbers?", 「なんで２つあるん？」, "which one is the real one?": about the figures the
+# previous answer gave, which it explains
 _ASK_WHY_TWO = re.compile(
     r"^\s*(?:and\s+|but\s+|so\s+)?why\s+(?:are\s+there\s+|is\s+there\s+|the\s+)?(?:two|2|different)\s+(?:numbers|figures|rates|percentages)?\s*[?？!.]*\s*$"
-    r"|^\s*(?:なんで|なぜ|どうして)(?:数字が)?(?:2|二)つ(?:も)?(?:ある|あんの|あるの|あるん)",
+    r"|^\s*(?:なんで|なぜ|どうして)(?:数字が)?(?:2|二)つ(?:も)?(?:ある|あんの|あるの|あるん)"
+    r"|^\s*(?:ok(?:ay)?\s+|so\s+|but\s+|and\s+)?which\s+(?:one\s+)?(?:is|'s)\s+(?:the\s+)?(?:real|right|correct|true|accurate)(?:\s+one)?\s*[?？!.]*\s*$"
+    r"|^\s*(?:で|じゃあ)?(?:どっち|どちら)が(?:正しい|本当|ほんと)",
     re.IGNORECASE,
 )
 # "in Japanese please", "can you say that in English?", 「日本語で」: at the end, so "usage rate in

@@ -40,6 +40,10 @@ class TypoRepair:
         if word.isascii() and word.isalpha() and len(word) >= 4:
             pool = [w for k in range(len(word) - 2, len(word) + 3) for w in self._by_length.get(k, ())]
             hits = process.extract(word, pool, scorer=OSA.normalized_similarity, score_cutoff=TYPO_CUTOFF, limit=MAX_FUZZY + 1)
+            if not hits and len(word) == 4 and (swapped := word[0] + word[2] + word[1] + word[3]) in self._target:
+                # the two middle letters of a four-letter word swapped ("mnay", "wrok") is one edit in
+                # four, below the cutoff; a swap at either end turns real words into each other (lost, lots)
+                hits = [(swapped, TYPO_CUTOFF, 0)]
             repaired: dict[str, float] = {}
             stop = False
             for w, score, _ in hits:

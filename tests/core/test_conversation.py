@@ -439,6 +439,8 @@ def test_a_part_we_have_no_figure_for_is_declined_and_the_other_answered(answere
         ("who did that hospital survey anyway?", "survey-overview", "何月に？", "dates"),
         ("who did that hospital survey anyway?", "survey-overview", "which months?", "dates"),
         ("who did that hospital survey anyway?", "survey-overview", "when?", "dates"),
+        # "until when?": the end date the previous answer gives
+        ("my old insurance card expired on dec 1 but the clinic still took it, is that allowed?", "expired-certificate-grace-period", "until when?", "dates"),
     ],
 )
 def test_a_question_about_the_previous_answer_itself_gets_it_again(answerer: Answerer, first: str, fact: str, follow_up: str, focus: str) -> None:
@@ -530,7 +532,7 @@ def test_how_many_in_a_part_is_a_breakdown_of_the_previous_figure(answerer: Answ
 
 
 def test_why_two_numbers_is_about_the_previous_answer(answerer: Answerer) -> None:
-    for why in ("why two numbers?", "なんで２つあるの？"):
+    for why in ("why two numbers?", "なんで２つあるの？", "which one is the real one", "どっちが正しいの？"):
         talk = Conversations()
         assert talk.ask(answerer, "t", "what share of patients answering online saw no merit in the card?").fact_ids == ("patients-no-merit",)
         reply = talk.ask(answerer, "t", why)
