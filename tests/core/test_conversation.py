@@ -594,3 +594,10 @@ def test_a_part_of_a_year_is_a_date_follow_up(answerer: Answerer) -> None:
     talk = Conversations()
     assert talk.ask(answerer, "a", "what's the most recent usage rate?").fact_ids == ("usage-rate",)
     assert talk.ask(answerer, "a", "what about late 2024?").fact_ids == ("usage-rate",)
+
+
+def test_a_second_japanese_question_about_part_of_the_first_ones_figure_is_a_second_part(answerer: Answerer) -> None:
+    # 「…何件？そのうち何件…？」: two questions; we hold the first one's figure, not the second's
+    reply = answer_alone(answerer, "ひもづけの誤りって全部で何件あったん？そのうち何件直ったの？")
+    assert reply.fact_ids == ("wrong-links-total-check",) and reply.reason == "partly_declined"
+    assert not answerer.ask("ひもづけの誤りって全部で何件あったん？そのうち何件直ったの？").answered  # read as one question
