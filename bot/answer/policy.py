@@ -93,13 +93,14 @@ def _enough_words(result: SearchResult, t: Thresholds) -> bool:
     return t.min_exact_words <= 1
 
 
-def fits(fact: Fact | None, qtype: str, duration: bool = True) -> bool:
+def fits(fact: Fact | None, qtype: str, duration: bool = True, counted: bool = False) -> bool:
     """Can this fact answer this kind of question? A "how many" needs a counted figure, and a
-    number of years only when the question asks how long (`duration`)."""
+    number of years only when the question asks how long (`duration`), a share not when the
+    question asks for a count instead (`counted`)."""
     if fact is None or qtype == "other":
         return True
     if qtype == "quantity":
-        return any(f.unit in QUANTITY_UNITS and (duration or f.unit != "years") for f in fact.figures)
+        return any(f.unit in QUANTITY_UNITS and (duration or f.unit != "years") and not (counted and f.unit == "percent") for f in fact.figures)
     return bool(fact.figures)  # "when": any dated figure
 
 
@@ -153,7 +154,7 @@ def decide(result: SearchResult, t: Thresholds = Thresholds(), facts: dict[str, 
     ambiguous = runner is not None and lead < t.ambiguous_lead and runner.score >= t.plausible
     known_enough = result.known_share >= (t.min_known_share if conf < t.sure else t.min_sure_share)
     if conf >= t.answer and not ambiguous and known_enough and _enough_words(result, t):
-        if fits(fact, result.qtype, asks_duration(result.query)):
+        if fits(fact, result.qtype, asks_duration(result.query), result.counted):
             if result.imprecise:
                 # "is there a more exact number than 'over 42%'?": the fact has none; say so
                 return Decision("decline", None, top.score, reason="no_precise_figure", closest_fact=top.fact_id, confidence=conf)

@@ -198,6 +198,20 @@ def wanted_units(text: str) -> frozenset[str]:
     return frozenset()
 
 
+# "like a count, not a percentage", 「割合じゃなくて人数」: a count asked for, which a share does not answer
+_NOT_A_SHARE_RE = re.compile(
+    r"\b(?:count|number|total)s?\b[^.?!,]{0,30}?,?\s*(?:and\s+)?not\s+(?:a\s+|the\s+|as\s+a\s+)?(?:%|percent(?:age)?s?|shares?|rates?|ratios?|proportions?)(?!\w)"
+    r"|(?:割合|率|パーセント|[%％])(?:じゃ|では)なくて?(?:人数|件数|数|実数)|実数",
+    re.IGNORECASE,
+)
+
+
+def asks_count_not_share(text: str) -> bool:
+    """ "how many … like the NUMBER of hospitals, not the percent": only a counted figure answers
+    (read before the set-aside clause "not the percent" is taken off the question)."""
+    return bool(_NOT_A_SHARE_RE.search(text))
+
+
 # "how is it calculated", "why": about a figure, not asking for its value
 _ABOUT_METHOD_RE = re.compile(
     r"(?<!\w)(?:how|why)\b(?!\s+(?:many|much|high|low|big|large|common|widespread)\b)|なぜ|どうして|どうやって|仕組み|計算方法|算出方法"

@@ -54,6 +54,7 @@ from bot.search.approx import quoted_amounts
 from bot.search.asking import (
     DATE_UNITS,
     asking,
+    asks_count_not_share,
     asks_for_amount,
     asks_plainly,
     asks_precise,
@@ -75,7 +76,7 @@ from bot.search.rerank import Reranker
 from bot.search.result import Candidate, SearchResult, candidate_of
 from bot.search.score import Expansions, Scoring, score_fact
 from bot.search.typos import TypoRepair
-from bot.text.normalise import analyse_question, detect_lang, question_type
+from bot.text.normalise import analyse_question, clean, detect_lang, question_type
 
 SENTENCE_DISCOUNT = 0.95
 UNKNOWN_FACTOR = 0.5  # weight of a word the knowledge base has never seen, relative to its rarest word
@@ -136,6 +137,7 @@ class SearchIndex:
         each fact keeps its best score: the question in a chatty message is usually one sentence
         of it, and the rest is context that would otherwise dilute every score. A clause that
         sets a subject aside (", not for patients") is left out, unless a phrasing says it so."""
+        counted = asks_count_not_share(clean(question))
         if analyse_question(question)[0] not in self.exact:
             question = without_set_aside(question)
         parts = sentences(question, clauses=True)
@@ -169,7 +171,7 @@ class SearchIndex:
             result, uncovered = self._rerank.by_subject(question, result, uncovered)
         else:
             result, uncovered = self._rerank.by_place(asked, result, asked_when)
-        result = replace(result, confidence=round(confidence(result, self.model is not None), 4), uncovered=uncovered)
+        result = replace(result, confidence=round(confidence(result, self.model is not None), 4), uncovered=uncovered, counted=counted)
         result = self._rerank.quoted(question, result)
         if asks_precise(asked):
             result = replace(result, imprecise=self._rerank.imprecise(question, result))

@@ -47,6 +47,7 @@ class SearchResult:
     imprecise: bool = False  # a more precise figure is asked for and the top fact gives its figure only roughly ("over 42%")
     unasked: bool = False  # the sentences of a message that plainly ask name nothing the knowledge base knows
     quoted_missing: tuple[str, ...] = ()  # precise figures quoted that the top fact does not hold ("was it ever 9.8%?"), as typed
+    counted: bool = False  # a count is asked for instead of a share ("the NUMBER of hospitals, not the percent")
 
     @property
     def top(self) -> Candidate | None:

@@ -449,6 +449,16 @@ def test_subjects_without_a_figure_are_declined_saying_which(answerer: Answerer,
     assert (reply.kind, reply.reason) == ("decline", "not_covered") and gap in answerer.search(question).gaps
 
 
+def test_a_count_asked_for_instead_of_a_share_is_not_answered_with_a_share(answerer: Answerer) -> None:
+    # the survey gives how many hospitals use the system only as shares of the 892
+    text = "how many hospitals used the system to view patient data? I mean the count, not the percentage"
+    assert answerer.search(text).counted
+    assert (answerer.ask(text).kind, answerer.ask(text).reason) == ("decline", "type_mismatch")
+    assert answerer.ask("how many hospitals used the system to view patient data?").fact_id == "hospitals-using-system"
+    # a count the fact holds is still given
+    assert answerer.ask("how many people registered the card as insurance? the number, not the percentage").fact_id == "registrations"
+
+
 def test_a_count_asked_for_is_the_fact_with_that_count_not_shares_of_it(answerer: Answerer) -> None:
     # 892 is the survey's count of hospitals with the system; the usage fact gives shares of them
     assert answerer.ask("how many hospitals had the system installed?").fact_id == "survey-overview"
