@@ -409,6 +409,11 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
         ctx = answer_alone(answerer, combined, strict) if len(combined) <= answerer.max_chars else own
         if ctx.answered and ctx.reason != "exact" and ctx.fact_ids != own.fact_ids:
             return replace(ctx, question=question, reason=f"follow_up:{ctx.reason}")
+        others = [s.fact_id for s in ctx.suggestions if s.fact_id not in previous.fact_ids]
+        if ctx.kind == "suggest" and len(others) == 1 and (fact := answerer.kb.fact(others[0])) is not None and (fact.id,) != own.fact_ids:
+            # "and how long could I keep using mine after that?" after the day issuing stopped: read
+            # with it, the two facts are close, and the one the previous answer did not give is asked
+            return answerer.fact_reply(fact, detect_lang(question), question, ctx.score, "follow_up_subject", answerer.search(combined).tokens)
     if own.answered and has_follow_up_cue(question) and not strict and any(len(key) == 7 for key in asked_dates(previous.question)):
         # 「利用率は？」 after 「2024年10月の登録者数は？」 could stand alone, but asks for that month
         dated = _dated_subject(answerer, question, previous)

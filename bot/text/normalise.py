@@ -175,10 +175,20 @@ def _stem(word: str) -> str:
     return word
 
 
+# a letter typed three times or more ("soooo", "hiii", "plsss"): stretched for emphasis
+_STRETCHED_RE = re.compile(r"([a-z])\1{2,}")
+
+
 def canonical_word(word: str) -> str | None:
     """The token a single English word becomes (None for a stop word); used for typo repair."""
     if word in STOPWORDS:
         return None
+    if _STRETCHED_RE.search(word):
+        # the letter once ("soooo": so), or twice where that is the word ("coool": cool)
+        once, twice = _STRETCHED_RE.sub(r"\1", word), _STRETCHED_RE.sub(r"\1\1", word)
+        word = twice if twice in STOPWORDS or twice in _SYNONYMS else once
+        if word in STOPWORDS:
+            return None
     word = _SYNONYMS.get(word, word)
     word = _SYNONYMS.get(_stem(word), _stem(word))
     return None if word in STOPWORDS else word

@@ -601,3 +601,12 @@ def test_a_second_japanese_question_about_part_of_the_first_ones_figure_is_a_sec
     reply = answer_alone(answerer, "ひもづけの誤りって全部で何件あったん？そのうち何件直ったの？")
     assert reply.fact_ids == ("wrong-links-total-check",) and reply.reason == "partly_declined"
     assert not answerer.ask("ひもづけの誤りって全部で何件あったん？そのうち何件直ったの？").answered  # read as one question
+
+
+def test_after_that_names_the_one_of_two_close_facts_the_previous_answer_did_not_give(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "s", "on what day could nobody get a fresh paper insurance card anymore?").fact_ids == ("issuance-stopped",)
+    # alone, "how long ... using mine" reads as the length of a My Number; after the day issuing
+    # stopped, the two are close and the time the existing ones stayed valid is what is asked
+    reply = talk.ask(answerer, "s", "and how long could i keep using mine after that")
+    assert reply.fact_ids == ("old-certificate-expiry",)

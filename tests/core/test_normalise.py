@@ -63,6 +63,11 @@ def test_chat_spellings_of_stop_words_are_dropped() -> None:
     assert tokens("web survey") == tokens("online survey")
     assert tokens("mismatched entries") == tokens("mislinked records") and tokens("card gadget") == tokens("card reader")
     assert "cancel" in tokens("can I un-register my card?")
+    # a letter stretched for emphasis: the word once ("soooo" is "so"), twice where that is it ("coool")
+    assert tokens("soooo weird, hiii, usage rate plsss") == tokens("usage rate") and tokens("coool") == ()
+    assert tokens("registrationsss") == tokens("registrations")
+    assert tokens("hospitals that had the setup") == tokens("hospitals that had the system")
+    assert tokens("a fresh insurance card") == tokens("a new insurance card")
 
 
 def test_negation_kept() -> None:
