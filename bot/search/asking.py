@@ -121,6 +121,15 @@ def asking(parts: list[str]) -> list[str]:
     return [parts[i] for i in asks]
 
 
+# a sentence about someone ("she doesn't even own a smartphone lol", "my friend says …")
+_REMARK_RE = re.compile(r"^\s*(?:i|i'm|im|i've|she|he|they|we|she's|he's|they're|we're|my|our|his|her|their)\s", re.IGNORECASE)
+
+
+def is_remark(part: str) -> bool:
+    """A sentence that tells about someone and does not ask: after a question, context for it."""
+    return not asks_plainly(part) and bool(_REMARK_RE.match(part))
+
+
 _PRECISE_RE = re.compile(
     r"\b(?:more\s+(?:exact|precise|accurate|specific)|(?:exact|precise|accurate)\s+(?:number|figure|percentage|percent|share|value)|decimals?)\b"
     r"|正確な|細かい数字|詳しい数字|小数",

@@ -59,6 +59,7 @@ from bot.search.asking import (
     asks_plainly,
     asks_precise,
     asks_why,
+    is_remark,
     points_back,
     sentences,
     share_base,
@@ -214,6 +215,10 @@ class SearchIndex:
         # father ... will he get some other document?" is not a question about age groups)
         # (a context clause ending in けど counts with its sentence: 「56.5%って記事見たんだけど、…」)
         gap_parts = asked if len(parts) == len(whole_sentences := sentences(question)) else asking(whole_sentences)
+        if len(gap_parts) > 1 and asks_plainly(gap_parts[-2]) and is_remark(gap_parts[-1]):
+            # "… until when is that? she doesn't even own a smartphone lol": a remark about someone
+            # after the questions, not a subject asked about
+            gap_parts = gap_parts[:-1]
         # "I read the government plans to make the card mandatory. is there a law date for that?": a
         # question pointing back at the sentence before it asks about what that sentence names
         gap_parts = with_antecedents(whole_sentences, gap_parts)

@@ -619,3 +619,12 @@ def test_instead_is_a_word_of_its_own(answerer: Answerer) -> None:
     # "instead" is what tells the eligibility certificate from the registrations
     reply = answerer.ask("what do people get instead if they never link their ID to their coverage?")
     assert reply.fact_id == "eligibility-certificate"
+
+
+def test_a_remark_about_someone_after_the_questions_is_not_a_subject_asked_about(answerer: Answerer) -> None:
+    # "smartphone" is a declared gap; said of the grandmother after the questions, it is context
+    text = "my grandpa is 80 and got a paper certificate in the mail. until when can he use it? he doesn't even have a smartphone"
+    assert answerer.search(text).gaps == ()
+    assert answerer.ask(text).fact_id == "late-elderly-eligibility-certificates"
+    # asked about, it is still declined
+    assert "smartphones" in answerer.search("my grandpa is 80. can he use the card on a smartphone?").gaps
