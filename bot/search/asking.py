@@ -37,6 +37,9 @@ _COUNTED_JA_RE = re.compile(r"(?:何|なん)(?:割|％|%|パーセント|人|件
 # 「回答した患者は何人？」: what is counted comes before the cue, its head noun last
 _COUNTED_JA_BEFORE_RE = re.compile(r"([^\s、。？?!！]+?)(?:は|って|が)(?:何|なん)(?:人|件|枚|割|％|%|パーセント|施設|か所|カ所|ヶ所)")
 
+# 「そのうち保険証は？」: a part of the previous figure, named after そのうち, its head noun last
+_COUNTED_JA_OF_THOSE_RE = re.compile(r"^\s*(?:その|それの?)うち[、,]?\s*([^\s、。？?!！]{1,12}?)(?:は|って|だけ(?:で)?は?|の分は?)\s*[?？]*\s*$")
+
 # 「病院の何割が…」: a share of whom is counted, named before the cue
 _COUNTED_JA_SHARE_RE = re.compile(r"([^\s、。？?!！]{1,12}?)の(?:うち)?(?:何|なん)\s*(?:割|％|%|パーセント)(?:が|は|くらい|ぐらい|程度)")
 
@@ -84,7 +87,7 @@ def counted_clause(question: str) -> tuple[str, bool]:
     match = _COUNTED_RE.search(question) or _COUNTED_JA_RE.search(question)
     if match:
         return ("", False) if _SAID_RE.match(match.group(1)) else (_NOT_COUNTED_RE.sub(" ", match.group(1)), False)
-    match = _COUNTED_JA_BEFORE_RE.search(question) or _COUNTED_JA_SHARE_RE.search(question)
+    match = _COUNTED_JA_BEFORE_RE.search(question) or _COUNTED_JA_SHARE_RE.search(question) or _COUNTED_JA_OF_THOSE_RE.search(question)
     return (match.group(1), True) if match else ("", False)
 
 

@@ -610,3 +610,13 @@ def test_after_that_names_the_one_of_two_close_facts_the_previous_answer_did_not
     # stopped, the two are close and the time the existing ones stayed valid is what is asked
     reply = talk.ask(answerer, "s", "and how long could i keep using mine after that")
     assert reply.fact_ids == ("old-certificate-expiry",)
+
+
+def test_a_japanese_breakdown_of_the_previous_figure_is_answered_only_when_the_answer_gives_it(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "j", "紐付けの誤りは全部で何件見つかったの？").fact_ids == ("wrong-links-total-check",)
+    # 「そのうち保険証は？」: the check's count is not broken down by health insurance here
+    assert (talk.ask(answerer, "j", "そのうち保険証は？").kind, talk.last("j").fact_ids) == ("decline", ("wrong-links-total-check",))
+    mail = Conversations()
+    assert mail.ask(answerer, "m", "患者調査でメリットないって答えた人の割合は？").fact_ids == ("patients-no-merit",)
+    assert mail.ask(answerer, "m", "そのうち郵送は？").fact_ids == ("patients-no-merit",)  # its figures are by mail and online
