@@ -78,6 +78,14 @@ _NATIONWIDE = re.compile(
     r"|^\s*(?:じゃあ|では|なら)?[、,]?\s*(?:全国|日本全体|全体)(?:では|で|は|だと|なら)?(?:どう)?[?？]*\s*$",
     re.IGNORECASE,
 )
+# after a date we have no figure for: "ok what's the earliest you have then?", 「一番新しいのは？」
+_NEAREST_DATE = re.compile(
+    r"^\s*(?:ok(?:ay)?|so|then|well|fine|and|hmm)?[\s,]*(?:then\s+)?(?:what(?:'s|s|\s+is|\s+about)?\s+|how\s+about\s+)?(?:the\s+|your\s+)?"
+    r"(?:earliest|oldest|first|latest|newest|most\s+recent|closest|nearest)(?:\s+(?:one|figure|number|data|date|month|year|rate))?"
+    r"(?:\s+(?:you\s+have|you've\s+got|you\s+got|available|there\s+is))?(?:\s+then)?\s*[?？!.]*\s*$"
+    r"|^\s*(?:じゃあ|なら|では)?[、,]?\s*(?:一番|いちばん)?(?:古い|新しい|最新|最古)(?:の|数字|データ)(?:は|って)?(?:何|なに|いつ)?\s*[?？]*\s*$",
+    re.IGNORECASE,
+)
 # the previous figure asked for as a share of someone: "as a % of cardholders?", 「保有者に対しては何％？」
 _AS_SHARE_OF = re.compile(
     r"^\s*(?:and\s+|so\s+)?(?:as\s+an?\s+|in\s+)?(?:%|percent(?:age)?|share|proportion|ratio)\s+of\b|^\s*(?:and\s+)?(?:what|how\s+much)\s+is\s+that\s+(?:as\s+a\s+)?(?:%|percent(?:age)?|share)\s+of\b"
@@ -378,6 +386,12 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
         whole = _without_gap_terms(answerer, previous.question)
         ctx = answer_alone(answerer, whole, strict) if whole != previous.question else None
         if ctx is not None and ctx.answered:
+            return replace(ctx, question=question, reason=f"follow_up:{ctx.reason}")
+    if not previous.fact_ids and asked_dates(previous.question) and _NEAREST_DATE.match(clean(question)):
+        # declined for its month or year, the previous question asked again without it: the reply
+        # gives the figures we have, the month asked for first when there is one
+        ctx = answer_alone(answerer, without_dates(previous.question), strict)
+        if ctx.answered:
             return replace(ctx, question=question, reason=f"follow_up:{ctx.reason}")
     if previous.fact_ids and _AS_SHARE_OF.match(clean(question)):
         # "as a % of cardholders?" after "how many people registered?": the previous question's figure as a share

@@ -620,3 +620,11 @@ def test_a_japanese_breakdown_of_the_previous_figure_is_answered_only_when_the_a
     mail = Conversations()
     assert mail.ask(answerer, "m", "患者調査でメリットないって答えた人の割合は？").fact_ids == ("patients-no-merit",)
     assert mail.ask(answerer, "m", "そのうち郵送は？").fact_ids == ("patients-no-merit",)  # its figures are by mail and online
+
+
+def test_the_earliest_figure_after_a_year_we_have_none_for(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "e", "what was the maina hokensho usage rate in 2022?").reason == "no_figure_for_date"
+    reply = talk.ask(answerer, "e", "ok what's the earliest you have then")
+    assert reply.fact_ids == ("usage-rate",)
+    assert not Conversations().ask(answerer, "x", "ok what's the earliest you have then").answered  # alone, it names nothing
