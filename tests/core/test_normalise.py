@@ -240,6 +240,7 @@ def test_the_plain_characters_are_all_kept_by_clean() -> None:
 def test_wrong_kanji_conversions_of_domain_words_are_read_as_meant() -> None:
     for typed, meant in (
         ("マイナ保険症", "マイナ保険証"),
+        ("マイナ保険省", "マイナ保険証"),
         ("理容率", "利用率"),
         ("資格確認所", "資格確認書"),
         ("統録の解除", "登録の解除"),
