@@ -98,14 +98,19 @@ _CONTEXT_CLAUSE_RE = re.compile(r"(?<=けど[、,])|(?<=けれど[、,])|(?<=け
 _KNOWN_BUT_RE = re.compile(r"^(\s*i\s+(?:know|understand|get\s+that|realise|realize|heard|read)\b[^,?]*,)\s*(but\b.*)$", re.IGNORECASE | re.DOTALL)
 
 
+# "back when registrations passed 70 million, how often was the card used?": a time set by a
+# clause, then the question
+_BACK_WHEN_RE = re.compile(r"^(\s*back\s+when\s+(?!(?:did|does|do|is|was|were|will|can|could|are|should|would|has|have|had|exactly)\b)[^,?]*,)\s*((?:how|what|which|who)\b.*)$", re.IGNORECASE | re.DOTALL)
+
+
 def _known_but(sentence: str) -> tuple[str, ...]:
-    match = _KNOWN_BUT_RE.match(sentence)
+    match = _KNOWN_BUT_RE.match(sentence) or _BACK_WHEN_RE.match(sentence)
     return (match.group(1), match.group(2)) if match else (sentence,)
 
 
 def sentences(message: str, clauses: bool = False) -> list[str]:
     """A message's sentences, blank ones dropped; with `clauses`, a sentence is also split after a
-    context clause (ending in けど, or "I know …," before "but")."""
+    context clause (ending in けど, "I know …," before "but", or "back when …," before the question)."""
     parts = [p for p in _SENTENCE_RE.split(message) if p.strip()]
     if clauses:
         parts = [c for p in parts for c in _CONTEXT_CLAUSE_RE.split(p) if c.strip()]

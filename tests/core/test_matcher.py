@@ -628,3 +628,8 @@ def test_a_remark_about_someone_after_the_questions_is_not_a_subject_asked_about
     assert answerer.ask(text).fact_id == "late-elderly-eligibility-certificates"
     # asked about, it is still declined
     assert "smartphones" in answerer.search("my grandpa is 80. can he use the card on a smartphone?").gaps
+
+
+def test_a_back_when_clause_sets_the_time_and_the_question_follows(answerer: Answerer) -> None:
+    # the registrations name the time; what is asked is how often the card was used then
+    assert answerer.ask("back when registrations passed 70 million, how often did people actually use the card at reception?").fact_id == "usage-rate"
