@@ -100,7 +100,10 @@ _KNOWN_BUT_RE = re.compile(r"^(\s*i\s+(?:know|understand|get\s+that|realise|real
 
 # "back when registrations passed 70 million, how often was the card used?": a time set by a
 # clause, then the question
-_BACK_WHEN_RE = re.compile(r"^(\s*back\s+when\s+(?!(?:did|does|do|is|was|were|will|can|could|are|should|would|has|have|had|exactly)\b)[^,?]*,)\s*((?:how|what|which|who)\b.*)$", re.IGNORECASE | re.DOTALL)
+_BACK_WHEN_RE = re.compile(
+    r"^(\s*back\s+when\s+(?!(?:did|does|do|is|was|were|will|can|could|are|should|would|has|have|had|exactly)\b)[^,?]*,)\s*((?:how|what|which|who)\b.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def _known_but(sentence: str) -> tuple[str, ...]:
