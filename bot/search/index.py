@@ -244,10 +244,11 @@ class SearchIndex:
             and not any(map(points_back, asks))  # "which is it?", "I want to shut this down": about the rest
             and self._names_nothing(asked_tokens)
         )
-        # the question type of the best scoring text, else of the whole message
-        qtype = question_type(best.query)
+        # the question type of the best scoring sentence, else of the sentences that ask ("… charged
+        # me the normal 30%. is that normal?" asks no share)
+        qtype = question_type(best.query) if best is not full else "other"
         if qtype == "other":
-            qtype = question_type(question)
+            qtype = question_type(" ".join(asked))
         return SearchResult(
             question,
             full.lang,

@@ -633,3 +633,10 @@ def test_a_remark_about_someone_after_the_questions_is_not_a_subject_asked_about
 def test_a_back_when_clause_sets_the_time_and_the_question_follows(answerer: Answerer) -> None:
     # the registrations name the time; what is asked is how often the card was used then
     assert answerer.ask("back when registrations passed 70 million, how often did people actually use the card at reception?").fact_id == "usage-rate"
+
+
+def test_a_share_in_a_statement_does_not_make_the_question_ask_for_one(answerer: Answerer) -> None:
+    text = "my old insurance card expired last month but the clinic still charged me the usual 30%. is that allowed?"
+    assert answerer.search(text).qtype == "other"
+    assert answerer.ask(text).fact_id == "expired-certificate-grace-period"
+    assert answerer.search("the clinic charged me 30%. what share of visits use the card?").qtype == "quantity"
