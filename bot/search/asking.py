@@ -29,7 +29,7 @@ _ASKS_RE = re.compile(
 
 # what a quantity question counts: the words after its cue, to the end of the sentence
 _COUNTED_RE = re.compile(
-    r"(?:\b(?:ho?w\s+many|number\s+of|(?:percentage|percent|share|proportion)\s+of|what\s+percent(?:age)?\s+of)|%\s*of)\s+([^.?!]*)",
+    r"(?:\b(?:ho?w\s+(?:many|mnay|mny|meny|manny)|number\s+of|(?:percentage|percent|share|proportion)\s+of|what\s+percent(?:age)?\s+of)|%\s*of)\s+([^.?!]*)",
     re.IGNORECASE,
 )
 # 「何割の薬局が…」「何％の病院で…」: what is counted follows the cue, up to its particle

@@ -279,7 +279,7 @@ def tokens(text: str) -> tuple[str, ...]:
 # The English cues all start a word: one "no word character before" check guards them all,
 # which lets the regex engine pass over the inside of words instead of trying every cue there.
 _QUANTITY_RE = re.compile(
-    r"%|(?<!\w)(?:ho?w\s+(?:many|mnay|mny|much|high|low|big|large|common|widespread)\b|what\s+(?:percent|percentage|share|proportion|fraction|portion|number|rate)\b"
+    r"%|(?<!\w)(?:ho?w\s+(?:many|mnay|mny|meny|manny|much|high|low|big|large|common|widespread)\b|what\s+(?:percent|percentage|share|proportion|fraction|portion|number|rate)\b"
     r"|number\s+of\b|percent|how\s+few\b)"
     r"|何人|なんにん|なんけん|なんわり|何千万|何百万|何十万|何万|何%|何割|何パーセント|なんぱー|なんパー|何パー|何件|何枚|なんまい|何病院|何施設|何か所|何カ所|何ヶ所|何桁|何ケタ|なんけた|どのくらい|どれくらい|どれだけ|どの程度|いくつ|いくら|割合|人数|件数|パーセント|(?<=[\u4e00-\u9fff])率"
 )

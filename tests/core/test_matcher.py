@@ -462,6 +462,7 @@ def test_a_count_asked_for_instead_of_a_share_is_not_answered_with_a_share(answe
 def test_a_count_asked_for_is_the_fact_with_that_count_not_shares_of_it(answerer: Answerer) -> None:
     # 892 is the survey's count of hospitals with the system; the usage fact gives shares of them
     assert answerer.ask("how many hospitals had the system installed?").fact_id == "survey-overview"
+    assert answerer.ask("how mnay hospitals had the system installed?").fact_id == "survey-overview"  # misspelt, the same count
     assert answerer.ask("how many hospitals use the system to view data?").fact_id == "hospitals-using-system"
     # one fact answers both parts of this one
     assert answer_alone(answerer, "when did the survey run and how many hospitals had the system installed?").fact_ids == ("survey-overview",)
