@@ -628,3 +628,6 @@ def test_the_earliest_figure_after_a_year_we_have_none_for(answerer: Answerer) -
     reply = talk.ask(answerer, "e", "ok what's the earliest you have then")
     assert reply.fact_ids == ("usage-rate",)
     assert not Conversations().ask(answerer, "x", "ok what's the earliest you have then").answered  # alone, it names nothing
+    ja = Conversations()
+    assert ja.ask(answerer, "j", "2022年のマイナ保険証の利用率ってどのくらいだったんですか？").reason == "no_figure_for_date"
+    assert ja.ask(answerer, "j", "じゃあ一番古いのは？").fact_ids == ("usage-rate",)
