@@ -1,7 +1,8 @@
 """Questions in a conversation: follow-ups answered in the context of the previous question
 (a question that stands alone, or a two-part one, is answered by `two_part.answer_alone`).
 
-Built on `Answerer.ask` and the index's ranked candidates; nothing here scores a question.
+Built on `Answerer.ask` and the index's ranked candidates; nothing here scores a question. The
+phrases that mark each kind of fragment are in `bot/answer/fragments.py`.
 
 - A follow-up ("and 2024?", "what about the hospitals?", "source?", 「それいつの数字？」,
   "in Japanese please") is read against the last turn of the same conversation: a request
@@ -29,6 +30,21 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 
+from bot.answer.fragments import (
+    AFTER,
+    AFTER_THAT,
+    AS_SHARE_OF,
+    BREAKDOWN,
+    BREAKDOWN_MAX_CHARS,
+    FROM_MONTH,
+    NATIONWIDE,
+    NEAREST_DATE,
+    NO_FIGURE_FOR_IT,
+    OWN_QUESTION,
+    WHO,
+    YEAR,
+    request_about_previous,
+)
 from bot.answer.policy import Decision
 from bot.answer.reply import Answerer, Reply
 from bot.answer.two_part import PART_MIN_SCORE, REFERS_BACK, answer_alone, facts_reply, has_follow_up_cue, is_short, with_subject_of
@@ -41,128 +57,11 @@ MAX_CONVERSATIONS = 10_000  # the least recently used are forgotten beyond this
 # a fragment that asks its own question of the previous subject ("who decided that?", 「それ誰が
 # 決めたの？」) names its fact with fewer words: a lower score suffices
 OWN_QUESTION_MIN_SCORE = 0.4
-_OWN_QUESTION = re.compile(r"\b(?:who|whom|why|decided|decide)\b|誰|だれ|なぜ|どうして|なんで|決め|決定", re.IGNORECASE)
 AFTER_CANDIDATES = 10  # facts read for one dated after the previous answer's last date ("and after that?")
 FRAGMENT_WINDOW = 0.05  # a fragment's candidates this close to its best are all read as what it may name
 # 「じゃあ薬局は？」 after a question naming nobody: a fact giving a figure for them, this close to the
 # combined reading, is what is asked (that it names them is most of the evidence)
 SWAP_MIN_SCORE = 0.3
-
-# ---------------------------------------------------------------- reading a message
-
-_ASK_SOURCES = re.compile(
-    r"^\s*(?:and\s+)?(?:the\s+|your\s+|a\s+)?(?:source|sources|link|links|citation|reference|references)\s*(?:please|pls)?\s*[?？!]*\s*$"
-    r"|\bwhere\s+(?:is|does|did)\s+(?:that|this|it)\b.*\bfrom\b|\bwhere\s+did\s+you\s+get\s+(?:that|this|it)\b|\bwhat(?:'s| is)\s+(?:the|your)\s+source\b"
-    r"|\b(?:what|which)\s+(?:survey|study|poll|report|article|data)\s+(?:is|was|did|does)\s+(?:that|this|it)\b"
-    r"|^\s*(?:and\s+)?(?:a\s+|the\s+)?(?:link|url)\s+(?:to|for|of)\s+(?:the\s+|that\s+)?(?:english\s+|japanese\s+|original\s+)?(?:article|story|report|survey|news)\b"
-    r"|出典|ソース|情報源|どこ情報|根拠|どの調査|何の調査",
-    re.IGNORECASE,
-)
-_ASK_DATES = re.compile(
-    r"\bwhen\s+(?:is|was)\s+(?:that|this|it)\b(?!\s+(?:decided|announced|agreed|approved|passed|made|set|introduced|planned|changed)\b)|\bhow\s+(?:old|recent|current|up to date)\s+is\s+(?:that|this|it)\b"
-    r"|\bas\s+of\s+when\b|\bwhat\s+date\s+is\s+(?:that|this|it)\b|\b(?:which|what)\s+(?:month|year|date)\s+(?:was|is)\s+(?:that|this|it)\b|\bis\s+(?:that|this|it)\s+(?:the\s+)?(?:current|recent|up to date|latest|newest|most\s+recent)\b"
-    r"|いつの|いつ時点|何年の(?:数字|データ)|いつ現在|(?:それ|これ)(?:が|って|は)?最新"
-    r"|^\s*(?:and\s+|so\s+)?(?:(?:which|what)\s+months?|(?:until|till|til)?\s*when)\s*[?？!.]*\s*$|^\s*(?:何月|何年)(?:に|から|まで|ごろ|頃|だった|なの)?\s*[?？]*\s*$",
-    re.IGNORECASE,
-)
-# "and after that?", 「それ以降は？」: the time after the last date of the previous answer
-_AFTER = re.compile(
-    r"^\s*(?:and\s+|but\s+|so\s+)?(?:what\s+(?:about|happens)\s+)?after\s+(?:that|this|it|then)(?:\s+(?:date|day|deadline|point))?\s*[?？!.]*\s*$"
-    r"|^\s*(?:じゃあ|で)?(?:それ|その)(?:以降|の後|のあと|から後)(?:は|って)?(?:どう(?:なる|なるの)?)?\s*[?？]*\s*$",
-    re.IGNORECASE,
-)
-# the whole country, after a question about one place: "ok then nationally?", 「全国では？」
-_NATIONWIDE = re.compile(
-    r"^\s*(?:ok(?:ay)?|so|and|then|well|hmm|fine)?[\s,]*(?:then\s+)?(?:what\s+about\s+|how\s+about\s+)?(?:nationally|nationwide|national(?:ly)?\s+(?:then|overall)|"
-    r"(?:for|in)\s+(?:the\s+)?whole\s+(?:of\s+)?(?:country|japan)|(?:for|in)\s+(?:all\s+of\s+)?japan(?:\s+overall)?|overall|the\s+whole\s+country)[\s,]*(?:then)?\s*[?？!.]*\s*$"
-    r"|^\s*(?:じゃあ|では|なら)?[、,]?\s*(?:全国|日本全体|全体)(?:では|で|は|だと|なら)?(?:どう)?[?？]*\s*$",
-    re.IGNORECASE,
-)
-# after a date we have no figure for: "ok what's the earliest you have then?", 「一番新しいのは？」
-_NEAREST_DATE = re.compile(
-    r"^\s*(?:ok(?:ay)?|so|then|well|fine|and|hmm)?[\s,]*(?:then\s+)?(?:what(?:'s|s|\s+is|\s+about)?\s+|how\s+about\s+)?(?:the\s+|your\s+)?"
-    r"(?:earliest|oldest|first|latest|newest|most\s+recent|closest|nearest)(?:\s+(?:one|figure|number|data|date|month|year|rate))?"
-    r"(?:\s+(?:you\s+have|you've\s+got|you\s+got|available|there\s+is))?(?:\s+then)?\s*[?？!.]*\s*$"
-    r"|^\s*(?:じゃあ|なら|では)?[、,]?\s*(?:一番|いちばん)?(?:古い|新しい|最新|最古)(?:の|数字|データ)(?:は|って)?(?:何|なに|いつ)?\s*[?？]*\s*$",
-    re.IGNORECASE,
-)
-# the previous figure asked for as a share of someone: "as a % of cardholders?", 「保有者に対しては何％？」
-_AS_SHARE_OF = re.compile(
-    r"^\s*(?:and\s+|so\s+)?(?:as\s+an?\s+|in\s+)?(?:%|percent(?:age)?|share|proportion|ratio)\s+of\b|^\s*(?:and\s+)?(?:what|how\s+much)\s+is\s+that\s+(?:as\s+a\s+)?(?:%|percent(?:age)?|share)\s+of\b"
-    r"|^[^、。？?]{2,12}(?:に対して|に占める|のうち)(?:は|だと)?(?:何|なん)\s*(?:％|%|割|パーセント)",
-    re.IGNORECASE,
-)
-# a month alone asked from ("from April?", 「4月からは？」), with no year typed
-_FROM_MONTH = re.compile(r"\b(?:from|after|since|starting)\s+(?:in\s+)?[a-z]{3,9}\b|月(?:から|以降|以後)", re.IGNORECASE)
-_YEAR = re.compile(r"\d{4}|年")
-# "a year after that", "compared with that": a relation to the previous answer ("how long do those last?" points inside its own message)
-_AFTER_THAT = re.compile(r"\b(?:after|before|than|since|from|with|to)\s+(?:that|this|then|it)\b", re.IGNORECASE)
-# "how many don't?": the rest of the previous figure, which the previous answer already gives
-_ASK_REST = re.compile(
-    r"^\s*(?:and\s+|but\s+|so\s+)?(?:how\s+many|what\s+share|what\s+percentage|what\s+about\s+those\s+who|who|and\s+those\s+who)\s+(?:people\s+|of\s+them\s+)?"
-    r"(?:don'?t|do\s+not|didn'?t|did\s+not|haven'?t|have\s+not|aren'?t|are\s+not|isn'?t|won'?t)\b|^\s*(?:and\s+)?the\s+(?:rest|others)\s*[?？]*\s*$"
-    r"|^\s*(?:and\s+|but\s+|so\s+)?(?:what\s+about\s+)?(?:the\s+)?ones?\s+(?:that|who|which)\s+(?:don'?t|didn'?t|weren'?t|aren'?t|wasn'?t|haven'?t|do\s+not|did\s+not|were\s+not|are\s+not)\b"
-    r"|^\s*(?:and\s+|but\s+|so\s+)?(?:out\s+)?of\s+how\s+many\b|^\s*(?:out\s+of\s+)?how\s+many\s+(?:in\s+total|altogether|overall)\s*[?？]*\s*$"
-    r"|(?:して|使って|登録して)(?:い)?ない人|残りは|何(?:人|件|施設)中|母数",
-    re.IGNORECASE,
-)
-# "why are there two numbers?", 「なんで２つあるん？」, "which one is the real one?": about the figures the
-# previous answer gave, which it explains
-_ASK_WHY_TWO = re.compile(
-    r"^\s*(?:and\s+|but\s+|so\s+)?why\s+(?:are\s+there\s+|is\s+there\s+|the\s+)?(?:two|2|different)\s+(?:numbers|figures|rates|percentages)?\s*[?？!.]*\s*$"
-    r"|^\s*(?:なんで|なぜ|どうして)(?:数字が)?(?:2|二)つ(?:も)?(?:ある|あんの|あるの|あるん)"
-    r"|^\s*(?:ok(?:ay)?\s+|so\s+|but\s+|and\s+)?which\s+(?:one\s+)?(?:is|'s)\s+(?:the\s+)?(?:real|right|correct|true|accurate)(?:\s+one)?\s*[?？!.]*\s*$"
-    r"|^\s*(?:で|じゃあ)?(?:どっち|どちら)が(?:正しい|本当|ほんと)",
-    re.IGNORECASE,
-)
-# "in Japanese please", "can you say that in English?", 「日本語で」: at the end, so "usage rate in
-# Japanese hospitals" is not read as one
-_ASK_JAPANESE = re.compile(r"(?:\b(?:in|into)\s+|^\s*)japanese\s*(?:please|pls)?\s*[?？!.]*\s*$|日本語で|日本語に", re.IGNORECASE)
-_ASK_ENGLISH = re.compile(r"(?:\b(?:in|into)\s+|^\s*)english\s*(?:please|pls)?\s*[?？!.]*\s*$|英語で|英語に", re.IGNORECASE)
-
-
-# "how many of those were health insurance?": a breakdown of the previous figure, never a question of
-# its own ("how many ... health insurance" alone asks for the registrations)
-_BREAKDOWN = re.compile(
-    r"^\s*(?:and\s+|but\s+|so\s+)?(?:of\s+(?:those|them|these),?\s+how\s+many|how\s+many\s+of\s+(?:those|them|these))\b"
-    r"|^\s*(?:and\s+|but\s+|so\s+)?how\s+many\s+(?:were|was|are)\s+(?!there\b)(?!\w+ed\b)\w+"
-    r"|^\s*(?:and\s+|but\s+|so\s+)?how\s+many\s+(?:in|for|with)\s+(?!total\b|all\b)\w+"
-    r"|^\s*(?:その|それの?)うち",
-    re.IGNORECASE,
-)
-BREAKDOWN_MAX_CHARS = 80  # longer, a message starting "how many of them ..." asks a question of its own
-
-
-# declines saying the knowledge base has no figure for what was asked
-_NO_FIGURE_FOR_IT = frozenset({"not_covered", "subject_not_covered", "type_mismatch"})
-
-# who a survey figure is about: "what about hospitals?" after a question about patients asks the
-# previous question again with hospitals in place of patients
-_WHO = re.compile(
-    r"\b(?:hospitals?|patients?|pharmac(?:y|ies)|clinics?|doctors?|cardholders?|online|web|internet|mail(?:ed)?|paper)\b"
-    r"|病院|患者|薬局|診療所|クリニック|医師|オンライン|ネット|郵送",
-    re.IGNORECASE,
-)
-
-
-def _request_about_previous(question: str) -> str | None:
-    """What a short message asks of the previous answer itself: its "sources", its "dates", the
-    "same" figures ("how many don't?"), or the answer in "ja" or "en"; None for anything else."""
-    if not is_short(question):
-        return None
-    text = clean(question)
-    if _ASK_JAPANESE.search(text):
-        return "ja"
-    if _ASK_ENGLISH.search(text):
-        return "en"
-    if _ASK_SOURCES.search(text):
-        return "sources"
-    if _ASK_DATES.search(text):
-        return "dates"
-    if _ASK_REST.search(text) or _ASK_WHY_TWO.search(text):
-        return "same"
-    return None
-
 
 # ---------------------------------------------------------------- follow-ups
 
@@ -186,7 +85,7 @@ def _fragment_subject(answerer: Answerer, question: str, combined: str, previous
     if own.gaps or not own.candidates:
         return None
     top = own.candidates[0]
-    if top.fact_id in previous.fact_ids or top.score < (OWN_QUESTION_MIN_SCORE if _OWN_QUESTION.search(clean(question)) else PART_MIN_SCORE):
+    if top.fact_id in previous.fact_ids or top.score < (OWN_QUESTION_MIN_SCORE if OWN_QUESTION.search(clean(question)) else PART_MIN_SCORE):
         return None
     if REFERS_BACK.search(clean(question)) and any(c.fact_id in previous.fact_ids for c in own.candidates):
         return None  # "what share of cardholders is that?": about the previous answer, which it may fit
@@ -217,20 +116,20 @@ def _swapped_subject(answerer: Answerer, question: str, previous: Turn) -> Reply
     """ "what about hospitals?", 「薬局は？」: the previous question asked again about the one
     subject the fragment names (who a figure is about) in place of the previous one's; the reply
     when that is a confident answer with a fact other than the previous answer's."""
-    found = {_who(m.group(0)): m.group(0).lower() for m in _WHO.finditer(clean(question))}
+    found = {_who(m.group(0)): m.group(0).lower() for m in WHO.finditer(clean(question))}
     if len(found) != 1:
         return None
     ((key, new),) = found.items()
     lang = detect_lang(question)
     combined = f"{previous.question} {question}"
-    named_before = any(_who(m.group(0)) == key for m in _WHO.finditer(clean(previous.question)))
+    named_before = any(_who(m.group(0)) == key for m in WHO.finditer(clean(previous.question)))
     # (when the previous question named them too, its answer telling about them is no answer: "for the
     # hospital itself?" after what hospitals said of patients asks about another subject)
     if not named_before and any(_tells_about(fact, new) for fact in (answerer.kb.fact(fid) for fid in previous.fact_ids) if fact is not None):
         # the previous answer already gives it ("and pharmacies?" after the usage rate by kind of facility)
         return facts_reply(answerer, previous.fact_ids, lang, question, reason="follow_up_subject", query_tokens=tokens(combined))
     before = clean(previous.question)
-    old = [m for m in _WHO.finditer(before) if _who(m.group(0)) != key]  # "hospital" is "hospitals" named again
+    old = [m for m in WHO.finditer(before) if _who(m.group(0)) != key]  # "hospital" is "hospitals" named again
     if not old:
         # the previous question named nobody (「利用率は？」, then 「じゃあ薬局は？」): the fact that best
         # fits both and gives a figure for them
@@ -242,7 +141,7 @@ def _swapped_subject(answerer: Answerer, question: str, previous: Turn) -> Reply
     first = old[0]
     swapped = f"{before[: first.start()]}{new}{before[first.end() :]}"
     reply = answer_alone(answerer, swapped)
-    if reply.kind == "decline" and reply.reason in _NO_FIGURE_FOR_IT:
+    if reply.kind == "decline" and reply.reason in NO_FIGURE_FOR_IT:
         # no fact answers the question asked of them: a close fact that gives a figure for them
         # ("what about pharmacies?" after the hospitals viewing data: the pharmacies' use of the
         # shared data), else we have no figure for them ("and clinics?" after duplicate prescriptions)
@@ -287,15 +186,15 @@ def _date_follow_up(answerer: Answerer, question: str, previous: Turn) -> Reply 
     message names more than a date."""
     before = asked_dates(previous.question)
     facts = [f for f in (answerer.kb.fact(fid) for fid in previous.fact_ids) if f is not None]
-    if not before and facts and _FROM_MONTH.search(clean(question)):
+    if not before and facts and FROM_MONTH.search(clean(question)):
         # 「ほな４月からは？」 after "until when can I use my old card?": from the month after the
         # last date the answer gives (1 December 2025), so April 2026
         before = (max(str(f.value) if f.unit == "date" else f.as_of for fact in facts for f in fact.figures)[:7],)
     when = asked_dates(question, year=before[0][:4] if before else None)
-    if before and len(before[0]) == 7 and _FROM_MONTH.search(clean(question)) and not _YEAR.search(question):
+    if before and len(before[0]) == 7 and FROM_MONTH.search(clean(question)) and not YEAR.search(question):
         # 「4月からは？」 after a question about December 2025: the April after it, in 2026
         when = tuple(f"{int(key[:4]) + 1}{key[4:]}" if len(key) == 7 and key < before[0] else key for key in when)
-    if not when and _AFTER.search(clean(question)):
+    if not when and AFTER.search(clean(question)):
         return _after_follow_up(answerer, question, previous, facts)
     if not when:
         # "the month before?": counted back from the date asked before, or the newest figure shown
@@ -368,7 +267,7 @@ def _without_gap_terms(answerer: Answerer, question: str) -> str:
 
 def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool) -> Reply | None:
     """The reply to a follow-up read against `previous`; None when the message is not one."""
-    request = _request_about_previous(question)
+    request = request_about_previous(question)
     if request in ("ja", "en"):
         if previous.fact_ids:
             return facts_reply(answerer, previous.fact_ids, request, question, reason="follow_up_language")
@@ -380,26 +279,26 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
         joined = facts_reply(answerer, previous.fact_ids, detect_lang(question), question, reason=f"follow_up_{request}", date_first=request == "dates")
         if joined is not None:
             return replace(joined, focus="" if request == "same" else request)
-    if _NATIONWIDE.match(clean(question)):
+    if NATIONWIDE.match(clean(question)):
         # "ok then nationally?" after "what's the usage rate in Hokkaido?" (declined: no regional
         # figures): the previous question without the place we have no figure for
         whole = _without_gap_terms(answerer, previous.question)
         ctx = answer_alone(answerer, whole, strict) if whole != previous.question else None
         if ctx is not None and ctx.answered:
             return replace(ctx, question=question, reason=f"follow_up:{ctx.reason}")
-    if not previous.fact_ids and asked_dates(previous.question) and _NEAREST_DATE.match(clean(question)):
+    if not previous.fact_ids and asked_dates(previous.question) and NEAREST_DATE.match(clean(question)):
         # declined for its month or year, the previous question asked again without it: the reply
         # gives the figures we have, the month asked for first when there is one
         ctx = answer_alone(answerer, without_dates(previous.question), strict)
         if ctx.answered:
             return replace(ctx, question=question, reason=f"follow_up:{ctx.reason}")
-    if previous.fact_ids and _AS_SHARE_OF.match(clean(question)):
+    if previous.fact_ids and AS_SHARE_OF.match(clean(question)):
         # "as a % of cardholders?" after "how many people registered?": the previous question's figure as a share
         combined = f"{previous.question} {question}"
         ctx = answer_alone(answerer, combined, strict) if len(combined) <= answerer.max_chars else None
         if ctx is not None and ctx.answered:
             return replace(ctx, question=question, reason=f"follow_up:{ctx.reason}")
-    if previous.fact_ids and len(question) <= BREAKDOWN_MAX_CHARS and _BREAKDOWN.search(clean(question)):
+    if previous.fact_ids and len(question) <= BREAKDOWN_MAX_CHARS and BREAKDOWN.search(clean(question)):
         return _breakdown(answerer, question, previous, strict)
     if not is_short(question):
         return None
@@ -417,7 +316,7 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
         if ctx.answered:
             return replace(ctx, question=question, reason=f"follow_up:{ctx.reason}")
     own = answer_alone(answerer, question, strict)
-    if own.answered and has_follow_up_cue(question) and _AFTER_THAT.search(clean(question)):
+    if own.answered and has_follow_up_cue(question) and AFTER_THAT.search(clean(question)):
         # "and a year after that, as a % of cardholders?": it starts like a follow-up and points back
         combined = f"{previous.question} {question}"
         ctx = answer_alone(answerer, combined, strict) if len(combined) <= answerer.max_chars else own
@@ -498,7 +397,7 @@ def answer_turn(answerer: Answerer, question: str, previous: Turn | None, now: f
     if len(question) > answerer.max_chars:
         return reply, None  # declined for its length: nothing to read a follow-up against, and not kept
     if not reply.answered and (
-        has_follow_up_cue(question) or _request_about_previous(question) or (previous is not None and previous.fact_ids and is_short(question))
+        has_follow_up_cue(question) or request_about_previous(question) or (previous is not None and previous.fact_ids and is_short(question))
     ):
         # a fragment that could not be read is no context, nor a short question left unanswered
         # ("health insurance only?") after an answer: the previous turn's subject stays

@@ -1,0 +1,129 @@
+"""Reading a short message against the previous answer: the phrases of a follow-up.
+
+Each pattern names one kind of fragment ("source?", "and after that?", "ok then nationally?",
+「そのうち保険証は？」 …); `bot/answer/conversation.py` decides what each one asks of the previous
+turn. Nothing here scores a question.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.answer.two_part import is_short
+from bot.text.normalise import clean
+
+# a fragment that asks its own question of the previous subject ("who decided that?", 「それ誰が決めたの？」)
+OWN_QUESTION = re.compile(r"\b(?:who|whom|why|decided|decide)\b|誰|だれ|なぜ|どうして|なんで|決め|決定", re.IGNORECASE)
+
+ASK_SOURCES = re.compile(
+    r"^\s*(?:and\s+)?(?:the\s+|your\s+|a\s+)?(?:source|sources|link|links|citation|reference|references)\s*(?:please|pls)?\s*[?？!]*\s*$"
+    r"|\bwhere\s+(?:is|does|did)\s+(?:that|this|it)\b.*\bfrom\b|\bwhere\s+did\s+you\s+get\s+(?:that|this|it)\b|\bwhat(?:'s| is)\s+(?:the|your)\s+source\b"
+    r"|\b(?:what|which)\s+(?:survey|study|poll|report|article|data)\s+(?:is|was|did|does)\s+(?:that|this|it)\b"
+    r"|^\s*(?:and\s+)?(?:a\s+|the\s+)?(?:link|url)\s+(?:to|for|of)\s+(?:the\s+|that\s+)?(?:english\s+|japanese\s+|original\s+)?(?:article|story|report|survey|news)\b"
+    r"|出典|ソース|情報源|どこ情報|根拠|どの調査|何の調査",
+    re.IGNORECASE,
+)
+ASK_DATES = re.compile(
+    r"\bwhen\s+(?:is|was)\s+(?:that|this|it)\b(?!\s+(?:decided|announced|agreed|approved|passed|made|set|introduced|planned|changed)\b)|\bhow\s+(?:old|recent|current|up to date)\s+is\s+(?:that|this|it)\b"
+    r"|\bas\s+of\s+when\b|\bwhat\s+date\s+is\s+(?:that|this|it)\b|\b(?:which|what)\s+(?:month|year|date)\s+(?:was|is)\s+(?:that|this|it)\b|\bis\s+(?:that|this|it)\s+(?:the\s+)?(?:current|recent|up to date|latest|newest|most\s+recent)\b"
+    r"|いつの|いつ時点|何年の(?:数字|データ)|いつ現在|(?:それ|これ)(?:が|って|は)?最新"
+    r"|^\s*(?:and\s+|so\s+)?(?:(?:which|what)\s+months?|(?:until|till|til)?\s*when)\s*[?？!.]*\s*$|^\s*(?:何月|何年)(?:に|から|まで|ごろ|頃|だった|なの)?\s*[?？]*\s*$",
+    re.IGNORECASE,
+)
+# "and after that?", 「それ以降は？」: the time after the last date of the previous answer
+AFTER = re.compile(
+    r"^\s*(?:and\s+|but\s+|so\s+)?(?:what\s+(?:about|happens)\s+)?after\s+(?:that|this|it|then)(?:\s+(?:date|day|deadline|point))?\s*[?？!.]*\s*$"
+    r"|^\s*(?:じゃあ|で)?(?:それ|その)(?:以降|の後|のあと|から後)(?:は|って)?(?:どう(?:なる|なるの)?)?\s*[?？]*\s*$",
+    re.IGNORECASE,
+)
+# the whole country, after a question about one place: "ok then nationally?", 「全国では？」
+NATIONWIDE = re.compile(
+    r"^\s*(?:ok(?:ay)?|so|and|then|well|hmm|fine)?[\s,]*(?:then\s+)?(?:what\s+about\s+|how\s+about\s+)?(?:nationally|nationwide|national(?:ly)?\s+(?:then|overall)|"
+    r"(?:for|in)\s+(?:the\s+)?whole\s+(?:of\s+)?(?:country|japan)|(?:for|in)\s+(?:all\s+of\s+)?japan(?:\s+overall)?|overall|the\s+whole\s+country)[\s,]*(?:then)?\s*[?？!.]*\s*$"
+    r"|^\s*(?:じゃあ|では|なら)?[、,]?\s*(?:全国|日本全体|全体)(?:では|で|は|だと|なら)?(?:どう)?[?？]*\s*$",
+    re.IGNORECASE,
+)
+# after a date we have no figure for: "ok what's the earliest you have then?", 「一番新しいのは？」
+NEAREST_DATE = re.compile(
+    r"^\s*(?:ok(?:ay)?|so|then|well|fine|and|hmm)?[\s,]*(?:then\s+)?(?:what(?:'s|s|\s+is|\s+about)?\s+|how\s+about\s+)?(?:the\s+|your\s+)?"
+    r"(?:earliest|oldest|first|latest|newest|most\s+recent|closest|nearest)(?:\s+(?:one|figure|number|data|date|month|year|rate))?"
+    r"(?:\s+(?:you\s+have|you've\s+got|you\s+got|available|there\s+is))?(?:\s+then)?\s*[?？!.]*\s*$"
+    r"|^\s*(?:じゃあ|なら|では)?[、,]?\s*(?:一番|いちばん)?(?:古い|新しい|最新|最古)(?:の|数字|データ)(?:は|って)?(?:何|なに|いつ)?\s*[?？]*\s*$",
+    re.IGNORECASE,
+)
+# the previous figure asked for as a share of someone: "as a % of cardholders?", 「保有者に対しては何％？」
+AS_SHARE_OF = re.compile(
+    r"^\s*(?:and\s+|so\s+)?(?:as\s+an?\s+|in\s+)?(?:%|percent(?:age)?|share|proportion|ratio)\s+of\b|^\s*(?:and\s+)?(?:what|how\s+much)\s+is\s+that\s+(?:as\s+a\s+)?(?:%|percent(?:age)?|share)\s+of\b"
+    r"|^[^、。？?]{2,12}(?:に対して|に占める|のうち)(?:は|だと)?(?:何|なん)\s*(?:％|%|割|パーセント)",
+    re.IGNORECASE,
+)
+# a month alone asked from ("from April?", 「4月からは？」), with no year typed
+FROM_MONTH = re.compile(r"\b(?:from|after|since|starting)\s+(?:in\s+)?[a-z]{3,9}\b|月(?:から|以降|以後)", re.IGNORECASE)
+YEAR = re.compile(r"\d{4}|年")
+# "a year after that", "compared with that": a relation to the previous answer ("how long do those last?" points inside its own message)
+AFTER_THAT = re.compile(r"\b(?:after|before|than|since|from|with|to)\s+(?:that|this|then|it)\b", re.IGNORECASE)
+# "how many don't?": the rest of the previous figure, which the previous answer already gives
+ASK_REST = re.compile(
+    r"^\s*(?:and\s+|but\s+|so\s+)?(?:how\s+many|what\s+share|what\s+percentage|what\s+about\s+those\s+who|who|and\s+those\s+who)\s+(?:people\s+|of\s+them\s+)?"
+    r"(?:don'?t|do\s+not|didn'?t|did\s+not|haven'?t|have\s+not|aren'?t|are\s+not|isn'?t|won'?t)\b|^\s*(?:and\s+)?the\s+(?:rest|others)\s*[?？]*\s*$"
+    r"|^\s*(?:and\s+|but\s+|so\s+)?(?:what\s+about\s+)?(?:the\s+)?ones?\s+(?:that|who|which)\s+(?:don'?t|didn'?t|weren'?t|aren'?t|wasn'?t|haven'?t|do\s+not|did\s+not|were\s+not|are\s+not)\b"
+    r"|^\s*(?:and\s+|but\s+|so\s+)?(?:out\s+)?of\s+how\s+many\b|^\s*(?:out\s+of\s+)?how\s+many\s+(?:in\s+total|altogether|overall)\s*[?？]*\s*$"
+    r"|(?:して|使って|登録して)(?:い)?ない人|残りは|何(?:人|件|施設)中|母数",
+    re.IGNORECASE,
+)
+# "why are there two numbers?", 「なんで２つあるん？」, "which one is the real one?": about the figures the
+# previous answer gave, which it explains
+ASK_WHY_TWO = re.compile(
+    r"^\s*(?:and\s+|but\s+|so\s+)?why\s+(?:are\s+there\s+|is\s+there\s+|the\s+)?(?:two|2|different)\s+(?:numbers|figures|rates|percentages)?\s*[?？!.]*\s*$"
+    r"|^\s*(?:なんで|なぜ|どうして)(?:数字が)?(?:2|二)つ(?:も)?(?:ある|あんの|あるの|あるん)"
+    r"|^\s*(?:ok(?:ay)?\s+|so\s+|but\s+|and\s+)?which\s+(?:one\s+)?(?:is|'s)\s+(?:the\s+)?(?:real|right|correct|true|accurate)(?:\s+one)?\s*[?？!.]*\s*$"
+    r"|^\s*(?:で|じゃあ)?(?:どっち|どちら)が(?:正しい|本当|ほんと)",
+    re.IGNORECASE,
+)
+# "in Japanese please", "can you say that in English?", 「日本語で」: at the end, so "usage rate in
+# Japanese hospitals" is not read as one
+ASK_JAPANESE = re.compile(r"(?:\b(?:in|into)\s+|^\s*)japanese\s*(?:please|pls)?\s*[?？!.]*\s*$|日本語で|日本語に", re.IGNORECASE)
+ASK_ENGLISH = re.compile(r"(?:\b(?:in|into)\s+|^\s*)english\s*(?:please|pls)?\s*[?？!.]*\s*$|英語で|英語に", re.IGNORECASE)
+
+
+# "how many of those were health insurance?": a breakdown of the previous figure, never a question of
+# its own ("how many ... health insurance" alone asks for the registrations)
+BREAKDOWN = re.compile(
+    r"^\s*(?:and\s+|but\s+|so\s+)?(?:of\s+(?:those|them|these),?\s+how\s+many|how\s+many\s+of\s+(?:those|them|these))\b"
+    r"|^\s*(?:and\s+|but\s+|so\s+)?how\s+many\s+(?:were|was|are)\s+(?!there\b)(?!\w+ed\b)\w+"
+    r"|^\s*(?:and\s+|but\s+|so\s+)?how\s+many\s+(?:in|for|with)\s+(?!total\b|all\b)\w+"
+    r"|^\s*(?:その|それの?)うち",
+    re.IGNORECASE,
+)
+BREAKDOWN_MAX_CHARS = 80  # longer, a message starting "how many of them ..." asks a question of its own
+
+
+# declines saying the knowledge base has no figure for what was asked
+NO_FIGURE_FOR_IT = frozenset({"not_covered", "subject_not_covered", "type_mismatch"})
+
+# who a survey figure is about: "what about hospitals?" after a question about patients asks the
+# previous question again with hospitals in place of patients
+WHO = re.compile(
+    r"\b(?:hospitals?|patients?|pharmac(?:y|ies)|clinics?|doctors?|cardholders?|online|web|internet|mail(?:ed)?|paper)\b"
+    r"|病院|患者|薬局|診療所|クリニック|医師|オンライン|ネット|郵送",
+    re.IGNORECASE,
+)
+
+
+def request_about_previous(question: str) -> str | None:
+    """What a short message asks of the previous answer itself: its "sources", its "dates", the
+    "same" figures ("how many don't?"), or the answer in "ja" or "en"; None for anything else."""
+    if not is_short(question):
+        return None
+    text = clean(question)
+    if ASK_JAPANESE.search(text):
+        return "ja"
+    if ASK_ENGLISH.search(text):
+        return "en"
+    if ASK_SOURCES.search(text):
+        return "sources"
+    if ASK_DATES.search(text):
+        return "dates"
+    if ASK_REST.search(text) or ASK_WHY_TWO.search(text):
+        return "same"
+    return None
