@@ -71,13 +71,16 @@ ASK_REST = re.compile(
     r"|(?:して|使って|登録して)(?:い)?ない人|残りは|何(?:人|件|施設)中|母数",
     re.IGNORECASE,
 )
-# "why are there two numbers?", 「なんで２つあるん？」, "which one is the real one?": about the figures the
-# previous answer gave, which it explains
+# "why are there two numbers?", 「なんで２つあるん？」, "which one is the real one?", "which one is
+# mail?": about the figures the previous answer gave, which it explains
 ASK_WHY_TWO = re.compile(
     r"^\s*(?:and\s+|but\s+|so\s+)?why\s+(?:are\s+there\s+|is\s+there\s+|the\s+)?(?:two|2|different)\s+(?:numbers|figures|rates|percentages)?\s*[?？!.]*\s*$"
     r"|^\s*(?:なんで|なぜ|どうして)(?:数字が)?(?:2|二)つ(?:も)?(?:ある|あんの|あるの|あるん)"
     r"|^\s*(?:ok(?:ay)?\s+|so\s+|but\s+|and\s+)?which\s+(?:one\s+)?(?:is|'s)\s+(?:the\s+)?(?:real|right|correct|true|accurate)(?:\s+one)?\s*[?？!.]*\s*$"
-    r"|^\s*(?:で|じゃあ)?(?:どっち|どちら)が(?:正しい|本当|ほんと)",
+    r"|^\s*(?:で|じゃあ)?(?:どっち|どちら)が(?:正しい|本当|ほんと)"
+    # "which one is mail?", "exact numbers?": which of the figures given is which, or them in full
+    r"|^\s*(?:ok(?:ay)?\s+|so\s+|and\s+)?which\s+(?:one|figure|number)\s+(?:is|was|'s)\s+(?:the\s+)?(?:mail(?:ed)?|paper|postal|online|web|old|new|claims)\b[^?？]{0,20}[?？!.]*\s*$"
+    r"|^\s*(?:and\s+|so\s+)?(?:the\s+)?(?:exact|precise|more\s+precise|more\s+exact)\s+(?:numbers?|figures?)\s*(?:please|pls)?\s*[?？!.]*\s*$",
     re.IGNORECASE,
 )
 # "in Japanese please", "can you say that in English?", 「日本語で」: at the end, so "usage rate in

@@ -532,7 +532,7 @@ def test_how_many_in_a_part_is_a_breakdown_of_the_previous_figure(answerer: Answ
 
 
 def test_why_two_numbers_is_about_the_previous_answer(answerer: Answerer) -> None:
-    for why in ("why two numbers?", "なんで２つあるの？", "which one is the real one", "どっちが正しいの？"):
+    for why in ("why two numbers?", "なんで２つあるの？", "which one is the real one", "どっちが正しいの？", "which one is mail?", "exact numbers?"):
         talk = Conversations()
         assert talk.ask(answerer, "t", "what share of patients answering online saw no merit in the card?").fact_ids == ("patients-no-merit",)
         reply = talk.ask(answerer, "t", why)
