@@ -200,6 +200,8 @@ def _date_follow_up(answerer: Answerer, question: str, previous: Turn) -> Reply 
         # "the month before?": counted back from the date asked before, or the newest figure shown
         base = before[0] if before else max((f.as_of[:7] for fact in facts for f in fact.figures if f.unit not in ("date", "year")), default=None)
         step = earlier(question, base) if base else None
+        if step and step > base and not before:
+            step = None  # "a year later?" counts on from a date asked, not from the newest figure we have
         when = (step,) if step else ()
     if not when or answerer.search(without_dates(question)).known_words:
         return None

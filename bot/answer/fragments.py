@@ -20,6 +20,7 @@ ASK_SOURCES = re.compile(
     r"|\bwhere\s+(?:is|does|did)\s+(?:that|this|it)\b.*\bfrom\b|\bwhere\s+did\s+you\s+get\s+(?:that|this|it)\b|\bwhat(?:'s| is)\s+(?:the|your)\s+source\b"
     r"|\b(?:what|which)\s+(?:survey|study|poll|report|article|data)\s+(?:is|was|did|does)\s+(?:that|this|it)\b"
     r"|^\s*(?:and\s+)?(?:a\s+|the\s+)?(?:link|url)\s+(?:to|for|of)\s+(?:the\s+|that\s+)?(?:english\s+|japanese\s+|original\s+)?(?:article|story|report|survey|news)\b"
+    r"|^\s*(?:and\s+)?(?:what(?:'s|s|\s+is)\s+)?(?:the\s+|teh\s+|ur\s+|your\s+)?(?:soruce|sorce|sourse|srouce|src|sauce)s?\s*(?:please|pls|plz)?\s*[?？!]*\s*$"
     r"|出典|ソース|情報源|どこ情報|根拠|どの調査|何の調査",
     re.IGNORECASE,
 )
@@ -83,6 +84,13 @@ ASK_WHY_TWO = re.compile(
     r"|^\s*(?:and\s+|so\s+)?(?:the\s+)?(?:exact|precise|more\s+precise|more\s+exact)\s+(?:numbers?|figures?)\s*(?:please|pls)?\s*[?？!.]*\s*$",
     re.IGNORECASE,
 )
+# "hospitals or patients tho", 「病院？患者？」: who the previous answer's figure is about, which it says
+_WHO_WORD = r"(?:the\s+)?(?:hospitals?|patients?|pharmac(?:y|ies)|clinics?|doctors?|people|users?)"
+WHICH_WHO = re.compile(
+    rf"^\s*(?:so\s+|and\s+|wait\s+)?(?:is\s+(?:it|that|this)\s+(?:about\s+|for\s+)?|about\s+|for\s+)?{_WHO_WORD}\s+or\s+{_WHO_WORD}\s*(?:tho|though|then)?\s*[?？!.]*\s*$"
+    r"|^\s*(?:それ|これ)?(?:って)?(?:病院|患者|薬局)(?:[?？、,]\s*|と|か)(?:病院|患者|薬局)(?:[?？]|どっち|のどっち|のどちら)",
+    re.IGNORECASE,
+)
 # "in Japanese please", "can you say that in English?", 「日本語で」: at the end, so "usage rate in
 # Japanese hospitals" is not read as one
 ASK_JAPANESE = re.compile(r"(?:\b(?:in|into)\s+|^\s*)japanese\s*(?:please|pls)?\s*[?？!.]*\s*$|日本語で|日本語に", re.IGNORECASE)
@@ -118,7 +126,7 @@ def request_about_previous(question: str) -> str | None:
     "same" figures ("how many don't?"), or the answer in "ja" or "en"; None for anything else."""
     if not is_short(question):
         return None
-    text = clean(question)
+    text = clean(question).strip().strip("「」『』\"“”'")  # 「それいつの？」 typed in quotes
     if ASK_JAPANESE.search(text):
         return "ja"
     if ASK_ENGLISH.search(text):
@@ -127,6 +135,6 @@ def request_about_previous(question: str) -> str | None:
         return "sources"
     if ASK_DATES.search(text):
         return "dates"
-    if ASK_REST.search(text) or ASK_WHY_TWO.search(text):
+    if ASK_REST.search(text) or ASK_WHY_TWO.search(text) or WHICH_WHO.match(text):
         return "same"
     return None

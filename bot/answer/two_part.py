@@ -79,7 +79,7 @@ REFERS_BACK = re.compile(
 # a time named by pointing at the first part's ("that month", 「同じ月」)
 _SAME_TIME = re.compile(r"\b(?:in\s+|for\s+)?(?:that\s+same|that|the\s+same|same)\s+(?:month|year)\b|(?:同じ|その|同)(?:月|年)", re.IGNORECASE)
 _CUE_EN = re.compile(
-    r"^\s*(?:and|also|plus|or|but|so|then|what about|how about|what of|same for|same question for|and what about|and how about)\b", re.IGNORECASE
+    r"^\s*(?:and|n|also|plus|or|but|so|then|what about|how about|what of|same for|same question for|and what about|and how about)\b", re.IGNORECASE
 )
 _CUE_JA = re.compile(r"^\s*(?:それ|そっち|じゃあ|じゃ|では|で[、,]|でも|あと|ちなみに|なら)|(?:は|も|なら)\s*[?？]?\s*$")
 _SHORT_WORDS = 6  # an English follow-up fragment (or a short part of a two-part question) has at most this many words

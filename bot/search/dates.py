@@ -101,22 +101,34 @@ _EARLIER_RE = re.compile(
     r"|(前の月|前月|前の年|前年|1年前|一年前|1か月前|1ヶ月前|ひと月前)",
     re.IGNORECASE,
 )
+# "a year later?", "the month after?", 「1年後は？」: counted on from the date asked before
+_LATER_RE = re.compile(
+    r"\b(?:the\s+)?(month|year)\s+after\b|\b(?:a|one)\s+(month|year)\s+(?:later|after)\b|(次の月|翌月|翌年|1年後|一年後|1か月後|1ヶ月後|ひと月後)",
+    re.IGNORECASE,
+)
 
 
 def earlier(text: str, base: str) -> str | None:
     """The date a text asks for by counting back from `base` ("2025-10" and "the month before?"
-    give "2025-09"), or None when it names no such step (or a month before a bare year)."""
-    match = _EARLIER_RE.search(clean(text))
+    give "2025-09") or on from it ("a year later?"), or None when it names no such step (or a
+    month before or after a bare year)."""
+    text = clean(text)
+    match = _EARLIER_RE.search(text)
+    by = -1
+    if match is None:
+        match, by = _LATER_RE.search(text), 1
     if match is None:
         return None
     step = next(group for group in match.groups() if group)
     year = int(base[:4])
     if step.lower() == "year" or "年" in step:
-        return f"{year - 1}{base[4:]}"
+        return f"{year + by}{base[4:]}"
     if len(base) < 7:
         return None
-    month = int(base[5:7]) - 1
-    return f"{year - 1}-12" if month == 0 else f"{year}-{month:02d}"
+    month = int(base[5:7]) + by
+    if month == 0:
+        return f"{year - 1}-12"
+    return f"{year + 1}-01" if month == 13 else f"{year}-{month:02d}"
 
 
 # the part of a year named before it ("late 2024", "early-2025", "the end of 2023"): part of the date

@@ -631,3 +631,32 @@ def test_the_earliest_figure_after_a_year_we_have_none_for(answerer: Answerer) -
     ja = Conversations()
     assert ja.ask(answerer, "j", "2022年のマイナ保険証の利用率ってどのくらいだったんですか？").reason == "no_figure_for_date"
     assert ja.ask(answerer, "j", "じゃあ一番古いのは？").fact_ids == ("usage-rate",)
+
+
+def test_a_month_later_counts_on_from_the_month_asked(answerer: Answerer) -> None:
+    talk = Conversations()
+    first = "how many people had registered the card for insurance by Sep 2025, and what was the usage rate then?"
+    assert talk.ask(answerer, "l", first).fact_ids == ("registrations", "usage-rate")
+    reply = talk.ask(answerer, "l", "and a month later?")
+    assert reply.fact_ids == ("registrations", "usage-rate") and reply.reason == "follow_up_date"
+    # with no month asked, "a year later" is not counted on from the newest figure we have
+    after = Conversations()
+    assert after.ask(answerer, "k", "what was the usage rate when that kyodo story came out?").fact_ids == ("usage-rate",)
+    assert after.ask(answerer, "k", "and a year later?").fact_ids == ("usage-rate",)
+
+
+@pytest.mark.parametrize(
+    ("first", "fact", "follow_up", "reason"),
+    [
+        ("what is 29.6%?", "hospitals-using-system", "hospitals or patients tho", "follow_up_same"),
+        ("what is 29.6%?", "hospitals-using-system", "「それいつの？」", "follow_up_dates"),
+        ("what is 29.6%?", "hospitals-using-system", "whats teh soruce", "follow_up_sources"),
+        ("wen did teh old insurence cards stop bein isued", "issuance-stopped", "n the ones alredy out ther??", "follow_up_subject"),
+    ],
+)
+def test_follow_ups_typed_loosely(answerer: Answerer, first: str, fact: str, follow_up: str, reason: str) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "t", first).fact_ids == (fact,)
+    reply = talk.ask(answerer, "t", follow_up)
+    assert reply.reason == reason and reply.answered
+    assert reply.fact_ids == ((fact,) if reason != "follow_up_subject" else ("old-certificate-expiry",))

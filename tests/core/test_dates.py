@@ -100,11 +100,16 @@ def test_a_fact_with_either_of_two_asked_years_answers(answerer: Answerer) -> No
     assert reply.reason != "no_figure_for_date"
 
 
-def test_a_step_back_from_a_date() -> None:
+def test_a_step_back_or_on_from_a_date() -> None:
     assert earlier("and the month before?", "2025-10") == "2025-09"
     assert earlier("前の月は？", "2025-01") == "2024-12"
     assert earlier("and a year earlier?", "2025-10") == "2024-10"
     assert earlier("前年は？", "2025") == "2024"
+    # and on from it
+    assert earlier("ok and a year later?", "2023") == "2024"
+    assert earlier("and a month later?", "2025-12") == "2026-01"
+    assert earlier("翌月は？", "2025-09") == "2025-10"
+    assert earlier("and the month after?", "2025") is None  # no month to count on from
     assert earlier("the month before?", "2025") is None  # a month before a whole year: not a date
     assert earlier("and last month?", "2025-10") is None  # before today, not before that date
 
