@@ -41,13 +41,14 @@ _EN_COORDINATORS = re.compile(
 _WHEN_CLAUSE = re.compile(r"^\s*when\s+(?!(?:did|does|do|is|was|were|will|can|could|are|should|would|has|have|had|exactly)\b)[^?]*$", re.IGNORECASE)
 # Japanese joins words with と/や/、 everywhere ("病院と診療所ごとの利用率"): they split a
 # question only when it asks for both (両方, どちらも, それぞれ); a second question after a
-# first one's end ("…何桁？あと…") splits at its opening word, and と followed by a comma after a
-# figure's noun (「登録数（9月）と、同じ月の利用率」) is a list of two.
+# first one's end ("…何桁？あと…") splits at its opening word, a last question after a first one's
+# 「？」 splits there (「何年から？番号は何桁？」, not 「…？…ってこと？」, which checks the first), and と
+# followed by a comma after a figure's noun (「登録数（9月）と、同じ月の利用率」) is a list of two.
 _JA_LIST = re.compile(r"(?<=[）)」率数合日限間])と[、,]|(?<=率|数)と(?=[^、,]{2,}(?:率|数)(?:は|を|も|って)?[?？]?)")
 _JA_LIST_JOIN = re.compile(r"^\s*と[、,]\s*$")
 _FIGURE_NOUN_END = re.compile(r"(?:割合|率|人数|件数|者数|数)\s*$")
 _JA_COORDINATORS = re.compile(
-    r"(?<=[?？。!！])\s*(?:それと|あと|それから|また|および|及び|で)[、,]?\s*|(?<=[?？])\s*(?=(?:その|この)?うち[、,]?\s*[^?？]*[?？]\s*$)|\s*(?:および|及び|並びに|ならびに)\s*|(?<=て)[、,]\s*|"
+    r"(?<=[?？。!！])\s*(?:それと|あと|それから|また|および|及び|で)[、,]?\s*|(?<=[?？])\s*(?=[^?？]*[?？]\s*$)(?![^?？]*(?:ってこと|ということ|って意味|ってことです?か|ってことね)[?？]\s*$)|\s*(?:および|及び|並びに|ならびに)\s*|(?<=て)[、,]\s*|"
     r"(?<=いつ|何年|何月|何人|何件|何割|何％|何%|何桁)で[、,]\s*|"  # 「…はいつで、…は何年？」: a first question asked, then a second
     + _JA_LIST.pattern
     + r"\s*"

@@ -660,3 +660,9 @@ def test_follow_ups_typed_loosely(answerer: Answerer, first: str, fact: str, fol
     reply = talk.ask(answerer, "t", follow_up)
     assert reply.reason == reason and reply.answered
     assert reply.fact_ids == ((fact,) if reason != "follow_up_subject" else ("old-certificate-expiry",))
+
+
+def test_a_last_japanese_question_after_a_first_ones_question_mark_is_a_second_part(answerer: Answerer) -> None:
+    assert answer_alone(answerer, "マイナンバーって何年に始まったの？番号って何桁あるの？").fact_ids == ("system-launch", "my-number-digits")
+    # 「…ってこと？」 checks the first question's reading: one question
+    assert len(answer_alone(answerer, "利用率ってそもそも何の割合なの？患者の何割が使ってるってこと？").fact_ids) <= 1
