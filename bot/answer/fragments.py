@@ -84,6 +84,12 @@ ASK_WHY_TWO = re.compile(
     r"|^\s*(?:and\s+|so\s+)?(?:the\s+)?(?:exact|precise|more\s+precise|more\s+exact)\s+(?:numbers?|figures?)\s*(?:please|pls)?\s*[?？!.]*\s*$",
     re.IGNORECASE,
 )
+# "and now?", 「今は？」 after figures of a past date: the same facts, their newest figures first
+ASK_NOW = re.compile(
+    r"^\s*(?:and|so|ok(?:ay)?|but|what\s+about|how\s+about)?[\s,]*(?:right\s+now|now|today|currently|these\s+days|nowadays|the\s+latest|latest|most\s+recent|newest)\s*(?:then|tho)?\s*[?？!.]*\s*$"
+    r"|^\s*(?:じゃあ|で|なら)?[、,]?\s*(?:今|いま|現在|最新)(?:は|って|だと|なら)?(?:どう|どのくらい|どれくらい)?\s*[?？]*\s*$",
+    re.IGNORECASE,
+)
 # "hospitals or patients tho", 「病院？患者？」: who the previous answer's figure is about, which it says
 _WHO_WORD = r"(?:the\s+)?(?:hospitals?|patients?|pharmac(?:y|ies)|clinics?|doctors?|people|users?)"
 WHICH_WHO = re.compile(
@@ -135,6 +141,6 @@ def request_about_previous(question: str) -> str | None:
         return "sources"
     if ASK_DATES.search(text):
         return "dates"
-    if ASK_REST.search(text) or ASK_WHY_TWO.search(text) or WHICH_WHO.match(text):
+    if ASK_REST.search(text) or ASK_WHY_TWO.search(text) or WHICH_WHO.match(text) or ASK_NOW.match(text):
         return "same"
     return None

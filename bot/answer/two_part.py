@@ -182,7 +182,14 @@ def _asks(part: str) -> bool:
     """A part that asks something: it starts with a question word (or holds one, in Japanese),
     after the topic it names first, if any ("eligibility certificate: who gets one")."""
     text = clean(part)
+    for piece in (text, text.rpartition(":")[2]):
+        # "(settling a debate:) back in late 2023, roughly how many …": a time, then the question
+        if (lead := _LEADING_CLAUSE.match(piece)) and asked_dates(lead.group(0)) and _ASKS.search(piece[lead.end() :]):
+            return True
     return bool(_ASKS.search(text) or _ASKS.search(_TOPIC_FIRST.sub("", text, count=1)))
+
+
+_LEADING_CLAUSE = re.compile(r"^[^,?？、]{1,40}[,、]\s*")
 
 
 _WH_START = re.compile(r"^\s*(?:what|how|when|which|who)\b", re.IGNORECASE)

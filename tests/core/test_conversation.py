@@ -666,3 +666,13 @@ def test_a_last_japanese_question_after_a_first_ones_question_mark_is_a_second_p
     assert answer_alone(answerer, "マイナンバーって何年に始まったの？番号って何桁あるの？").fact_ids == ("system-launch", "my-number-digits")
     # 「…ってこと？」 checks the first question's reading: one question
     assert len(answer_alone(answerer, "利用率ってそもそも何の割合なの？患者の何割が使ってるってこと？").fact_ids) <= 1
+
+
+def test_a_time_clause_before_the_first_question_and_now_after_it(answerer: Answerer) -> None:
+    talk = Conversations()
+    first = "settling an argument: back in late 2023, about how many people had registered the card as insurance, and how many actually used it?"
+    assert talk.ask(answerer, "n", first).fact_ids == ("registrations", "usage-rate")
+    now = talk.ask(answerer, "n", "and now?")
+    assert now.fact_ids == ("registrations", "usage-rate") and now.reason == "follow_up_same"
+    assert talk.ask(answerer, "n", "今は？").fact_ids == ("registrations", "usage-rate")
+    assert not Conversations().ask(answerer, "x", "and now?").answered  # alone, it asks nothing
