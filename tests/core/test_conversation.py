@@ -676,3 +676,9 @@ def test_a_time_clause_before_the_first_question_and_now_after_it(answerer: Answ
     assert now.fact_ids == ("registrations", "usage-rate") and now.reason == "follow_up_same"
     assert talk.ask(answerer, "n", "今は？").fact_ids == ("registrations", "usage-rate")
     assert not Conversations().ask(answerer, "x", "and now?").answered  # alone, it asks nothing
+
+
+def test_when_was_that_survey_asks_about_the_survey_not_the_previous_figures_dates(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "w", "in the 2023 hospital survey, what share of hospitals used the system to view patient data?").fact_ids == ("hospitals-using-system",)
+    assert talk.ask(answerer, "w", "when was that survey run").fact_ids == ("survey-overview",)
