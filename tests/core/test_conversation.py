@@ -680,5 +680,7 @@ def test_a_time_clause_before_the_first_question_and_now_after_it(answerer: Answ
 
 def test_when_was_that_survey_asks_about_the_survey_not_the_previous_figures_dates(answerer: Answerer) -> None:
     talk = Conversations()
-    assert talk.ask(answerer, "w", "in the 2023 hospital survey, what share of hospitals used the system to view patient data?").fact_ids == ("hospitals-using-system",)
+    assert talk.ask(answerer, "w", "in the 2023 hospital survey, what share of hospitals used the system to view patient data?").fact_ids == (
+        "hospitals-using-system",
+    )
     assert talk.ask(answerer, "w", "when was that survey run").fact_ids == ("survey-overview",)
