@@ -229,12 +229,15 @@ def _with_counted_of(left: str, right: str) -> str:
     return _COUNTS_UNNAMED.sub(lambda m: f"{m.group(1)} of {counted.group(1)}", right, count=1)
 
 
+_FIGURE_NAME_EN = re.compile(r"\b(?:rate|percentage|percent|share|number|count|total|figure)s?\s*$", re.IGNORECASE)
+
+
 def with_subject_of(left: str, right: str) -> str:
     """A bare second part read as about what the first part asks about: 「資格確認書って何？あと有効期限は？」
     asks 「資格確認書の有効期限は？」; "" when the first part names no one thing it asks about."""
     named = _WHAT_IS_JA.search(clean(left)) or _WHAT_IS_EN.search(clean(left))
-    if named is None or not _is_subject(_strip_filler(right)):
-        return ""
+    if named is None or not _is_subject(_strip_filler(right)) or _FIGURE_NAME_EN.search(named.group(1)):
+        return ""  # (a figure is no thing to ask about: "what's the usage rate? and registrations?")
     if detect_lang(right) == "ja":
         return f"{named.group(1)}の{right}"
     return f"{right} of {named.group(1)}"

@@ -684,3 +684,11 @@ def test_when_was_that_survey_asks_about_the_survey_not_the_previous_figures_dat
         "hospitals-using-system",
     )
     assert talk.ask(answerer, "w", "when was that survey run").fact_ids == ("survey-overview",)
+
+
+def test_a_bare_subject_after_a_figure_asked_for_is_a_subject_of_its_own(answerer: Answerer) -> None:
+    # "what's the usage rate?" names a figure, not a thing whose registrations could be asked
+    for follow_up in ("and registrations?", "what about the number of registrations?"):
+        talk = Conversations()
+        assert talk.ask(answerer, "r", "what's the maina hokensho usage rate?").fact_ids == ("usage-rate",)
+        assert talk.ask(answerer, "r", follow_up).fact_ids == ("registrations",)
