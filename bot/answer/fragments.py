@@ -55,7 +55,8 @@ NEAREST_DATE = re.compile(
 # the previous figure asked for as a share of someone: "as a % of cardholders?", 「保有者に対しては何％？」
 AS_SHARE_OF = re.compile(
     r"^\s*(?:and\s+|so\s+)?(?:as\s+an?\s+|in\s+)?(?:%|percent(?:age)?|share|proportion|ratio)\s+of\b|^\s*(?:and\s+)?(?:what|how\s+much)\s+is\s+that\s+(?:as\s+a\s+)?(?:%|percent(?:age)?|share)\s+of\b"
-    r"|^[^、。？?]{2,12}(?:に対して|に占める|のうち)(?:は|だと)?(?:何|なん)\s*(?:％|%|割|パーセント)",
+    r"|^\s*(?:and\s+|so\s+|ok\s+)?(?:what|how\s+much)\s*(?:%|percent(?:age)?|share)\s+(?:is|'s)\s+(?:that|this)\s*(?:then)?\s*[?？!.]*\s*$"
+    r"|^[^、。？?]{2,12}(?:に対して|に占める|のうち)(?:は|だと)?(?:何|なん)\s*(?:％|%|割|パーセント)|^\s*(?:それ|これ)(?:って|は)?(?:何|なん)\s*(?:％|%|パーセント)(?:くらい)?\s*[?？]*\s*$",
     re.IGNORECASE,
 )
 # a month alone asked from ("from April?", 「4月からは？」), with no year typed

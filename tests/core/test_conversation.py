@@ -588,6 +588,12 @@ def test_a_share_of_someone_asked_of_the_previous_figure(answerer: Answerer) -> 
     # alone, "cardholders" names the count of cardholders; here it is the base of the registrations' share
     assert answerer.ask("as a % of cardholders?").fact_id == "cardholders"
     assert talk.ask(answerer, "a", "as a % of cardholders?").fact_ids == ("registrations",)
+    # "what % is that", 「それって何％？」: the previous figure as a share, of whoever its answer says
+    for first, then in (("how many people have registered the card as insurance?", "what % is that"), ("マイナ保険証の登録者数は？", "それって何％？")):
+        share = Conversations()
+        assert share.ask(answerer, "s", first).fact_ids == ("registrations",)
+        assert share.ask(answerer, "s", then).fact_ids == ("registrations",)
+    assert not Conversations().ask(answerer, "x", "what % is that").answered
 
 
 def test_a_part_of_a_year_is_a_date_follow_up(answerer: Answerer) -> None:
