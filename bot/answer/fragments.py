@@ -25,7 +25,7 @@ ASK_SOURCES = re.compile(
     re.IGNORECASE,
 )
 ASK_DATES = re.compile(
-    r"\bwhen\s+(?:is|was)\s+(?:that|this|it)\b(?!\s+(?:decided|announced|agreed|approved|passed|made|set|introduced|planned|changed|survey|poll|study|questionnaire|report|article|ordinance)\b)|\bhow\s+(?:old|recent|current|up to date)\s+is\s+(?:that|this|it)\b"
+    r"\bwhen\s+(?:is|was)\s+(?:that|this|it)\b(?!\s+(?:decided|agreed|approved|passed|made|set|introduced|planned|changed|survey|poll|study|questionnaire|report|article|ordinance)\b)|\bhow\s+(?:old|recent|current|up to date)\s+is\s+(?:that|this|it)\b"
     r"|\bas\s+of\s+when\b|\bwhat\s+date\s+is\s+(?:that|this|it)\b|\b(?:which|what)\s+(?:month|year|date)\s+(?:was|is)\s+(?:that|this|it)\b|\bis\s+(?:that|this|it)\s+(?:the\s+)?(?:current|recent|up to date|latest|newest|most\s+recent)\b"
     r"|いつの|いつ時点|何年の(?:数字|データ)|いつ現在|(?:それ|これ)(?:が|って|は)?最新"
     r"|^\s*(?:and\s+|so\s+)?(?:(?:which|what)\s+months?|(?:until|till|til)?\s*when)\s*[?？!.]*\s*$|^\s*(?:何月|何年)(?:に|から|まで|ごろ|頃|だった|なの)?\s*[?？]*\s*$",
@@ -87,13 +87,15 @@ ASK_WHY_TWO = re.compile(
 )
 # "and now?", 「今は？」 after figures of a past date: the same facts, their newest figures first
 ASK_NOW = re.compile(
-    r"^\s*(?:and|so|ok(?:ay)?|but|what\s+about|how\s+about)?[\s,]*(?:right\s+now|now|today|currently|these\s+days|nowadays|the\s+latest|latest|most\s+recent|newest)\s*(?:then|tho)?\s*[?？!.]*\s*$"
+    r"^\s*(?:(?:and|so|ok(?:ay)?|but|what\s+about|how\s+about)[\s,]+)*(?:right\s+now|now|today|currently|these\s+days|nowadays|the\s+latest|latest|most\s+recent|newest)"
+    r"(?:\s+(?:one|number|figure|data|stat|rate)s?)?\s*(?:then|tho)?\s*[?？!.]*\s*$"
     r"|^\s*(?:じゃあ|で|なら)?[、,]?\s*(?:今|いま|現在|最新)(?:は|って|だと|なら)?(?:どう|どのくらい|どれくらい)?\s*[?？]*\s*$",
     re.IGNORECASE,
 )
 # "hospitals or patients tho", 「病院？患者？」: who the previous answer's figure is about, which it says
 _WHO_WORD = r"(?:the\s+)?(?:hospitals?|patients?|pharmac(?:y|ies)|clinics?|doctors?|people|users?)"
 WHICH_WHO = re.compile(
+    r"^\s*(?:wait\s+|so\s+|ok\s+)?(?:is\s+(?:that|this|it)\s+)?(?:a\s+)?(?:%|percent(?:age)?|share)\s+of\s+\w+\s+or\s+(?:(?:a\s+)?(?:%|percent(?:age)?|share)\s+)?(?:of\s+)?\w+\s*[?？!.]*\s*$|"
     rf"^\s*(?:so\s+|and\s+|wait\s+)?(?:is\s+(?:it|that|this)\s+(?:about\s+|for\s+)?|about\s+|for\s+)?{_WHO_WORD}\s+or\s+{_WHO_WORD}\s*(?:tho|though|then)?\s*[?？!.]*\s*$"
     r"|^\s*(?:それ|これ)?(?:って)?(?:病院|患者|薬局)(?:[?？、,]\s*|と|か)(?:病院|患者|薬局)(?:[?？]|どっち|のどっち|のどちら)",
     re.IGNORECASE,
@@ -110,7 +112,10 @@ BREAKDOWN = re.compile(
     r"^\s*(?:and\s+|but\s+|so\s+)?(?:of\s+(?:those|them|these),?\s+how\s+many|how\s+many\s+of\s+(?:those|them|these))\b"
     r"|^\s*(?:and\s+|but\s+|so\s+)?how\s+many\s+(?:were|was|are)\s+(?!there\b)(?!\w+ed\b)\w+"
     r"|^\s*(?:and\s+|but\s+|so\s+)?how\s+many\s+(?:in|for|with)\s+(?!total\b|all\b)\w+"
-    r"|^\s*(?:その|それの?)うち",
+    r"|^\s*(?:その|それの?)うち"
+    # "just insurance?", 「保険証だけ？」: the previous figure for one part of what it counts
+    r"|^\s*(?:and\s+|so\s+)?(?:just|only)\s+(?:the\s+)?(?:health\s+)?(?:insurance|hospitals?|clinics?|pharmac(?:y|ies)|patients?|online|mail|paper)(?:\s+(?:ones?|side|part|records?|cases?))?\s*[?？!.]*\s*$"
+    r"|^\s*(?:保険証|健康保険|病院|診療所|薬局|患者|オンライン|郵送)(?:の分)?だけ(?:で|だと|なら)?(?:は|って)?\s*[?？]*\s*$",
     re.IGNORECASE,
 )
 BREAKDOWN_MAX_CHARS = 80  # longer, a message starting "how many of them ..." asks a question of its own

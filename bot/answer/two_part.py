@@ -80,7 +80,7 @@ REFERS_BACK = re.compile(
 # a time named by pointing at the first part's ("that month", 「同じ月」)
 _SAME_TIME = re.compile(r"\b(?:in\s+|for\s+)?(?:that\s+same|that|the\s+same|same)\s+(?:month|year)\b|(?:同じ|その|同)(?:月|年)", re.IGNORECASE)
 _CUE_EN = re.compile(
-    r"^\s*(?:and|n|also|plus|or|but|so|then|what about|how about|what of|same for|same question for|and what about|and how about)\b", re.IGNORECASE
+    r"^\s*(?:and|n|also|plus|or|but|so|then|wait|what about|how about|what of|same for|same question for|and what about|and how about)\b", re.IGNORECASE
 )
 _CUE_JA = re.compile(r"^\s*(?:それ|そっち|じゃあ|じゃ|では|で[、,]|でも|あと|ちなみに|なら)|(?:は|も|なら)\s*[?？]?\s*$")
 _SHORT_WORDS = 6  # an English follow-up fragment (or a short part of a two-part question) has at most this many words
@@ -302,6 +302,8 @@ def _part_fact(answerer: Answerer, part: str, taken: str | None) -> str | None:
     result = answerer.search(part)
     if result.gaps or not result.known_words:
         return None  # no word of a subject of its own ("what % don't?")
+    if result.candidates and result.candidates[0].fact_id == taken and REFERS_BACK.search(clean(part)):
+        return taken  # "…, and which months did it run?": about the other part's subject, whose fact leads here too
     cands = [c for c in result.candidates if c.fact_id != taken]
     if not cands or cands[0].score < PART_MIN_SCORE:
         return None

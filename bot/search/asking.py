@@ -37,6 +37,11 @@ _COUNTED_JA_RE = re.compile(r"(?:何|なん)(?:割|％|%|パーセント|人|件
 # 「回答した患者は何人？」: what is counted comes before the cue, its head noun last
 _COUNTED_JA_BEFORE_RE = re.compile(r"([^\s、。？?!！]+?)(?:は|って|が)(?:何|なん)(?:人|件|枚|割|％|%|パーセント|施設|か所|カ所|ヶ所)")
 
+# "just insurance?", 「保険証だけ？」: a part of the previous figure, named alone
+_COUNTED_ONLY_RE = re.compile(
+    r"^\s*(?:and\s+|so\s+)?(?:just|only)\s+([^?？!.]{2,40}?)\s*[?？!.]*\s*$|^\s*([^\s、。？?!！]{1,12}?)(?:の分)?だけ(?:で|だと|なら)?(?:は|って)?\s*[?？]*\s*$",
+    re.IGNORECASE,
+)
 # 「そのうち保険証は？」: a part of the previous figure, named after そのうち, its head noun last
 _COUNTED_JA_OF_THOSE_RE = re.compile(r"^\s*(?:その|それの?)うち[、,]?\s*([^\s、。？?!！]{1,12}?)(?:は|って|だけ(?:で)?は?|の分は?)\s*[?？]*\s*$")
 
@@ -88,7 +93,10 @@ def counted_clause(question: str) -> tuple[str, bool]:
     if match:
         return ("", False) if _SAID_RE.match(match.group(1)) else (_NOT_COUNTED_RE.sub(" ", match.group(1)), False)
     match = _COUNTED_JA_BEFORE_RE.search(question) or _COUNTED_JA_SHARE_RE.search(question) or _COUNTED_JA_OF_THOSE_RE.search(question)
-    return (match.group(1), True) if match else ("", False)
+    if match:
+        return match.group(1), True
+    match = _COUNTED_ONLY_RE.match(question)
+    return (match.group(1) or match.group(2), True) if match else ("", False)
 
 
 # 「…って言ってたんだけど、…の利用率って今どのくらい？」: the clause before けど is context

@@ -72,6 +72,9 @@ def asks_about_percent(sentence: str) -> bool:
     return bool(_ASKS_PERCENT_RE.search(clean(sentence)))
 
 
+_PERSON = r"\b(?:grand\w*|mom|mum|dad|mother|father|he|she|aunt|uncle|husband|wife|i)"
+
+
 def asked_figure(question: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     """(the figures as shown to the user, their keys) when the question asks what a figure is, or
     what two figures quoted together are ("where do 36.3 and 46.2 come from?")."""
@@ -86,6 +89,8 @@ def asked_figure(question: str) -> tuple[tuple[str, ...], tuple[str, ...]] | Non
             return None  # a year: a question about a date, not about a figure
         if not unit and re.search(rf"\b(?:over|under|aged?|above|below|than)\s+{re.escape(typed)}(?![\d.])", text):
             return None  # an age: "people over 75", "aged 65"
+        if not unit and 60 <= value < 120 and re.search(rf"{_PERSON}(?:'s|\s+is|\s+turned|\s+turns|'m|\s+am)\s+{re.escape(typed)}(?![\d.])", text):
+            return None  # "grandpa's 80 btw", "my mom is 77": an age
     if len(numbers) == 2 and any(float(n[2]).is_integer() for n in numbers):
         return None  # two figures only when both are precise ("36.3 and 46.2"), not "12 or 16 digits"
     rest = _FIGURE_WORDS_RE.sub(" ", _NUMBER_RE.sub(" ", text))

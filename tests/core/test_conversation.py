@@ -698,3 +698,37 @@ def test_a_bare_subject_after_a_figure_asked_for_is_a_subject_of_its_own(answere
         talk = Conversations()
         assert talk.ask(answerer, "r", "what's the maina hokensho usage rate?").fact_ids == ("usage-rate",)
         assert talk.ask(answerer, "r", follow_up).fact_ids == ("registrations",)
+
+
+@pytest.mark.parametrize(
+    ("first", "fact", "follow_up", "expected"),
+    [
+        # "ok and these days?", "newest number?": the same facts, newest figures first
+        ("what was the usage rate when the kyodo story came out?", "usage-rate", "ok and these days?", ("usage-rate",)),
+        ("how many people had registered the card as insurance in late 2023?", "registrations", "newest number?", ("registrations",)),
+        # "wait is that % of ppl or % of visits": what the previous figure counts, which its answer says
+        ("what's the maina hokensho usage rate?", "usage-rate", "wait is that % of ppl or % of visits", ("usage-rate",)),
+        # "grandpa's 80 btw": an age, not a figure asked about
+        (
+            "what do you show at the clinic if you never linked the card?",
+            "eligibility-certificate",
+            "grandpa's 80 btw",
+            ("late-elderly-eligibility-certificates",),
+        ),
+        # "when was that announced": the previous answer's dates
+        ("how many wrong links did the full check of my number data find?", "wrong-links-total-check", "when was that announced", ("wrong-links-total-check",)),
+        # "just insurance?": a part of the previous figure it does not give
+        ("how many wrong links did the full check of my number data find?", "wrong-links-total-check", "just insurance?", ()),
+    ],
+)
+def test_more_follow_ups_typed_loosely(answerer: Answerer, first: str, fact: str, follow_up: str, expected: tuple[str, ...]) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "f", first).fact_ids == (fact,)
+    reply = talk.ask(answerer, "f", follow_up)
+    assert reply.fact_ids == expected and reply.answered == bool(expected)
+
+
+def test_a_second_part_pointing_back_whose_best_fact_is_the_first_parts_keeps_one_fact(answerer: Answerer) -> None:
+    # "which months did it run?" alone leads with the survey; its runner-up is no second subject
+    reply = answer_alone(answerer, "how many hospitals took part in that ministry survey, and which months did it run?")
+    assert reply.fact_ids == ("survey-overview",)
