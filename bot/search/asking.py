@@ -114,8 +114,13 @@ _BACK_WHEN_RE = re.compile(
 )
 
 
+# "hospitals don't see much in it for patients, but what about for the hospitals themselves?": the
+# clause before "but what about" says what is known, the rest asks
+_BUT_WHAT_ABOUT_RE = re.compile(r"^(.{10,}?,)\s*(but\s+(?:what|how)\s+about\b.*)$", re.IGNORECASE | re.DOTALL)
+
+
 def _known_but(sentence: str) -> tuple[str, ...]:
-    match = _KNOWN_BUT_RE.match(sentence) or _BACK_WHEN_RE.match(sentence)
+    match = _KNOWN_BUT_RE.match(sentence) or _BACK_WHEN_RE.match(sentence) or _BUT_WHAT_ABOUT_RE.match(sentence)
     return (match.group(1), match.group(2)) if match else (sentence,)
 
 

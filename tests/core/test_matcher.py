@@ -641,3 +641,8 @@ def test_a_share_in_a_statement_does_not_make_the_question_ask_for_one(answerer:
     assert answerer.search(text).qtype == "other"
     assert answerer.ask(text).fact_id == "expired-certificate-grace-period"
     assert answerer.search("the clinic charged me 30%. what share of visits use the card?").qtype == "quantity"
+
+
+def test_what_is_known_before_but_what_about_is_context(answerer: Answerer) -> None:
+    text = "ok so hospitals don't see much in it for patients, but what about for the hospitals themselves? did it help them?"
+    assert answerer.ask(text).fact_id == "no-merit-for-hospitals"
