@@ -396,6 +396,11 @@ def answer_turn(answerer: Answerer, question: str, previous: Turn | None, now: f
             # the context stays the question that stood alone, so "and 2024?" then "and 2023?" both read against it
             return reply, Turn(previous.question, reply.lang, reply.fact_ids or previous.fact_ids, now)
     reply = answer_alone(answerer, question, strict)
+    if previous is not None and len(reply.fact_ids) == 2 and len(set(reply.fact_ids) - set(previous.fact_ids)) == 1 and REFERS_BACK.search(clean(question)):
+        # "what if it already expired, could you still use it?" after the end of the old cards: read
+        # alone, two questions, one of them the one just answered; the other is what is asked now
+        (other,) = set(reply.fact_ids) - set(previous.fact_ids)
+        reply = facts_reply(answerer, (other,), reply.lang, question, reason="follow_up_subject") or reply
     if len(question) > answerer.max_chars:
         return reply, None  # declined for its length: nothing to read a follow-up against, and not kept
     if not reply.answered and (

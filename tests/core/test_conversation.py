@@ -732,3 +732,12 @@ def test_a_second_part_pointing_back_whose_best_fact_is_the_first_parts_keeps_on
     # "which months did it run?" alone leads with the survey; its runner-up is no second subject
     reply = answer_alone(answerer, "how many hospitals took part in that ministry survey, and which months did it run?")
     assert reply.fact_ids == ("survey-overview",)
+
+
+def test_a_two_part_follow_up_pointing_back_answers_only_the_part_not_just_answered(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "e", "until when could the old insurance cards be used?").fact_ids == ("old-certificate-expiry",)
+    reply = talk.ask(answerer, "e", "what if it already expired, could you still use it?")
+    assert reply.fact_ids == ("expired-certificate-grace-period",)
+    # alone, it is two questions
+    assert len(answer_alone(answerer, "what if it already expired, could you still use it?").fact_ids) == 2
