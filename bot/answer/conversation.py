@@ -252,6 +252,11 @@ def _breakdown(answerer: Answerer, question: str, previous: Turn, strict: bool) 
         return replace(ctx, question=question, reason=f"follow_up:{ctx.reason}")
     if not ctx.answered:
         return replace(ctx, question=question)
+    alone = answerer.ask(question, strict=strict)
+    if alone.answered and alone.reason == "confident" and alone.fact_ids == ctx.fact_ids:
+        # "and how many of them registered it as insurance?" after the cardholders: a subject of its
+        # own, which the fragment names by itself as well as with the previous question
+        return replace(ctx, question=question, reason=f"follow_up:{ctx.reason}")
     result = answerer.search(combined)
     return answerer.reply_for(question, result, Decision("decline", None, 0.0, reason="subject_not_covered", closest_fact=previous.fact_ids[0]))
 

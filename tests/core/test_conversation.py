@@ -741,3 +741,10 @@ def test_a_two_part_follow_up_pointing_back_answers_only_the_part_not_just_answe
     assert reply.fact_ids == ("expired-certificate-grace-period",)
     # alone, it is two questions
     assert len(answer_alone(answerer, "what if it already expired, could you still use it?").fact_ids) == 2
+
+
+def test_a_breakdown_naming_a_subject_of_its_own_gets_that_subject(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "h", "how many people actually have a My Number card?").fact_ids == ("cardholders",)
+    # "how many of them …" reads as a breakdown, but "registered it as insurance" is the registrations
+    assert talk.ask(answerer, "h", "and how many of them registered it as insurance?").fact_ids == ("registrations",)
