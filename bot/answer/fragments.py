@@ -17,7 +17,7 @@ OWN_QUESTION = re.compile(r"\b(?:who|whom|why|decided|decide)\b|誰|だれ|な�
 
 ASK_SOURCES = re.compile(
     r"^\s*(?:and\s+)?(?:the\s+|your\s+|a\s+)?(?:source|sources|link|links|citation|reference|references)\s*(?:please|pls)?\s*[?？!]*\s*$"
-    r"|\bwhere\s+(?:is|does|did)\s+(?:that|this|it)\b.*\bfrom\b|\bwhere\s+did\s+you\s+get\s+(?:that|this|it)\b|\bwhat(?:'s| is)\s+(?:the|your)\s+source\b"
+    r"|\bwhere(?:'s|s|\s+is|\s+does|\s+did)\s+(?:that|this|it)\b.*\bfrom\b|\bwhere\s+did\s+you\s+get\s+(?:that|this|it)\b|\bwhat(?:'s| is)\s+(?:the|your)\s+source\b"
     r"|\b(?:what|which)\s+(?:survey|study|poll|report|article|data)\s+(?:is|was|did|does)\s+(?:that|this|it)\b"
     r"|^\s*(?:and\s+)?(?:a\s+|the\s+)?(?:link|url)\s+(?:to|for|of)\s+(?:the\s+|that\s+)?(?:english\s+|japanese\s+|original\s+)?(?:article|story|report|survey|news)\b"
     r"|^\s*(?:and\s+)?(?:what(?:'s|s|\s+is)\s+)?(?:the\s+|teh\s+|ur\s+|your\s+)?(?:soruce|sorce|sourse|srouce|src|sauce)s?\s*(?:please|pls|plz)?\s*[?？!]*\s*$"
@@ -54,7 +54,7 @@ NEAREST_DATE = re.compile(
 )
 # the previous figure asked for as a share of someone: "as a % of cardholders?", 「保有者に対しては何％？」
 AS_SHARE_OF = re.compile(
-    r"^\s*(?:and\s+|so\s+)?(?:as\s+an?\s+|in\s+)?(?:%|percent(?:age)?|share|proportion|ratio)\s+of\b|^\s*(?:and\s+)?(?:what|how\s+much)\s+is\s+that\s+(?:as\s+a\s+)?(?:%|percent(?:age)?|share)\s+of\b"
+    r"^\s*(?:and\s+|so\s+)?(?:as\s+(?:an?\s+)?|in\s+)?(?:%|percent(?:age)?|share|proportion|ratio)\s+of\b|^\s*(?:and\s+)?(?:what|how\s+much)\s+is\s+that\s+(?:as\s+a\s+)?(?:%|percent(?:age)?|share)\s+of\b"
     r"|^\s*(?:and\s+|so\s+|ok\s+)?(?:what|how\s+much)\s*(?:%|percent(?:age)?|share)\s+(?:is|'s)\s+(?:that|this)\s*(?:then)?\s*[?？!.]*\s*$"
     r"|^[^、。？?]{2,12}(?:に対して|に占める|のうち)(?:は|だと)?(?:何|なん)\s*(?:％|%|割|パーセント)|^\s*(?:それ|これ)(?:って|は)?(?:何|なん)\s*(?:％|%|パーセント)(?:くらい)?\s*[?？]*\s*$",
     re.IGNORECASE,
@@ -95,7 +95,7 @@ ASK_NOW = re.compile(
 # "hospitals or patients tho", 「病院？患者？」: who the previous answer's figure is about, which it says
 _WHO_WORD = r"(?:the\s+)?(?:hospitals?|patients?|pharmac(?:y|ies)|clinics?|doctors?|people|users?)"
 WHICH_WHO = re.compile(
-    r"^\s*(?:wait\s+|so\s+|ok\s+)?(?:is\s+(?:that|this|it)\s+)?(?:a\s+)?(?:%|percent(?:age)?|share)\s+of\s+\w+\s+or\s+(?:(?:a\s+)?(?:%|percent(?:age)?|share)\s+)?(?:of\s+)?\w+\s*[?？!.]*\s*$|"
+    r"^\s*(?:wait\s+|so\s+|ok\s+)?(?:is\s+(?:that|this|it)\s+)?(?:a\s+)?(?:%|percent(?:age)?|share)\s+of\s+\w+\s+or\s+(?:(?:a\s+)?(?:%|percent(?:age)?|share)\s+)?(?:of\s+)?\w+(?:\s+else)?\s*[?？!.]*\s*$|"
     rf"^\s*(?:so\s+|and\s+|wait\s+)?(?:is\s+(?:it|that|this)\s+(?:about\s+|for\s+)?|about\s+|for\s+)?{_WHO_WORD}\s+or\s+{_WHO_WORD}\s*(?:tho|though|then)?\s*[?？!.]*\s*$"
     r"|^\s*(?:それ|これ)?(?:って)?(?:病院|患者|薬局)(?:[?？、,]\s*|と|か)(?:病院|患者|薬局)(?:[?？]|どっち|のどっち|のどちら)",
     re.IGNORECASE,
@@ -114,7 +114,7 @@ BREAKDOWN = re.compile(
     r"|^\s*(?:and\s+|but\s+|so\s+)?how\s+many\s+(?:in|for|with)\s+(?!total\b|all\b)\w+"
     r"|^\s*(?:その|それの?)うち"
     # "just insurance?", 「保険証だけ？」: the previous figure for one part of what it counts
-    r"|^\s*(?:and\s+|so\s+)?(?:just|only)\s+(?:the\s+)?(?:health\s+)?(?:insurance|hospitals?|clinics?|pharmac(?:y|ies)|patients?|online|mail|paper)(?:\s+(?:ones?|side|part|records?|cases?))?\s*[?？!.]*\s*$"
+    r"|^\s*(?:and\s+|so\s+)?(?:just|only)\s+(?:the\s+)?(?:(?:health|helth)\s+)?(?:insur\w*|hospitals?|clinics?|pharmac(?:y|ies)|patients?|online|mail|paper)(?:\s+(?:ones?|side|part|records?|cases?))?\s*[?？!.]*\s*$"
     r"|^\s*(?:保険証|健康保険|病院|診療所|薬局|患者|オンライン|郵送)(?:の分)?だけ(?:で|だと|なら)?(?:は|って)?\s*[?？]*\s*$",
     re.IGNORECASE,
 )
