@@ -140,7 +140,7 @@ def decide(result: SearchResult, t: Thresholds = Thresholds(), facts: dict[str, 
     if result.undated:
         # a month or year the best fact has no figure for ("the usage rate in July 2025")
         return Decision("decline", None, top.score, reason="no_figure_for_date", closest_fact=top.fact_id, confidence=result.confidence)
-    if result.quoted_missing and not result.quoted_held:
+    if result.quoted_missing and not result.quoted_held and not (result.dates and not result.undated):
         # "was the usage rate ever 9.8%?", "the survey said 22.7% found it useful, right?": a figure
         # the best fact does not hold is not confirmed by giving that fact's other figures
         return Decision("decline", None, top.score, reason="unknown_figure", closest_fact=top.fact_id, confidence=result.confidence)

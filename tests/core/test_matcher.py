@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.answer.reply import Answerer
+from bot.answer.reply import Answerer, render_text
 from bot.answer.two_part import answer_alone
 from bot.knowledge import KnowledgeBase
 from bot.search.asking import asking, counted_clause, sentences, share_base, without_set_aside
@@ -545,13 +545,19 @@ def test_figures_quoted_that_the_best_fact_holds_count_as_known_words(answerer: 
     [
         "was the usage rate ever 9.8%?",
         "the survey said 22.7% of patients found the card useful — right?",
-        "I read the usage rate was 5.1% in December 2023, is that right?",
     ],
 )
 def test_a_precise_figure_the_best_fact_does_not_hold_is_not_confirmed(answerer: Answerer, question: str) -> None:
     reply = answerer.ask(question)
     assert (reply.kind, reply.reason) == ("decline", "unknown_figure")
     assert reply.sentence.startswith("I have no sourced figure about ") and "%" in reply.sentence
+
+
+def test_a_figure_quoted_for_a_month_we_hold_is_answered_with_that_months_figure(answerer: Answerer) -> None:
+    # the reply gives December 2023's own figure (4.29%), which corrects the one quoted
+    reply = answerer.ask("I read the usage rate was 5.1% in December 2023, is that right?")
+    assert reply.fact_id == "usage-rate"
+    assert "4.29%" in render_text(reply)
 
 
 def test_round_figures_quoted_are_guesses_not_claims(answerer: Answerer) -> None:
