@@ -130,6 +130,7 @@ def test_question_type() -> None:
     assert question_type("when the old cards stopped, how many people had registered?") == "quantity"
     assert question_type("when, exactly, did it start?") == "date"
     assert question_type("hw many ppl registered") == "quantity"  # a chat spelling of "how"
+    assert question_type("does anyone know when the old cards stopped being usable?") == "date"  # asked inside another question
     assert question_type("how mnay hospitals") == "quantity"  # and of "many"
     assert question_type("保険証は何枚期限切れに？") == "quantity"
     assert question_type("今の利用率おしえて") == "quantity"  # a rate (…率) is a share
