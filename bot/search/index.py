@@ -171,7 +171,10 @@ class SearchIndex:
         if uncovered:
             result, uncovered = self._rerank.by_subject(question, result, uncovered)
         else:
-            result, uncovered = self._rerank.by_place(asked, result, asked_when)
+            # (a remark after the question is no place asked about: "… these days? my coworker swears
+            # every pharmacy has one of those readers")
+            remark = len(asking_parts) > 1 and asks_plainly(asking_parts[-2]) and is_remark(asking_parts[-1])
+            result, uncovered = self._rerank.by_place(" ".join(asking_parts[:-1]) if remark else asked, result, asked_when)
         result = replace(result, confidence=round(confidence(result, self.model is not None), 4), uncovered=uncovered, counted=counted)
         result = self._rerank.quoted(question, result)
         if asks_precise(asked):

@@ -654,3 +654,10 @@ def test_what_is_known_before_but_what_about_is_context() -> None:
     parts = sentences(text, clauses=True)
     assert parts[:2] == ["right, hospitals don't see much in it for patients,", "but what about for the hospitals themselves?"]
     assert parts[0] not in asking(parts)
+
+
+def test_a_place_named_in_a_remark_after_the_question_is_not_asked_about(answerer: Answerer) -> None:
+    text = "what's the usage rate for the my number insurance card these days? my coworker swears every pharmacy she walks into has one of those face-scan readers now"
+    assert answerer.ask(text).fact_id == "usage-rate"
+    # asked about, the place is still read: no national figure is given for pharmacies
+    assert answerer.ask("what's the usage rate for the my number insurance card at pharmacies these days?").fact_id != "usage-rate"
