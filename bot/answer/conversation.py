@@ -189,7 +189,8 @@ def _date_follow_up(answerer: Answerer, question: str, previous: Turn) -> Reply 
     if not before and facts and FROM_MONTH.search(clean(question)):
         # 「ほな４月からは？」 after "until when can I use my old card?": from the month after the
         # last date the answer gives (1 December 2025), so April 2026
-        before = (max(str(f.value) if f.unit == "date" else f.as_of for fact in facts for f in fact.figures)[:7],)
+        last = max((str(f.value) if f.unit == "date" else f.as_of for fact in facts for f in fact.figures), default="")
+        before = (last[:7],) if last else ()  # (a fact without figures has no last date)
     when = asked_dates(question, year=before[0][:4] if before else None)
     if before and len(before[0]) == 7 and FROM_MONTH.search(clean(question)) and not YEAR.search(question):
         # 「4月からは？」 after a question about December 2025: the April after it, in 2026

@@ -770,3 +770,11 @@ def test_just_the_misspelt_insurance_ones_is_a_breakdown(answerer: Answerer) -> 
     assert talk.ask(answerer, "b", "how many wrong links did the full check of my number data find?").fact_ids == ("wrong-links-total-check",)
     assert not talk.ask(answerer, "b", "just the helth insurnce ones?").answered
     assert "survey-mode-difference" in answerer.search("why the gap between the online and mailed answers?").gaps
+
+
+def test_from_after_an_answer_without_figures_does_not_fail(answerer: Answerer) -> None:
+    # the eligibility certificate's fact has no figures, so no last date to count from
+    talk = Conversations()
+    assert talk.ask(answerer, "z", "what is an eligibility certificate?").fact_ids == ("eligibility-certificate",)
+    reply = talk.ask(answerer, "z", "and after that?")
+    assert reply.kind in ("answer", "suggest", "decline")
