@@ -778,3 +778,41 @@ def test_from_after_an_answer_without_figures_does_not_fail(answerer: Answerer) 
     assert talk.ask(answerer, "z", "what is an eligibility certificate?").fact_ids == ("eligibility-certificate",)
     reply = talk.ask(answerer, "z", "and after that?")
     assert reply.kind in ("answer", "suggest", "decline")
+
+
+FOLLOW_UP_SHAPES = (
+    "and after that?",
+    "from april?",
+    "until when?",
+    "source?",
+    "in japanese",
+    "英語で",
+    "and 2024?",
+    "the month before?",
+    "a year later?",
+    "and now?",
+    "what % is that",
+    "just insurance?",
+    "そのうち保険証は？",
+    "and the rest?",
+    "why?",
+    "out of how many?",
+    "and hospitals?",
+    "患者は？",
+    "それいつの？",
+    "which one is mail?",
+    "hospitals or patients tho",
+    "ok what's the earliest you have then",
+    "and registrations?",
+    "what if it already expired, could you still use it?",
+)
+
+
+def test_every_follow_up_shape_after_every_fact_gets_a_reply(answerer: Answerer) -> None:
+    """No reading of a follow-up fails on a fact without figures, dates or sources of some kind."""
+    for fact in answerer.kb.facts:
+        first = next(q for _lang, q in fact.all_questions())
+        for follow_up in FOLLOW_UP_SHAPES:
+            talk = Conversations()
+            talk.ask(answerer, "p", first)
+            assert talk.ask(answerer, "p", follow_up).kind in ("answer", "suggest", "decline"), (first, follow_up)
