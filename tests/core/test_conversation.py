@@ -658,6 +658,9 @@ def test_a_month_later_counts_on_from_the_month_asked(answerer: Answerer) -> Non
         ("what is 29.6%?", "hospitals-using-system", "「それいつの？」", "follow_up_dates"),
         ("what is 29.6%?", "hospitals-using-system", "whats teh soruce", "follow_up_sources"),
         ("wen did teh old insurence cards stop bein isued", "issuance-stopped", "n the ones alredy out ther??", "follow_up_subject"),
+        ("how many people have registered the card as insurance?", "registrations", "where's that number from tho", "follow_up_sources"),
+        ("how many people have registered the card as insurance?", "registrations", "as % of card holders?", "follow_up:confident"),
+        ("what's the maina hokensho usage rate?", "usage-rate", "wait is that % of people or % of something else", "follow_up_same"),
     ],
 )
 def test_follow_ups_typed_loosely(answerer: Answerer, first: str, fact: str, follow_up: str, reason: str) -> None:
@@ -748,21 +751,6 @@ def test_a_breakdown_naming_a_subject_of_its_own_gets_that_subject(answerer: Ans
     assert talk.ask(answerer, "h", "how many people actually have a My Number card?").fact_ids == ("cardholders",)
     # "how many of them …" reads as a breakdown, but "registered it as insurance" is the registrations
     assert talk.ask(answerer, "h", "and how many of them registered it as insurance?").fact_ids == ("registrations",)
-
-
-@pytest.mark.parametrize(
-    ("first", "fact", "follow_up", "reason"),
-    [
-        ("how many people have registered the card as insurance?", "registrations", "where's that number from tho", "follow_up_sources"),
-        ("how many people have registered the card as insurance?", "registrations", "as % of card holders?", "follow_up:confident"),
-        ("what's the maina hokensho usage rate?", "usage-rate", "wait is that % of people or % of something else", "follow_up_same"),
-    ],
-)
-def test_follow_ups_from_set_26(answerer: Answerer, first: str, fact: str, follow_up: str, reason: str) -> None:
-    talk = Conversations()
-    assert talk.ask(answerer, "t", first).fact_ids == (fact,)
-    reply = talk.ask(answerer, "t", follow_up)
-    assert reply.fact_ids == (fact,) and reply.reason == reason
 
 
 def test_just_the_misspelt_insurance_ones_is_a_breakdown(answerer: Answerer) -> None:
