@@ -415,7 +415,9 @@ def answer_turn(answerer: Answerer, question: str, previous: Turn | None, now: f
         # a fragment that could not be read is no context, nor a short question left unanswered
         # ("health insurance only?") after an answer: the previous turn's subject stays
         return reply, None
-    return reply, Turn(question, reply.lang, reply.fact_ids, now)
+    # a "did you mean" with one suggestion: what a follow-up asking about "that" most likely means
+    facts = reply.fact_ids or (tuple(s.fact_id for s in reply.suggestions) if reply.kind == "suggest" and len(reply.suggestions) == 1 else ())
+    return reply, Turn(question, reply.lang, facts, now)
 
 
 class Conversations:

@@ -58,6 +58,10 @@ _SAID_RE = re.compile(
 )
 
 
+# a time told after a comma ("how many registrations were there in October 2024, right around when
+# they stopped issuing the old cards?"): not part of what is counted
+_WHEN_AFTER_COMMA_RE = re.compile(r",\s*(?:right\s+|just\s+)?(?:around\s+|about\s+|before\s+|after\s+)?(?:the\s+time\s+)?when\b", re.IGNORECASE)
+
 # words of time in a counted clause that name nothing counted ("how many have done that so far")
 _NOT_COUNTED_RE = re.compile(r"\b(?:so|thus)\s+far\b|\buntil\s+now\b|\bright\s+now\b", re.IGNORECASE)
 
@@ -91,7 +95,8 @@ def counted_clause(question: str) -> tuple[str, bool]:
     last (Japanese 「…患者は何人」) or its first."""
     match = _COUNTED_RE.search(question) or _COUNTED_JA_RE.search(question)
     if match:
-        return ("", False) if _SAID_RE.match(match.group(1)) else (_NOT_COUNTED_RE.sub(" ", match.group(1)), False)
+        clause = _WHEN_AFTER_COMMA_RE.split(match.group(1), maxsplit=1)[0]  # ", right around when …" says when, not what
+        return ("", False) if _SAID_RE.match(clause) else (_NOT_COUNTED_RE.sub(" ", clause), False)
     match = _COUNTED_JA_BEFORE_RE.search(question) or _COUNTED_JA_SHARE_RE.search(question) or _COUNTED_JA_OF_THOSE_RE.search(question)
     if match:
         return match.group(1), True

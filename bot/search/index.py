@@ -68,7 +68,7 @@ from bot.search.asking import (
     without_set_aside,
 )
 from bot.search.confidence import confidence
-from bot.search.dates import asked_dates
+from bot.search.dates import asked_dates, holds
 from bot.search.facts import FactDoc, analyse_fact
 from bot.search.figures import asked_figure, asks_about_percent, figure_holders
 from bot.search.learned import CentroidModel, build_model
@@ -175,6 +175,8 @@ class SearchIndex:
             # every pharmacy has one of those readers")
             remark = len(asking_parts) > 1 and asks_plainly(asking_parts[-2]) and is_remark(asking_parts[-1])
             result, uncovered = self._rerank.by_place(" ".join(asking_parts[:-1]) if remark else asked, result, asked_when)
+        if result.undated and result.candidates and holds(self._rerank.dates_of(result.candidates[0].fact_id, asks_for_amount(asked)), result.undated):
+            result = replace(result, undated=())  # the fact ranked first since holds the date asked
         result = replace(result, confidence=round(confidence(result, self.model is not None), 4), uncovered=uncovered, counted=counted)
         result = self._rerank.quoted(question, result)
         if asks_precise(asked):

@@ -46,7 +46,7 @@ class Reranker:
         self._postings = postings
         self._typos = typos
         self._fact_counts: dict[str, frozenset[str]] = {}  # filled by `_names`
-        self._fact_dates: dict[tuple[str, bool], frozenset[str]] = {}  # filled by `_dates_of`
+        self._fact_dates: dict[tuple[str, bool], frozenset[str]] = {}  # filled by `dates_of`
         self._share_bases: dict[str, tuple[frozenset[str], ...]] = {}  # filled by `_bases_of`
 
     def _doc(self, fact_id: str) -> FactDoc:
@@ -108,14 +108,14 @@ class Reranker:
         cands = result.candidates
         if not cands or cands[0].exact:
             return replace(result, dates=asked)
-        dated = {c.fact_id for c in cands if holds(self._dates_of(c.fact_id, counting), asked)}
+        dated = {c.fact_id for c in cands if holds(self.dates_of(c.fact_id, counting), asked)}
         ranked = raised(cands, dated, DATE_BONUS)
         if len(asked) > 1:
             # "between autumn 2023 and autumn 2025": a fact with figures for every date asked over one with some
-            every = {fid for fid in dated if all(holds(self._dates_of(fid, counting), (key,)) for key in asked)}
+            every = {fid for fid in dated if all(holds(self.dates_of(fid, counting), (key,)) for key in asked)}
             if every and every != dated:
                 ranked = raised(ranked, every, ALL_DATES_BONUS)
-        top_dates = self._dates_of(ranked[0].fact_id, counting)
+        top_dates = self.dates_of(ranked[0].fact_id, counting)
         undated = () if holds(top_dates, asked) else asked
         return replace(result, candidates=ranked, dates=asked, undated=undated)
 
@@ -173,7 +173,7 @@ class Reranker:
         for cand in cands[1:]:
             if cands[0].score - cand.score >= PLACE_BONUS:
                 break
-            if all(self._names(cand.fact_id, t, by_figure=True) for t in missing) and (not dates or holds(self._dates_of(cand.fact_id, True), dates)):
+            if all(self._names(cand.fact_id, t, by_figure=True) for t in missing) and (not dates or holds(self.dates_of(cand.fact_id, True), dates)):
                 return replace(result, candidates=raised(cands, {cand.fact_id}, PLACE_BONUS)), ()
         named = [t for t in missing if not self._names(cands[0].fact_id, t)]
         return result, tuple(named)
@@ -222,7 +222,7 @@ class Reranker:
             self._share_bases[fact_id] = bases
         return bases
 
-    def _dates_of(self, fact_id: str, counting: bool = False) -> frozenset[str]:
+    def dates_of(self, fact_id: str, counting: bool = False) -> frozenset[str]:
         """The months and years a fact has figures for (`counting`: figures that count, not
         dates), read on first use: only questions that name a date need them, so an index build
         never pays for them."""

@@ -661,3 +661,12 @@ def test_a_place_named_in_a_remark_after_the_question_is_not_asked_about(answere
     assert answerer.ask(text).fact_id == "usage-rate"
     # asked about, the place is still read: no national figure is given for pharmacies
     assert answerer.ask("what's the usage rate for the my number insurance card at pharmacies these days?").fact_id != "usage-rate"
+
+
+def test_a_time_told_after_a_comma_is_not_what_a_count_counts(answerer: Answerer) -> None:
+    # "right around when they stopped issuing the old cards" says when; the registrations are counted,
+    # and once they rank first, their October 2024 figure answers the month asked
+    text = "how many registrations were there in October 2024, right around when they stopped issuing the old cards?"
+    assert counted_clause(text)[0].strip() == "registrations were there in October 2024"
+    reply = answerer.ask(text)
+    assert reply.fact_id == "registrations" and reply.answered
