@@ -804,3 +804,10 @@ def test_every_follow_up_shape_after_every_fact_gets_a_reply(answerer: Answerer)
             talk = Conversations()
             talk.ask(answerer, "p", first)
             assert talk.ask(answerer, "p", follow_up).kind in ("answer", "suggest", "decline"), (first, follow_up)
+
+
+def test_a_did_you_mean_with_one_suggestion_is_what_a_follow_up_about_it_means(answerer: Answerer) -> None:
+    talk = Conversations()
+    first = talk.ask(answerer, "d", "percnt of hosptials lookng at patint data")
+    assert first.kind == "suggest" and [s.fact_id for s in first.suggestions] == ["hospitals-using-system"]
+    assert talk.ask(answerer, "d", "source?").fact_ids == ("hospitals-using-system",)
