@@ -27,6 +27,7 @@ ASK_SOURCES = re.compile(
 ASK_DATES = re.compile(
     r"\bwhen\s+(?:is|was)\s+(?:that|this|it)\b(?!\s+(?:decided|agreed|approved|passed|made|set|introduced|planned|changed|survey|poll|study|questionnaire|report|article|ordinance)\b)|\bhow\s+(?:old|recent|current|up to date)\s+is\s+(?:that|this|it)\b"
     r"|\bas\s+of\s+when\b|\bwhat\s+date\s+is\s+(?:that|this|it)\b|\b(?:which|what)\s+(?:month|year|date)\s+(?:was|is)\s+(?:that|this|it)\b|\bis\s+(?:that|this|it)\s+(?:the\s+)?(?:current|recent|up to date|latest|newest|most\s+recent)\b"
+    r"|\bwhen\s+(?:did|was)\s+(?:that|this|it)\s+(?:come\s+out|published|released|reported)\b"
     r"|いつの|いつ時点|何年の(?:数字|データ)|いつ現在|(?:それ|これ)(?:が|って|は)?最新"
     r"|^\s*(?:and\s+|so\s+)?(?:(?:which|what)\s+months?|(?:until|till|til)?\s*when)\s*[?？!.]*\s*$|^\s*(?:何月|何年)(?:に|から|まで|ごろ|頃|だった|なの)?\s*[?？]*\s*$",
     re.IGNORECASE,
@@ -136,9 +137,12 @@ WHO = re.compile(
 def request_about_previous(question: str) -> str | None:
     """What a short message asks of the previous answer itself: its "sources", its "dates", the
     "same" figures ("how many don't?"), or the answer in "ja" or "en"; None for anything else."""
-    if not is_short(question):
-        return None
     text = clean(question).strip().strip("「」『』\"“”'")  # 「それいつの？」 typed in quotes
+    if not is_short(question):
+        # 「日本語で言うと？同僚に見せたい」: the other language, asked with a reason after it
+        if is_short(question[: len(question) // 2]) and (ASK_JAPANESE.search(text) or ASK_ENGLISH.search(text)) and not ASK_SOURCES.search(text):
+            return "ja" if ASK_JAPANESE.search(text) else "en"
+        return None
     if ASK_JAPANESE.search(text):
         return "ja"
     if ASK_ENGLISH.search(text):

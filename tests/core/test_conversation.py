@@ -811,3 +811,13 @@ def test_a_did_you_mean_with_one_suggestion_is_what_a_follow_up_about_it_means(a
     first = talk.ask(answerer, "d", "percnt of hosptials lookng at patint data")
     assert first.kind == "suggest" and [s.fact_id for s in first.suggestions] == ["hospitals-using-system"]
     assert talk.ask(answerer, "d", "source?").fact_ids == ("hospitals-using-system",)
+
+
+def test_the_other_language_asked_with_a_reason_and_a_publication_date(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "l", "what share of patients answering online saw no merit in the card?").fact_ids == ("patients-no-merit",)
+    reply = talk.ask(answerer, "l", "日本語で言うと？同僚に見せたい")
+    assert reply.fact_ids == ("patients-no-merit",) and reply.lang == "ja"
+    dates = Conversations()
+    assert dates.ask(answerer, "d", "how many wrong links did the full check of my number data find?").fact_ids == ("wrong-links-total-check",)
+    assert dates.ask(answerer, "d", "when did that come out again").reason == "follow_up_dates"
