@@ -248,6 +248,8 @@ _OF_THING_EN = re.compile(r"\bof\s+(?:the\s+|an?\s+)?([a-z][a-z ]{2,40}?)\s*[?,.
 # or its subject: "how long are eligibility certificates valid", "how long is a 資格確認書 good for"
 _HOW_LONG_THING = re.compile(r"^\s*how\s+long\s+(?:is|are|was|were)\s+(?:an?\s+|the\s+)?([^\s?,.][^?,.]{1,40}?)\s+(?:valid|good|usable)\b", re.IGNORECASE)
 _PRONOUN_EN = re.compile(r"\b(?:one|ones|it|them)\b", re.IGNORECASE)
+_WHEN_DID_THING = re.compile(r"^\s*when\s+did\s+they\s+\w+(?:\s+\w+ing)?\s+(?:the\s+)?([a-z][a-z ]{2,40}?)\s*[?,.]*\s*$", re.IGNORECASE)
+_THE_ONE = re.compile(r"\bthe\s+ones?\s+(?:in\s+my|i\s+(?:have|got|already\s+have)|we\s+have|they\s+already\s+had)\b", re.IGNORECASE)
 
 
 def with_thing_of(left: str, right: str) -> str:
@@ -256,7 +258,10 @@ def with_thing_of(left: str, right: str) -> str:
     eligibility certificate?"); "" when there is no such pronoun or thing."""
     text = clean(right)
     named = _WHAT_IS_EN.search(clean(left)) or _OF_THING_EN.search(clean(left)) or _HOW_LONG_THING.search(clean(left))
-    if named is None or detect_lang(right) != "en" or not is_short(text) or not _PRONOUN_EN.search(text):
+    # (or the thing a "when did they …" first part ends on: "when did they stop issuing the old
+    # insurance certificates, and until when can I keep using the one I have?")
+    named = named or (_WHEN_DID_THING.search(clean(left)) if _THE_ONE.search(text) else None)
+    if named is None or detect_lang(right) != "en" or not (is_short(text) or _THE_ONE.search(text)) or not _PRONOUN_EN.search(text):
         return ""
     return _PRONOUN_EN.sub(named.group(1), text, count=1)
 

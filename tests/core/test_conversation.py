@@ -821,3 +821,8 @@ def test_the_other_language_asked_with_a_reason_and_a_publication_date(answerer:
     dates = Conversations()
     assert dates.ask(answerer, "d", "how many wrong links did the full check of my number data find?").fact_ids == ("wrong-links-total-check",)
     assert dates.ask(answerer, "d", "when did that come out again").reason == "follow_up_dates"
+
+
+def test_the_one_in_my_wallet_is_the_thing_the_first_part_asked_about(answerer: Answerer) -> None:
+    reply = answer_alone(answerer, "when did they stop issuing the old insurance certificates, and until when can I keep using the one in my wallet?")
+    assert reply.fact_ids == ("issuance-stopped", "old-certificate-expiry")
