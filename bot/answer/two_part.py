@@ -78,7 +78,10 @@ REFERS_BACK = re.compile(
     re.IGNORECASE,
 )
 # a time named by pointing at the first part's ("that month", 「同じ月」)
-_SAME_TIME = re.compile(r"\b(?:in\s+|for\s+)?(?:that\s+same|that|the\s+same|same)\s+(?:month|year)\b|(?:同じ|その|同)(?:月|年)", re.IGNORECASE)
+_SAME_TIME = re.compile(
+    r"\b(?:in\s+|for\s+)?(?:that\s+same|that|the\s+same|same)\s+(?:month|year)\b|\bat\s+(?:that|the\s+same)\s+(?:point|time)\b|(?:同じ|その|同)(?:月|年)",
+    re.IGNORECASE,
+)
 _CUE_EN = re.compile(
     r"^\s*(?:and|n|also|plus|or|but|so|then|wait|what about|how about|what of|same for|same question for|and what about|and how about)\b", re.IGNORECASE
 )

@@ -826,3 +826,8 @@ def test_the_other_language_asked_with_a_reason_and_a_publication_date(answerer:
 def test_the_one_in_my_wallet_is_the_thing_the_first_part_asked_about(answerer: Answerer) -> None:
     reply = answer_alone(answerer, "when did they stop issuing the old insurance certificates, and until when can I keep using the one in my wallet?")
     assert reply.fact_ids == ("issuance-stopped", "old-certificate-expiry")
+
+
+def test_at_that_point_is_the_first_parts_month(answerer: Answerer) -> None:
+    reply = answer_alone(answerer, "usage rate in Oct 2024 and how many registrations were there at that point?")
+    assert set(reply.fact_ids) == {"usage-rate", "registrations"}
