@@ -32,6 +32,9 @@ class GapMatcher:
                 if term:
                     self._english.setdefault(term.split()[0], []).append((f" {term} ", position))
             self._japanese.extend((term, position) for term in map(normalise, gap.terms.get("ja", ())) if term)
+        # Japanese terms typed in ASCII ("iPhone", "56.5"): looked for in every text, the others only
+        # in a text with some Japanese in it
+        self._japanese_ascii = [(term, position) for term, position in self._japanese if term.isascii()]
 
     def __call__(self, norm: str) -> tuple[str, ...]:
         """Ids of the gaps a normalised text mentions, in the order they are declared."""
@@ -40,7 +43,10 @@ class GapMatcher:
         if starts:
             padded = f" {norm} "
             found.update(position for word in starts for term, position in self._english[word] if term in padded)
-        # a space typed between two Japanese words (「とうろくかいじょ したひと」) is not in the terms
-        joined = _JA_SPACE.sub("", norm) if " " in norm and not norm.isascii() else norm
-        found.update(position for term, position in self._japanese if term in joined)
+        if norm.isascii():
+            found.update(position for term, position in self._japanese_ascii if term in norm)
+        else:
+            # a space typed between two Japanese words (「とうろくかいじょ したひと」) is not in the terms
+            joined = _JA_SPACE.sub("", norm) if " " in norm else norm
+            found.update(position for term, position in self._japanese if term in joined)
         return tuple(self._ids[position] for position in sorted(found))

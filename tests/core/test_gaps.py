@@ -33,3 +33,11 @@ def test_a_space_typed_between_japanese_words_does_not_hide_a_term() -> None:
     matcher = GapMatcher([_gap("cancel-count", ja=("解除した人",))])
     assert matcher(normalise("登録解除 した人は何人？")) == matcher(normalise("登録解除した人は何人？")) == ("cancel-count",)
     assert matcher(normalise("解除 and 人")) == ()  # only a space between two Japanese characters goes
+
+
+def test_a_japanese_term_typed_in_ascii_is_found_in_an_english_text_too() -> None:
+    # Japanese terms are looked for only in texts with Japanese in them, except those typed in ASCII
+    matcher = GapMatcher([_gap("phones", ja=("iPhone", "スマホ"))])
+    assert matcher(normalise("can I use it on my iPhone?")) == ("phones",)
+    assert matcher(normalise("スマホで使える？")) == ("phones",)
+    assert matcher(normalise("can I use it on my phone?")) == ()
