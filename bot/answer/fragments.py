@@ -134,13 +134,18 @@ WHO = re.compile(
 )
 
 
+_LEAD_CHARS = 4  # 「それ、日本語で…」: how far into a longer message a request for the other language may start
+
+
 def request_about_previous(question: str) -> str | None:
     """What a short message asks of the previous answer itself: its "sources", its "dates", the
     "same" figures ("how many don't?"), or the answer in "ja" or "en"; None for anything else."""
     text = clean(question).strip().strip("「」『』\"“”'")  # 「それいつの？」 typed in quotes
     if not is_short(question):
-        # 「日本語で言うと？同僚に見せたい」: the other language, asked with a reason after it
-        if is_short(question[: len(question) // 2]) and (ASK_JAPANESE.search(text) or ASK_ENGLISH.search(text)) and not ASK_SOURCES.search(text):
+        # 「日本語で言うと？同僚に見せたい」: the other language asked first, with a reason after it (not
+        # 「利用率を日本語で教えて」, a question of its own)
+        lang = ASK_JAPANESE.search(text) or ASK_ENGLISH.search(text)
+        if lang is not None and lang.start() <= _LEAD_CHARS and not ASK_SOURCES.search(text):
             return "ja" if ASK_JAPANESE.search(text) else "en"
         return None
     if ASK_JAPANESE.search(text):

@@ -818,6 +818,10 @@ def test_the_other_language_asked_with_a_reason_and_a_publication_date(answerer:
     assert talk.ask(answerer, "l", "what share of patients answering online saw no merit in the card?").fact_ids == ("patients-no-merit",)
     reply = talk.ask(answerer, "l", "日本語で言うと？同僚に見せたい")
     assert reply.fact_ids == ("patients-no-merit",) and reply.lang == "ja"
+    # a longer question that asks for another figure in Japanese is a question of its own
+    other = Conversations()
+    assert other.ask(answerer, "o", "how many people registered the card as insurance?").fact_ids == ("registrations",)
+    assert other.ask(answerer, "o", "マイナ保険証の利用率を日本語で教えて、同僚に見せたいので").fact_ids == ("usage-rate",)
     dates = Conversations()
     assert dates.ask(answerer, "d", "how many wrong links did the full check of my number data find?").fact_ids == ("wrong-links-total-check",)
     assert dates.ask(answerer, "d", "when did that come out again").reason == "follow_up_dates"
