@@ -204,6 +204,9 @@ def _date_follow_up(answerer: Answerer, question: str, previous: Turn) -> Reply 
         if step and step > base and not before:
             step = None  # "a year later?" counts on from a date asked, not from the newest figure we have
         when = (step,) if step else ()
+        if step and base and step[4:] == base[4:] and len(step) == 7 and not any(holds(fact_dates(f), when) for f in facts):
+            # "a year later?" is a rough step: the month either side of it when a fact has a figure for that
+            when = next(((m,) for m in _months_beside(step) if any(holds(fact_dates(f), (m,)) for f in facts)), when)
     if not when or answerer.search(without_dates(question)).known_words:
         return None
     lang = detect_lang(question)
@@ -218,6 +221,12 @@ def _date_follow_up(answerer: Answerer, question: str, previous: Turn) -> Reply 
         return answerer.fact_reply(fact, lang, question, again.score, "follow_up_date", tokens(restated))
     result = replace(answerer.search(restated), lang=lang, undated=when)
     return answerer.reply_for(question, result, Decision("decline", None, 0.0, reason="no_figure_for_date", closest_fact=again.closest_fact))
+
+
+def _months_beside(key: str) -> tuple[str, str]:
+    """The months before and after a month key ("2024-12": "2024-11", "2025-01")."""
+    year, month = int(key[:4]), int(key[5:7])
+    return f"{year - (month == 1)}-{(month - 2) % 12 + 1:02d}", f"{year + (month == 12)}-{month % 12 + 1:02d}"
 
 
 def _after_follow_up(answerer: Answerer, question: str, previous: Turn, facts: list[Fact]) -> Reply | None:

@@ -70,7 +70,7 @@ ASK_REST = re.compile(
     r"^\s*(?:and\s+|but\s+|so\s+)?(?:how\s+many|what\s+share|what\s+percentage|what\s+about\s+those\s+who|who|and\s+those\s+who)\s+(?:people\s+|of\s+them\s+)?"
     r"(?:don'?t|do\s+not|didn'?t|did\s+not|haven'?t|have\s+not|aren'?t|are\s+not|isn'?t|won'?t)\b|^\s*(?:and\s+)?the\s+(?:rest|others)\s*[?？]*\s*$"
     r"|^\s*(?:and\s+|but\s+|so\s+)?(?:what\s+about\s+)?(?:the\s+)?ones?\s+(?:that|who|which)\s+(?:don'?t|didn'?t|weren'?t|aren'?t|wasn'?t|haven'?t|do\s+not|did\s+not|were\s+not|are\s+not)\b"
-    r"|^\s*(?:and\s+|but\s+|so\s+)?(?:out\s+)?of\s+how\s+many\b|^\s*(?:out\s+of\s+)?how\s+many\s+(?:in\s+total|altogether|overall)\s*[?？]*\s*$"
+    r"|^\s*(?:and\s+|but\s+|so\s+)?(?:out\s+)?of\s+how\s+many\b|^\s*(?:and\s+|but\s+|so\s+)?(?:out\s+)?of\s+all\s+(?:the\s+)?(?:hospitals?|patients?|clinics?|pharmac(?:y|ies)|people|of\s+them|them)\s*[?？!.]*\s*$|^\s*(?:out\s+of\s+)?how\s+many\s+(?:in\s+total|altogether|overall)\s*[?？]*\s*$"
     r"|(?:して|使って|登録して)(?:い)?ない人|残りは|何(?:人|件|施設)中|母数",
     re.IGNORECASE,
 )

@@ -17,7 +17,7 @@ from dataclasses import replace
 from bot.answer.reply import Answerer, Reply
 from bot.messages import message
 from bot.search.asking import asks_plainly
-from bot.search.dates import asked_dates, shown, without_dates
+from bot.search.dates import article_time_as_month, asked_dates, shown, without_dates
 from bot.text.normalise import clean, detect_lang, tokens
 
 MAX_PARTS = 2  # a reply holds at most this many facts
@@ -128,6 +128,7 @@ _NAMED_AGAIN = re.compile(
 def is_short(question: str) -> bool:
     """Short enough to be a follow-up: a few words, twice as many when it starts like one ("and until when ...")."""
     factor = 2 if has_follow_up_cue(question) else 1
+    question = article_time_as_month(question)  # "what was it back when the article came out": a date, two words
     if detect_lang(question) == "ja":
         return len("".join(question.split())) <= _SHORT_JA_CHARS * factor
     return len(question.split()) <= _SHORT_WORDS * factor

@@ -50,6 +50,23 @@ _KANJI_DIGITS = {c: n for n, c in enumerate("一二三四五六七八九", start
 _KANJI_MONTH_RE = re.compile(r"(?<![一二三四五六七八九十百千万])(十[一二]?|[一二三四五六七八九])(?=\s*月(?!曜|間|あたり|当たり))")
 
 
+# "back when the Kyodo article came out", 「記事が出た頃」: the month of the news article the knowledge
+# starts from (Kyodo, 3 December 2023: `kyodo-2023-12-03` in knowledge/sources.yaml)
+ARTICLE_MONTH = "December 2023"
+_ARTICLE_TIME_RE = re.compile(
+    r"\b(?:(?:back|around|right|just)\s+)?(?:when|by\s+the\s+time|at\s+the\s+time)\s+(?:the|that|this)\s+(?:(?:kyodo|hospital|ministry|news|survey|original)\s+){0,2}"
+    r"(?:article|piece|story|report|news)\s+(?:came\s+out|ran|was\s+(?:published|written|out)|hit|dropped)\b"
+    r"|\b(?:(?:back|around|right|just)\s+)?at\s+the\s+time\s+of\s+(?:the|that)\s+(?:kyodo\s+)?(?:article|piece|story)\b"
+    r"|(?:その|あの|共同(?:通信)?の)?(?:記事|ニュース|報道)(?:が出た|の出た|の)(?:頃|ころ|時|とき|時点)",
+    re.IGNORECASE,
+)
+
+
+def article_time_as_month(text: str) -> str:
+    """The text with "when the article came out" written as the article's month."""
+    return _ARTICLE_TIME_RE.sub(f" {ARTICLE_MONTH} ", text)
+
+
 def _kanji_month(match: re.Match[str]) -> str:
     text = match.group(1)
     return str(10 + _KANJI_DIGITS.get(text[1:], 0) if text[0] == "十" else _KANJI_DIGITS[text])
@@ -69,7 +86,8 @@ def _month_typo(match: re.Match[str]) -> str:
 def asked_dates(text: str, year: str | None = None) -> tuple[str, ...]:
     """The months ("2025-07") and years ("2027") a text names, in order, each once; with
     `year`, a month named without one ("september?") is read as that year's."""
-    text = _BEFORE_YEAR_RE.sub(_month_typo, clean(text))
+    text = article_time_as_month(clean(text))
+    text = _BEFORE_YEAR_RE.sub(_month_typo, text)
     text = _KANA_DATE_RE.sub(lambda m: m.group(1) + _KANA_DATE[m.group(2)], text)
     text = _KANJI_MONTH_RE.sub(_kanji_month, text)
     found: list[str] = []
@@ -140,7 +158,7 @@ _PART_OF_YEAR_RE = re.compile(
 def without_dates(text: str) -> str:
     """The text with its dates (months, years, bare months) taken out."""
     text = clean(text)
-    for pattern in (_PART_OF_YEAR_RE, *_PATTERNS, _YEAR_RE, _BARE_MONTH_RE, _EARLIER_RE):
+    for pattern in (_ARTICLE_TIME_RE, _PART_OF_YEAR_RE, *_PATTERNS, _YEAR_RE, _BARE_MONTH_RE, _EARLIER_RE):
         text = pattern.sub(" ", text)
     return text
 

@@ -435,6 +435,7 @@ def test_a_part_we_have_no_figure_for_is_declined_and_the_other_answered(answere
             "",
         ),
         ("in the 2023 survey, how many hospitals use the system to look at patients' data?", "hospitals-using-system", "out of how many?", ""),
+        ("duplicate prescriptions hospitals percent", "duplicate-prescriptions", "of all hospitals?", ""),  # its base, not another fact about hospitals
         # 「何月に？」, "which month?": when the previous answer's figures are from
         ("who did that hospital survey anyway?", "survey-overview", "何月に？", "dates"),
         ("who did that hospital survey anyway?", "survey-overview", "which months?", "dates"),
@@ -645,10 +646,27 @@ def test_a_month_later_counts_on_from_the_month_asked(answerer: Answerer) -> Non
     assert talk.ask(answerer, "l", first).fact_ids == ("registrations", "usage-rate")
     reply = talk.ask(answerer, "l", "and a month later?")
     assert reply.fact_ids == ("registrations", "usage-rate") and reply.reason == "follow_up_date"
-    # with no month asked, "a year later" is not counted on from the newest figure we have
+    # "when that kyodo story came out" is the article's month, December 2023; a year after it we have
+    # no figure for December 2024, and "a year later" is rough: the month beside it that has one
     after = Conversations()
     assert after.ask(answerer, "k", "what was the usage rate when that kyodo story came out?").fact_ids == ("usage-rate",)
-    assert after.ask(answerer, "k", "and a year later?").fact_ids == ("usage-rate",)
+    later = after.ask(answerer, "k", "and a year later?")
+    assert later.fact_ids == ("usage-rate",) and later.reason == "follow_up_date" and later.figures[0].as_of == "November 2024"
+    # a month step is exact: no figure for that month is declined saying so
+    exact = Conversations()
+    exact.ask(answerer, "m", "what was the usage rate in May 2024?")
+    assert exact.ask(answerer, "m", "and a month later?").reason == "no_figure_for_date"
+
+
+def test_when_the_article_came_out_is_its_month(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "a", "How many people have registered their My Number card to work as a health insurance card?").fact_ids == ("registrations",)
+    reply = talk.ask(answerer, "a", "what was it back when the article came out")
+    assert reply.fact_ids == ("registrations",) and reply.reason == "follow_up_date"
+    assert reply.figures[0].as_of == "3 December 2023"
+    ja = Conversations()
+    ja.ask(answerer, "j", "利用率は？")
+    assert ja.ask(answerer, "j", "記事が出た頃は？").figures[0].as_of == "2023年12月3日"
 
 
 @pytest.mark.parametrize(

@@ -34,6 +34,9 @@ from bot.search.dates import asked_dates, earlier, fact_dates, holds, shown
         ("he swears it was like 2000", ()),  # not a year this knowledge is about: a number
         ("what is 29.6%?", ()),
         ("87.4% of 2,025 people", ()),  # not years: a share and a count
+        ("and back when that kyodo article came out?", ("2023-12",)),  # the news article's month
+        ("usage rate at the time of the article?", ("2023-12",)),
+        ("記事が出た頃の登録者数", ("2023-12",)),
     ],
 )
 def test_asked_dates(text: str, dates: tuple[str, ...]) -> None:
