@@ -59,6 +59,9 @@ def test_no_figure_for_a_near_topic_question(answerer: Answerer) -> None:
         "when is the next-gen my number card coming out?",
         "is there any data on how long a card check takes at reception?",
         "is there a charge to get the card?",
+        "What share of hospitals in the 2023 survey reported system errors at the reception desk?",
+        "訪問診療でマイナ保険証が使われた件数は？",
+        "カードリーダーを置いてない病院は何％？",
         # "wants to know" asks, so the subject it names counts
         "my boss wants to know how much money the govt paid hospitals as subsidies to install the readers. any figure?",
     ):
@@ -79,6 +82,10 @@ def test_a_declared_subjects_word_in_another_sense_is_not_that_subject(answerer:
     # to "charge" a patient the normal copay is not a fee for the card
     assert answerer.search("people show up with expired cards. can we still charge them the normal copay? till when?").gaps == ()
     assert answerer.search("is there a charge to get the card?").gaps == ("card-costs",)
+    # to "carry the card at all" is to hold one; to carry it around daily is how often it is used
+    assert answerer.search("How many people in Japan carry the card at all?").gaps == ()
+    assert answerer.search("what share of people who have the card actually carry it around daily?").gaps == ("use-frequency",)
+    assert answerer.search("how many of the patients in the survey were 65 or older?").gaps == ("age-groups",)
 
 
 def test_bad_input_declines_cleanly(answerer: Answerer) -> None:
