@@ -42,6 +42,7 @@ from bot.answer.fragments import (
     NO_FIGURE_FOR_IT,
     OWN_QUESTION,
     WHO,
+    WHO_TYPOS,
     YEAR,
     request_about_previous,
 )
@@ -116,7 +117,7 @@ def _swapped_subject(answerer: Answerer, question: str, previous: Turn) -> Reply
     """ "what about hospitals?", 「薬局は？」: the previous question asked again about the one
     subject the fragment names (who a figure is about) in place of the previous one's; the reply
     when that is a confident answer with a fact other than the previous answer's."""
-    found = {_who(m.group(0)): m.group(0).lower() for m in WHO.finditer(clean(question))}
+    found = {_who(m.group(0)): WHO_TYPOS.get(m.group(0).lower(), m.group(0).lower()) for m in WHO.finditer(clean(question))}
     if len(found) != 1:
         return None
     ((key, new),) = found.items()
@@ -167,7 +168,8 @@ def _swapped_subject(answerer: Answerer, question: str, previous: Turn) -> Reply
 
 
 def _who(word: str) -> str:
-    """Who a word names, singular or plural alike ("hospitals", "hospital")."""
+    """Who a word names, singular or plural alike ("hospitals", "hospital"), typos too ("clincs")."""
+    word = WHO_TYPOS.get(word.lower(), word)
     return " ".join(tokens(word)) or word.lower()
 
 

@@ -128,10 +128,14 @@ NO_FIGURE_FOR_IT = frozenset({"not_covered", "subject_not_covered", "type_mismat
 # who a survey figure is about: "what about hospitals?" after a question about patients asks the
 # previous question again with hospitals in place of patients
 WHO = re.compile(
-    r"\b(?:hospitals?|patients?|pharmac(?:y|ies)|clinics?|doctors?|cardholders?|online|web|internet|mail(?:ed)?|paper)\b"
+    # (and their usual typos: "hosptials", "clincs", "pharmacys")
+    r"\b(?:hospitals?|hosptials?|hospitls?|patients?|pateints?|pharmac(?:y|ies|ys)|clinics?|clincs?|doctors?|cardholders?|online|web|internet|mail(?:ed)?|paper)\b"
     r"|病院|患者|薬局|診療所|クリニック|医師|オンライン|ネット|郵送",
     re.IGNORECASE,
 )
+# the usual typos of those words, as the word meant
+WHO_TYPOS = {"hosptial": "hospital", "hosptials": "hospitals", "hospitl": "hospital", "hospitls": "hospitals", "pateint": "patient", "pateints": "patients"}
+WHO_TYPOS |= {"pharmacys": "pharmacies", "clinc": "clinic", "clincs": "clinics"}
 
 
 _LEAD_CHARS = 4  # 「それ、日本語で…」: how far into a longer message a request for the other language may start

@@ -148,6 +148,11 @@ def test_a_fragment_naming_who_asks_the_previous_question_about_them(answerer: A
     by_kind = Conversations()
     assert by_kind.ask(answerer, "b", "usage rate at hospitals in october 2025?").fact_ids == ("usage-rate-by-facility",)
     assert by_kind.ask(answerer, "b", "and pharmacies?").fact_ids == ("usage-rate-by-facility",)
+    # typed as people type them: "n clincs", "pharmacys?"
+    typed = Conversations()
+    assert typed.ask(answerer, "t", "usage rate in october 2025, hosptials only?").fact_ids == ("usage-rate-by-facility",)
+    assert typed.ask(answerer, "t", "n clincs").fact_ids == ("usage-rate-by-facility",)
+    assert typed.ask(answerer, "t", "pharmacys?").fact_ids == ("usage-rate-by-facility",)
     # the previous question named nobody: the fact that fits both and gives their figure
     ja = Conversations()
     assert ja.ask(answerer, "c", "マイナ保険証の利用率は？").fact_ids == ("usage-rate",)
