@@ -83,7 +83,9 @@ _SAME_TIME = re.compile(
     re.IGNORECASE,
 )
 _CUE_EN = re.compile(
-    r"^\s*(?:and|n|also|plus|or|but|so|then|wait|what about|how about|what of|same for|same question for|and what about|and how about)\b", re.IGNORECASE
+    r"^\s*(?:and|n|also|plus|or|but|so|then|wait|what about|how about|what of|same for|same question for|and what about|and how about)\b"
+    r"|^\s*(?:ok(?:ay)?|hmm+|oh|wait)[\s,]+(?:and|but|then|what about|how about)\b",  # "ok and …", not "ok so I finally read …"
+    re.IGNORECASE,
 )
 _CUE_JA = re.compile(r"^\s*(?:それ|そっち|じゃあ|じゃ|では|で[、,]|でも|あと|ちなみに|なら)|(?:は|も|なら)\s*[?？]?\s*$")
 _SHORT_WORDS = 6  # an English follow-up fragment (or a short part of a two-part question) has at most this many words

@@ -12,7 +12,7 @@ import pytest
 
 from bot.answer.conversation import Conversations, Turn
 from bot.answer.reply import Answerer, newest_figure_date, render_text
-from bot.answer.two_part import answer_alone
+from bot.answer.two_part import answer_alone, has_follow_up_cue
 
 ROOT = Path(__file__).resolve().parents[2]
 USAGE_Q = "what is the usage rate of the card these days?"
@@ -858,3 +858,14 @@ def test_the_one_in_my_wallet_is_the_thing_the_first_part_asked_about(answerer: 
 def test_at_that_point_is_the_first_parts_month(answerer: Answerer) -> None:
     reply = answer_alone(answerer, "usage rate in Oct 2024 and how many registrations were there at that point?")
     assert set(reply.fact_ids) == {"usage-rate", "registrations"}
+
+
+def test_ok_and_starts_a_follow_up_but_ok_so_starts_a_message(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "o", "what's the usage rate these days?").fact_ids == ("usage-rate",)
+    dated = talk.ask(answerer, "o", "ok and what was it back in 2023 when everyone was complaining")
+    assert dated.fact_ids == ("usage-rate",) and dated.reason == "follow_up_date"
+    assert talk.ask(answerer, "o", "wait is that % of people or what").fact_ids == ("usage-rate",)
+    # a long message opening with "ok so" is no follow-up: its one-suggestion reply stays the context
+    assert not has_follow_up_cue("ok so I finally read that article about hospitals not seeing any merit")
+    assert has_follow_up_cue("ok but since when is that even allowed")

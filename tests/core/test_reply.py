@@ -63,6 +63,7 @@ def test_no_figure_for_a_near_topic_question(answerer: Answerer) -> None:
         "訪問診療でマイナ保険証が使われた件数は？",
         "カードリーダーを置いてない病院は何％？",
         "患者がいちばん多くあげたメリットってなんだった？",
+        "how many people got their data leaked?",
         # "wants to know" asks, so the subject it names counts
         "my boss wants to know how much money the govt paid hospitals as subsidies to install the readers. any figure?",
     ):
