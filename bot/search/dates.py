@@ -50,12 +50,13 @@ _KANJI_DIGITS = {c: n for n, c in enumerate("一二三四五六七八九", start
 _KANJI_MONTH_RE = re.compile(r"(?<![一二三四五六七八九十百千万])(十[一二]?|[一二三四五六七八九])(?=\s*月(?!曜|間|あたり|当たり))")
 
 
-# "back when the Kyodo article came out", 「記事が出た頃」: the month of the news article the knowledge
-# starts from (Kyodo, 3 December 2023: `kyodo-2023-12-03` in knowledge/sources.yaml)
+# "back when the Kyodo article came out", "when that hospital survey came out", 「記事が出た頃」: the month
+# of the news article the knowledge starts from, which made the survey public (Kyodo, 3 December 2023:
+# `kyodo-2023-12-03` in knowledge/sources.yaml)
 ARTICLE_MONTH = "December 2023"
 _ARTICLE_TIME_RE = re.compile(
     r"\b(?:(?:back|around|right|just)\s+)?(?:when|by\s+the\s+time|at\s+the\s+time)\s+(?:the|that|this)\s+(?:(?:kyodo|hospital|ministry|news|survey|original)\s+){0,2}"
-    r"(?:article|piece|story|report|news)\s+(?:came\s+out|ran|was\s+(?:published|written|out)|hit|dropped)\b"
+    r"(?:article|piece|story|report|news|survey(?:\s+results)?)\s+(?:came\s+out|ran|was\s+(?:published|written|out|released)|hit|dropped)\b"
     r"|\b(?:(?:back|around|right|just)\s+)?at\s+the\s+time\s+of\s+(?:the|that)\s+(?:kyodo\s+)?(?:article|piece|story)\b"
     r"|(?:その|あの|共同(?:通信)?の)?(?:記事|ニュース|報道)(?:が出た|の出た|の)(?:頃|ころ|時|とき|時点)",
     re.IGNORECASE,

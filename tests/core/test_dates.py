@@ -37,6 +37,7 @@ from bot.search.dates import asked_dates, earlier, fact_dates, holds, shown
         ("and back when that kyodo article came out?", ("2023-12",)),  # the news article's month
         ("usage rate at the time of the article?", ("2023-12",)),
         ("記事が出た頃の登録者数", ("2023-12",)),
+        ("ok and back when that hospital survey came out in 2023?", ("2023-12", "2023")),
     ],
 )
 def test_asked_dates(text: str, dates: tuple[str, ...]) -> None:

@@ -172,6 +172,8 @@ def test_discord_markup_is_not_part_of_the_question() -> None:
     text = "<@123456789012345678> <@!42> <@&7> <#99> <:maina:1234567890> usage rate? <a:wave:55>"
     assert strip_markup(text).split() == ["usage", "rate?"]
     assert tokens(text) == tokens("usage rate?")
+    # nor is the bot addressed by name ("@bot", "hey bot")
+    assert tokens("@bot what's the usage rate, bot?") == tokens("usage rate?")
 
 
 # The normaliser's shortcuts, each against the general path it stands in for.
