@@ -271,6 +271,7 @@ def test_domain_paraphrases_and_chat_spellings() -> None:
     assert tokens("medical coverage") == tokens("medical insurance")
     assert tokens("when was it rolled out") == tokens("when was it launched")
     assert tokens("wen did it start") == tokens("when did it start")  # a chat spelling of a stop word
+    assert tokens("how long's that thing good for") == tokens("how long is that thing valid")  # "'s" is "is"
 
 
 def test_a_year_of_the_japanese_era_is_written_as_the_year_it_is() -> None:
