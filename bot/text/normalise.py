@@ -37,6 +37,18 @@ _EN_RULES = re.compile(_EN_PATTERN)
 # normalised text, whose only white space is " "), and the ASCII ones are quicker to test.
 _EN_RULES_ASCII = re.compile(_EN_PATTERN, re.ASCII)
 _EN_REPLACEMENT = {f"r{i}": replacement for i, (_p, replacement) in enumerate(_LISTS["english_rules"])}
+# a rule whose replacement uses its own groups ("\1"): in the one pass their numbers are not its own,
+# so they are read again from what it matched with the rule alone
+_EN_OWN_GROUPS = {f"r{i}": re.compile(pattern) for i, (pattern, replacement) in enumerate(_LISTS["english_rules"]) if "\\" in replacement}
+
+
+def _en_replacement(match: re.Match[str]) -> str:
+    name = match.lastgroup or ""
+    rule = _EN_OWN_GROUPS.get(name)
+    own = rule.match(match.group(0)) if rule is not None else None
+    return own.expand(_EN_REPLACEMENT[name]) if own is not None else _EN_REPLACEMENT[name]
+
+
 # Japanese rules, in order: a rule may rewrite what a later one reads. Each keeps its texts, so a
 # rule none of whose texts occurs is skipped without running its regex over the text.
 _JA_RULES = [(tuple(texts), re.compile("|".join(map(re.escape, texts))), replacement) for texts, replacement in _LISTS["japanese_rules"]]
@@ -147,7 +159,7 @@ def _canonical(norm: str) -> str:
     """The phrase rules applied to a normalised text, each table only where its script occurs."""
     if _LATIN_RE.search(norm):
         rules = _EN_RULES_ASCII if norm.isascii() else _EN_RULES
-        norm = rules.sub(lambda match: _EN_REPLACEMENT[match.lastgroup or ""], norm)
+        norm = rules.sub(_en_replacement, norm)
     if not norm.isascii() and _JA_RULE_TEXTS.search(norm):
         for texts, pattern, replacement in _JA_RULES:
             for text in texts:
