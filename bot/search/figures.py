@@ -19,7 +19,7 @@ _MULTIPLIERS = {"million": 1e6, "m": 1e6, "billion": 1e9, "trillion": 1e12, "万
 _NUMBER_RE = re.compile(r"(?<![\d.])(\d+(?:,\d{3})*(?:\.\d+)?)\s*(%|percent|パーセント|million|billion|trillion|thousand|m\b|k\b|万|億|兆|千)?", re.IGNORECASE)
 _CUE_RE = re.compile(
     r"\bwhat(?:'s|\s+is|\s+does|\s+was)\b|\bwhat\s*[?？]|\bwhere\s+(?:does|did|is)\b.*\bfrom\b|\bcome\s+from\b|\bmeans?\b|\bstand\s+for\b|\bor\b"
-    r"|\b(?:which|what)\s+(?:month|year|date|survey)\s+(?:is|was)\s+(?:that|it|this)\s+(?:from|for)\b"  # "4.33% - which month is that from?"
+    r"|\b(?:which|what)\s+(?:month|year|date|survey)\s+(?:is|was)\s+(?:that|it|this)(?:\s+(?:from|for))?\b"  # "4.33% - which month is that from?"
     r"|何の数字|なんの数字|何の数|って何|とは|何を表|どこから",
     re.IGNORECASE,
 )

@@ -141,6 +141,7 @@ def test_completion_offers_phrasings_for_a_half_typed_question(kb: KnowledgeBase
         ("１２桁って何の数字？", "my-number-digits"),
         # which month a figure is from
         ("4.33% - which month is that from?", "usage-rate"),
+        ("4.33% — which month is that?", "usage-rate"),
     ],
 )
 def test_figure_questions_get_the_fact_holding_the_figure(answerer: Answerer, question: str, fact_id: str) -> None:
