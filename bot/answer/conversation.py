@@ -426,6 +426,10 @@ def answer_turn(answerer: Answerer, question: str, previous: Turn | None, now: f
         # a fragment that could not be read is no context, nor a short question left unanswered
         # ("health insurance only?") after an answer: the previous turn's subject stays
         return reply, None
+    if previous is not None and reply.answered and set(reply.fact_ids) <= set(previous.fact_ids) and is_short(question) and not asked_dates(question):
+        # "87.4% of what exactly?" after a question about registrations and the usage rate in September
+        # 2025: about what was just answered, so the context stays that question ("and a month later?")
+        return reply, Turn(previous.question, reply.lang, previous.fact_ids, now)
     # a "did you mean" with one suggestion: what a follow-up asking about "that" most likely means
     facts = reply.fact_ids or (tuple(s.fact_id for s in reply.suggestions) if reply.kind == "suggest" and len(reply.suggestions) == 1 else ())
     return reply, Turn(question, reply.lang, facts, now)

@@ -651,6 +651,11 @@ def test_a_month_later_counts_on_from_the_month_asked(answerer: Answerer) -> Non
     assert talk.ask(answerer, "l", first).fact_ids == ("registrations", "usage-rate")
     reply = talk.ask(answerer, "l", "and a month later?")
     assert reply.fact_ids == ("registrations", "usage-rate") and reply.reason == "follow_up_date"
+    # a question about what was just answered keeps that question as the context
+    quoted = Conversations()
+    quoted.ask(answerer, "q", first)
+    assert quoted.ask(answerer, "q", "87.4% of what exactly?").fact_ids == ("registrations",)
+    assert quoted.ask(answerer, "q", "and a month later?").fact_ids == ("registrations", "usage-rate")
     # "when that kyodo story came out" is the article's month, December 2023; a year after it we have
     # no figure for December 2024, and "a year later" is rough: the month beside it that has one
     after = Conversations()
