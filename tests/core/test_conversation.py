@@ -761,7 +761,7 @@ def test_more_follow_ups_typed_loosely(answerer: Answerer, first: str, fact: str
 
 def test_a_second_part_pointing_back_whose_best_fact_is_the_first_parts_keeps_one_fact(answerer: Answerer) -> None:
     # "which months did it run?" alone leads with the survey; its runner-up is no second subject
-    reply = answer_alone(answerer, "how many hospitals took part in that ministry survey, and which months did it run?")
+    reply = answer_alone(answerer, "how many hospitals were in that ministry survey, and which months did it run?")
     assert reply.fact_ids == ("survey-overview",)
 
 
