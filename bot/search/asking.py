@@ -180,7 +180,9 @@ def asks_plainly(part: str) -> bool:
 _POINTER_RE = re.compile(
     r"\b(?:this|that|it|those|these|they|them|one)\b(?!\s+(?:weekend|week|month|year|morning|afternoon|evening|time)\b)|それ|これ|その|この|本当|ほんと"
     # "coworker says under 5%, I say 10%. who's buying drinks?": a bet about the claims before it
-    r"|\bwho(?:'s|s|\s+is|\s+was)\s+(?:right|correct|buying|paying|winning)\b|\bwhich\s+(?:one\s+)?of\s+us\b|どっちが正し|どちらが正し",
+    r"|\bwho(?:'s|s|\s+is|\s+was)\s+(?:right|correct|buying|paying|winning)\b|\bwhich\s+(?:one\s+)?of\s+us\b|どっちが正し|どちらが正し"
+    # "legit?", "close?", "conspiracy or fact?", "ward gossip or an actual stat?": whether the claim before it holds
+    r"|\b(?:legit|true|correct|accurate|close|right|real|fact|myth|gossip|rumou?r|conspiracy|exaggerat\w*|fake|misinformation|hoax)\b",
     re.IGNORECASE,
 )
 

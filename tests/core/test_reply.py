@@ -137,3 +137,10 @@ def test_a_number_of_years_answers_how_long_not_how_many(answerer: Answerer) -> 
     assert "up to 5 years:" in text and "up to 1 year:" in text
     # a count asked of the same subject is not answered with a number of years
     assert not answerer.ask("What's an eligibility certificate exactly? how many have been issued?").answered
+
+
+def test_a_claim_asked_about_as_legit_or_gossip_is_what_is_asked(answerer: Answerer) -> None:
+    # the sentence that asks ("ward gossip or an actual stat?") names nothing; the claim before it does
+    reply = answerer.ask("my sister (nurse) says half the hospitals think the card is useless for patients. ward gossip or an actual stat?")
+    assert reply.fact_id == "no-merit-for-patients"
+    assert not answerer.ask("my sister says it will rain all weekend. gossip or fact?").answered
