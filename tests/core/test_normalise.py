@@ -274,6 +274,9 @@ def test_domain_paraphrases_and_chat_spellings() -> None:
     assert tokens("how long's that thing good for") == tokens("how long is that thing valid")  # "'s" is "is"
     # "late 2024" is part of a date and "off the top of my head" a hedge: no words of a subject
     assert tokens("off the top of my head the registrations in late 2024") == tokens("registrations in 2024")
+    # nor is who is writing ("foreign resident here"), though foreign residents may be asked about
+    assert tokens("foreign resident here, how many hospitals use the system?") == tokens("how many hospitals use the system?")
+    assert "resident" in tokens("can foreign residents get a my number?")
     # a rule's own groups ("\1") are what it matched, not another rule's: no stray "#1" token
     assert tokens("usage rat") == tokens("usage rate") and tokens("how long are they good for") == ("long", "expiry")
 
