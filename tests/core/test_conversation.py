@@ -445,6 +445,7 @@ def test_a_part_we_have_no_figure_for_is_declined_and_the_other_answered(answere
         ("who did that hospital survey anyway?", "survey-overview", "何月に？", "dates"),
         ("who did that hospital survey anyway?", "survey-overview", "which months?", "dates"),
         ("who did that hospital survey anyway?", "survey-overview", "when?", "dates"),
+        ("how many ppl registerd the card as health insurence?", "registrations", "as of?", "dates"),
         # "until when?": the end date the previous answer gives
         ("my old insurance card expired on dec 1 but the clinic still took it, is that allowed?", "expired-certificate-grace-period", "until when?", "dates"),
     ],
