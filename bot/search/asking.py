@@ -58,6 +58,9 @@ _SAID_RE = re.compile(
 )
 
 
+_SAID_JA_RE = re.compile(r"(?:答え|回答し|言っ|言うて|選ん)(?:た|てた|ている|てる)の?$")
+
+
 # a time told after a comma ("how many registrations were there in October 2024, right around when
 # they stopped issuing the old cards?"): not part of what is counted
 _WHEN_AFTER_COMMA_RE = re.compile(r",\s*(?:right\s+|just\s+)?(?:around\s+|about\s+|before\s+|after\s+)?(?:the\s+time\s+)?when\b", re.IGNORECASE)
@@ -99,7 +102,8 @@ def counted_clause(question: str) -> tuple[str, bool]:
         return ("", False) if _SAID_RE.match(clause) else (_NOT_COUNTED_RE.sub(" ", clause), False)
     match = _COUNTED_JA_BEFORE_RE.search(question) or _COUNTED_JA_SHARE_RE.search(question) or _COUNTED_JA_OF_THOSE_RE.search(question)
     if match:
-        return match.group(1), True
+        # 「使ってないって答えたのは何％」: what they answered, not who is counted (as "how many said …")
+        return ("", False) if _SAID_JA_RE.search(match.group(1)) else (match.group(1), True)
     match = _COUNTED_ONLY_RE.match(question)
     return (match.group(1) or match.group(2), True) if match else ("", False)
 

@@ -202,6 +202,11 @@ def test_a_share_of_whom_is_counted_before_the_cue_in_japanese(answerer: Answere
     assert counted_clause("病院の何割がマイナ保険証の情報を実際に見てるんですか？") == ("病院", True)
     reply = answerer.ask("病院の何割がカードの情報をちゃんと見てるの？")
     assert (reply.kind, reply.fact_id) == ("answer", "hospitals-using-system")
+    # 「…って答えたのは何％」 counts what they answered, not a subject of its own
+    assert counted_clause("病院のうち、使ってないって答えたのは何％？") == ("", False)
+    assert answerer.ask("８９２の病院のうち、使ってないって答えたのは何％？").fact_id == "hospitals-using-system"
+    # a past "held" is holding one
+    assert answerer.ask("How many people held a My Number card at the end of October 2025?").fact_id == "cardholders"
 
 
 @pytest.mark.parametrize(
