@@ -93,6 +93,10 @@ def test_hiragana_spellings_of_key_words() -> None:
     assert tokens("しかくかくにんしょ") == tokens("資格確認書")
     # "can be seen", in kana or kanji: what the facts call 閲覧
     assert tokens("なにがみれるの") == tokens("何が見られる") == tokens("閲覧") == ("閲覧",)
+    # half converted: 保険しょう, 利用りつ
+    assert tokens("まいな保険しょうの利用りつ") == tokens("マイナ保険証の利用率")
+    # romaji particles and time words carry no subject
+    assert tokens("maina hokensho no riyouritsu tte 2023 nen no aki goro wa dorekurai deshita ka?") == tokens("maina hokensho riyouritsu 2023")
 
 
 def test_a_japanese_date_is_numbers_not_words() -> None:
