@@ -67,6 +67,12 @@ def holds_near_one(fig: Figure, amounts: tuple[Amount, ...]) -> bool:
     return any(kind == k and low <= fig.value <= high for low, high, k in amounts)
 
 
+# "under 4.5%", "over 37.5%": a bound, not a figure read somewhere
+_BOUND_BEFORE_RE = re.compile(
+    r"(?:\b(?:under|below|over|above|less\s+than|more\s+than|fewer\s+than|at\s+least|at\s+most|nearly|almost|past)|[<>≦≧])\s*$", re.IGNORECASE
+)
+
+
 def precise_percents(question: str) -> tuple[tuple[str, Amount], ...]:
     """The percentages a question quotes with decimals ("9.8%", "22.7 percent"), as typed and as a
     range: a figure someone read somewhere, not a round guess ("half", "under 20%")."""
@@ -74,7 +80,7 @@ def precise_percents(question: str) -> tuple[tuple[str, Amount], ...]:
     found = [
         (typed, (*_precise_span(typed, value), "percent"))
         for typed, unit, value, end in _read_numbers(text)
-        if unit == "%" and "." in typed and not _AGE_RE.match(text, end)
+        if unit == "%" and "." in typed and not _AGE_RE.match(text, end) and not _BOUND_BEFORE_RE.search(text, 0, end - len(typed))
     ]
     return tuple(dict.fromkeys(found))
 

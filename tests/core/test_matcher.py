@@ -572,6 +572,8 @@ def test_round_figures_quoted_are_guesses_not_claims(answerer: Answerer) -> None
     # "under 20%" and "half" are guesses: the fact is still the answer
     assert answerer.ask("what was the usage rate in november 2024? I said under 20%").fact_id == "usage-rate"
     assert answerer.search("was the usage rate ever 9.8%?").quoted_missing == ("9.8%",)
+    # a bound with decimals ("under 4.5%") is no figure read somewhere either
+    assert answerer.search("usage slid under 4.5% in November 2023, right?").quoted_missing == ()
 
 
 def test_a_question_pointing_back_asks_about_the_sentence_before_it(answerer: Answerer) -> None:

@@ -178,6 +178,7 @@ def test_discord_markup_is_not_part_of_the_question() -> None:
     assert tokens(text) == tokens("usage rate?")
     # nor is the bot addressed by name ("@bot", "hey bot")
     assert tokens("@bot what's the usage rate, bot?") == tokens("usage rate?")
+    assert tokens("trick q for the bot: usage rate?") == tokens("usage rate?")
 
 
 # The normaliser's shortcuts, each against the general path it stands in for.
