@@ -75,6 +75,7 @@ class Turn:
     lang: str
     fact_ids: tuple[str, ...]  # the facts of the last reply (none after a decline)
     at: float  # clock time of the reply
+    declined: str = ""  # the last message, when it was a follow-up left unanswered ("in English please" is about that reply)
 
 
 def _fragment_subject(answerer: Answerer, question: str, combined: str, previous: Turn) -> tuple[str, float] | None:
@@ -288,6 +289,10 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
     """The reply to a follow-up read against `previous`; None when the message is not one."""
     request = request_about_previous(question)
     if request in ("ja", "en"):
+        if previous.declined:
+            # the last reply was a decline: it is the one asked for in the other language
+            result = replace(answerer.search(previous.declined), lang=request)
+            return answerer.reply_for(question, result, Decision("decline", None, 0.0, reason="follow_up_language"))
         if previous.fact_ids:
             return facts_reply(answerer, previous.fact_ids, request, question, reason="follow_up_language")
         # the same suggestion or decline, in the language asked for
@@ -411,7 +416,8 @@ def answer_turn(answerer: Answerer, question: str, previous: Turn | None, now: f
         if in_context is not None:
             reply = _dated_or_declined(answerer, question, in_context)
             # the context stays the question that stood alone, so "and 2024?" then "and 2023?" both read against it
-            return reply, Turn(previous.question, reply.lang, reply.fact_ids or previous.fact_ids, now)
+            declined = "" if reply.answered or request_about_previous(question) in ("ja", "en") else question
+            return reply, Turn(previous.question, reply.lang, reply.fact_ids or previous.fact_ids, now, declined)
     reply = answer_alone(answerer, question, strict)
     if previous is not None and len(reply.fact_ids) == 2 and len(set(reply.fact_ids) - set(previous.fact_ids)) == 1 and REFERS_BACK.search(clean(question)):
         # "what if it already expired, could you still use it?" after the end of the old cards: read
@@ -425,7 +431,7 @@ def answer_turn(answerer: Answerer, question: str, previous: Turn | None, now: f
     ):
         # a fragment that could not be read is no context, nor a short question left unanswered
         # ("health insurance only?") after an answer: the previous turn's subject stays
-        return reply, None
+        return reply, (replace(previous, declined=question) if previous is not None else None)
     if previous is not None and reply.answered and set(reply.fact_ids) <= set(previous.fact_ids) and is_short(question) and not asked_dates(question):
         # "87.4% of what exactly?" after a question about registrations and the usage rate in September
         # 2025: about what was just answered, so the context stays that question ("and a month later?")

@@ -875,3 +875,13 @@ def test_ok_and_starts_a_follow_up_but_ok_so_starts_a_message(answerer: Answerer
     # a long message opening with "ok so" is no follow-up: its one-suggestion reply stays the context
     assert not has_follow_up_cue("ok so I finally read that article about hospitals not seeing any merit")
     assert has_follow_up_cue("ok but since when is that even allowed")
+
+
+def test_the_other_language_after_a_declined_follow_up_is_that_decline(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "d", "恐縮ですが、マイナンバーの紐付け誤りは総点検で何件見つかったのでしょうか。").fact_ids == ("wrong-links-total-check",)
+    assert not talk.ask(answerer, "d", "そのうち健康保険の分は？").answered
+    again = talk.ask(answerer, "d", "in english pls")
+    assert again.kind == "decline" and again.lang == "en"
+    # the subject stays: a question about the answer before the decline still reads against it
+    assert talk.ask(answerer, "d", "source?").fact_ids == ("wrong-links-total-check",)

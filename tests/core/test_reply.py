@@ -92,7 +92,9 @@ def test_a_declared_subjects_word_in_another_sense_is_not_that_subject(answerer:
     assert answerer.search("what share of people who have the card actually carry it around daily?").gaps == ("use-frequency",)
     assert answerer.search("how many of the patients in the survey were 65 or older?").gaps == ("age-groups",)
     # before summer 2026 is within what the facts say of the over-75s; from summer 2026 is not
-    assert answerer.ask("my grandma is 82 and in a care home. does she need to do anything before summer 2026?").fact_id == "late-elderly-eligibility-certificates"
+    assert (
+        answerer.ask("my grandma is 82 and in a care home. does she need to do anything before summer 2026?").fact_id == "late-elderly-eligibility-certificates"
+    )
     assert answerer.search("what happens to the over-75s from summer 2026?").gaps == ("from-august-2026",)
 
 
