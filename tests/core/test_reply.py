@@ -66,6 +66,8 @@ def test_no_figure_for_a_near_topic_question(answerer: Answerer) -> None:
         "how many people got their data leaked?",
         "how many hospitals answered the ministry survey in total?",
         "何病院が回答したん？",
+        "how do i regster my numbr card as helth insurance",
+        "how do I link my card to my insurance?",
         "What share of patients found the card handy or convenient in the ministry's questionnaire?",
         # "wants to know" asks, so the subject it names counts
         "my boss wants to know how much money the govt paid hospitals as subsidies to install the readers. any figure?",
