@@ -40,6 +40,7 @@ from bot.answer.fragments import (
     NATIONWIDE,
     NEAREST_DATE,
     NO_FIGURE_FOR_IT,
+    OUT_OF_HOW_MANY,
     OWN_QUESTION,
     WHO,
     WHO_TYPOS,
@@ -166,6 +167,19 @@ def _swapped_subject(answerer: Answerer, question: str, previous: Turn) -> Reply
     if not reply.answered or set(reply.fact_ids) <= set(previous.fact_ids):
         return None
     return facts_reply(answerer, reply.fact_ids, lang, question, reason="follow_up_subject", query_tokens=tokens(swapped))
+
+
+def _counts(answerer: Answerer, fact_id: str) -> bool:
+    """Does the fact give a count (of people, hospitals, …), as a figure or in its answer ("of the 892
+    hospitals"), not only shares and dates?"""
+    fact = answerer.kb.fact(fact_id)
+    if fact is None:
+        return False
+    return any(f.unit in ("people", "hospitals", "count") for f in fact.figures) or bool(_COUNT_IN_TEXT.search(fact.answer.en))
+
+
+# a number in an answer that is no share, decimal, year or day ("of the 892 hospitals")
+_COUNT_IN_TEXT = re.compile(r"(?<![\d.,])(?!(?:19|20)\d\d\b)\d[\d,]*(?![\d.,]*\s*(?:%|percent|\.\d))(?!\s*(?:January|February|March|April|May|June|July|August|September|October|November|December)\b)")
 
 
 def _who(word: str) -> str:
@@ -299,6 +313,14 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
         again = answerer.ask(previous.question, strict=strict)
         result = answerer.search(previous.question)
         return answerer.reply_for(question, replace(result, lang=request), _decision_of(again))
+    base = OUT_OF_HOW_MANY.match(clean(question)) if request == "same" else None
+    if base is not None and previous.fact_ids and not any(_counts(answerer, fid) for fid in previous.fact_ids):
+        # "out of how many hospitals?" after a share whose answer gives no count: the fact that counts
+        # them ("how many hospitals?"), when one answers that plainly
+        noun = base.group(1) or next((m.group(0) for m in WHO.finditer(clean(previous.question))), "")
+        counted = answer_alone(answerer, f"how many {WHO_TYPOS.get(noun.lower(), noun)}?", strict) if noun else None
+        if counted is not None and counted.answered and counted.reason == "confident" and _counts(answerer, counted.fact_ids[0]):
+            return facts_reply(answerer, counted.fact_ids, detect_lang(question), question, reason="follow_up_subject")
     if request in ("sources", "dates", "same") and previous.fact_ids:
         joined = facts_reply(answerer, previous.fact_ids, detect_lang(question), question, reason=f"follow_up_{request}", date_first=request == "dates")
         if joined is not None:

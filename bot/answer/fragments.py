@@ -74,6 +74,11 @@ ASK_REST = re.compile(
     r"|(?:して|使って|登録して)(?:い)?ない人|残りは|何(?:人|件|施設)中|母数",
     re.IGNORECASE,
 )
+# "out of how many hospitals?": the count the previous share is taken of (the noun it names, if any)
+OUT_OF_HOW_MANY = re.compile(
+    r"^\s*(?:and\s+|but\s+|so\s+)?(?:out\s*of|outta|of)\s+how\s+many(?:\s+(hospitals|patients|people|pharmacies|clinics))?\b", re.IGNORECASE
+)
+
 # "why are there two numbers?", 「なんで２つあるん？」, "which one is the real one?", "which one is
 # mail?": about the figures the previous answer gave, which it explains
 ASK_WHY_TWO = re.compile(
