@@ -179,7 +179,9 @@ def _counts(answerer: Answerer, fact_id: str) -> bool:
 
 
 # a number in an answer that is no share, decimal, year or day ("of the 892 hospitals")
-_COUNT_IN_TEXT = re.compile(r"(?<![\d.,])(?!(?:19|20)\d\d\b)\d[\d,]*(?![\d.,]*\s*(?:%|percent|\.\d))(?!\s*(?:January|February|March|April|May|June|July|August|September|October|November|December)\b)")
+_COUNT_IN_TEXT = re.compile(
+    r"(?<![\d.,])(?!(?:19|20)\d\d\b)\d[\d,]*(?![\d.,]*\s*(?:%|percent|\.\d))(?!\s*(?:January|February|March|April|May|June|July|August|September|October|November|December)\b)"
+)
 
 
 def _who(word: str) -> str:

@@ -889,7 +889,8 @@ def test_the_other_language_after_a_declined_follow_up_is_that_decline(answerer:
 
 def test_out_of_how_many_after_a_share_without_a_count_is_the_fact_that_counts_them(answerer: Answerer) -> None:
     talk = Conversations()
-    assert talk.ask(answerer, "b", "in that 2023 survey, what share said the data helped with duplicate prescriptions?").fact_ids == ("duplicate-prescriptions",)
+    assert talk.ask(answerer, "b", "in that 2023 survey, what share said the data helped with duplicate prescriptions?").fact_ids == (
+        "duplicate-prescriptions",
+    )
     base = talk.ask(answerer, "b", "out of how many hospitals?")
     assert base.fact_ids == ("survey-overview",) and any(f.value == "892 hospitals" for f in base.figures)
-
