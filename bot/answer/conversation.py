@@ -164,6 +164,12 @@ def _swapped_subject(answerer: Answerer, question: str, previous: Turn) -> Reply
         return answerer.reply_for(
             question, answerer.search(swapped), Decision("decline", None, 0.0, reason="subject_not_covered", closest_fact=reply.fact_ids[0])
         )
+    if reply.kind == "suggest" and reply.suggestions:
+        # a "did you mean" for the swapped question whose first fact is another one, about them: that
+        # fact (「患者側は？」 after what hospitals said about patients: what patients said)
+        first = answerer.kb.fact(reply.suggestions[0].fact_id)
+        if first is not None and first.id not in previous.fact_ids and _tells_about(first, new):
+            return facts_reply(answerer, (first.id,), lang, question, reason="follow_up_subject", query_tokens=tokens(swapped))
     if not reply.answered or set(reply.fact_ids) <= set(previous.fact_ids):
         return None
     return facts_reply(answerer, reply.fact_ids, lang, question, reason="follow_up_subject", query_tokens=tokens(swapped))

@@ -894,3 +894,10 @@ def test_out_of_how_many_after_a_share_without_a_count_is_the_fact_that_counts_t
     )
     base = talk.ask(answerer, "b", "out of how many hospitals?")
     assert base.fact_ids == ("survey-overview",) and any(f.value == "892 hospitals" for f in base.figures)
+
+
+def test_who_swapped_in_gets_the_fact_a_did_you_mean_would_offer_about_them(answerer: Answerer) -> None:
+    talk = Conversations()
+    first = "厚労省の調査で、マイナ保険証は患者にメリットないって答えた病院って何割なん？"
+    assert talk.ask(answerer, "p", first).fact_ids == ("no-merit-for-patients",)
+    assert talk.ask(answerer, "p", "患者側は？").fact_ids == ("patients-no-merit",)
