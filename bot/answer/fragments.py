@@ -95,6 +95,8 @@ ASK_WHY_TWO = re.compile(
 ASK_NOW = re.compile(
     r"^\s*(?:(?:and|so|ok(?:ay)?|but|what\s+about|how\s+about)[\s,]+)*(?:right\s+now|now|today|currently|these\s+days|nowadays|the\s+latest|latest|most\s+recent|newest)"
     r"(?:\s+(?:one|number|figure|data|stat|rate)s?)?\s*(?:then|tho)?\s*[?？!.]*\s*$"
+    # "whats the new number then", after figures on an old and a new basis
+    r"|^\s*(?:so\s+|and\s+|ok\s+)?(?:what(?:'s|s|\s+is|\s+was)\s+)?(?:the\s+)?new\s+(?:number|figure|rate|one|percentage)s?\s*(?:then|tho)?\s*[?？!.]*\s*$"
     r"|^\s*(?:じゃあ|で|なら)?[、,]?\s*(?:今|いま|現在|最新)(?:は|って|だと|なら)?(?:どう|どのくらい|どれくらい)?\s*[?？]*\s*$",
     re.IGNORECASE,
 )

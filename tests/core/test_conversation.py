@@ -446,6 +446,7 @@ def test_a_part_we_have_no_figure_for_is_declined_and_the_other_answered(answere
         ("who did that hospital survey anyway?", "survey-overview", "which months?", "dates"),
         ("who did that hospital survey anyway?", "survey-overview", "when?", "dates"),
         ("how many ppl registerd the card as health insurence?", "registrations", "as of?", "dates"),
+        ("why did the usage rate jump at the end of 2025?", "usage-rate-basis-change", "whats the new number then", ""),
         # "until when?": the end date the previous answer gives
         ("my old insurance card expired on dec 1 but the clinic still took it, is that allowed?", "expired-certificate-grace-period", "until when?", "dates"),
     ],
