@@ -91,6 +91,9 @@ def test_a_declared_subjects_word_in_another_sense_is_not_that_subject(answerer:
     assert answerer.search("is there a charge to get the card?").gaps == ("card-costs",)
     # to "carry the card at all" is to hold one; to carry it around daily is how often it is used
     assert answerer.search("How many people in Japan carry the card at all?").gaps == ()
+    # points docked for undated stats are no Mynapoint rewards; points for registering are
+    assert answerer.search("I need the latest usage rate, my prof docks points for undated stats").gaps == ()
+    assert answerer.search("how many points for registering the card?").gaps == ("mynapoints",)
     assert answerer.search("what share of people who have the card actually carry it around daily?").gaps == ("use-frequency",)
     assert answerer.search("how many of the patients in the survey were 65 or older?").gaps == ("age-groups",)
     # before summer 2026 is within what the facts say of the over-75s; from summer 2026 is not
