@@ -280,6 +280,7 @@ def test_domain_paraphrases_and_chat_spellings() -> None:
     assert tokens("when was it rolled out") == tokens("when was it launched")
     assert tokens("wen did it start") == tokens("when did it start")  # a chat spelling of a stop word
     assert tokens("how long's that thing good for") == tokens("how long is that thing valid")  # "'s" is "is"
+    assert "long" not in tokens("and how long could I keep using mine?")  # how long it stays valid, not the number's length
     # "late 2024" is part of a date and "off the top of my head" a hedge: no words of a subject
     assert tokens("off the top of my head the registrations in late 2024") == tokens("registrations in 2024")
     # nor is who is writing ("foreign resident here"), though foreign residents may be asked about
