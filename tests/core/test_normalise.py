@@ -178,7 +178,7 @@ def test_discord_markup_is_not_part_of_the_question() -> None:
     assert tokens(text) == tokens("usage rate?")
     # nor is the bot addressed by name ("@bot", "hey bot")
     assert tokens("@bot what's the usage rate, bot?") == tokens("usage rate?")
-    assert tokens("trick q for the bot: usage rate?") == tokens("usage rate?")
+    assert tokens("trick q for the bot: usage rate? whatever") == tokens("usage rate?")
 
     # what hospitals "can see" is what they view ("see" alone is chatter: "let's see")
     assert "view" in tokens("What can hospitals see with the card?") and "view" in tokens("what doctors can see")
