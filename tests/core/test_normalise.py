@@ -180,6 +180,7 @@ def test_discord_markup_is_not_part_of_the_question() -> None:
     assert tokens("@bot what's the usage rate, bot?") == tokens("usage rate?")
     assert tokens("trick q for the bot: usage rate? whatever") == tokens("usage rate?")
     assert tokens("my coworker insists at lunch, honestly, that it'll be tiny") == tokens("")
+    assert "launch" not in tokens("not trying to start a fight, and before my shift starts")
 
     # what hospitals "can see" is what they view ("see" alone is chatter: "let's see")
     assert "view" in tokens("What can hospitals see with the card?") and "view" in tokens("what doctors can see")
