@@ -175,6 +175,12 @@ def _swapped_subject(answerer: Answerer, question: str, previous: Turn) -> Reply
     return facts_reply(answerer, reply.fact_ids, lang, question, reason="follow_up_subject", query_tokens=tokens(swapped))
 
 
+# a number in an answer that is no share, decimal, year or day ("of the 892 hospitals")
+_COUNT_IN_TEXT = re.compile(
+    r"(?<![\d.,])(?!(?:19|20)\d\d\b)\d[\d,]*(?![\d.,]*\s*(?:%|percent|\.\d))(?!\s*(?:January|February|March|April|May|June|July|August|September|October|November|December)\b)"
+)
+
+
 def _counts(answerer: Answerer, fact_id: str) -> bool:
     """Does the fact give a count (of people, hospitals, …), as a figure or in its answer ("of the 892
     hospitals"), not only shares and dates?"""
@@ -182,12 +188,6 @@ def _counts(answerer: Answerer, fact_id: str) -> bool:
     if fact is None:
         return False
     return any(f.unit in ("people", "hospitals", "count") for f in fact.figures) or bool(_COUNT_IN_TEXT.search(fact.answer.en))
-
-
-# a number in an answer that is no share, decimal, year or day ("of the 892 hospitals")
-_COUNT_IN_TEXT = re.compile(
-    r"(?<![\d.,])(?!(?:19|20)\d\d\b)\d[\d,]*(?![\d.,]*\s*(?:%|percent|\.\d))(?!\s*(?:January|February|March|April|May|June|July|August|September|October|November|December)\b)"
-)
 
 
 def _who(word: str) -> str:

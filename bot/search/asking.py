@@ -58,6 +58,7 @@ _SAID_RE = re.compile(
 )
 
 
+# 「…って答えたの」: what they answered, before 「は何％」 (as "how many said …" in English)
 _SAID_JA_RE = re.compile(r"(?:答え|回答し|言っ|言うて|選ん)(?:た|てた|ている|てる)の?$")
 
 

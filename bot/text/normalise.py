@@ -43,6 +43,7 @@ _EN_OWN_GROUPS = {f"r{i}": re.compile(pattern) for i, (pattern, replacement) in 
 
 
 def _en_replacement(match: re.Match[str]) -> str:
+    """What the English rule that matched puts in its place."""
     name = match.lastgroup or ""
     rule = _EN_OWN_GROUPS.get(name)
     own = rule.match(match.group(0)) if rule is not None else None
