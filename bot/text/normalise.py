@@ -156,11 +156,18 @@ def detect_lang(text: str) -> str:
     return "ja" if ja * 3 >= latin else "en"
 
 
+# someone's age of 75 or more in Japanese (「祖母は85歳」, 「８５さい」): the over-75s the facts name, as
+# the English rule reads "my grandpa is 82"
+_JA_AGE_RE = re.compile(r"(?<![\d.])(?:7[5-9]|[89]\d|1[01]\d)\s*(?:歳|さい)(?!\s*(?:以上|以下|未満|から|まで|いじょう|いか|みまん))")
+
+
 def _canonical(norm: str) -> str:
     """The phrase rules applied to a normalised text, each table only where its script occurs."""
     if _LATIN_RE.search(norm):
         rules = _EN_RULES_ASCII if norm.isascii() else _EN_RULES
         norm = rules.sub(_en_replacement, norm)
+    if ("歳" in norm or "さい" in norm) and _JA_AGE_RE.search(norm):
+        norm = _JA_AGE_RE.sub("75歳以上", norm)
     if not norm.isascii() and _JA_RULE_TEXTS.search(norm):
         for texts, pattern, replacement in _JA_RULES:
             for text in texts:
