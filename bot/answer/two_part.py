@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from rapidfuzz import fuzz, process
+
 from bot.answer.reply import Answerer, Reply
 from bot.messages import message
 from bot.search.asking import asks_plainly
@@ -35,7 +37,8 @@ SUBJECT_JA_CHARS = 8
 _GLUE = frozenset({"the", "a", "an", "of", "in", "for", "at", "on", "as", "by"})  # not counted in a subject's words
 
 _EN_COORDINATORS = re.compile(
-    r"\s*,?\s*\b(?:and also|and then|as well as|along with|and|plus|also)\b\s*|\s*[&+]\s*|\s*(?:;|(?<!\d),|,(?!\d))\s*", re.IGNORECASE
+    r"\s*,?\s*\b(?:and also|and then|as well as|along with|and|plus|also|vs|versus|compared\s+(?:to|with))\b\.?\s*|\s*[&+]\s*|\s*(?:;|(?<!\d),|,(?!\d))\s*",
+    re.IGNORECASE,
 )  # not the comma of "1,250"
 # "When people filled out the paper form, how many ...?": a clause saying when, then the question
 _WHEN_CLAUSE = re.compile(r"^\s*when\s+(?!(?:did|does|do|is|was|were|will|can|could|are|should|would|has|have|had|exactly)\b)[^?]*$", re.IGNORECASE)
@@ -235,6 +238,15 @@ def _with_counted_of(left: str, right: str) -> str:
     return _COUNTS_UNNAMED.sub(lambda m: f"{m.group(1)} of {counted.group(1)}", right, count=1)
 
 
+# places and people a subject may list ("hospitals and clinics usage"): two of them are one subject
+_PLACES = ("hospital", "hospitals", "clinic", "clinics", "pharmacy", "pharmacies", "dentist", "dentists", "patient", "patients", "doctor", "doctors")
+
+
+def _names_place(words: list[str]) -> bool:
+    """Does this word (the first of `words`) name a place or people, misspelt or not ("clinisc")?"""
+    return bool(words) and process.extractOne(words[0].lower(), _PLACES, scorer=fuzz.ratio, score_cutoff=80) is not None
+
+
 _FIGURE_NAME_EN = re.compile(r"\b(?:rate|percentage|percent|share|number|count|total|figure)s?\s*$", re.IGNORECASE)
 
 
@@ -375,6 +387,9 @@ def two_part_facts(answerer: Answerer, question: str, whole: Reply) -> tuple[str
                 answerer, _with_counted_of(left, _with_dates_of(left, right)), first
             )
         if second is None or second == first:
+            continue
+        if subjects and len(lw := _strip_filler(left).split()) == 1 and _names_place(lw) and _names_place(right.split()):
+            # "hospitals vs clinics usage in oct 2025": two places listed in one subject, one question
             continue
         if whole.answered and whole.fact_id not in (first, second):
             continue

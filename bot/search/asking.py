@@ -265,7 +265,9 @@ _ABOUT_METHOD_RE = re.compile(
 )
 
 
-_WHY_RE = re.compile(r"^\s*why\b|[.?!,]\s*why\b|\bwhy\s+(?:did|do|does|is|are|was|were)\b|\bwhat\s+(?:made|caused|led)\b|\bexplain\s+why\b|なぜ|どうして|なんで", re.IGNORECASE)
+_WHY_RE = re.compile(
+    r"^\s*why\b|[.?!,]\s*why\b|\bwhy\s+(?:did|do|does|is|are|was|were)\b|\bwhat\s+(?:made|caused|led)\b|\bexplain\s+why\b|なぜ|どうして|なんで", re.IGNORECASE
+)
 
 
 def asks_why(text: str) -> bool:

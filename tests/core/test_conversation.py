@@ -902,3 +902,15 @@ def test_who_swapped_in_gets_the_fact_a_did_you_mean_would_offer_about_them(answ
     first = "厚労省の調査で、マイナ保険証は患者にメリットないって答えた病院って何割なん？"
     assert talk.ask(answerer, "p", first).fact_ids == ("no-merit-for-patients",)
     assert talk.ask(answerer, "p", "患者側は？").fact_ids == ("patients-no-merit",)
+
+
+def test_themselfs_asks_for_the_hospitals_themselves(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "t", "hw many hospitls see no benfit for patints w the mynumber card").fact_ids == ("no-merit-for-patients",)
+    assert talk.ask(answerer, "t", "wat abt for themselfs").fact_ids == ("no-merit-for-hospitals",)
+
+
+def test_versus_joins_two_parts_but_two_places_are_one_subject(answerer: Answerer) -> None:
+    assert answer_alone(answerer, "jan 2025 usage rate vs jan 2024 usage rate?").fact_ids == ("usage-rate-2025-monthly", "usage-rate")
+    assert answer_alone(answerer, "hospitals vs clinics usage in oct 2025?").fact_ids == ("usage-rate-by-facility",)
+    assert answer_alone(answerer, "hospitsls and clinisc usage octobr 2025").fact_ids == ("usage-rate-by-facility",)

@@ -8,6 +8,7 @@ from bot.knowledge import KnowledgeBase
 from bot.search.asking import asking, counted_clause, sentences, share_base, without_set_aside
 from bot.search.complete import complete
 from bot.search.index import SearchIndex
+from bot.text.normalise import tokens
 
 
 def test_exact_phrasing_ranks_first_with_full_score(kb: KnowledgeBase) -> None:
@@ -680,3 +681,47 @@ def test_a_time_told_after_a_comma_is_not_what_a_count_counts(answerer: Answerer
     assert counted_clause(text)[0].strip() == "registrations were there in October 2024"
     reply = answerer.ask(text)
     assert reply.fact_id == "registrations" and reply.answered
+
+
+def test_mynacard_typed_as_one_word_is_the_my_number_card(answerer: Answerer) -> None:
+    assert "mynacard" not in answerer.search("mynacard registrations sept 2025").unknown
+    assert answerer.ask("mynacard registrations sept 2025").fact_id == "registrations"
+
+
+def test_common_misspellings_of_many_are_no_unknown_words(answerer: Answerer) -> None:
+    result = answerer.search("how meny hospitls said no benifit for patints")
+    assert "meny" not in result.unknown
+    assert answerer.ask("how meny hospitls said no benifit for patints").fact_id == "no-merit-for-patients"
+
+
+def test_turning_against_the_system_is_its_unpopularity_and_what_made_it_asks_why(answerer: Answerer) -> None:
+    # a year named in a "what made …" question is when the reason is asked for, not a figure's month
+    assert answerer.ask("what made people turn against the system in 2023?").fact_id == "public-concerns"
+
+
+def test_the_japanese_word_for_a_thing_is_a_question_about_the_thing(answerer: Answerer) -> None:
+    reply = answerer.ask("hello 🌸 simple q, what's the japanese word for the eligibility certificate? my landlord mentioned it")
+    assert reply.fact_id == "eligibility-certificate" and reply.answered
+
+
+def test_only_good_for_some_months_asks_how_long_the_old_cards_stay_valid(answerer: Answerer) -> None:
+    assert answerer.ask("is it true the old insurance cards were only good for like 6 months after dec 2024?").fact_id == "old-certificate-expiry"
+
+
+def test_records_hooked_up_to_the_wrong_person_are_wrong_links(answerer: Answerer) -> None:
+    assert "mislink" in answerer.search("records hooked up to the wrong person").tokens
+    assert "mislink" not in answerer.search("correct me if I'm wrong, how many people registered?").tokens
+
+
+def test_an_age_of_75_or_more_in_japanese_is_the_over_75s(answerer: Answerer) -> None:
+    reply = answerer.ask("おばあちゃん（８５さい）なんだけど、しかくかくにんしょってじどうでとどくの？")
+    assert reply.fact_id == "late-elderly-eligibility-certificates"
+    # an age under 75, or "75 or more" already written out, is left alone
+    assert tokens("祖母は８５さい") == tokens("祖母は85歳") == tokens("祖母は75歳以上")
+    assert tokens("祖母は70歳") != tokens("祖母は75歳以上") and tokens("85歳以上") == ("#85", "歳以", "以上")
+    assert answerer.ask("75歳以上の親は資格確認書もらえるの？").fact_id == "late-elderly-eligibility-certificates"
+
+
+def test_another_countrys_id_number_is_declined_but_a_comparison_with_one_is_not(answerer: Answerer) -> None:
+    assert not answerer.ask("how do I get a US social security number as a foreigner?").answered
+    assert answerer.ask("is my number like a social security number?").fact_id == "my-number-digits"
