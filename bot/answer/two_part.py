@@ -202,6 +202,7 @@ _LEADING_CLAUSE = re.compile(r"^[^,?？、]{1,40}[,、]\s*")
 
 
 _WH_START = re.compile(r"^\s*(?:what|how|when|which|who)\b", re.IGNORECASE)
+_COMPARED = re.compile(r"^\s*,?\s*(?:vs|versus|compared\s+(?:to|with))\.?\s*$", re.IGNORECASE)
 _JOINED_BY_AND = re.compile(r"^\s*,?\s*(?:and|plus|&|\+)\s*$", re.IGNORECASE)
 
 
@@ -365,7 +366,10 @@ def two_part_facts(answerer: Answerer, question: str, whole: Reply) -> tuple[str
             and (_is_subject(_strip_filler(left), both) or _FIGURE_NOUN_END.search(left))
             and (_asks(right) or bool(_FIGURE_NOUN_END.search(_strip_filler(right))))
         )
-        if not subjects and not subject_then_question and not (_asks(left) and (_asks(right) or _NAMED_AGAIN.match(clean(right)))):
+        # "what did hospitals say about the benefit for patients vs the benefit for the hospital itself?":
+        # a question, then the thing it compares with
+        compared = bool(_COMPARED.match(question[len(left) : len(question) - len(right)])) and _asks(left) and _is_subject(_strip_filler(right))
+        if not subjects and not subject_then_question and not compared and not (_asks(left) and (_asks(right) or _NAMED_AGAIN.match(clean(right)))):
             # two bare subjects, or two questions: not a clause that tells ("my grandma refuses
             # to get the card, she says ...") nor a list inside one question ("at hospitals and clinics")
             continue
