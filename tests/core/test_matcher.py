@@ -725,3 +725,13 @@ def test_an_age_of_75_or_more_in_japanese_is_the_over_75s(answerer: Answerer) ->
 def test_another_countrys_id_number_is_declined_but_a_comparison_with_one_is_not(answerer: Answerer) -> None:
     assert not answerer.ask("how do I get a US social security number as a foreigner?").answered
     assert answerer.ask("is my number like a social security number?").fact_id == "my-number-digits"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["what if I never registered my card for insurance?", "and if you never set up the maina thing?", "what if i never link the card to insurance at all"],
+)
+def test_what_if_i_never_register_asks_what_people_get_instead(answerer: Answerer, question: str) -> None:
+    assert answerer.ask(question).fact_id == "eligibility-certificate"
+    # how many never did is still a count of registrations' kind, not the certificate
+    assert "instead" not in answerer.search("how many people never registered their card?").tokens
