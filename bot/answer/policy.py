@@ -85,7 +85,7 @@ def _enough_words(result: SearchResult, t: Thresholds) -> bool:
     ("hospitels ... benifit"); a figure the question quotes that the best fact holds counts as a
     word ("I saw 37% and 47% for October 2025"). One known word is enough for a count asked for with every word
     known, when the matcher is sure ("how many people were registered?")."""
-    counted = result.known_words == 1 and result.qtype == "quantity" and not result.unknown and result.confidence >= t.sure
+    counted = result.known_words == 1 and result.qtype in ("quantity", "date") and not result.unknown and result.confidence >= t.sure
     if result.known_words + bool(result.dates) + result.quoted_held < 2 and not counted:
         return False  # one word ("hokensho?", 保険証) is a topic, not a question: suggest instead
     if result.exact_words >= t.min_exact_words:

@@ -304,7 +304,7 @@ _QUANTITY_RE = re.compile(
     r"|何人|なんにん|なんけん|なんわり|何千万|何百万|何十万|何万|何%|何割|何パーセント|なんぱー|なんパー|何パー|何件|何枚|なんまい|何病院|何施設|何か所|何カ所|何ヶ所|何桁|何ケタ|なんけた|どのくらい|どれくらい|どれだけ|どの程度|いくつ|いくら|割合|人数|件数|パーセント|(?<=[\u4e00-\u9fff])率"
 )
 _DATE_RE = re.compile(
-    r"^\s*when\b|(?<!\w)(?:when\s+(?:did|does|do|will|is|was|were|can|could|are|should|would|exactly)\b|since\s+when\b|until\s+when\b|(?:know|tell\s+me|wondering|remember)\s+when\b"
+    r"^\s*(?:when|wen|whn|wehn)\b|(?<!\w)(?:(?:when|wen|whn|wehn)\s+(?:did|does|do|will|is|was|were|can|could|are|should|would|exactly)\b|since\s+when\b|(?:until|untill|till?)\s+(?:when|wen|whn)\b|(?:know|tell\s+me|wondering|remember)\s+when\b"
     r"|(?:what|which)\s+(?:dates?|years?|months?|days?)\b(?!\s+(?:it'?s|it\s+is|is\s+it|that'?s|that\s+is|is\s+that|they'?re|this\s+is)\s+(?:for|from)\b))"
     r"|いつ(?!も|か[わうえいっおれ])|何年(?!間|使|つか|有効|もつ|持つ)|何月|何日"
 )

@@ -735,3 +735,15 @@ def test_what_if_i_never_register_asks_what_people_get_instead(answerer: Answere
     assert answerer.ask(question).fact_id == "eligibility-certificate"
     # how many never did is still a count of registrations' kind, not the certificate
     assert "instead" not in answerer.search("how many people never registered their card?").tokens
+
+
+def test_when_misspelt_still_asks_for_a_date(answerer: Answerer) -> None:
+    assert answerer.search("wen do old hoken cards stop workng").qtype == "date"
+    assert answerer.search("75+ ppl get the certifcate untill when").qtype == "date"
+
+
+def test_a_when_question_about_one_subject_word_is_answered_when_the_matcher_is_sure(answerer: Answerer) -> None:
+    # one known word ("survey") is enough for a date asked with every word known, as for a count
+    assert answerer.ask("when was the survy done").fact_id == "survey-overview"
+    # an unknown word in it keeps the "did you mean"
+    assert answerer.ask("when was the zorblat survey done").kind != "answer"
