@@ -747,3 +747,11 @@ def test_a_when_question_about_one_subject_word_is_answered_when_the_matcher_is_
     assert answerer.ask("when was the survy done").fact_id == "survey-overview"
     # an unknown word in it keeps the "did you mean"
     assert answerer.ask("when was the zorblat survey done").kind != "answer"
+
+
+def test_old_cards_that_stop_working_expire_rather_than_stop_being_issued(answerer: Answerer) -> None:
+    assert answerer.ask("wen do old hoken cards stop workng").fact_id == "old-certificate-expiry"
+    assert answer_alone(answerer, "when did they stop issuing old cards and when did the old ones stop working?").fact_ids == (
+        "issuance-stopped",
+        "old-certificate-expiry",
+    )
