@@ -755,3 +755,8 @@ def test_old_cards_that_stop_working_expire_rather_than_stop_being_issued(answer
         "issuance-stopped",
         "old-certificate-expiry",
     )
+
+
+def test_the_stand_in_paper_for_people_who_do_not_link_is_the_eligibility_certificate(answerer: Answerer) -> None:
+    assert answerer.ask("For folks who skip the card, how long can their paper stand-in stay valid?").fact_id == "issuance-end-ordinance"
+    assert answerer.ask("for how long can the substitute certificate stay valid at most").fact_id == "issuance-end-ordinance"
