@@ -421,7 +421,9 @@ def partly_answered(answerer: Answerer, question: str, whole: Reply) -> Reply | 
     """A two-part question declined because one part asks for something we have no figure for
     ("when could people start cancelling, and how many have?"): the other part's answer, with
     the decline's sentence after it. None when no part answers on its own."""
-    if whole.kind != "decline" or whole.reason not in PARTLY_DECLINED or len(question) > answerer.max_chars:
+    # (or one the whole of which only gets a "did you mean", when its other part alone is declined:
+    # "when did the system launch, and how much did building it cost?")
+    if not (whole.kind == "decline" and whole.reason in PARTLY_DECLINED or whole.kind == "suggest") or len(question) > answerer.max_chars:
         return None
     for left, right in _split_points(question):
         # (a first part may start with a greeting: "Hey, in the mailed survey what % said ...?"; either
@@ -441,8 +443,12 @@ def partly_answered(answerer: Answerer, question: str, whole: Reply) -> Reply | 
             continue  # "what did the doctors' union find, and how did the ministry respond to it?": it is what we have no figure for
         if len(answered) == 1 and not any(r.answered for r in replies if r is not answered[0]):
             part = answered[0]
+            other = next(r for r in replies if r is not part)
+            if whole.kind == "suggest" and not (other.kind == "decline" and _asks_first(left) and _asks(right)):
+                continue  # two questions asked, the other declined alone; otherwise the whole one's "did you mean" stands
             # the decline says what we have no figure for; one that only says "not this" is said of the other part
-            declined = message("other_part", part.lang) if whole.reason == "type_mismatch" else whole.sentence
+            said = whole if whole.kind == "decline" else other
+            declined = message("other_part", part.lang) if said.reason not in PARTLY_DECLINED or said.reason == "type_mismatch" else said.sentence
             joined = f"{part.sentence}{'' if part.lang == 'ja' else ' '}{declined}"
             return replace(part, question=question, sentence=joined, reason=PARTLY_DECLINED_REASON)
     return None

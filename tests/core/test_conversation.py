@@ -914,3 +914,11 @@ def test_versus_joins_two_parts_but_two_places_are_one_subject(answerer: Answere
     assert answer_alone(answerer, "jan 2025 usage rate vs jan 2024 usage rate?").fact_ids == ("usage-rate-2025-monthly", "usage-rate")
     assert answer_alone(answerer, "hospitals vs clinics usage in oct 2025?").fact_ids == ("usage-rate-by-facility",)
     assert answer_alone(answerer, "hospitsls and clinisc usage octobr 2025").fact_ids == ("usage-rate-by-facility",)
+
+
+def test_a_question_whose_other_part_alone_is_declined_answers_the_part_we_know(answerer: Answerer) -> None:
+    reply = answer_alone(answerer, "When did the My Number system launch, and how much did building it cost?")
+    assert reply.fact_ids == ("system-launch",) and reply.reason == "partly_declined"
+    assert "other part" in reply.sentence
+    # one question with an "and" inside it is not two: it keeps its own reply
+    assert answer_alone(answerer, "roughly how many people tried to use the card and got turned away at clinics").kind != "answer"
