@@ -374,6 +374,11 @@ def two_part_facts(answerer: Answerer, question: str, whole: Reply) -> tuple[str
             # to get the card, she says ...") nor a list inside one question ("at hospitals and clinics")
             continue
         first = _part_fact(answerer, left, None)
+        if first is None and whole.answered and len(whole.fact_ids) == 1:
+            # a first part whose "did you mean" offers the fact the whole question is answered with
+            # ("what was the usage rate in October 2025, and …": a close call alone, not with the rest)
+            alone = answerer.ask(_strip_filler(left))
+            first = whole.fact_id if alone.kind == "suggest" and whole.fact_id in {s.fact_id for s in alone.suggestions} else None
         if first is None:
             continue
         restated = _restated(left, right)

@@ -922,3 +922,10 @@ def test_a_question_whose_other_part_alone_is_declined_answers_the_part_we_know(
     assert "other part" in reply.sentence
     # one question with an "and" inside it is not two: it keeps its own reply
     assert answer_alone(answerer, "roughly how many people tried to use the card and got turned away at clinics").kind != "answer"
+
+
+def test_a_first_part_that_is_a_close_call_alone_takes_the_fact_the_whole_question_is_answered_with(answerer: Answerer) -> None:
+    # alone, "the usage rate in October 2025" is a close call with the change of basis (both hold that month)
+    assert answerer.ask("What was the usage rate in October 2025").kind == "suggest"
+    reply = answer_alone(answerer, "What was the usage rate in October 2025, and how many registrations were there at that time?")
+    assert set(reply.fact_ids) == {"usage-rate", "registrations"}
