@@ -77,6 +77,10 @@ class Turn:
     declined: str = ""  # the last message, when it was a follow-up left unanswered ("in English please" is about that reply)
 
 
+# "that", "those", 「それ」: pointing at what the previous message named ("it" is often the card)
+_POINTS_AT = re.compile(r"\b(?:that|this|those|these)\b|それ(?!ぞれ)|これ|その(?!時|月|年|頃|とき|ころ)|この(?!時|月|年|頃|とき|ころ)", re.IGNORECASE)
+
+
 def _fragment_subject(answerer: Answerer, question: str, combined: str, previous: Turn) -> tuple[str, float] | None:
     """The fact a fragment names by itself ("how many registered?" after the usage rate), if
     it names one other than the previous answer's: one of the fragment's leading candidates
@@ -245,6 +249,12 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
         again = answerer.ask(previous.question, strict=strict)
         result = answerer.search(previous.question)
         return answerer.reply_for(question, replace(result, lang=request), _decision_of(again))
+    if not previous.fact_ids and is_short(question) and _POINTS_AT.search(clean(question)):
+        before = answerer.ask(previous.question, strict=strict)
+        if before.reason == "not_covered":
+            # "is that a government survey?" after a question about a subject we have no figure for
+            # (the doctors' union's survey): about that subject, declined as it was
+            return replace(before, question=question)
     base = OUT_OF_HOW_MANY.match(clean(question)) if request == "same" else None
     if base is not None and previous.fact_ids and not any(_counts(answerer, fid) for fid in previous.fact_ids):
         # "out of how many hospitals?" after a share whose answer gives no count: the fact that counts

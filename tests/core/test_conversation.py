@@ -929,3 +929,13 @@ def test_a_first_part_that_is_a_close_call_alone_takes_the_fact_the_whole_questi
     assert answerer.ask("What was the usage rate in October 2025").kind == "suggest"
     reply = answer_alone(answerer, "What was the usage rate in October 2025, and how many registrations were there at that time?")
     assert set(reply.fact_ids) == {"usage-rate", "registrations"}
+
+
+def test_pointing_back_at_a_subject_we_have_no_figure_for_is_declined_as_it_was(answerer: Answerer) -> None:
+    talk = Conversations()
+    first = talk.ask(answerer, "u", "doctors union survey mynacard trouble")
+    assert first.kind == "decline" and first.reason == "not_covered"
+    again = talk.ask(answerer, "u", "is that a govt survey?")
+    assert again.kind == "decline" and again.reason == "not_covered"
+    # "it" is most often the card, not the subject declined: read as usual
+    assert talk.ask(answerer, "u", "what's the usage rate of it these days?").answered
