@@ -21,7 +21,8 @@ ASK_SOURCES = re.compile(
     r"|\b(?:what|which)\s+(?:survey|study|poll|report|article|data)\s+(?:is|was|did|does)\s+(?:that|this|it)\b"
     r"|^\s*(?:and\s+)?(?:a\s+|the\s+)?(?:link|url)\s+(?:to|for|of)\s+(?:the\s+|that\s+)?(?:english\s+|japanese\s+|original\s+)?(?:article|story|report|survey|news)\b"
     r"|^\s*(?:and\s+)?(?:what(?:'s|s|\s+is)\s+)?(?:the\s+|teh\s+|ur\s+|your\s+)?(?:soruce|sorce|sourse|srouce|src|sauce)s?\s*(?:please|pls|plz)?\s*[?？!]*\s*$"
-    r"|出典|ソース|情報源|どこ情報|根拠|どの調査|何の調査",
+    r"|\bwho\s+(?:counted|compiled|tallied|measured|calculated|collected|publishe[sd])\s+(?:that|this|it|those|these|them)\b"
+    r"|出典|ソース|情報源|どこ情報|根拠|どの調査|何の調査|誰が(?:数え|集計|調べ)|どこが(?:数え|集計|出し)",
     re.IGNORECASE,
 )
 ASK_DATES = re.compile(

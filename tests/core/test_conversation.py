@@ -939,3 +939,10 @@ def test_pointing_back_at_a_subject_we_have_no_figure_for_is_declined_as_it_was(
     assert again.kind == "decline" and again.reason == "not_covered"
     # "it" is most often the card, not the subject declined: read as usual
     assert talk.ask(answerer, "u", "what's the usage rate of it these days?").answered
+
+
+def test_who_counted_that_asks_for_the_source_of_the_previous_answer(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "w", USAGE_Q).fact_ids == ("usage-rate",)
+    again = talk.ask(answerer, "w", "who counted that?")
+    assert again.fact_ids == ("usage-rate",) and again.reason == "follow_up_sources"
