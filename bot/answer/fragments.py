@@ -94,7 +94,7 @@ ASK_WHY_TWO = re.compile(
 )
 # "and now?", 「今は？」 after figures of a past date: the same facts, their newest figures first
 ASK_NOW = re.compile(
-    r"^\s*(?:(?:and|so|ok(?:ay)?|but|what\s+about|how\s+about)[\s,]+)*(?:right\s+now|now|today|currently|these\s+days|nowadays|the\s+latest|latest|most\s+recent|newest)"
+    r"^\s*(?:(?:thx|thanks|ty)\b[\s.,!]*)?(?:(?:and|so|ok(?:ay)?|but|what\s+about|how\s+about|what(?:'s|s|\s+is))[\s,]+)*(?:right\s+now|now|today|currently|these\s+days|nowadays|the\s+latest|latest|the\s+most\s+recent|most\s+recent|the\s+newest|newest)"
     r"(?:\s+(?:one|number|figure|data|stat|rate)s?)?\s*(?:then|tho)?\s*[?？!.]*\s*$"
     # "whats the new number then", after figures on an old and a new basis
     r"|^\s*(?:so\s+|and\s+|ok\s+)?(?:what(?:'s|s|\s+is|\s+was)\s+)?(?:the\s+)?new\s+(?:number|figure|rate|one|percentage)s?\s*(?:then|tho)?\s*[?？!.]*\s*$"
@@ -106,7 +106,9 @@ _WHO_WORD = r"(?:the\s+)?(?:hospitals?|patients?|pharmac(?:y|ies)|clinics?|docto
 WHICH_WHO = re.compile(
     r"^\s*(?:wait\s+|so\s+|ok\s+)?(?:is\s+(?:that|this|it)\s+)?(?:a\s+)?(?:%|percent(?:age)?|share)\s+of\s+\w+\s+or\s+(?:(?:a\s+)?(?:%|percent(?:age)?|share)\s+)?(?:of\s+)?\w+(?:\s+else)?\s*[?？!.]*\s*$|"
     rf"^\s*(?:so\s+|and\s+|wait\s+)?(?:is\s+(?:it|that|this)\s+(?:about\s+|for\s+)?|about\s+|for\s+)?{_WHO_WORD}\s+or\s+{_WHO_WORD}\s*(?:tho|though|then)?\s*[?？!.]*\s*$"
-    r"|^\s*(?:それ|これ)?(?:って)?(?:病院|患者|薬局)(?:[?？、,]\s*|と|か)(?:病院|患者|薬局)(?:[?？]|どっち|のどっち|のどちら)",
+    r"|^\s*(?:それ|これ)?(?:って)?(?:病院|患者|薬局)(?:[?？、,]\s*|と|か)(?:病院|患者|薬局)(?:[?？]|どっち|のどっち|のどちら)"
+    # 「それって人の割合？」: is that figure a share of people (or of something else)?
+    r"|^\s*(?:それ|これ)(?:って|は)?(?:人|人数|患者|病院|受診|件数)の(?:割合|[%％]|パーセント)(?:なの|なん)?\s*[?？]*\s*$",
     re.IGNORECASE,
 )
 # "in Japanese please", "can you say that in English?", 「日本語で」: at the end, so "usage rate in

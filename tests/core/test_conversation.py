@@ -946,3 +946,11 @@ def test_who_counted_that_asks_for_the_source_of_the_previous_answer(answerer: A
     assert talk.ask(answerer, "w", USAGE_Q).fact_ids == ("usage-rate",)
     again = talk.ask(answerer, "w", "who counted that?")
     assert again.fact_ids == ("usage-rate",) and again.reason == "follow_up_sources"
+
+
+def test_whats_the_latest_one_and_is_that_a_share_of_people_are_about_the_previous_answer(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "l", "利用率って2024年の秋ごろどれくらいだった？").fact_ids == ("usage-rate",)
+    assert talk.ask(answerer, "l", "それって人の割合？").fact_ids == ("usage-rate",)
+    assert talk.ask(answerer, "l", "去年の同じ時期は？").fact_ids == ("usage-rate",)
+    assert talk.ask(answerer, "l", "thx. what's the latest one?").fact_ids == ("usage-rate",)
