@@ -760,3 +760,8 @@ def test_old_cards_that_stop_working_expire_rather_than_stop_being_issued(answer
 def test_the_stand_in_paper_for_people_who_do_not_link_is_the_eligibility_certificate(answerer: Answerer) -> None:
     assert answerer.ask("For folks who skip the card, how long can their paper stand-in stay valid?").fact_id == "issuance-end-ordinance"
     assert answerer.ask("for how long can the substitute certificate stay valid at most").fact_id == "issuance-end-ordinance"
+
+
+def test_abolished_in_the_past_tense_asks_what_happened_not_the_plan(answerer: Answerer) -> None:
+    assert answerer.ask("紙の保険証って結局廃止されたん？").fact_id == "issuance-stopped"
+    assert answerer.ask("保険証の廃止予定はいつ？").fact_id != "issuance-stopped"
