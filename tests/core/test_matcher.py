@@ -765,3 +765,7 @@ def test_the_stand_in_paper_for_people_who_do_not_link_is_the_eligibility_certif
 def test_abolished_in_the_past_tense_asks_what_happened_not_the_plan(answerer: Answerer) -> None:
     assert answerer.ask("紙の保険証って結局廃止されたん？").fact_id == "issuance-stopped"
     assert answerer.ask("保険証の廃止予定はいつ？").fact_id != "issuance-stopped"
+
+
+def test_the_news_agency_that_reported_the_survey_is_kyodo(answerer: Answerer) -> None:
+    assert answerer.ask("who published the survey and which news agency wrote the article?").fact_id == "survey-overview"
