@@ -42,6 +42,7 @@ from bot.answer.fragments import (
     NO_FIGURE_FOR_IT,
     OUT_OF_HOW_MANY,
     OWN_QUESTION,
+    SINCE_WHEN,
     WHO,
     WHO_TYPOS,
     request_about_previous,
@@ -183,6 +184,12 @@ _COUNT_IN_TEXT = re.compile(
 )
 
 
+def _starts(answerer: Answerer, fact_id: str) -> bool:
+    """Does the fact give when something began or happened (a date or a year), not only figures as of a date?"""
+    fact = answerer.kb.fact(fact_id)
+    return fact is not None and any(f.unit in ("date", "year") for f in fact.figures)
+
+
 def _counts(answerer: Answerer, fact_id: str) -> bool:
     """Does the fact give a count (of people, hospitals, …), as a figure or in its answer ("of the 892
     hospitals"), not only shares and dates?"""
@@ -263,6 +270,10 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
         counted = answer_alone(answerer, f"how many {WHO_TYPOS.get(noun.lower(), noun)}?", strict) if noun else None
         if counted is not None and counted.answered and counted.reason == "confident" and _counts(answerer, counted.fact_ids[0]):
             return facts_reply(answerer, counted.fact_ids, detect_lang(question), question, reason="follow_up_subject")
+    if request == "dates" and previous.fact_ids and SINCE_WHEN.match(clean(question)) and not any(_starts(answerer, fid) for fid in previous.fact_ids):
+        # "since when?" after an answer with no date of when anything began (the number's 12 digits):
+        # declined, as alone, rather than answered with the date its figures are "as of"
+        return answer_alone(answerer, question, strict)
     if request in ("sources", "dates", "same") and previous.fact_ids:
         joined = facts_reply(answerer, previous.fact_ids, detect_lang(question), question, reason=f"follow_up_{request}", date_first=request == "dates")
         if joined is not None:

@@ -30,9 +30,11 @@ ASK_DATES = re.compile(
     r"|\bas\s+of\s+when\b|\bwhat\s+date\s+is\s+(?:that|this|it)\b|\b(?:which|what)\s+(?:month|year|date)\s+(?:was|is)\s+(?:that|this|it)\b|\bis\s+(?:that|this|it)\s+(?:the\s+)?(?:current|recent|up to date|latest|newest|most\s+recent)\b"
     r"|\bwhen\s+(?:did|was)\s+(?:that|this|it)\s+(?:come\s+out|published|released|reported)\b"
     r"|いつの|いつ時点|何年の(?:数字|データ)|いつ現在|(?:それ|これ)(?:が|って|は)?最新"
-    r"|^\s*(?:and\s+|so\s+)?(?:(?:which|what)\s+months?|(?:until|till|til)?\s*when|as\s+of(?:\s+what(?:\s+date)?)?)\s*[?？!.]*\s*$|^\s*(?:何月|何年)(?:に|から|まで|ごろ|頃|だった|なの)?\s*[?？]*\s*$",
+    r"|^\s*(?:and\s+|so\s+)?(?:(?:which|what)\s+months?|(?:until|till|til|since)?\s*when|as\s+of(?:\s+what(?:\s+date)?)?)\s*[?？!.]*\s*$|^\s*(?:何月|何年)(?:に|から|まで|ごろ|頃|だった|なの)?\s*[?？]*\s*$",
     re.IGNORECASE,
 )
+# "since when?": when the previous answer's subject began
+SINCE_WHEN = re.compile(r"^\s*(?:and\s+|so\s+|but\s+)?since\s+when\b", re.IGNORECASE)
 # "and after that?", 「それ以降は？」: the time after the last date of the previous answer
 AFTER = re.compile(
     r"^\s*(?:and\s+|but\s+|so\s+)?(?:what\s+(?:about|happens)\s+)?after\s+(?:that|this|it|then)(?:\s+(?:date|day|deadline|point))?\s*[?？!.]*\s*$"

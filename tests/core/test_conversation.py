@@ -954,3 +954,13 @@ def test_whats_the_latest_one_and_is_that_a_share_of_people_are_about_the_previo
     assert talk.ask(answerer, "l", "それって人の割合？").fact_ids == ("usage-rate",)
     assert talk.ask(answerer, "l", "去年の同じ時期は？").fact_ids == ("usage-rate",)
     assert talk.ask(answerer, "l", "thx. what's the latest one?").fact_ids == ("usage-rate",)
+
+
+def test_since_when_asks_when_the_previous_answers_subject_began(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "s", "do foreigners get a my number too?").fact_ids == ("system-launch",)
+    assert talk.ask(answerer, "s", "since when?").fact_ids == ("system-launch",)
+    # after an answer that says nothing of when anything began, it is declined, not given the figures' "as of"
+    talk = Conversations()
+    assert talk.ask(answerer, "n", "is the my number 12 digits?").fact_ids == ("my-number-digits",)
+    assert not talk.ask(answerer, "n", "since when?").answered
