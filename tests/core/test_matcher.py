@@ -769,3 +769,10 @@ def test_abolished_in_the_past_tense_asks_what_happened_not_the_plan(answerer: A
 
 def test_the_news_agency_that_reported_the_survey_is_kyodo(answerer: Answerer) -> None:
     assert answerer.ask("who published the survey and which news agency wrote the article?").fact_id == "survey-overview"
+
+
+def test_usage_rate_misspelt_in_both_words_and_which_figure_to_use_is_no_opinion(answerer: Answerer) -> None:
+    assert answerer.ask("usgae rte jun 2025").fact_id == "usage-rate-2025-monthly"
+    # "which figure should I use" asks for a figure; "should I use the card" asks the bot's advice
+    assert answerer.search("which registration figure should I use as the most recent one?").gaps == ()
+    assert "opinions" in answerer.search("should I use the card or stick with paper?").gaps
