@@ -43,6 +43,7 @@ from bot.answer.fragments import (
     OUT_OF_HOW_MANY,
     OWN_QUESTION,
     SINCE_WHEN,
+    WHY_SO,
     WHO,
     WHO_TYPOS,
     request_about_previous,
@@ -270,6 +271,10 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
         counted = answer_alone(answerer, f"how many {WHO_TYPOS.get(noun.lower(), noun)}?", strict) if noun else None
         if counted is not None and counted.answered and counted.reason == "confident" and _counts(answerer, counted.fact_ids[0]):
             return facts_reply(answerer, counted.fact_ids, detect_lang(question), question, reason="follow_up_subject")
+    if previous.fact_ids and WHY_SO.match(clean(question)):
+        # "why so low?" after a figure: the sources give the figures, not their reasons; no other fact's figure either
+        result = answerer.search(question)
+        return answerer.reply_for(question, result, Decision("decline", None, 0.0, reason="no_match"))
     if request == "dates" and previous.fact_ids and SINCE_WHEN.match(clean(question)) and not any(_starts(answerer, fid) for fid in previous.fact_ids):
         # "since when?" after an answer with no date of when anything began (the number's 12 digits):
         # declined, as alone, rather than answered with the date its figures are "as of"

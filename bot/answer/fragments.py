@@ -33,6 +33,12 @@ ASK_DATES = re.compile(
     r"|^\s*(?:and\s+|so\s+)?(?:(?:which|what)\s+months?|(?:until|till|til|since)?\s*when|as\s+of(?:\s+what(?:\s+date)?)?)\s*[?？!.]*\s*$|^\s*(?:何月|何年)(?:に|から|まで|ごろ|頃|だった|なの)?\s*[?？]*\s*$",
     re.IGNORECASE,
 )
+# "why so low?", "why so different": a reason for the previous figure, which the sources do not give
+WHY_SO = re.compile(
+    r"^\s*(?:and\s+|but\s+|so\s+|ok\s+)?why\s+(?:so|is\s+(?:it|that)\s+so|are\s+(?:they|those|these)\s+so|are\s+(?:they|those|these)(?:\s+(?:two|2))?|is\s+(?:it|that))\s+"
+    r"(?:low|high|different|small|big|few|many|much|little|far\s+apart)\b[^?？]{0,20}[?？!.]*\s*$|^\s*(?:なんで|なぜ|どうして)(?:そんなに)?(?:低い|高い|違う|ちがう|少ない|多い)",
+    re.IGNORECASE,
+)
 # "since when?": when the previous answer's subject began
 SINCE_WHEN = re.compile(r"^\s*(?:and\s+|so\s+|but\s+)?since\s+when\b", re.IGNORECASE)
 # "and after that?", 「それ以降は？」: the time after the last date of the previous answer

@@ -964,3 +964,11 @@ def test_since_when_asks_when_the_previous_answers_subject_began(answerer: Answe
     talk = Conversations()
     assert talk.ask(answerer, "n", "is the my number 12 digits?").fact_ids == ("my-number-digits",)
     assert not talk.ask(answerer, "n", "since when?").answered
+
+
+def test_why_so_different_asks_a_reason_the_sources_do_not_give(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "y", "what share of patients said no merit by mail and online?").fact_ids == ("patients-no-merit",)
+    assert talk.ask(answerer, "y", "why are those two different?").kind == "decline"
+    # "why are there two numbers?" is about the figures given: they are given again
+    assert talk.ask(answerer, "y", "why are there two numbers").fact_ids == ("patients-no-merit",)
