@@ -43,9 +43,9 @@ from bot.answer.fragments import (
     OUT_OF_HOW_MANY,
     OWN_QUESTION,
     SINCE_WHEN,
-    WHY_SO,
     WHO,
     WHO_TYPOS,
+    WHY_SO,
     request_about_previous,
 )
 from bot.answer.policy import Decision
