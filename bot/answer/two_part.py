@@ -442,6 +442,8 @@ def partly_answered(answerer: Answerer, question: str, whole: Reply) -> Reply | 
             and (_asks(right) or _about_first(right) or (joined and _is_subject(_strip_filler(right), listed)))
         ):
             continue
+        if whole.kind == "suggest" and not (_asks_first(left) and _asks(right)):
+            continue  # after a "did you mean", only two questions asked are read apart
         replies = [answerer.ask(_strip_filler(part)) for part in (left, right)]
         answered = [r for r in replies if r.kind == "answer" and r.reason in ("confident", "exact")]
         if answered and answered[0] is replies[1] and REFERS_BACK.search(clean(right)):
@@ -449,8 +451,8 @@ def partly_answered(answerer: Answerer, question: str, whole: Reply) -> Reply | 
         if len(answered) == 1 and not any(r.answered for r in replies if r is not answered[0]):
             part = answered[0]
             other = next(r for r in replies if r is not part)
-            if whole.kind == "suggest" and not (other.kind == "decline" and _asks_first(left) and _asks(right)):
-                continue  # two questions asked, the other declined alone; otherwise the whole one's "did you mean" stands
+            if whole.kind == "suggest" and other.kind != "decline":
+                continue  # the other part alone is a "did you mean" too: the whole one's stands
             # the decline says what we have no figure for; one that only says "not this" is said of the other part
             said = whole if whole.kind == "decline" else other
             declined = message("other_part", part.lang) if said.reason not in PARTLY_DECLINED or said.reason == "type_mismatch" else said.sentence
