@@ -28,7 +28,7 @@ _YEAR = r"(20[1-3]\d)"  # 2010-2039: "like 2000" is a count, not a year
 _PATTERNS = (
     re.compile(_YEAR + r"\s*年\s*の?\s*(\d{1,2})\s*月"),  # 2025年10月, 2023年の10月
     re.compile(r"(?<!\d)" + _YEAR + r"[/.-](\d{1,2})(?![\d/.-])"),  # 2025/10, 2025-10
-    re.compile(rf"\b({_MONTH_NAME})\.?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?{_YEAR}\b", re.IGNORECASE),  # Oct 2025, October 3, 2025
+    re.compile(rf"\b({_MONTH_NAME})(?:\.?\s*|\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+){_YEAR}\b", re.IGNORECASE),  # Oct 2025, October 3, 2025, nov2024
     re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+({_MONTH_NAME})\.?,?\s+{_YEAR}\b", re.IGNORECASE),  # 3 October 2025
 )
 _YEAR_RE = re.compile(r"(?<![\d.,/])(?<!\d-)" + _YEAR + r"(?![\d%]|[.,]\d)\s*年?")  # "2024", "in 2024, …", "mid-2025", 「2024年」

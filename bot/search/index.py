@@ -10,7 +10,9 @@ How a question is scored against the facts (the README's "How the bot decides" e
   distinct tokens, so an unknown topic word ("pharmacies", "cost") pulls every score down.
 - Typos (`typos.TypoRepair`): an unknown English word of four letters or more is read as at
   most two known words with rapidfuzz's OSA similarity of at least 0.78 (or, failing that,
-  sharing its first six letters); a word closest to a stop word is dropped.
+  sharing its first six letters); a word closest to a stop word is dropped. Before that, an
+  unknown word of eight letters or more that is two words a phrasing writes side by side, typed
+  without the space ("usagerate", "stopissuing"), gets its space back.
 - Stage 1, candidates: every fact holding one of the question's words (or repairs) gains that
   word's weight, reading only the postings of words held by at most 5% of the facts (at least
   40); the 40 facts with the most (12 for a message of several sentences), plus the first fact
@@ -44,6 +46,7 @@ from __future__ import annotations
 import heapq
 import math
 import operator
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -77,9 +80,11 @@ from bot.search.rerank import Reranker
 from bot.search.result import Candidate, SearchResult, candidate_of
 from bot.search.score import Expansions, Scoring, score_fact
 from bot.search.typos import TypoRepair
-from bot.text.normalise import analyse_question, clean, detect_lang, question_type
+from bot.text.normalise import analyse_question, canonical_word, clean, detect_lang, question_type
 
 SENTENCE_DISCOUNT = 0.95
+# an English word long enough to be two typed as one ("usagerate", "howmany")
+_GLUED_RE = re.compile(r"(?<![A-Za-z'])[A-Za-z]{8,}(?![A-Za-z'])")
 UNKNOWN_FACTOR = 0.5  # weight of a word the knowledge base has never seen, relative to its rarest word
 CANDIDATE_DF_CAP = 0.05  # tokens in more than this share of facts do not generate candidates
 SHORTLIST = 40  # facts fully scored per question
@@ -138,6 +143,7 @@ class SearchIndex:
         each fact keeps its best score: the question in a chatty message is usually one sentence
         of it, and the rest is context that would otherwise dilute every score. A clause that
         sets a subject aside (", not for patients") is left out, unless a phrasing says it so."""
+        question = self._unglued(question)
         counted = asks_count_not_share(clean(question))
         if analyse_question(question)[0] not in self.exact:
             question = without_set_aside(question)
@@ -307,6 +313,19 @@ class SearchIndex:
         scored.sort(key=lambda s: (-s[0], s[1]))  # best score first, then by fact id
         kept = tuple(map(candidate_of, scored[:limit]))
         return SearchResult(question, lang, query, tuple(unknown), kept, known_share, qtype, known_words, exact_words, gaps)
+
+    def _unglued(self, question: str) -> str:
+        """The question with two words typed as one given their space back ("usagerate nov2024":
+        "usage rate nov 2024")."""
+        if not _GLUED_RE.search(question):
+            return question
+        return _GLUED_RE.sub(lambda m: self._typos.split(m.group().lower(), self._written_together) or m.group(), question)
+
+    def _written_together(self, left: str, right: str) -> bool:
+        """Whether a phrasing of a fact holding one of the two words has them side by side."""
+        postings = [self.postings.get(t, ()) for t in (canonical_word(left), canonical_word(right)) if t is not None]
+        pair = f" {left} {right} "
+        return any(pair in f" {norm} " for idx in min(postings, key=len, default=()) for _lang, _text, norm, _toks in self.docs[idx].phrasings)
 
     def _names_nothing(self, asked_tokens: list[tuple[str, ...]]) -> bool:
         """Sentences that name nothing the knowledge base knows, not even misspelt, and at least

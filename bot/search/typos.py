@@ -4,12 +4,12 @@ probably a misspelling of."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.text.normalise import typo_targets
+from bot.text.normalise import canonical_word, typo_targets
 
 TYPO_CUTOFF = 0.78  # OSA similarity (edits incl. transpositions) for a typo of a known word (len >= 4)
 MAX_FUZZY = 2  # known words one typo may stand for
@@ -22,6 +22,7 @@ class TypoRepair:
 
     def __init__(self, known: Iterable[str]) -> None:
         known = set(known)
+        self._known = known
         # what each candidate spelling stands for: a known token, or None for a stop word
         self._target: dict[str, str | None] = {w: c for w, c in typo_targets().items() if c is None or c in known}
         self._target.update({t: t for t in known if t.isascii() and t.isalpha() and len(t) >= 3})
@@ -29,6 +30,7 @@ class TypoRepair:
         for word in sorted(self._target):  # sorted: ties between repairs must not depend on hash order
             self._by_length[len(word)].append(word)
         self._cache: dict[str, tuple[tuple[str, float], ...] | None] = {}
+        self._split_cache: dict[str, str | None] = {}
 
     def __call__(self, word: str) -> tuple[tuple[str, float], ...] | None:
         """Known words `word` is probably a misspelling of, with a similarity in (0, 1].
@@ -61,4 +63,23 @@ class TypoRepair:
                 found = None
         if len(self._cache) < _CACHE_MAX:
             self._cache[word] = found
+        return found
+
+    def split(self, word: str, together: Callable[[str, str], bool]) -> str | None:
+        """Two words typed without the space between them ("usagerate", "stopissuing"): `word`
+        with the space put back, when it is no word or misspelling the knowledge base knows, and
+        splits into two of four letters or more that the knowledge base writes side by side
+        (`together`); "workplace" and "paperwork" are words of their own, so a split must be seen."""
+        if word in self._split_cache:
+            return self._split_cache[word]
+        found = None
+        token = canonical_word(word)
+        if token is not None and token not in self._known and self(token) == ():
+            for i in range(4, len(word) - 3):
+                left, right = word[:i], word[i:]
+                if (canonical_word(left) in self._known or canonical_word(right) in self._known) and together(left, right):
+                    found = f"{left} {right}"
+                    break
+        if len(self._split_cache) < _CACHE_MAX:
+            self._split_cache[word] = found
         return found

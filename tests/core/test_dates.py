@@ -16,6 +16,8 @@ from bot.search.dates import asked_dates, earlier, fact_dates, holds, shown
         ("２０２５年９月時点の登録数は？", ("2025-09",)),
         ("usage rate oct 2025 plz", ("2025-10",)),
         ("usage rate octber 2025 plz", ("2025-10",)),  # a mistyped month before a year
+        ("usagerate nov2024", ("2024-11",)),  # a month typed against its year
+        ("oct.2025 please", ("2025-10",)),
         ("septmber 2024?", ("2024-09",)),
         ("since 2025, in early 2025", ("2025",)),  # words before a year that are not months
         ("What was the usage rate in July 2025?", ("2025-07",)),

@@ -25,6 +25,15 @@ def test_typo_is_repaired(kb: KnowledgeBase) -> None:
     assert not result.unknown
 
 
+def test_two_words_typed_as_one_are_split_only_as_the_knowledge_writes_them(kb: KnowledgeBase) -> None:
+    index = SearchIndex(kb)
+    glued = index.search("usagerate nov2024 pls thx")
+    assert glued.top is not None and glued.top.fact_id == "usage-rate"
+    assert not glued.unknown and glued.dates == ("2024-11",)
+    # a word of its own whose halves are words too ("paper" + "work") stays whole
+    assert index.search("how much paperwork is it").unknown == ("paperwork",)
+
+
 def test_unknown_topic_word_lowers_known_share(kb: KnowledgeBase) -> None:
     index = SearchIndex(kb)
     known = index.search("what is the usage rate")
