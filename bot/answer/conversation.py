@@ -407,10 +407,13 @@ def answer_turn(answerer: Answerer, question: str, previous: Turn | None, now: f
     if len(question) > answerer.max_chars:
         return reply, None  # declined for its length: nothing to read a follow-up against, and not kept
     if not reply.answered and (
-        has_follow_up_cue(question) or request_about_previous(question) or (previous is not None and previous.fact_ids and is_short(question))
+        has_follow_up_cue(question)
+        or request_about_previous(question)
+        or (previous is not None and previous.fact_ids and (is_short(question) or _POINTS_AT.search(clean(question))))
     ):
         # a fragment that could not be read is no context, nor a short question left unanswered
-        # ("health insurance only?") after an answer: the previous turn's subject stays
+        # ("health insurance only?") or one about what was just answered ("how many is that as a share
+        # of everyone in japan?") after an answer: the previous turn's subject stays
         return reply, (replace(previous, declined=question) if previous is not None else None)
     if previous is not None and reply.answered and set(reply.fact_ids) <= set(previous.fact_ids) and is_short(question) and not asked_dates(question):
         # "87.4% of what exactly?" after a question about registrations and the usage rate in September

@@ -16,7 +16,7 @@ from bot.text.normalise import clean
 OWN_QUESTION = re.compile(r"\b(?:who|whom|why|decided|decide)\b|誰|だれ|なぜ|どうして|なんで|決め|決定", re.IGNORECASE)
 
 ASK_SOURCES = re.compile(
-    r"^\s*(?:and\s+)?(?:the\s+|your\s+|a\s+)?(?:source|sources|link|links|citation|reference|references)\s*(?:please|pls)?\s*[?？!]*\s*$"
+    r"^\s*(?:and\s+)?(?:the\s+|your\s+|a\s+|any\s+)?(?:source|sources|link|links|citation|reference|references)(?:\s+(?:for|of|on)\s+(?:that|this|it|those|these|them))?\s*(?:please|pls)?\s*[?？!]*\s*$"
     r"|\bwhere(?:'s|s|\s+is|\s+does|\s+did)\s+(?:that|this|it)\b.*\bfrom\b|\bwhere\s+did\s+you\s+get\s+(?:that|this|it)\b|\bwhat(?:'s| is)\s+(?:the|your)\s+source\b"
     r"|\b(?:what|which)\s+(?:survey|study|poll|report|article|data)\s+(?:is|was|did|does)\s+(?:that|this|it)\b"
     r"|^\s*(?:and\s+)?(?:a\s+|the\s+)?(?:link|url)\s+(?:to|for|of)\s+(?:the\s+|that\s+)?(?:english\s+|japanese\s+|original\s+)?(?:article|story|report|survey|news)\b"
@@ -36,7 +36,9 @@ ASK_DATES = re.compile(
 # "why so low?", "why so different": a reason for the previous figure, which the sources do not give
 WHY_SO = re.compile(
     r"^\s*(?:and\s+|but\s+|so\s+|ok\s+)?why\s+(?:so|is\s+(?:it|that)\s+so|are\s+(?:they|those|these)\s+so|are\s+(?:they|those|these)(?:\s+(?:two|2))?|is\s+(?:it|that))\s+"
-    r"(?:low|high|different|small|big|few|many|much|little|far\s+apart)\b[^?？]{0,20}[?？!.]*\s*$|^\s*(?:なんで|なぜ|どうして)(?:そんなに)?(?:低い|高い|違う|ちがう|少ない|多い)",
+    r"(?:low|high|different|small|big|few|many|much|little|far\s+apart)\b[^?？]{0,20}[?？!.]*\s*$|^\s*(?:なんで|なぜ|どうして)(?:そんなに)?(?:低い|高い|違う|ちがう|少ない|多い)"
+    # 「郵送とネットで数字ちがうのなんで？」: the reason asked last
+    r"|^[^?？]{0,20}(?:低い|高い|違う|ちがう|少ない|多い)(?:の|ん)(?:は)?(?:なんで|なぜ|どうして)(?:なん|なの)?(?:ですか|でしょう)?[?？]*\s*$",
     re.IGNORECASE,
 )
 # "since when?": when the previous answer's subject began

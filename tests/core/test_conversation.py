@@ -50,6 +50,10 @@ def test_a_short_question_left_unanswered_keeps_the_previous_subject(answerer: A
     assert not talk.ask(answerer, "a", "how many in Osaka?").answered  # no regional figures
     when = talk.ask(answerer, "a", "when was that?")
     assert (when.fact_ids, when.reason) == (("registrations",), "follow_up_dates")
+    # so does one pointing back at the answer that is declined ("that"): the next follow-up is about registrations
+    assert not talk.ask(answerer, "a", "how many is that as a share of everyone in japan?").answered
+    source = talk.ask(answerer, "a", "ソースある？")
+    assert (source.fact_ids, source.reason) == (("registrations",), "follow_up_sources")
 
 
 def test_a_fragment_asking_who_decided_names_its_own_fact(answerer: Answerer) -> None:
@@ -446,6 +450,7 @@ def test_a_part_we_have_no_figure_for_is_declined_and_the_other_answered(answere
         ("who did that hospital survey anyway?", "survey-overview", "which months?", "dates"),
         ("who did that hospital survey anyway?", "survey-overview", "when?", "dates"),
         ("how many ppl registerd the card as health insurence?", "registrations", "as of?", "dates"),
+        ("how many ppl registerd the card as health insurence?", "registrations", "source for those?", "sources"),
         ("why did the usage rate jump at the end of 2025?", "usage-rate-basis-change", "whats the new number then", ""),
         # "until when?": the end date the previous answer gives
         ("my old insurance card expired on dec 1 but the clinic still took it, is that allowed?", "expired-certificate-grace-period", "until when?", "dates"),
@@ -970,5 +975,6 @@ def test_why_so_different_asks_a_reason_the_sources_do_not_give(answerer: Answer
     talk = Conversations()
     assert talk.ask(answerer, "y", "what share of patients said no merit by mail and online?").fact_ids == ("patients-no-merit",)
     assert talk.ask(answerer, "y", "why are those two different?").kind == "decline"
+    assert talk.ask(answerer, "y", "郵送とネットで数字ちがうのなんで？").kind == "decline"  # the reason asked last
     # "why are there two numbers?" is about the figures given: they are given again
     assert talk.ask(answerer, "y", "why are there two numbers").fact_ids == ("patients-no-merit",)
