@@ -47,7 +47,7 @@ _WHEN_CLAUSE = re.compile(r"^\s*when\s+(?!(?:did|does|do|is|was|were|will|can|co
 # first one's end ("…何桁？あと…") splits at its opening word, a last question after a first one's
 # 「？」 splits there (「何年から？番号は何桁？」, not 「…？…ってこと？」, which checks the first), and と
 # followed by a comma after a figure's noun (「登録数（9月）と、同じ月の利用率」) is a list of two.
-_JA_LIST = re.compile(r"(?<=[）)」率数合日限間])と[、,]|(?<=率|数)と(?=[^、,]{2,}(?:率|数)(?:は|を|も|って)?[?？]?)")
+_JA_LIST = re.compile(r"(?<=[）)」率数合日限間])と[、,]|(?:(?<=率|数)|(?<=率」|数」))と(?=[^、,]{2,}(?:率|数)」?(?:は|を|も|って)?[?？]?)")
 _JA_LIST_JOIN = re.compile(r"^\s*と[、,]\s*$")
 _FIGURE_NOUN_END = re.compile(r"(?:割合|率|人数|件数|者数|数)\s*$")
 _JA_COORDINATORS = re.compile(

@@ -229,6 +229,8 @@ def test_two_part_questions_get_both_facts(answerer: Answerer) -> None:
         ("when did the my number system start and until when can the old insurance cards be used?", {"system-launch", "old-certificate-expiry"}),
         # それぞれ asks for each: a noun phrase with の is still a subject, and それぞれ does not refer back
         ("マイナ保険証の登録者数と、マイナンバーカードの保有者数をそれぞれ知りたい", {"registrations", "cardholders"}),
+        # the two subjects in quotes
+        ("「利用率」と「登録者数」、2024年10月時点でそれぞれいくつ？", {"usage-rate", "registrations"}),
         # "it" in the second part is the card, not the first part's figure
         ("how many people hold a My Number card, and how many have registered it as their insurance card?", {"cardholders", "registrations"}),
         # a long "what share of ..." names a subject of its own
