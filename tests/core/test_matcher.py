@@ -444,6 +444,7 @@ def test_a_clause_setting_a_subject_aside_with_even(answerer: Answerer) -> None:
         ("マイナンバーカードってどこで申し込めばいいの？市役所？", "card-applications"),
         ("yo how many hospitals nationwide still don't have the online eligibility system installed at all?", "card-reader-counts"),
         ("why is the online number so much higher?", "survey-mode-difference"),
+        ("患者アンケート、郵送とネットで数字がちがうのはなんでですか？", "survey-mode-difference"),
         ("why do ppl cancel tho, any data on reasons?", "cancellation-reasons"),
         ("how many people in japan have no health insurance at all", "uninsured"),
         ("hey, can my wife use my maina card at the hospital or does she need her own? she's a dependent on my company insurance", "family-use"),
