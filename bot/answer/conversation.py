@@ -50,7 +50,7 @@ from bot.answer.fragments import (
 )
 from bot.answer.policy import Decision
 from bot.answer.reply import Answerer, Reply
-from bot.answer.two_part import PART_MIN_SCORE, REFERS_BACK, answer_alone, facts_reply, has_follow_up_cue, is_short, with_subject_of
+from bot.answer.two_part import PART_MIN_SCORE, REFERS_BACK, answer_alone, facts_reply, has_follow_up_cue, is_short, with_subject_of, without_gap_terms
 from bot.knowledge.model import Fact
 from bot.search.dates import asked_dates, fact_dates, holds, shown, without_dates
 from bot.text.normalise import clean, detect_lang, tokens
@@ -232,17 +232,6 @@ def _breakdown(answerer: Answerer, question: str, previous: Turn, strict: bool) 
     return answerer.reply_for(question, result, Decision("decline", None, 0.0, reason="subject_not_covered", closest_fact=previous.fact_ids[0]))
 
 
-def _without_gap_terms(answerer: Answerer, question: str) -> str:
-    """The question without the words of the declared gaps it mentions ("in Hokkaido")."""
-    found = set(answerer.search(question).gaps)
-    text = question
-    for gap in answerer.kb.gaps:
-        if gap.id in found:
-            for term in (*gap.terms.get("en", ()), *gap.terms.get("ja", ())):
-                text = re.sub(rf"(?<!\w){re.escape(term)}(?!\w)" if term.isascii() else re.escape(term), " ", text, flags=re.IGNORECASE)
-    return " ".join(text.split())
-
-
 def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool) -> Reply | None:
     """The reply to a follow-up read against `previous`; None when the message is not one."""
     request = request_about_previous(question)
@@ -286,7 +275,7 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
     if NATIONWIDE.match(clean(question)):
         # "ok then nationally?" after "what's the usage rate in Hokkaido?" (declined: no regional
         # figures): the previous question without the place we have no figure for
-        whole = _without_gap_terms(answerer, previous.question)
+        whole = without_gap_terms(answerer, previous.question)
         ctx = answer_alone(answerer, whole, strict) if whole != previous.question else None
         if ctx is not None and ctx.answered:
             return replace(ctx, question=question, reason=f"follow_up:{ctx.reason}")
@@ -395,6 +384,9 @@ def answer_turn(answerer: Answerer, question: str, previous: Turn | None, now: f
         in_context = _in_context(answerer, question, previous, strict)
         if in_context is not None:
             reply = _dated_or_declined(answerer, question, in_context)
+            if len(reply.fact_ids) == 2 and len(new := set(reply.fact_ids) - set(previous.fact_ids)) == 1 and reply.reason.startswith("follow_up"):
+                # "any numbers for pharmacies?" after a two-part question: the previous fact again is not what is asked now
+                reply = facts_reply(answerer, tuple(new), reply.lang, question, reason=reply.reason) or reply
             # the context stays the question that stood alone, so "and 2024?" then "and 2023?" both read against it
             declined = "" if reply.answered or request_about_previous(question) in ("ja", "en") else question
             return reply, Turn(previous.question, reply.lang, reply.fact_ids or previous.fact_ids, now, declined)

@@ -422,6 +422,17 @@ def facts_reply(
     return replace(parts[0], parts=tuple(parts))
 
 
+def without_gap_terms(answerer: Answerer, question: str) -> str:
+    """The question without the words of the declared gaps it mentions ("in Hokkaido")."""
+    found = set(answerer.search(question).gaps)
+    text = question
+    for gap in answerer.kb.gaps:
+        if gap.id in found:
+            for term in (*gap.terms.get("en", ()), *gap.terms.get("ja", ())):
+                text = re.sub(rf"(?<!\w){re.escape(term)}(?!\w)" if term.isascii() else re.escape(term), " ", text, flags=re.IGNORECASE)
+    return " ".join(text.split())
+
+
 def partly_answered(answerer: Answerer, question: str, whole: Reply) -> Reply | None:
     """A two-part question declined because one part asks for something we have no figure for
     ("when could people start cancelling, and how many have?"): the other part's answer, with
@@ -458,6 +469,14 @@ def partly_answered(answerer: Answerer, question: str, whole: Reply) -> Reply | 
             declined = message("other_part", part.lang) if said.reason not in PARTLY_DECLINED or said.reason == "type_mismatch" else said.sentence
             joined = f"{part.sentence}{'' if part.lang == 'ja' else ' '}{declined}"
             return replace(part, question=question, sentence=joined, reason=PARTLY_DECLINED_REASON)
+        if whole.reason == "not_covered" and _asks(right) and _PRONOUN_EN.search(right) and answerer.search(left).gaps and not answerer.search(right).gaps:
+            # "how many hospitals took part in that survey, and which months did it run?": the part
+            # asking what we have a figure for points back at the other ("it"); the question without
+            # the words of what we have no figure for names both
+            rest = answerer.ask(without_gap_terms(answerer, question))
+            if rest.kind == "answer" and rest.reason in ("confident", "exact") and len(rest.fact_ids) == 1:
+                joined = f"{rest.sentence}{'' if rest.lang == 'ja' else ' '}{whole.sentence}"
+                return replace(rest, question=question, sentence=joined, reason=PARTLY_DECLINED_REASON)
     return None
 
 

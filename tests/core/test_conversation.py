@@ -432,6 +432,14 @@ def test_a_part_we_have_no_figure_for_is_declined_and_the_other_answered(answere
     # a part pointing back at what we have no figure for is not answered on its own
     union = answer_alone(answerer, "What did the doctors' union survey find, and how did the ministry respond to it?")
     assert not union.answered
+    # a part that needs the other part's subject ("it") is read with it, without what we have no figure for
+    months = answer_alone(answerer, "how many hospitals took part in that ministry survey, and which months did it run?")
+    assert (months.fact_ids, months.reason) == (("survey-overview",), "partly_declined")
+    assert "no sourced figure" in months.sentence
+    # and the next follow-up asks about its own subject, not that one again
+    talk = Conversations()
+    talk.ask(answerer, "p", "how many hospitals took part in that ministry survey, and which months did it run?")
+    assert talk.ask(answerer, "p", "any numbers for pharmacies?").fact_ids == ("pharmacies-using-shared-data",)
 
 
 @pytest.mark.parametrize(
