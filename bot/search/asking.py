@@ -156,7 +156,12 @@ def asking(parts: list[str]) -> list[str]:
 
 
 # a sentence about someone ("she doesn't even own a smartphone lol", "my friend says …")
-_REMARK_RE = re.compile(r"^\s*(?:i|i'm|im|i've|she|he|they|we|she's|he's|they're|we're|my|our|his|her|their)\s", re.IGNORECASE)
+# or why it is asked ("need it for my kids' paperwork", "asking for a school project")
+_REMARK_RE = re.compile(
+    r"^\s*(?:i|i'm|im|i've|she|he|they|we|she's|he's|they're|we're|my|our|his|her|their)\s"
+    r"|^\s*(?:(?:i\s+)?need(?:ed)?\s+(?:it|this|that|to\s+know)\s+for|(?:it's|its|it\s+is|this\s+is)\s+for\s+(?:my|a|our|the)|(?:just\s+)?asking\s+(?:for|because|bc|since|cause|cuz))\b",
+    re.IGNORECASE,
+)
 
 
 def is_remark(part: str) -> bool:

@@ -98,6 +98,9 @@ def test_declared_gap_terms_do_not_catch_answerable_questions(kb: KnowledgeBase)
     assert index.search("do I have to apply for an eligibility certificate?").gaps == ()  # issued without applying
     assert index.search("マイナポイントはいくらもらえる？").gaps[-1] == "mynapoints"
     assert index.search("利用率が10ポイント上がった理由は？").gaps == ()  # percentage points
+    # why it is asked, after the question, names no subject asked about ("kids" is no age group asked for)
+    why = "Random q: when did the country actually stop issuing the normal insurance cards? Need it for my kids' paperwork"
+    assert index.search(why).gaps == ()
 
 
 def test_japanese_question_finds_japanese_phrasings(kb: KnowledgeBase) -> None:
