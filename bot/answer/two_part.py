@@ -37,9 +37,11 @@ SUBJECT_JA_CHARS = 8
 _GLUE = frozenset({"the", "a", "an", "of", "in", "for", "at", "on", "as", "by"})  # not counted in a subject's words
 
 _EN_COORDINATORS = re.compile(
-    r"\s*,?\s*\b(?:and also|and then|as well as|along with|and|plus|also|vs|versus|compared\s+(?:to|with))\b\.?\s*|\s*[&+]\s*|\s*(?:;|(?<!\d),|,(?!\d))\s*",
+    r"\s*,?\s*\b(?:and also|and then|as well as|along with|and|plus|also|vs|versus|compared\s+(?:to|with))\b\.?\s*|\s*[&+]\s*|\s*(?:;|(?<!\d),|,(?!\d))\s*"
+    r"|\s*\n\s*(?:\(?\d{1,2}[.)]\s*|[-*•]\s+)",  # a list, one question a line ("1) when … \n2) how many …")
     re.IGNORECASE,
 )  # not the comma of "1,250"
+_LIST_MARK = re.compile(r"^\s*(?:\(?\d{1,2}[.)]|[-*•])\s+")
 # "When people filled out the paper form, how many ...?": a clause saying when, then the question
 _WHEN_CLAUSE = re.compile(r"^\s*when\s+(?!(?:did|does|do|is|was|were|will|can|could|are|should|would|has|have|had|exactly)\b)[^?]*$", re.IGNORECASE)
 # Japanese joins words with と/や/、 everywhere ("病院と診療所ごとの利用率"): they split a
@@ -174,7 +176,7 @@ def _split_points(question: str) -> list[tuple[str, str]]:
 
 def _strip_filler(part: str) -> str:
     # a particle left at the end once 「両方教えて」 is taken off (「利用率を」) is not part of the subject
-    return " ".join(_BOTH.sub(" ", part).split()).strip(" ?？。.!！").removesuffix("を").removesuffix("は").strip()
+    return " ".join(_BOTH.sub(" ", _LIST_MARK.sub("", part)).split()).strip(" ?？。.!！").removesuffix("を").removesuffix("は").strip()
 
 
 def _is_subject(part: str, both: int = 1) -> bool:
@@ -190,7 +192,7 @@ def _is_subject(part: str, both: int = 1) -> bool:
 def _asks(part: str) -> bool:
     """A part that asks something: it starts with a question word (or holds one, in Japanese),
     after the topic it names first, if any ("eligibility certificate: who gets one")."""
-    text = clean(part)
+    text = _LIST_MARK.sub("", clean(part))
     for piece in (text, text.rpartition(":")[2]):
         # "(settling a debate:) back in late 2023, roughly how many …": a time, then the question
         if (lead := _LEADING_CLAUSE.match(piece)) and asked_dates(lead.group(0)) and _ASKS.search(piece[lead.end() :]):

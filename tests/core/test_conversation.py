@@ -229,6 +229,8 @@ def test_two_part_questions_get_both_facts(answerer: Answerer) -> None:
         ("when did the my number system start and until when can the old insurance cards be used?", {"system-launch", "old-certificate-expiry"}),
         # それぞれ asks for each: a noun phrase with の is still a subject, and それぞれ does not refer back
         ("マイナ保険証の登録者数と、マイナンバーカードの保有者数をそれぞれ知りたい", {"registrations", "cardholders"}),
+        # a list, one question a line
+        ("1) usage rate latest\n2) how many registered?", {"usage-rate", "registrations"}),
         # the two subjects in quotes
         ("「利用率」と「登録者数」、2024年10月時点でそれぞれいくつ？", {"usage-rate", "registrations"}),
         # "it" in the second part is the card, not the first part's figure
@@ -436,6 +438,8 @@ def test_a_part_we_have_no_figure_for_is_declined_and_the_other_answered(answere
     months = answer_alone(answerer, "how many hospitals took part in that ministry survey, and which months did it run?")
     assert (months.fact_ids, months.reason) == (("survey-overview",), "partly_declined")
     assert "no sourced figure" in months.sentence
+    listed = answer_alone(answerer, "1) when did the ministry survey run\n2) how many hospitals answered it?")
+    assert (listed.fact_ids, listed.reason) == (("survey-overview",), "partly_declined")
     # and the next follow-up asks about its own subject, not that one again
     talk = Conversations()
     talk.ask(answerer, "p", "how many hospitals took part in that ministry survey, and which months did it run?")
