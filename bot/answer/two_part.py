@@ -34,7 +34,8 @@ PARTLY_DECLINED_REASON = "partly_declined"  # the reply's reason: the storage ke
 PARTLY_DECLINED = frozenset({"not_covered", "subject_not_covered", "no_figure_for_date", "type_mismatch"})
 SUBJECT_WORDS = 4  # a bare subject: at most this many words (after "please", "both" ... are taken off)
 SUBJECT_JA_CHARS = 8
-_GLUE = frozenset({"the", "a", "an", "of", "in", "for", "at", "on", "as", "by"})  # not counted in a subject's words
+# not counted in a subject's words (nor "(latest)": which figure of the subject, not more of it)
+_GLUE = frozenset({"the", "a", "an", "of", "in", "for", "at", "on", "as", "by", "latest", "(latest)", "newest", "(newest)"})
 
 _EN_COORDINATORS = re.compile(
     r"\s*,?\s*\b(?:and also|and then|as well as|along with|and|plus|also|vs|versus|compared\s+(?:to|with))\b\.?\s*|\s*[&+]\s*|\s*(?:;|(?<!\d),|,(?!\d))\s*"

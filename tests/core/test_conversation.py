@@ -229,6 +229,8 @@ def test_two_part_questions_get_both_facts(answerer: Answerer) -> None:
         ("when did the my number system start and until when can the old insurance cards be used?", {"system-launch", "old-certificate-expiry"}),
         # それぞれ asks for each: a noun phrase with の is still a subject, and それぞれ does not refer back
         ("マイナ保険証の登録者数と、マイナンバーカードの保有者数をそれぞれ知りたい", {"registrations", "cardholders"}),
+        # "(latest)" says which figure, not more of the subject
+        ("pharmacies using the shared data (latest) + pharmacy usage rate for Oct 2025?", {"pharmacies-using-shared-data", "usage-rate-by-facility"}),
         # a list, one question a line
         ("1) usage rate latest\n2) how many registered?", {"usage-rate", "registrations"}),
         # the two subjects in quotes
