@@ -37,6 +37,7 @@ from bot.answer.fragments import (
     AS_SHARE_OF,
     BREAKDOWN,
     BREAKDOWN_MAX_CHARS,
+    COUNT_OF_SHARE,
     NATIONWIDE,
     NEAREST_DATE,
     NO_FIGURE_FOR_IT,
@@ -200,6 +201,12 @@ def _counts(answerer: Answerer, fact_id: str) -> bool:
     return any(f.unit in ("people", "hospitals", "count") for f in fact.figures) or bool(_COUNT_IN_TEXT.search(fact.answer.en))
 
 
+def _shares_only(answerer: Answerer, fact_id: str) -> bool:
+    """Are all the fact's figures shares (no count of what they are shares of)?"""
+    fact = answerer.kb.fact(fact_id)
+    return fact is not None and bool(fact.figures) and all(f.unit == "percent" for f in fact.figures)
+
+
 def _who(word: str) -> str:
     """Who a word names, singular or plural alike ("hospitals", "hospital"), typos too ("clincs")."""
     word = WHO_TYPOS.get(word.lower(), word)
@@ -260,6 +267,9 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
         counted = answer_alone(answerer, f"how many {WHO_TYPOS.get(noun.lower(), noun)}?", strict) if noun else None
         if counted is not None and counted.answered and counted.reason == "confident" and _counts(answerer, counted.fact_ids[0]):
             return facts_reply(answerer, counted.fact_ids, detect_lang(question), question, reason="follow_up_subject")
+    if previous.fact_ids and COUNT_OF_SHARE.match(clean(question)) and all(_shares_only(answerer, fid) for fid in previous.fact_ids):
+        # "how many hospitals is that in actual numbers?" after a share the sources give no count for
+        return answerer.reply_for(question, answerer.search(question), Decision("decline", None, 0.0, reason="no_match"))
     if previous.fact_ids and WHY_SO.match(clean(question)):
         # "why so low?" after a figure: the sources give the figures, not their reasons; no other fact's figure either
         result = answerer.search(question)

@@ -987,6 +987,15 @@ def test_since_when_asks_when_the_previous_answers_subject_began(answerer: Answe
     assert not talk.ask(answerer, "n", "since when?").answered
 
 
+def test_the_count_a_share_stands_for_is_declined_when_the_sources_give_none(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "n", "what share of hospitals saw no merit for themselves?").fact_ids == ("no-merit-for-hospitals",)
+    assert talk.ask(answerer, "n", "how many hospitals is that in actual numbers").kind == "decline"
+    talk = Conversations()
+    assert talk.ask(answerer, "j", "利用率の最新は？").fact_ids == ("usage-rate",)
+    assert talk.ask(answerer, "j", "それって何人？").kind == "decline"
+
+
 def test_why_so_different_asks_a_reason_the_sources_do_not_give(answerer: Answerer) -> None:
     talk = Conversations()
     assert talk.ask(answerer, "y", "what share of patients said no merit by mail and online?").fact_ids == ("patients-no-merit",)
