@@ -40,6 +40,10 @@ def date_follow_up(answerer: Answerer, question: str, previous: Turn) -> Reply |
     if before and len(before[0]) == 7 and FROM_MONTH.search(clean(question)) and not YEAR.search(question):
         # 「4月からは？」 after a question about December 2025: the April after it, in 2026
         when = tuple(f"{int(key[:4]) + 1}{key[4:]}" if len(key) == 7 and key < before[0] else key for key in when)
+    if not when and not before and facts:
+        # "november?" after the latest figures (a question naming no year): that month of the newest figure's year
+        newest = max((f.as_of for fact in facts for f in fact.figures if f.unit not in ("date", "year")), default="")
+        when = asked_dates(question, year=newest[:4]) if newest else ()
     if not when and AFTER.search(clean(question)):
         return _after_follow_up(answerer, question, previous, facts)
     if not when:

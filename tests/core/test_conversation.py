@@ -83,6 +83,14 @@ def test_the_month_or_year_before_is_counted_back_from_the_previous_date(answere
     assert year.fact_ids == ("registrations",) and "77.47 million people" in [line.value for line in year.figures]
 
 
+def test_a_month_after_the_latest_figures_is_that_month_of_their_year(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "m", "利用率、最新いくつ？").fact_ids == ("usage-rate",)
+    november = talk.ask(answerer, "m", "11月は？")  # November 2025: no figure yet
+    assert (november.kind, november.reason) == ("decline", "no_figure_for_date")
+    assert "2025年11月" in november.sentence
+
+
 def test_a_date_alone_is_asked_of_the_previous_question(answerer: Answerer) -> None:
     talk = Conversations()
     assert talk.ask(answerer, "a", "usage rate june 2025?").fact_ids == ("usage-rate-2025-monthly",)
