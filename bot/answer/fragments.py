@@ -91,6 +91,13 @@ ASK_REST = re.compile(
     r"|(?:して|使って|登録して)(?:い)?ない人|残りは|何(?:人|件|施設)中|母数",
     re.IGNORECASE,
 )
+# "is that the old or new way of counting?", 「それ旧基準？」: the basis of the figures just given, which the answer labels
+_BASIS_WORDS = 10  # longer than a fragment: "is that the old or new way of counting" is still about the answer
+ASK_BASIS = re.compile(
+    r"^\s*(?:and\s+|so\s+)?(?:is\s+(?:that|this|it)\s+|are\s+(?:those|these|they)\s+|which\s+)(?:(?:on\s+)?the\s+)?(?:old|new|claims?)(?:\s+or\s+(?:the\s+)?(?:old|new|claims?))?\s+(?:way(?:\s+of\s+counting)?|basis|method|definition|count(?:ing)?)\b"
+    r"|^\s*(?:and\s+|so\s+)?which\s+(?:basis|method|definition)\s+(?:is|was)\s+(?:that|this|it)\b|^\s*(?:それ|これ)(?:って|は)?(?:旧基準|新基準|どっちの基準|どの基準)",
+    re.IGNORECASE,
+)
 # "out of how many hospitals?": the count the previous share is taken of (the noun it names, if any)
 OUT_OF_HOW_MANY = re.compile(
     r"^\s*(?:and\s+|but\s+|so\s+)?(?:out\s*of|outta|of)\s+how\s+many(?:\s+(hospitals|patients|people|pharmacies|clinics))?\b", re.IGNORECASE
@@ -171,6 +178,8 @@ def request_about_previous(question: str) -> str | None:
     """What a short message asks of the previous answer itself: its "sources", its "dates", the
     "same" figures ("how many don't?"), or the answer in "ja" or "en"; None for anything else."""
     text = clean(question).strip().strip("「」『』\"“”'")  # 「それいつの？」 typed in quotes
+    if ASK_BASIS.search(text) and len(text.split()) <= _BASIS_WORDS:
+        return "same"
     if not is_short(question):
         # 「日本語で言うと？同僚に見せたい」: the other language asked first, with a reason after it (not
         # 「利用率を日本語で教えて」, a question of its own)

@@ -568,6 +568,13 @@ def test_how_many_in_a_part_is_a_breakdown_of_the_previous_figure(answerer: Answ
     assert (reply.kind, reply.reason) == ("decline", "subject_not_covered")
 
 
+def test_which_basis_a_figure_is_on_is_about_the_previous_answer(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "b", "usage rate pharmacies").fact_ids == ("usage-rate-by-facility",)
+    basis = talk.ask(answerer, "b", "is that the old or new way of counting")
+    assert (basis.fact_ids, basis.reason) == (("usage-rate-by-facility",), "follow_up_same")
+
+
 def test_why_two_numbers_is_about_the_previous_answer(answerer: Answerer) -> None:
     for why in ("why two numbers?", "なんで２つあるの？", "which one is the real one", "どっちが正しいの？", "which one is mail?", "exact numbers?"):
         talk = Conversations()
