@@ -259,6 +259,10 @@ def _in_context(answerer: Answerer, question: str, previous: Turn, strict: bool)
             # "is that a government survey?" after a question about a subject we have no figure for
             # (the doctors' union's survey): about that subject, declined as it was
             return replace(before, question=question)
+    if previous.declined and request == "sources" and is_short(question) and _POINTS_AT.search(clean(question)):
+        # "who counted that?" right after a follow-up we had no figure for ("how many have done it?"):
+        # about that number, which we do not have, not the answer before it
+        return answerer.reply_for(question, answerer.search(previous.declined), Decision("decline", None, 0.0, reason="no_match"))
     base = OUT_OF_HOW_MANY.match(clean(question)) if request == "same" else None
     if base is not None and previous.fact_ids and not any(_counts(answerer, fid) for fid in previous.fact_ids):
         # "out of how many hospitals?" after a share whose answer gives no count: the fact that counts

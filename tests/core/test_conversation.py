@@ -1002,6 +1002,17 @@ def test_since_when_asks_when_the_previous_answers_subject_began(answerer: Answe
     assert not talk.ask(answerer, "n", "since when?").answered
 
 
+def test_who_counted_that_after_a_number_we_do_not_have_is_declined(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "w", "since when can people cancel the registration?").fact_ids == ("registration-cancellation",)
+    assert not talk.ask(answerer, "w", "how many ppl have done it").answered
+    assert talk.ask(answerer, "w", "who counted that tho").kind == "decline"  # that number, not the answer before it
+    # right after an answer, it asks for that answer's sources
+    talk = Conversations()
+    talk.ask(answerer, "s", "since when can people cancel the registration?")
+    assert talk.ask(answerer, "s", "who counted that").fact_ids == ("registration-cancellation",)
+
+
 def test_the_count_a_share_stands_for_is_declined_when_the_sources_give_none(answerer: Answerer) -> None:
     talk = Conversations()
     assert talk.ask(answerer, "n", "what share of hospitals saw no merit for themselves?").fact_ids == ("no-merit-for-hospitals",)
