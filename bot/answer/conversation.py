@@ -84,6 +84,9 @@ class Turn:
 _POINTS_AT = re.compile(r"\b(?:that|this|those|these)\b|それ(?!ぞれ)|これ|その(?!時|月|年|頃|とき|ころ)|この(?!時|月|年|頃|とき|ころ)", re.IGNORECASE)
 
 
+_THEY = re.compile(r"\b(?:they|them)\b", re.IGNORECASE)
+
+
 def _fragment_subject(answerer: Answerer, question: str, combined: str, previous: Turn) -> tuple[str, float] | None:
     """The fact a fragment names by itself ("how many registered?" after the usage rate), if
     it names one other than the previous answer's: one of the fragment's leading candidates
@@ -95,8 +98,8 @@ def _fragment_subject(answerer: Answerer, question: str, combined: str, previous
     top = own.candidates[0]
     if top.fact_id in previous.fact_ids or top.score < (OWN_QUESTION_MIN_SCORE if OWN_QUESTION.search(clean(question)) else PART_MIN_SCORE):
         return None
-    if REFERS_BACK.search(clean(question)) and any(c.fact_id in previous.fact_ids for c in own.candidates):
-        return None  # "what share of cardholders is that?": about the previous answer, which it may fit
+    if (_POINTS_AT.search(clean(question)) or _THEY.search(clean(question))) and any(c.fact_id in previous.fact_ids for c in own.candidates):
+        return None  # "what share of cardholders is that?": about the previous answer, which it may fit ("it" is often the card)
     near = {c.fact_id for c in own.candidates if c.score >= top.score - FRAGMENT_WINDOW and c.fact_id not in previous.fact_ids}
     if len(near) > 2:
         return None  # it names no one subject: read it with the previous question instead

@@ -1002,6 +1002,12 @@ def test_since_when_asks_when_the_previous_answers_subject_began(answerer: Answe
     assert not talk.ask(answerer, "n", "since when?").answered
 
 
+def test_a_fragment_about_it_the_card_names_its_own_subject(answerer: Answerer) -> None:
+    talk = Conversations()
+    assert talk.ask(answerer, "e", "until when can the old insurance cards be used?").fact_ids == ("old-certificate-expiry",)
+    assert talk.ask(answerer, "e", "and if it already expired?").fact_ids == ("expired-certificate-grace-period",)
+
+
 def test_who_counted_that_after_a_number_we_do_not_have_is_declined(answerer: Answerer) -> None:
     talk = Conversations()
     assert talk.ask(answerer, "w", "since when can people cancel the registration?").fact_ids == ("registration-cancellation",)
