@@ -290,6 +290,8 @@ def test_domain_paraphrases_and_chat_spellings() -> None:
     assert "resident" in tokens("can foreign residents get a my number?")
     # a rule's own groups ("\1") are what it matched, not another rule's: no stray "#1" token
     assert tokens("usage rat") == tokens("usage rate") and tokens("how long are they good for") == ("long", "expiry")
+    # the words a rule keeps are read by the other rules too: "stand-in certificate" is the eligibility certificate
+    assert tokens("how long is the stand-in certificate good for") == tokens("how long is the eligibility certificate valid")
 
 
 def test_a_year_of_the_japanese_era_is_written_as_the_year_it_is() -> None:
