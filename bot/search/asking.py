@@ -203,7 +203,11 @@ def points_back(part: str) -> bool:
 
 
 # "... for that?", "what's the law behind it?": a question that points back at the sentence before it
-_POINTS_BACK_RE = re.compile(r"\b(?:for|about|of|on|behind|to|with)\s+(?:that|this|it)\s*[?？!.]*\s*$|(?:それ|これ)(?:って|は|に|の)", re.IGNORECASE)
+_POINTS_BACK_RE = re.compile(
+    r"\b(?:for|about|of|on|behind|to|with)\s+(?:that|this|it)\s*[?？!.]*\s*$|(?:それ|これ)(?:って|は|に|の)"
+    r"|^\W*(?:so\s+|but\s+|and\s+)?(?:is|was)\s+(?:that|this)\s+(?:(?:from\s+)?the\s+same|from|part\s+of)\b",  # "… 56.5% of users saw no merit. is that the same survey as …?"
+    re.IGNORECASE,
+)
 
 
 def with_antecedents(parts: list[str], asked: list[str]) -> list[str]:

@@ -101,6 +101,9 @@ def test_declared_gap_terms_do_not_catch_answerable_questions(kb: KnowledgeBase)
     # why it is asked, after the question, names no subject asked about ("kids" is no age group asked for)
     why = "Random q: when did the country actually stop issuing the normal insurance cards? Need it for my kids' paperwork"
     assert index.search(why).gaps == ()
+    # "is that the same survey as …?" asks about the survey the sentence before it names
+    same = "I remember a survey from mid-2023 where like 56% of users said no merit. Is that the same one as the hospital survey?"
+    assert index.search(same).gaps == ("earlier-online-survey",)
 
 
 def test_japanese_question_finds_japanese_phrasings(kb: KnowledgeBase) -> None:
