@@ -543,6 +543,8 @@ def test_a_figure_asked_about_with_a_declared_gap_is_declined(answerer: Answerer
         "card reader error rate 2023",
         "Did anybody ask the doctors and nurses themselves, one by one, how they felt about it?",
         "Can you just tell me whether the government is going to scrap the whole my number insurance thing sometime in 2026?",
+        "heya, when the ministry ran that hospital survey, how many hospitals even replied?",
+        "厚労省の調査って何病院に送ったんですか？回収率は？",
     ],
 )
 def test_survey_sizes_publication_reception_and_doctors_views_are_declared_gaps(answerer: Answerer, question: str) -> None:
