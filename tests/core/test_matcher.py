@@ -545,6 +545,7 @@ def test_a_figure_asked_about_with_a_declared_gap_is_declined(answerer: Answerer
         "Can you just tell me whether the government is going to scrap the whole my number insurance thing sometime in 2026?",
         "heya, when the ministry ran that hospital survey, how many hospitals even replied?",
         "厚労省の調査って何病院に送ったんですか？回収率は？",
+        "the patient side of the survey: were those people who'd actually used the card, or just anyone?",
     ],
 )
 def test_survey_sizes_publication_reception_and_doctors_views_are_declared_gaps(answerer: Answerer, question: str) -> None:
