@@ -788,6 +788,7 @@ def test_abolished_in_the_past_tense_asks_what_happened_not_the_plan(answerer: A
 
 def test_the_news_agency_that_reported_the_survey_is_kyodo(answerer: Answerer) -> None:
     assert answerer.ask("who published the survey and which news agency wrote the article?").fact_id == "survey-overview"
+    assert answerer.ask("このマイナ保険証の記事って、最初に配信したの共同通信？").fact_id == "survey-overview"
 
 
 def test_usage_rate_misspelt_in_both_words_and_which_figure_to_use_is_no_opinion(answerer: Answerer) -> None:
