@@ -64,13 +64,13 @@ NEAREST_DATE = re.compile(
     r"|^\s*(?:じゃあ|なら|では)?[、,]?\s*(?:一番|いちばん)?(?:古い|新しい|最新|最古)(?:の|数字|データ)(?:は|って)?(?:何|なに|いつ)?\s*[?？]*\s*$",
     re.IGNORECASE,
 )
-# the previous figure asked for as a share of someone: "as a % of cardholders?", 「保有者に対しては何％？」
 # "how many hospitals is that in actual numbers?", 「それって何人？」: the count a share stands for
 COUNT_OF_SHARE = re.compile(
     r"^\s*(?:and\s+|so\s+|ok\s+)?how\s+many\s+(?:\w+\s+)?(?:is|are|was|were|would\s+that\s+be)\s*(?:that|this|those|it)?\b[^?？]{0,30}?(?:in\s+(?:actual|real|raw|absolute)\s+(?:numbers|terms)|actually|roughly)?\s*[?？!.]*\s*$"
     r"|^\s*(?:それ|これ)(?:って|は)?(?:実際)?(?:何人|何病院|何施設|何件)(?:くらい|ぐらい)?(?:なの|なん)?\s*[?？]*\s*$|^\s*(?:実数|実際の数)(?:だと|は|で)?(?:何人|いくつ|どのくらい)?\s*[?？]*\s*$",
     re.IGNORECASE,
 )
+# the previous figure asked for as a share of someone: "as a % of cardholders?", 「保有者に対しては何％？」
 AS_SHARE_OF = re.compile(
     r"^\s*(?:and\s+|so\s+)?(?:as\s+(?:an?\s+)?|in\s+)?(?:%|percent(?:age)?|share|proportion|ratio)\s+of\b|^\s*(?:and\s+)?(?:what|how\s+much)\s+is\s+that\s+(?:as\s+a\s+)?(?:%|percent(?:age)?|share)\s+of\b"
     r"|^\s*(?:and\s+|so\s+|ok\s+)?(?:what|how\s+much)\s*(?:%|percent(?:age)?|share)\s+(?:is|'s)\s+(?:that|this)\s*(?:then)?\s*[?？!.]*\s*$"

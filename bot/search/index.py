@@ -83,7 +83,7 @@ from bot.search.typos import TypoRepair
 from bot.text.normalise import analyse_question, canonical_word, clean, detect_lang, question_type
 
 SENTENCE_DISCOUNT = 0.95
-# an English word long enough to be two typed as one ("usagerate", "howmany")
+# an English word long enough to be two typed as one ("usagerate", "stopissuing")
 _GLUED_RE = re.compile(r"(?<![A-Za-z'])[A-Za-z]{8,}(?![A-Za-z'])")
 UNKNOWN_FACTOR = 0.5  # weight of a word the knowledge base has never seen, relative to its rarest word
 CANDIDATE_DF_CAP = 0.05  # tokens in more than this share of facts do not generate candidates
@@ -315,8 +315,7 @@ class SearchIndex:
         return SearchResult(question, lang, query, tuple(unknown), kept, known_share, qtype, known_words, exact_words, gaps)
 
     def _unglued(self, question: str) -> str:
-        """The question with two words typed as one given their space back ("usagerate nov2024":
-        "usage rate nov 2024")."""
+        """The question with two words typed as one given their space back ("usagerate": "usage rate")."""
         if not _GLUED_RE.search(question):
             return question
         return _GLUED_RE.sub(lambda m: self._typos.split(m.group().lower(), self._written_together) or m.group(), question)

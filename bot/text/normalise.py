@@ -46,14 +46,12 @@ def _en_replacement(match: re.Match[str]) -> str:
     """What the English rule that matched puts in its place. A rule that keeps words of its own
     match ("how long is the stand-in certificate good for": " \\1 valid ") has the rules applied
     to what it keeps, once, since the one pass has gone past them."""
-    name = match.lastgroup or ""
-    rule = _EN_OWN_GROUPS.get(name)
-    own = rule.match(match.group(0)) if rule is not None else None
-    return _EN_RULES.sub(_en_rule_text, own.expand(_EN_REPLACEMENT[name])) if own is not None else _EN_REPLACEMENT[name]
+    text = _en_rule_text(match)
+    return _EN_RULES.sub(_en_rule_text, text) if match.lastgroup in _EN_OWN_GROUPS else text
 
 
 def _en_rule_text(match: re.Match[str]) -> str:
-    """`_en_replacement` without applying the rules again (what a kept match becomes)."""
+    """What the English rule that matched puts in its place, the rules not applied again."""
     name = match.lastgroup or ""
     rule = _EN_OWN_GROUPS.get(name)
     own = rule.match(match.group(0)) if rule is not None else None
